@@ -1,0 +1,47 @@
+// One build script for the four entry points of DESIGN.md, plus the compiled extension-host test entry.
+// `--production` minifies and drops source maps (what `npm run package` ships); `--watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  target: 'node20',
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  { ...common, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', external: ['vscode'] },
+  { ...common, entryPoints: { server: 'src/server/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs' },
+  {
+    ...common,
+    entryPoints: { trainer: 'src/trainer/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    // tfjs-node is an optional native dependency, and the wasm backend loads its .wasm files from its own package folder at run time.
+    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm'],
+  },
+  { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'media', platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+if (existsSync('test/host/suite/index.ts')) {
+  // The extension-host test entry: mocha `run()` loaded by the remote extension host (never packaged).
+  builds.push({ ...common, minify: false, sourcemap: 'linked', entryPoints: { index: 'test/host/suite/index.ts' }, outdir: 'dist/test/host', platform: 'node', format: 'cjs', external: ['vscode', 'mocha'] });
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching');
+} else {
+  const start = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`esbuild: ${builds.length} bundles in ${Date.now() - start} ms${production ? ' (production)' : ''}`);
+}

@@ -1,0 +1,350 @@
+/**
+ * The experiment schema: the one source of truth for `*.tower.yaml`. It gives the static types
+ * (`Experiment`), run-time validation with defaults (validate.ts), the generated JSON Schema
+ * (`schemas/two-tower.schema.json`, made by scripts/generate-schema.ts) and the hover/completion text
+ * of the language server. Every field has a description: it is what users see on hover.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+import type { TLiteral, TUnion } from '@sinclair/typebox';
+
+/** A string enum as a union of literals: JSON Schema `anyOf` of `const`s, which editors complete. */
+function Enum<const T extends readonly [string, ...string[]]>(values: T, options: { description: string; default?: T[number] }) {
+  const literals = values.map((v) => Type.Literal(v)) as unknown as { -readonly [K in keyof T]: TLiteral<T[K]> };
+  return Type.Union(literals, options) as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+}
+
+const Strict = { additionalProperties: false } as const;
+
+// ───────────────────────────── data ─────────────────────────────
+
+export const DataFormat = Enum(['auto', 'csv', 'tsv', 'jsonl', 'parquet', 'movielens-latest', 'movielens-100k'] as const, {
+  description:
+    'File format. `auto` picks from the extension (.csv, .tsv/.data, .jsonl, .parquet) and recognises MovieLens files by name (`ratings.csv` of latest-small, `u.data` of 100K).',
+  default: 'auto',
+});
+
+export const InteractionColumns = Type.Object(
+  {
+    user: Type.String({ description: 'Column holding the user id.', default: 'user_id' }),
+    item: Type.String({ description: 'Column holding the item id.', default: 'item_id' }),
+    timestamp: Type.Optional(Type.String({ description: 'Column holding the interaction time (seconds or ISO date); needed by the time-based splits.' })),
+    rating: Type.Optional(Type.String({ description: 'Column holding an explicit rating; used by `positive.rule: rating_at_least`.' })),
+    clicked: Type.Optional(Type.String({ description: 'Column holding the click flag (1/0, true/false); used by `positive.rule: clicked`.' })),
+    impressed: Type.Optional(
+      Type.String({ description: 'Column holding the impression flag. Impressed-but-not-clicked rows are kept out of retrieval training: they are negatives for ranking models, not for retrieval.' }),
+    ),
+  },
+  { ...Strict, description: 'Which column of the interactions file means what.' },
+);
+
+export const FeatureTable = Type.Object(
+  {
+    path: Type.String({ description: 'Path of the feature table, relative to the experiment file.' }),
+    format: DataFormat,
+    key: Type.String({ description: 'Column of the table that holds the user or item id it describes.' }),
+  },
+  { ...Strict, description: 'A table of per-user or per-item features, joined on `key`.' },
+);
+
+export const SyntheticData = Type.Object(
+  {
+    users: Type.Integer({ minimum: 2, default: 2000, description: 'Number of users to generate.' }),
+    items: Type.Integer({ minimum: 2, default: 1000, description: 'Number of items to generate.' }),
+    latent_dim: Type.Integer({ minimum: 1, default: 16, description: 'Dimension of the hidden user and item vectors that drive clicks.' }),
+    zipf_exponent: Type.Number({ minimum: 0, default: 1.0, description: 'Exponent s of the Zipf law of item popularity: the item of popularity rank r is impressed ∝ 1/r^s.' }),
+    impressions_per_user: Type.Integer({ minimum: 1, default: 60, description: 'Mean number of items impressed per user.' }),
+    click_temperature: Type.Number({ exclusiveMinimum: 0, default: 0.5, description: 'Temperature of the click model: P(click) = sigmoid((u·v − bias)/T). Lower means clicks follow the latent scores more sharply.' }),
+    ranking_log: Type.Boolean({ default: true, description: 'Also generate a ranking log: the items nominated for each request with their rank and whether ranking discarded them (source of hard negatives).' }),
+  },
+  { ...Strict, description: 'Generate a synthetic data set with known latent structure instead of reading files (no download needed). `two-tower-lab generate` writes the same data to files.' },
+);
+
+export const Split = Type.Object(
+  {
+    method: Enum(['random', 'leave_last_n', 'time_cut'] as const, {
+      description: '`random`: a random share of positives is held out. `leave_last_n`: each user\'s last n positives by time are held out. `time_cut`: every positive after a global time is held out.',
+      default: 'leave_last_n',
+    }),
+    test_fraction: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'Share of positives held out by the `random` split.' }),
+    n: Type.Integer({ minimum: 1, default: 1, description: 'Positives held out per user by `leave_last_n`.' }),
+    cut: Type.Optional(
+      Type.Union([Type.Number(), Type.String()], {
+        description: 'For `time_cut`: the time (in the data\'s unit, or an ISO date) after which positives are held out; a number in (0, 1) is read as the quantile of all timestamps.',
+      }),
+    ),
+  },
+  { ...Strict, description: 'How held-out positives for evaluation are chosen.' },
+);
+
+export const Positive = Type.Object(
+  {
+    rule: Enum(['clicked', 'rating_at_least', 'all'] as const, {
+      description: '`clicked`: a row is positive when its click flag is set (impressed and clicked). `rating_at_least`: when its rating is ≥ `threshold`. `all`: every row is a positive.',
+      default: 'clicked',
+    }),
+    threshold: Type.Number({ default: 4, description: 'Minimum rating of a positive for `rating_at_least`.' }),
+  },
+  { ...Strict, description: 'What counts as a positive (an impressed and clicked item).' },
+);
+
+export const RankingLog = Type.Object(
+  {
+    path: Type.String({ description: 'Path of the ranking log, relative to the experiment file.' }),
+    format: DataFormat,
+    columns: Type.Object(
+      {
+        request: Type.String({ default: 'request_id', description: 'Column holding the request id.' }),
+        user: Type.String({ default: 'user_id', description: 'Column holding the user id.' }),
+        item: Type.String({ default: 'item_id', description: 'Column holding the nominated item id.' }),
+        rank: Type.String({ default: 'rank', description: 'Column holding the item\'s rank given by the ranking model (0 = top).' }),
+        discarded: Type.String({ default: 'discarded', description: 'Column holding whether ranking discarded the item (1/0).' }),
+      },
+      { ...Strict, default: {}, description: 'Which column of the ranking log means what.' },
+    ),
+  },
+  { ...Strict, description: 'The ranking log: items nominated for each request with their rank, the source of log-based hard negatives.' },
+);
+
+export const Data = Type.Object(
+  {
+    interactions: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ description: 'Path of the interactions file, relative to the experiment file (e.g. `ml-latest-small/ratings.csv`).' }),
+          format: DataFormat,
+          columns: Type.Optional(InteractionColumns),
+        },
+        { ...Strict, description: 'The interaction log: one row per (user, item) event.' },
+      ),
+    ),
+    synthetic: Type.Optional(SyntheticData),
+    positive: Type.Optional(Positive),
+    user_features: Type.Optional(FeatureTable),
+    item_features: Type.Optional(FeatureTable),
+    ranking_log: Type.Optional(RankingLog),
+    split: Type.Optional(Split),
+    seed: Type.Integer({ default: 42, description: 'Seed of the split (and of the synthetic generator).' }),
+  },
+  { ...Strict, description: 'Where the interactions come from, what a positive is, and how the evaluation split is made. Give either `interactions` or `synthetic`.' },
+);
+
+// ───────────────────────────── towers ─────────────────────────────
+
+export const CategoricalFeature = Type.Object(
+  {
+    name: Type.String({ description: 'Column of the feature table (or of the interactions file) holding the feature.' }),
+    embedding_dim: Type.Integer({ minimum: 1, default: 8, description: 'Dimension of the embedding of each value; unseen values share an out-of-vocabulary embedding.' }),
+    max_vocab: Type.Optional(Type.Integer({ minimum: 1, description: 'Keep only the most frequent values; the rest map to the out-of-vocabulary id.' })),
+  },
+  { ...Strict, description: 'A discrete feature, looked up in an embedding table.' },
+);
+
+export const ContinuousFeature = Type.Object(
+  {
+    name: Type.String({ description: 'Column holding the numeric feature.' }),
+    normalize: Enum(['zscore', 'minmax', 'log', 'none'] as const, {
+      description: '`zscore`: (x − mean)/std. `minmax`: (x − min)/(max − min). `log`: log(1 + x) then z-score. `none`: as is. Statistics come from the training data only.',
+      default: 'zscore',
+    }),
+    buckets: Type.Optional(
+      Type.Integer({ minimum: 2, description: 'Bucketise into N buckets at quantile boundaries of the training data, then embed the bucket id (instead of feeding the value).' }),
+    ),
+    embedding_dim: Type.Integer({ minimum: 1, default: 8, description: 'Dimension of the bucket embedding when `buckets` is set.' }),
+  },
+  { ...Strict, description: 'A continuous feature: normalised, or bucketised then embedded.' },
+);
+
+export const Tower = Type.Object(
+  {
+    id_embedding_dim: Type.Integer({ minimum: 0, default: 32, description: 'Dimension of the ID embedding (0 = no ID embedding, features only).' }),
+    categorical: Type.Array(CategoricalFeature, { default: [], description: 'Discrete features, each embedded.' }),
+    continuous: Type.Array(ContinuousFeature, { default: [], description: 'Continuous features, normalised or bucketised.' }),
+    mlp: Type.Object(
+      {
+        hidden: Type.Array(Type.Integer({ minimum: 1 }), { default: [128, 64], description: 'Sizes of the hidden layers of the MLP on top of the concatenated embeddings.' }),
+        activation: Enum(['relu', 'gelu', 'tanh', 'elu', 'linear'] as const, { description: 'Activation of the hidden layers.', default: 'relu' }),
+        dropout: Type.Number({ minimum: 0, maximum: 0.9, default: 0, description: 'Dropout rate after each hidden layer during training.' }),
+      },
+      { ...Strict, default: {}, description: 'The neural network that turns the concatenated embeddings into the tower\'s vector.' },
+    ),
+    output_dim: Type.Integer({ minimum: 1, default: 64, description: 'Dimension of the tower\'s output vector (a linear layer after the MLP). Both towers must agree.' }),
+    l2_normalize: Type.Boolean({ default: true, description: 'L2-normalise the output vector, so that the dot product is the cosine.' }),
+  },
+  { ...Strict, description: 'One tower: embeddings of the ID and features, concatenated, then an MLP to the output vector.' },
+);
+
+// ───────────────────────────── score ─────────────────────────────
+
+export const Score = Type.Object(
+  {
+    type: Enum(['cosine'] as const, { description: 'cos(a, b) = a·b / (‖a‖₂ ‖b‖₂).', default: 'cosine' }),
+    temperature: Type.Number({ default: 0.05, description: 'τ: logits are cos(a, b)/τ for the bce and softmax losses. Must be > 0; small values (0.05) sharpen the softmax.' }),
+  },
+  { ...Strict, default: {}, description: 'How a user vector a and an item vector b are scored.' },
+);
+
+// ───────────────────────────── training ─────────────────────────────
+
+export const NegativeSource = Enum(['uniform', 'popularity', 'in_batch', 'impressed_not_clicked'] as const, {
+  description:
+    'Easy negatives. `uniform`: every item equally likely (unfair to unpopular items). `popularity`: P(i) ∝ clicks_i^α, which suppresses popular items. `in_batch`: the other positives of the batch (p_i ∝ clicks_i; use logQ correction). `impressed_not_clicked` is refused: those are negatives for ranking models, not for retrieval.',
+  default: 'uniform',
+});
+
+export const HardNegatives = Type.Object(
+  {
+    source: Enum(['none', 'ranking_log', 'mined'] as const, {
+      description: '`ranking_log`: items the upstream system nominated but ranking discarded, from `data.ranking_log`. `mined`: retrieved by the model itself every `mine_every` epochs (top-K, minus the user\'s positives, then a rank band).',
+      default: 'none',
+    }),
+    band: Enum(['relatively_hard', 'extremely_hard', 'both'] as const, {
+      description: '`relatively_hard`: ranked close behind the target. `extremely_hard`: ranked far behind. `both`: either.',
+      default: 'relatively_hard',
+    }),
+    relatively_hard: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 1 })], {
+      default: [10, 50],
+      description: 'Rank band [from, to) of relatively hard negatives.',
+    }),
+    extremely_hard: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 1 })], {
+      default: [100, 500],
+      description: 'Rank band [from, to) of extremely hard negatives.',
+    }),
+    mine_every: Type.Integer({ minimum: 1, default: 1, description: 'For `mined`: re-mine hard negatives every N epochs (the first epoch trains on easy negatives only).' }),
+    mine_top_k: Type.Integer({ minimum: 1, default: 500, description: 'For `mined`: how many items to retrieve per user before taking the band.' }),
+  },
+  { ...Strict, default: {}, description: 'Hard negatives: nominated by the upstream system but discarded by ranking, from a log or mined.' },
+);
+
+export const Negatives = Type.Object(
+  {
+    source: NegativeSource,
+    per_positive: Type.Integer({
+      minimum: 1,
+      default: 2,
+      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive. Listwise: n in the softmax over 1 positive + n negatives (ignored by `in_batch`).',
+    }),
+    alpha: Type.Number({ minimum: 0, maximum: 2, default: 0.75, description: 'α of popularity sampling, P(i) ∝ clicks_i^α (0 = uniform, 1 = proportional to clicks).' }),
+    logq_correction: Type.Boolean({
+      default: false,
+      description: 'logQ correction of in-batch negatives: train on cos(a, b_i)/τ − log p_i, serve on cos(a, b_i). Without it popular items are over-penalised because they appear in batches ∝ their clicks.',
+    }),
+    logq_estimate: Enum(['counts', 'streaming'] as const, {
+      description: '`counts`: p_i from training click counts. `streaming`: estimated online from the batch stream (Yi et al., RecSys 2019), for data too large to count first.',
+      default: 'counts',
+    }),
+    remove_accidental_hits: Type.Boolean({ default: true, description: 'Mask in-batch items that are also positives of the row\'s user, so a positive is never pushed down as a negative.' }),
+    hard: HardNegatives,
+    mix: Type.Object(
+      {
+        easy: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Share of easy negatives when hard negatives are on.' }),
+        hard: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Share of hard negatives when hard negatives are on. easy + hard must be 1.' }),
+      },
+      { ...Strict, default: {}, description: 'Mixing ratio of easy and hard negatives (must sum to 1).' },
+    ),
+  },
+  { ...Strict, default: {}, description: 'Negative sampling.' },
+);
+
+export const Rebalance = Type.Object(
+  {
+    method: Enum(['none', 'exponent', 'cap'] as const, {
+      description: '`exponent`: resample positives so that item i keeps ∝ clicks_i^β of them (β < 1 up-samples cold items and down-samples hot ones). `cap`: keep at most `cap` positives per item (down-sampling hot items) and repeat those of items below `floor`.',
+      default: 'none',
+    }),
+    exponent: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'β of the `exponent` method.' }),
+    cap: Type.Integer({ minimum: 1, default: 200, description: 'Maximum positives per item for the `cap` method.' }),
+    floor: Type.Integer({ minimum: 0, default: 0, description: 'For `cap`: repeat positives of items with fewer than this many, up to this many.' }),
+  },
+  { ...Strict, default: {}, description: 'Rebalancing of positives by item popularity: up-sample cold items, down-sample hot items.' },
+);
+
+export const EarlyStopping = Type.Object(
+  {
+    metric: Type.String({ default: 'recall@50', description: 'Evaluation metric to watch, e.g. `recall@50` or `ndcg@10`.' }),
+    patience: Type.Integer({ minimum: 1, default: 3, description: 'Stop after this many evaluations without improvement.' }),
+    min_delta: Type.Number({ minimum: 0, default: 0, description: 'Smallest change that counts as an improvement.' }),
+  },
+  { ...Strict, description: 'Stop training when an evaluation metric stops improving.' },
+);
+
+export const Training = Type.Object(
+  {
+    mode: Enum(['pointwise', 'pairwise', 'listwise'] as const, {
+      description: '`pointwise`: binary classification, cos → +1 for positives and −1 for negatives. `pairwise`: triplets (a, b⁺, b⁻), cos(a, b⁺) > cos(a, b⁻). `listwise`: softmax over 1 positive and n negatives.',
+      default: 'listwise',
+    }),
+    loss: Enum(['bce', 'hinge', 'logistic', 'softmax'] as const, {
+      description: '`bce` (pointwise): binary cross-entropy on cos/τ. `hinge` (pairwise): max(0, cos(a,b⁻) + m − cos(a,b⁺)). `logistic` (pairwise): log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). `softmax` (listwise): −log softmax(cos/τ)⁺.',
+      default: 'softmax',
+    }),
+    margin: Type.Optional(Type.Number({ minimum: 0, description: 'm of the triplet hinge loss max(0, cos(a,b⁻) + m − cos(a,b⁺)). Default 0.2. Only for `loss: hinge`.' })),
+    scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'σ of the triplet logistic loss log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). Default 10. Only for `loss: logistic`.' })),
+    negatives: Negatives,
+    positives: Type.Object({ rebalance: Rebalance }, { ...Strict, default: {}, description: 'Positive sampling.' }),
+    optimizer: Enum(['adam', 'adagrad'] as const, { description: 'Optimiser. Embeddings use a lazy (sparse) update: only the rows of the batch are touched.', default: 'adam' }),
+    learning_rate: Type.Number({ exclusiveMinimum: 0, default: 0.001, description: 'Learning rate of the optimiser.' }),
+    batch_size: Type.Integer({ minimum: 1, default: 512, description: 'Positives per batch (in-batch negatives: the batch is also the negative pool).' }),
+    epochs: Type.Integer({ minimum: 1, default: 5, description: 'Passes over the training positives.' }),
+    seed: Type.Integer({ default: 42, description: 'Seed of initialisation, shuffling and sampling: the same seed gives the same run.' }),
+    early_stopping: Type.Optional(EarlyStopping),
+  },
+  { ...Strict, default: {}, description: 'How the model is trained: mode, loss, sampling, optimiser.' },
+);
+
+// ───────────────────────────── evaluation ─────────────────────────────
+
+export const MetricName = Enum(['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage'] as const, {
+  description: '`recall@K`: share of a user\'s held-out positives in the top K. `ndcg@K`: discounted gain. `hit_rate@K`: at least one in the top K. `mrr`: mean reciprocal rank of the first. `coverage@K`: share of the catalogue that appears in someone\'s top K.',
+});
+
+export const Evaluation = Type.Object(
+  {
+    k: Type.Array(Type.Integer({ minimum: 1 }), { default: [10, 50, 100], minItems: 1, description: 'Cut-offs K of the top-K metrics (full-corpus retrieval over all items).' }),
+    metrics: Type.Array(MetricName, { default: ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage'], description: 'Metrics to compute. Recall is also split into head (top 20% of items by clicks) and tail items.' }),
+    every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' }),
+    exclude_seen: Type.Boolean({ default: true, description: 'Remove the user\'s training positives from the ranking before taking the top K.' }),
+    max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), to keep evaluation fast on large data.' })),
+  },
+  { ...Strict, default: {}, description: 'Held-out evaluation by full-corpus top-K retrieval, beside the popularity baseline.' },
+);
+
+// ───────────────────────────── the experiment ─────────────────────────────
+
+export const ExperimentSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'A short name shown in the experiments tree and the plots (defaults to the file name).' })),
+    description: Type.Optional(Type.String({ description: 'What this experiment is for.' })),
+    data: Data,
+    user_tower: Tower,
+    item_tower: Tower,
+    score: Score,
+    training: Training,
+    evaluation: Evaluation,
+  },
+  {
+    ...Strict,
+    $id: 'https://two-tower-lab.dev/schemas/two-tower.schema.json',
+    title: 'Two-Tower Lab experiment',
+    description: 'A two-tower (DSSM) retrieval experiment: data, user and item towers, cosine score, training mode and loss, sampling, evaluation.',
+  },
+);
+
+export type Experiment = Static<typeof ExperimentSchema>;
+export type TowerConfig = Static<typeof Tower>;
+export type DataConfig = Static<typeof Data>;
+export type TrainingConfig = Static<typeof Training>;
+export type NegativesConfig = Static<typeof Negatives>;
+export type EvaluationConfig = Static<typeof Evaluation>;
+export type SyntheticConfig = Static<typeof SyntheticData>;
+export type AnySchema = TSchema;
+
+/** Which losses each training mode accepts; the first is the mode's default. */
+export const LOSSES_BY_MODE = {
+  pointwise: ['bce'],
+  pairwise: ['hinge', 'logistic'],
+  listwise: ['softmax'],
+} as const;
+
+export const DEFAULT_MARGIN = 0.2;
+export const DEFAULT_LOGISTIC_SCALE = 10;

@@ -1,0 +1,173 @@
+/**
+ * The trainer's event stream: one JSON object per line in `<runs-dir>/<run-id>/events.jsonl`,
+ * mirrored on the trainer's stdout. Written by the trainer process (src/trainer), read by the
+ * extension (run manager, tree, plots webview) and by the CLI's `eval`. Both sides import this module.
+ * See docs/protocol.md.
+ */
+
+/** Bumped whenever an event changes shape in a way an old reader would misread. */
+export const EVENTS_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped';
+export type TrainingMode = 'pointwise' | 'pairwise' | 'listwise';
+export type LossName = 'bce' | 'hinge' | 'logistic' | 'softmax';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+interface EventBase {
+  schemaVersion: number;
+  /** ISO-8601 time the event was written. */
+  time: string;
+  runId: string;
+}
+
+/** Share of positives and of each kind of negative per item-popularity decile (decile 0 = most popular). */
+export interface SamplingDistribution {
+  /** Ten shares that sum to 1 (or all 0 when nothing of that kind was drawn). */
+  positives: number[];
+  /** Keyed by negative kind, e.g. `uniform`, `popularity`, `in_batch`, `hard_log`, `hard_mined`. */
+  negatives: Record<string, number[]>;
+  /** Mean logQ probability `p_i` of the items in each decile, when logQ correction is on. */
+  logqP?: number[];
+}
+
+export interface RebalanceStats {
+  /** Share of positives whose item is in the top 20% of items by clicks, before and after rebalancing. */
+  headShareBefore: number;
+  headShareAfter: number;
+  /** Gini coefficient of positives per item, before and after. */
+  giniBefore: number;
+  giniAfter: number;
+  positivesBefore: number;
+  positivesAfter: number;
+}
+
+export interface StartedEvent extends EventBase {
+  type: 'started';
+  /** The experiment file the run was launched from (absolute path). */
+  experiment: string;
+  mode: TrainingMode;
+  loss: LossName;
+  backend: BackendName;
+  /** Process id of the trainer, so a reader can tell whether a `running` run is still alive. */
+  pid: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  /** Resumed from a checkpoint of this same run at this epoch (0 = fresh start). */
+  resumedFromEpoch: number;
+  dataset: { users: number; items: number; trainPositives: number; testPositives: number };
+  /** Flattened resolved parameters (`training.loss` → `softmax`) for tables and tooltips. */
+  params: Record<string, string | number | boolean>;
+  sampling?: { distribution?: SamplingDistribution; rebalance?: RebalanceStats };
+}
+
+export interface StepEvent extends EventBase {
+  type: 'step';
+  /** Global step, counted from the start of the run across epochs. */
+  step: number;
+  epoch: number;
+  /** Mean loss over the steps since the previous step event. */
+  loss: number;
+  examplesPerSec: number;
+  /** tfjs `memory().numTensors`, which must stay flat across steps. */
+  numTensors?: number;
+  /** Seconds since the run (not this process) started. */
+  elapsedSec: number;
+}
+
+export interface EpochEvent extends EventBase {
+  type: 'epoch';
+  epoch: number;
+  step: number;
+  /** Mean training loss over the epoch. */
+  loss: number;
+  examplesPerSec: number;
+  durationSec: number;
+  elapsedSec: number;
+  /** Share of step time spent drawing samples (0..1). */
+  samplingShare?: number;
+}
+
+export interface EvalEvent extends EventBase {
+  type: 'eval';
+  epoch: number;
+  step: number;
+  /** Keys like `recall@10`, `ndcg@10`, `hit_rate@10`, `mrr`, `coverage@10`, `recall_head@10`, `recall_tail@10`. */
+  metrics: Record<string, number>;
+  /** The popularity baseline on the same split, same keys. */
+  baseline: Record<string, number>;
+  elapsedSec: number;
+}
+
+export interface SamplingEvent extends EventBase {
+  type: 'sampling';
+  epoch: number;
+  distribution: SamplingDistribution;
+}
+
+export interface CheckpointEvent extends EventBase {
+  type: 'checkpoint';
+  epoch: number;
+  step: number;
+  /** Path relative to the run folder. */
+  path: string;
+}
+
+export interface EndedEvent extends EventBase {
+  type: 'ended';
+  status: Exclude<RunStatus, 'queued' | 'running'>;
+  /** For `failed`: what went wrong and what to do. */
+  error?: string;
+  epoch: number;
+  step: number;
+  elapsedSec: number;
+  /** Best value of the headline metric over the run, when evaluated. */
+  best?: { metric: string; value: number; epoch: number };
+}
+
+export type TrainerEvent =
+  | StartedEvent
+  | StepEvent
+  | EpochEvent
+  | EvalEvent
+  | SamplingEvent
+  | CheckpointEvent
+  | EndedEvent;
+
+export type TrainerEventType = TrainerEvent['type'];
+
+/** Events without the fields the writer fills in (schemaVersion, time, runId). */
+export type TrainerEventBody = TrainerEvent extends infer E ? (E extends TrainerEvent ? Omit<E, keyof EventBase> : never) : never;
+
+/**
+ * Parses the text of an `events.jsonl`. A truncated or corrupt last line (the process died mid-write)
+ * is skipped, not an error; corrupt lines elsewhere are reported in `badLines` (1-based) and skipped.
+ */
+export function parseEventLines(text: string): { events: TrainerEvent[]; badLines: number[]; partialTail: string } {
+  const events: TrainerEvent[] = [];
+  const badLines: number[] = [];
+  const lines = text.split('\n');
+  // Whatever follows the last newline is an incomplete write in progress (or a truncated one).
+  const partialTail = lines.pop() ?? '';
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (isTrainerEvent(value)) events.push(value);
+      else badLines.push(i + 1);
+    } catch {
+      badLines.push(i + 1);
+    }
+  });
+  return { events, badLines, partialTail };
+}
+
+export function isTrainerEvent(value: unknown): value is TrainerEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { type?: unknown; schemaVersion?: unknown };
+  return (
+    typeof v.schemaVersion === 'number' &&
+    typeof v.type === 'string' &&
+    ['started', 'step', 'epoch', 'eval', 'sampling', 'checkpoint', 'ended'].includes(v.type)
+  );
+}
