@@ -1,0 +1,71 @@
+/**
+ * The decoded data set every part of the engine reads: ids mapped to dense indices once, columns as
+ * typed arrays, the evaluation split already made. Readers (CSV/TSV, JSONL, Parquet, MovieLens) and
+ * the synthetic generator produce it; towers, samplers, the training loop and evaluation consume it.
+ */
+
+/** Maps external ids to dense indices. Index 0 is reserved for out-of-vocabulary ids. */
+export interface Vocabulary {
+  /** `ids[i]` is the external id of index i; `ids[0]` is the out-of-vocabulary marker `<oov>`. */
+  readonly ids: readonly string[];
+  /** Index of an external id, or 0 (OOV) when unknown. */
+  lookup(id: string): number;
+  /** Number of indices including the OOV row (= embedding table rows). */
+  readonly size: number;
+}
+
+/** One discrete feature of every user (or item): values[entityIndex] is a vocabulary index (0 = OOV). */
+export interface CategoricalColumn {
+  name: string;
+  vocabulary: Vocabulary;
+  values: Int32Array;
+}
+
+/**
+ * One continuous feature of every user (or item), already normalised with training statistics.
+ * When bucketised, `bucketIds[entityIndex]` is in [0, bucketCount) and `boundaries` has bucketCount − 1 cut points.
+ */
+export interface ContinuousColumn {
+  name: string;
+  values: Float32Array;
+  stats: { mean: number; std: number; min: number; max: number };
+  bucketIds?: Int32Array;
+  boundaries?: Float64Array;
+  bucketCount?: number;
+}
+
+/** Features of all users or of all items, indexed like the corresponding vocabulary. */
+export interface EntityFeatures {
+  categorical: CategoricalColumn[];
+  continuous: ContinuousColumn[];
+}
+
+/** Positive (user, item) pairs as parallel arrays of dense indices; `timestamps` when the data has them. */
+export interface PositivePairs {
+  users: Int32Array;
+  items: Int32Array;
+  timestamps?: Float64Array;
+}
+
+/** A ranking log: per request, the items nominated with the rank the ranker gave them. */
+export interface RankingLogData {
+  requests: Int32Array;
+  users: Int32Array;
+  items: Int32Array;
+  ranks: Int32Array;
+  discarded: Uint8Array;
+}
+
+export interface Dataset {
+  users: Vocabulary;
+  items: Vocabulary;
+  userFeatures: EntityFeatures;
+  itemFeatures: EntityFeatures;
+  train: PositivePairs;
+  test: PositivePairs;
+  /** Training positives per item index (length items.size): the clicks behind popularity sampling, logQ and head/tail. */
+  itemClicks: Float64Array;
+  rankingLog?: RankingLogData;
+  /** Rows of the interactions read, and what happened to them, for the `started` event and error messages. */
+  stats: { rows: number; positives: number; impressedNotClicked: number; droppedTestUnseen: number; source: string };
+}
