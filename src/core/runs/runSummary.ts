@@ -1,0 +1,142 @@
+/**
+ * What a run folder says about its run: status, mode/loss, progress, best headline metric, duration,
+ * last error. The run folder is the single source of truth (DESIGN.md): runs started from a terminal
+ * and runs started by the editor are read the same way. Pure: no `vscode`, no tfjs.
+ */
+import type { EndedEvent, EvalEvent, RunStatus, StartedEvent, TrainerEvent } from '../../shared/events';
+
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  /** Absolute path of the experiment file the run was launched from, when known. */
+  experiment?: string;
+  mode?: string;
+  loss?: string;
+  backend?: string;
+  pid?: number;
+  /** Epochs finished so far and planned. */
+  epoch: number;
+  epochs?: number;
+  step: number;
+  lastLoss?: number;
+  examplesPerSec?: number;
+  /** Best value of the headline metric, and the popularity baseline's value of the same metric. */
+  headline?: { metric: string; value: number; epoch: number; baseline?: number };
+  /** Latest evaluation metrics. */
+  lastMetrics?: Record<string, number>;
+  startedAt?: number;
+  endedAt?: number;
+  durationSec?: number;
+  error?: string;
+  params: Record<string, string | number | boolean>;
+}
+
+/** The metric the tree shows for a run: recall@50 if evaluated, else the recall@K with the largest K ≤ 100, else NDCG, else MRR. */
+export function headlineMetricName(metrics: Record<string, number>): string | undefined {
+  if ('recall@50' in metrics) return 'recall@50';
+  const recalls = Object.keys(metrics)
+    .map((key) => /^recall@(\d+)$/.exec(key))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+  const withinHundred = recalls.find((k) => k <= 100) ?? recalls[recalls.length - 1];
+  if (withinHundred !== undefined) return `recall@${withinHundred}`;
+  return Object.keys(metrics).find((key) => key.startsWith('ndcg@')) ?? ('mrr' in metrics ? 'mrr' : undefined);
+}
+
+export interface SummarizeOptions {
+  /** Whether the trainer process of a run that has not ended is still alive (default: assume alive). */
+  isAlive?: (pid: number) => boolean;
+  /** Wall time now, for the duration of a live run. */
+  now?: number;
+}
+
+/**
+ * Folds a run's events into its summary. A run that started but never ended whose process is gone is
+ * `failed` with an error that says so, never left `running`.
+ */
+export function summarizeRun(runId: string, events: readonly TrainerEvent[], options: SummarizeOptions = {}): RunSummary {
+  const summary: RunSummary = { runId, status: 'queued', epoch: 0, step: 0, params: {} };
+  let started: StartedEvent | undefined;
+  let ended: EndedEvent | undefined;
+  let lastTime: number | undefined;
+  for (const event of events) {
+    lastTime = Date.parse(event.time);
+    switch (event.type) {
+      case 'started':
+        started = event;
+        ended = undefined; // a resumed run writes a new `started` after an earlier `ended`
+        summary.experiment = event.experiment;
+        summary.mode = event.mode;
+        summary.loss = event.loss;
+        summary.backend = event.backend;
+        summary.pid = event.pid;
+        summary.epochs = event.epochs;
+        summary.params = event.params;
+        summary.startedAt ??= Date.parse(event.time);
+        break;
+      case 'step':
+        summary.step = event.step;
+        summary.lastLoss = event.loss;
+        summary.examplesPerSec = event.examplesPerSec;
+        break;
+      case 'epoch':
+        summary.epoch = event.epoch;
+        summary.step = event.step;
+        summary.lastLoss = event.loss;
+        summary.examplesPerSec = event.examplesPerSec;
+        break;
+      case 'eval':
+        summary.lastMetrics = event.metrics;
+        updateHeadline(summary, event);
+        break;
+      case 'ended':
+        ended = event;
+        summary.epoch = Math.max(summary.epoch, event.epoch);
+        summary.step = Math.max(summary.step, event.step);
+        break;
+      default:
+        break;
+    }
+  }
+  if (ended) {
+    summary.status = ended.status;
+    summary.error = ended.error;
+    summary.endedAt = Date.parse(ended.time);
+  } else if (started) {
+    const alive = options.isAlive ? options.isAlive(started.pid) : true;
+    if (alive) {
+      summary.status = 'running';
+    } else {
+      summary.status = 'failed';
+      summary.error = `The trainer process (pid ${started.pid}) of run ${runId} exited without writing an 'ended' event (killed, crashed or out of memory). Its last checkpoint can be resumed.`;
+      summary.endedAt = lastTime;
+    }
+  }
+  if (summary.startedAt !== undefined) {
+    const end = summary.endedAt ?? options.now ?? Date.now();
+    summary.durationSec = Math.max(0, (end - summary.startedAt) / 1000);
+  }
+  return summary;
+}
+
+function updateHeadline(summary: RunSummary, event: EvalEvent): void {
+  const metric = summary.headline?.metric ?? headlineMetricName(event.metrics);
+  if (metric === undefined) return;
+  const value = event.metrics[metric];
+  if (value === undefined || !Number.isFinite(value)) return;
+  if (summary.headline === undefined || value > summary.headline.value) {
+    summary.headline = { metric, value, epoch: event.epoch, baseline: event.baseline[metric] };
+  }
+}
+
+/** Whether a process id is alive on this machine (signal 0 tests without sending anything). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
