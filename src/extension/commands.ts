@@ -1,0 +1,28 @@
+/**
+ * Every command id of Two-Tower Lab, declared once. package.json `contributes.commands` lists the same
+ * ids; a unit test keeps the two in step. Only `openExperiment` is registered by the foundation; the
+ * run manager registers the others.
+ */
+export const Commands = {
+  openExperiment: 'twoTowerLab.openExperiment',
+  runExperiment: 'twoTowerLab.runExperiment',
+  stopRun: 'twoTowerLab.stopRun',
+  resumeRun: 'twoTowerLab.resumeRun',
+  openPlots: 'twoTowerLab.openPlots',
+  compareRuns: 'twoTowerLab.compareRuns',
+  revealRun: 'twoTowerLab.revealRun',
+  deleteRun: 'twoTowerLab.deleteRun',
+  showTrainerLog: 'twoTowerLab.showTrainerLog',
+  newExperiment: 'twoTowerLab.newExperiment',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** Ids of the views the extension contributes. */
+export const Views = {
+  experiments: 'twoTowerLab.experiments',
+} as const;
+
+/** The glob that makes a file an experiment (language `two-tower`). */
+export const EXPERIMENT_GLOB = '**/*.tower.yaml';
+export const EXPERIMENT_SUFFIX = '.tower.yaml';
