@@ -1,0 +1,91 @@
+/**
+ * Picks the tfjs backend: tfjs-node (optional native dependency) → wasm (SIMD, single thread) → cpu,
+ * and registers our fast kernels on it. The chosen name goes into the `started` event and the UI.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; training needs all of them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+import { registerFastKernels } from './kernels';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
+
+/** Why each backend that was tried before the chosen one was skipped (for logs and errors). */
+export const backendNotes: string[] = [];
+
+function moduleRequire(): NodeJS.Require {
+  return typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'noop.js'));
+}
+
+/** The folder holding the .wasm files: `<bundle dir>/wasm/` (the build copies them), else the package's dist. */
+export function findWasmDir(): string | undefined {
+  const candidates: string[] = [];
+  if (typeof __dirname === 'string') candidates.push(path.join(__dirname, 'wasm'));
+  if (process.argv[1]) candidates.push(path.join(path.dirname(path.resolve(process.argv[1])), 'wasm'));
+  try {
+    const entry = moduleRequire().resolve('@tensorflow/tfjs-backend-wasm');
+    candidates.push(path.dirname(entry));
+  } catch (err) {
+    backendNotes.push(`wasm: package not resolvable (${(err as Error).message})`);
+  }
+  return candidates.find((dir) => existsSync(path.join(dir, WASM_FILE)));
+}
+
+async function tryTensorflow(): Promise<boolean> {
+  try {
+    // An optional native dependency: absent on machines that cannot download libtensorflow.
+    moduleRequire()('@tensorflow/tfjs-node');
+  } catch (err) {
+    backendNotes.push(`tensorflow: @tensorflow/tfjs-node not installed (${(err as Error).message.split('\n')[0]})`);
+    return false;
+  }
+  return tf.setBackend('tensorflow');
+}
+
+async function tryWasm(): Promise<boolean> {
+  const dir = findWasmDir();
+  if (!dir) {
+    backendNotes.push(`wasm: ${WASM_FILE} not found next to the bundle nor in node_modules/@tensorflow/tfjs-backend-wasm/dist`);
+    return false;
+  }
+  // The threaded build's worker is a blob: URL, which Node cannot start: single-threaded SIMD only.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
+  const ok = await tf.setBackend('wasm');
+  if (!ok) backendNotes.push(`wasm: the backend failed to initialise from ${dir}`);
+  return ok;
+}
+
+async function trySet(name: BackendName): Promise<boolean> {
+  if (name === 'tensorflow') return tryTensorflow();
+  if (name === 'wasm') return tryWasm();
+  return tf.setBackend('cpu');
+}
+
+/**
+ * Initialises the first backend that works, starting from `preferred` when given, then the usual order.
+ * Calling it again with the backend already active is cheap.
+ */
+export async function initBackend(preferred?: BackendName): Promise<BackendName> {
+  const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : ORDER;
+  for (const name of order) {
+    if (tf.engine().backendName === name && name !== 'tensorflow') {
+      registerFastKernels(name);
+      return name;
+    }
+    if (await trySet(name)) {
+      await tf.ready();
+      if (name !== 'tensorflow') registerFastKernels(name);
+      return name;
+    }
+  }
+  throw new Error(`No tfjs backend could start: ${backendNotes.join('; ')}`);
+}
