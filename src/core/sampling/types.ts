@@ -38,6 +38,8 @@ export interface InBatchCorrection {
   logQ(batch: PositiveBatch): Float32Array;
   /** Observe a batch (the streaming estimator updates its frequencies here). */
   observe?(batch: PositiveBatch, step: number): void;
+  /** p_i of every item index (0 where unknown), for the per-decile `logqP` of sampling events. */
+  itemProbabilities?(): Float64Array;
   saveState?(): unknown;
   restoreState?(state: unknown): void;
 }

@@ -1,0 +1,111 @@
+/**
+ * Counters of what was actually drawn, per item-popularity decile: positives, and each kind of
+ * negative. The loop records every batch and reads a `SamplingDistribution` each epoch (for the
+ * `started` and `sampling` events), then resets. Recording is a few array increments per item.
+ */
+import type { SamplingDistribution } from '../../shared/events';
+import { NO_GROUP, popularityDeciles } from './popularity';
+import { NEGATIVE_KIND_CODES, type InBatchCorrection, type NegativeKind, type PositiveBatch } from './types';
+
+const IN_BATCH_CODE = NEGATIVE_KIND_CODES.indexOf('in_batch');
+
+export class SamplingCounters {
+  readonly decile: Uint8Array;
+  private readonly positives = new Float64Array(10);
+  /** negatives[code·10 + decile]. */
+  private readonly negatives = new Float64Array(NEGATIVE_KIND_CODES.length * 10);
+
+  constructor(itemClicks: ArrayLike<number>) {
+    this.decile = popularityDeciles(itemClicks);
+  }
+
+  recordPositives(batch: PositiveBatch): void {
+    for (let r = 0; r < batch.items.length; r++) {
+      const d = this.decile[batch.items[r]];
+      if (d !== NO_GROUP) this.positives[d]++;
+    }
+  }
+
+  /** The first `count` slots of `out`; `kinds` per slot, or every slot of kind `kind`. */
+  recordNegatives(out: Int32Array, count: number, kinds: Uint8Array | undefined, kind?: NegativeKind): void {
+    const fixed = kind === undefined ? -1 : NEGATIVE_KIND_CODES.indexOf(kind);
+    if (!kinds && fixed < 0) throw new Error('recordNegatives: give either the kinds array or the kind of every slot.');
+    for (let s = 0; s < count; s++) {
+      const d = this.decile[out[s]];
+      if (d === NO_GROUP) continue;
+      const code = kinds ? kinds[s] : fixed;
+      this.negatives[code * 10 + d]++;
+    }
+  }
+
+  /**
+   * In-batch negatives: column j serves as a negative of every row i ≠ j that the mask (B×B, 1 =
+   * masked) leaves in; without a mask that is B − 1 rows.
+   */
+  recordInBatch(batch: PositiveBatch, mask?: Uint8Array): void {
+    const b = batch.items.length;
+    for (let j = 0; j < b; j++) {
+      const d = this.decile[batch.items[j]];
+      if (d === NO_GROUP) continue;
+      let uses = b - 1;
+      if (mask) for (let i = 0; i < b; i++) if (i !== j && mask[i * b + j]) uses--;
+      this.negatives[IN_BATCH_CODE * 10 + d] += uses;
+    }
+  }
+
+  reset(): void {
+    this.positives.fill(0);
+    this.negatives.fill(0);
+  }
+
+  /** Raw counts (not shares), e.g. for tests and for a ratio of kinds. */
+  negativeCount(kind: NegativeKind): number {
+    const code = NEGATIVE_KIND_CODES.indexOf(kind);
+    let total = 0;
+    for (let d = 0; d < 10; d++) total += this.negatives[code * 10 + d];
+    return total;
+  }
+
+  positiveCounts(): Float64Array {
+    return this.positives.slice();
+  }
+
+  /** Counts of one negative kind per decile (a copy). */
+  negativeCountsByDecile(code: number): Float64Array {
+    return this.negatives.slice(code * 10, code * 10 + 10);
+  }
+}
+
+function shares(counts: ArrayLike<number>): number[] {
+  let total = 0;
+  for (let d = 0; d < 10; d++) total += counts[d];
+  const out: number[] = [];
+  for (let d = 0; d < 10; d++) out.push(total > 0 ? counts[d] / total : 0);
+  return out;
+}
+
+/**
+ * The distribution for the `started`/`sampling` events: per decile, the share of positives and of
+ * each negative kind drawn at least once, and (with logQ) the mean p_i of the decile's items.
+ */
+export function samplingDistribution(counters: SamplingCounters, correction?: InBatchCorrection): SamplingDistribution {
+  const negatives: Record<string, number[]> = {};
+  NEGATIVE_KIND_CODES.forEach((kind, code) => {
+    const counts = counters.negativeCountsByDecile(code);
+    if (counts.some((v) => v > 0)) negatives[kind] = shares(counts);
+  });
+  const distribution: SamplingDistribution = { positives: shares(counters.positiveCounts()), negatives };
+  const p = correction?.itemProbabilities?.();
+  if (p) {
+    const sum = new Float64Array(10);
+    const n = new Float64Array(10);
+    for (let i = 0; i < p.length && i < counters.decile.length; i++) {
+      const d = counters.decile[i];
+      if (d === NO_GROUP) continue;
+      sum[d] += p[i];
+      n[d]++;
+    }
+    distribution.logqP = Array.from(sum, (s, d) => (n[d] > 0 ? s / n[d] : 0));
+  }
+  return distribution;
+}

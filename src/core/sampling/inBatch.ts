@@ -1,0 +1,52 @@
+/**
+ * In-batch negatives: every other positive of the batch is a negative of the row. An item appears
+ * in a batch with probability p_i that grows with its clicks, so the softmax over-penalises popular
+ * items; logQ correction subtracts log p_i from column i's logit during training (Yi et al., RecSys
+ * 2019; Yang et al., WWW 2020). Accidental hits (a batch item that is also a positive of the row's
+ * user) are masked out of the softmax.
+ */
+import type { PositiveBatch } from './types';
+import type { UserPositiveIndex } from './userPositives';
+
+/** The logit given to masked entries: exp() of it is 0 in float32, and softmax stays finite. */
+export const MASKED_LOGIT = -1e9;
+
+/**
+ * B×B mask, row-major: mask[i·B + j] = 1 when column j must not act as a negative of row i, i.e. j ≠ i
+ * and item j is a training positive of user i (which includes the same item as row i's positive).
+ * The diagonal (the row's own positive) is never masked.
+ */
+export function accidentalHitMask(batch: PositiveBatch, userPositives: UserPositiveIndex): Uint8Array {
+  const b = batch.items.length;
+  const mask = new Uint8Array(b * b);
+  for (let i = 0; i < b; i++) {
+    const u = batch.users[i];
+    const own = batch.items[i];
+    for (let j = 0; j < b; j++) {
+      if (j === i) continue;
+      const item = batch.items[j];
+      if (item === own || userPositives.has(u, item)) mask[i * b + j] = 1;
+    }
+  }
+  return mask;
+}
+
+/**
+ * The reference implementation of the corrected logits the model's loss must match:
+ * logits[i·B + j] = cos[i·B + j] / τ − logQ[j], and MASKED_LOGIT where mask[i·B + j] = 1.
+ * `logQ` is log p_j of column j's item (pass zeros for no correction).
+ */
+export function logqCorrectedLogits(cos: Float32Array, b: number, tau: number, logQ: Float32Array, mask?: Uint8Array): Float32Array {
+  if (cos.length !== b * b) throw new Error(`logqCorrectedLogits: cos has ${cos.length} entries, expected B×B = ${b * b}.`);
+  if (logQ.length !== b) throw new Error(`logqCorrectedLogits: logQ has ${logQ.length} entries, expected B = ${b}.`);
+  if (!(tau > 0)) throw new Error(`logqCorrectedLogits: temperature τ must be > 0, got ${tau}.`);
+  if (mask && mask.length !== b * b) throw new Error(`logqCorrectedLogits: mask has ${mask.length} entries, expected B×B = ${b * b}.`);
+  const out = new Float32Array(b * b);
+  for (let i = 0; i < b; i++) {
+    for (let j = 0; j < b; j++) {
+      const k = i * b + j;
+      out[k] = mask && mask[k] ? MASKED_LOGIT : cos[k] / tau - logQ[j];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * The sampling API the training loop calls. Every strategy of the experiment file's
+ * `training.negatives` and `training.positives.rebalance` is built here from the config:
+ * - `createNegativeSampler`: the sampler that fills the negative slots of a batch (easy, hard, mixed);
+ * - `createInBatchCorrection`: logQ probabilities for in-batch negatives;
+ * - `accidentalHitMask`, `logqCorrectedLogits`: the in-batch mask and the reference corrected logits;
+ * - `rebalancePositives`: the positives of an epoch after popularity rebalancing;
+ * - `SamplingCounters` + `samplingDistribution`: what was drawn, per popularity decile, for the events.
+ */
+import type { TrainingConfig } from '../config/schema';
+import type { Dataset, PositivePairs } from '../data/dataset';
+import type { Rng } from '../util/rng';
+import { PopularitySampler, UniformSampler, type EasySampler } from './easy';
+import { bandsFromConfig, HardNegativeSampler, MinedHardNegativeSampler, poolsFromRankingLog } from './hard';
+import { CountsCorrection, StreamingFrequencyEstimator } from './logq';
+import { MixedSampler } from './mixer';
+import { refuseImpressedNegatives } from './refuse';
+import type { InBatchCorrection, NegativeSampler } from './types';
+import { buildUserPositiveIndex, type UserPositiveIndex } from './userPositives';
+
+export { buildAliasTable, drawAlias, type AliasTable } from './alias';
+export { SamplingCounters, samplingDistribution } from './distribution';
+export { PopularitySampler, UniformSampler, type EasySampler } from './easy';
+export {
+  bandsFromConfig,
+  HardNegativeSampler,
+  mineHardNegatives,
+  MinedHardNegativeSampler,
+  poolsFromRankingLog,
+  type HardPools,
+  type RankBand,
+  type ScoreTopK,
+} from './hard';
+export { accidentalHitMask, logqCorrectedLogits, MASKED_LOGIT } from './inBatch';
+export { CountsCorrection, StreamingFrequencyEstimator } from './logq';
+export { MixedSampler } from './mixer';
+export { gini, popularityDeciles } from './popularity';
+export { rebalancePositives, type RebalanceConfig } from './rebalance';
+export { IMPRESSED_NEGATIVES_REFUSED, refuseImpressedNegatives } from './refuse';
+export * from './types';
+export { buildUserPositiveIndex, userPositiveIndexFromPairs, type UserPositiveIndex } from './userPositives';
+
+/** The easy sampler of the config; `in_batch` draws no easy negatives, so hard ones fall back to uniform. */
+function easySampler(training: TrainingConfig, dataset: Dataset): EasySampler {
+  const itemCount = dataset.items.size;
+  if (training.negatives.source === 'popularity') return new PopularitySampler(dataset.itemClicks, training.negatives.alpha);
+  return new UniformSampler(itemCount);
+}
+
+/**
+ * The sampler of `training.negatives`, or undefined when in-batch negatives need no sampled ones
+ * (`in_batch` without hard negatives). With hard negatives:
+ * - easy source + hard: a `MixedSampler` at `mix.hard` (default 0.5);
+ * - `in_batch` + hard: a `HardNegativeSampler` whose slots are all hard (the batch supplies the easy
+ *   negatives), falling back to uniform for users without a pool.
+ * Mined samplers start with empty pools: call `refresh(scoreTopK)` when `needsRefresh(epoch)`.
+ * `rng` is not drawn from here: every draw uses the Rng handed to `sample()`, so one saved stream
+ * covers sampling. It is in the signature so that a factory needing randomness keeps the call stable.
+ */
+export function createNegativeSampler(
+  training: TrainingConfig,
+  dataset: Dataset,
+  _rng: Rng,
+  userPositives: UserPositiveIndex = buildUserPositiveIndex(dataset),
+): NegativeSampler | undefined {
+  refuseImpressedNegatives(training);
+  const negatives = training.negatives;
+  const hardCfg = negatives.hard;
+  const easy = easySampler(training, dataset);
+  if (hardCfg.source === 'none') return negatives.source === 'in_batch' ? undefined : easy;
+
+  const bands = bandsFromConfig(hardCfg);
+  let hard: HardNegativeSampler;
+  if (hardCfg.source === 'ranking_log') {
+    if (!dataset.rankingLog) {
+      throw new Error(
+        'training.negatives.hard.source is `ranking_log`, but the data has no ranking log. Add `data.ranking_log` (or `data.synthetic.ranking_log: true`), or mine hard negatives with the model: `training.negatives.hard.source: mined`.',
+      );
+    }
+    hard = new HardNegativeSampler('hard_log', poolsFromRankingLog(dataset.rankingLog, dataset.users.size, userPositives, bands), easy);
+  } else {
+    const topK = Math.min(hardCfg.mine_top_k, dataset.items.size - 1);
+    hard = new MinedHardNegativeSampler(dataset.users.size, userPositives, bands, topK, hardCfg.mine_every, easy);
+  }
+  if (negatives.source === 'in_batch') return hard;
+  const { easy: easyShare, hard: hardShare } = negatives.mix;
+  if (Math.abs(easyShare + hardShare - 1) > 1e-9) {
+    throw new Error(`training.negatives.mix is easy ${easyShare} + hard ${hardShare} = ${easyShare + hardShare}; the two shares must sum to 1.`);
+  }
+  return new MixedSampler(easy, hard, hardShare);
+}
+
+/**
+ * logQ correction of in-batch negatives, or undefined when it is off (or negatives are not in-batch).
+ * `counts`: p_i from the pairs batches are cut from (pass the rebalanced pairs when rebalancing, since
+ * that is what batches hold; default the dataset's train pairs). `streaming`: the Yi et al. estimator,
+ * which the loop must `observe(batch, step)` before asking `logQ(batch)`.
+ */
+export function createInBatchCorrection(training: TrainingConfig, dataset: Dataset, trainPairs: PositivePairs = dataset.train): InBatchCorrection | undefined {
+  if (training.negatives.source !== 'in_batch' || !training.negatives.logq_correction) return undefined;
+  if (training.negatives.logq_estimate === 'streaming') return new StreamingFrequencyEstimator(dataset.items.size);
+  return CountsCorrection.fromPairs(trainPairs, dataset.items.size, training.batch_size);
+}
+
+/** The mined-hard-negative part of a sampler, if any: the loop calls its `needsRefresh`/`refresh`. */
+export function minedSamplerOf(sampler: NegativeSampler | undefined): MinedHardNegativeSampler | undefined {
+  if (sampler instanceof MinedHardNegativeSampler) return sampler;
+  if (sampler instanceof MixedSampler && sampler.hard instanceof MinedHardNegativeSampler) return sampler.hard;
+  return undefined;
+}
