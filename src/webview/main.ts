@@ -1,5 +1,39 @@
-/** Browser code of the plots panel. Talks to the extension only through postMessage. */
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): unknown; setState(state: unknown): void };
+/** Browser code of the plots panel. Talks to the extension only through postMessage (src/shared/webviewProtocol.ts). */
+import { isHostToWebviewMessage, readViewState, WEBVIEW_PROTOCOL_VERSION, type WebviewToHostMessage } from '../shared/webviewProtocol';
+import { PlotsApp, type PlotsDebugHook, type VsCodeApi } from './app';
 
-const vscode = acquireVsCodeApi();
-vscode.postMessage({ type: 'initialized' });
+declare function acquireVsCodeApi(): VsCodeApi;
+
+declare global {
+  interface Window {
+    /** Read by the browser tests and the render benchmark. */
+    __plots?: PlotsDebugHook;
+  }
+}
+
+const api = acquireVsCodeApi();
+const post = (message: WebviewToHostMessage): void => api.postMessage(message);
+
+function reportError(error: unknown): void {
+  const message = error instanceof Error ? `${error.message}${error.stack ? `\n${error.stack}` : ''}` : String(error);
+  post({ type: 'webviewError', message });
+}
+
+window.addEventListener('error', (event) => reportError(event.error ?? event.message));
+window.addEventListener('unhandledrejection', (event) => reportError(event.reason));
+
+const root = document.getElementById('app') ?? document.body;
+const app = new PlotsApp(root, api, readViewState(api.getState()));
+window.__plots = app.debugHook();
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (!isHostToWebviewMessage(event.data)) return;
+  try {
+    app.handle(event.data);
+  } catch (error) {
+    reportError(error);
+  }
+});
+
+// The host holds its messages until this arrives, so nothing is posted before the listener above exists.
+post({ type: 'initialized', protocolVersion: WEBVIEW_PROTOCOL_VERSION });

@@ -1,0 +1,208 @@
+/**
+ * The plots panel host: one panel (createOrShow), revived after a window reload by the serializer in
+ * register.ts. It follows each shown run folder, keeps the events it has sent, and answers every
+ * `initialized` from the webview (first load, or a reload after being hidden) with the full set.
+ */
+import * as vscode from 'vscode';
+import type { TrainerEvent } from '../../shared/events';
+import { isWebviewToHostMessage, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
+import { decodePngDataUrl } from './dataUrl';
+import type { PlotsDeps } from './deps';
+import { followRunFolder } from './followRun';
+import { HeldMessages } from './heldMessages';
+import { makeNonce, PLOTS_MEDIA, renderPlotsHtml } from './html';
+import { askSaveLocation } from './saveDialog';
+
+export const PLOTS_VIEW_TYPE = 'twoTowerLab.plots';
+
+interface FollowedRun {
+  ref: RunRef;
+  events: TrainerEvent[];
+  /** The first batch (everything written so far) has arrived. */
+  loaded: boolean;
+  /** The webview has been sent this run with `showRuns`. */
+  announced: boolean;
+  subscription: { dispose(): void };
+}
+
+let registeredDeps: PlotsDeps | undefined;
+
+/** Called once by registerPlots; createOrShow and revive use these. */
+export function setPlotsDeps(deps: PlotsDeps): void {
+  registeredDeps = deps;
+}
+
+function requireDeps(): PlotsDeps {
+  if (!registeredDeps) throw new Error('The plots panel was opened before registerPlots(context, deps) ran in activate(); call it first.');
+  return registeredDeps;
+}
+
+export class PlotsPanel {
+  static current: PlotsPanel | undefined;
+
+  private readonly runs = new Map<string, FollowedRun>();
+  private readonly outbox: HeldMessages<HostToWebviewMessage>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Shows the panel (creating it if needed) with these runs; `runs` replaces what it showed before. */
+  static createOrShow(context: vscode.ExtensionContext, runs: RunRef[]): PlotsPanel {
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+    if (PlotsPanel.current) {
+      PlotsPanel.current.panel.reveal(column);
+      PlotsPanel.current.show(runs);
+      return PlotsPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(PLOTS_VIEW_TYPE, 'Two-Tower Lab: plots', column, webviewOptions(context));
+    PlotsPanel.current = new PlotsPanel(panel, context, requireDeps());
+    PlotsPanel.current.show(runs);
+    return PlotsPanel.current;
+  }
+
+  /** Takes over a panel VS Code restored after a reload; the runs come from the webview's saved state. */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, runs: RunRef[]): PlotsPanel {
+    PlotsPanel.current?.dispose();
+    panel.webview.options = webviewOptions(context);
+    PlotsPanel.current = new PlotsPanel(panel, context, requireDeps());
+    PlotsPanel.current.show(runs);
+    return PlotsPanel.current;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: PlotsDeps,
+  ) {
+    this.outbox = new HeldMessages((message) => void this.panel.webview.postMessage(message));
+    panel.webview.html = this.html();
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'tower.svg');
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        if (isWebviewToHostMessage(message)) void this.receive(message);
+        else deps.ui.error('The plots panel sent a message the extension does not know', JSON.stringify(message)?.slice(0, 200));
+      }),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview (no retained context) is destroyed; it sends `initialized` again when shown.
+        if (!panel.visible) this.outbox.markGone();
+      }),
+    );
+  }
+
+  /** The runs shown from now on, in this order; runs no longer listed are dropped. */
+  show(refs: RunRef[]): void {
+    const wanted = new Set(refs.map((r) => r.runId));
+    for (const [runId, run] of this.runs) {
+      if (wanted.has(runId)) continue;
+      run.subscription.dispose();
+      this.runs.delete(runId);
+      if (run.announced) this.outbox.post({ type: 'removeRun', runId });
+    }
+    for (const ref of refs) {
+      if (this.runs.has(ref.runId)) continue;
+      const run: FollowedRun = { ref, events: [], loaded: false, announced: false, subscription: { dispose: () => undefined } };
+      this.runs.set(ref.runId, run);
+      run.subscription = this.follow(run);
+    }
+    this.announceLoaded();
+  }
+
+  private follow(run: FollowedRun): { dispose(): void } {
+    const onEvents = (events: TrainerEvent[]): void => {
+      if (!this.runs.has(run.ref.runId)) return;
+      run.events.push(...events);
+      if (!run.loaded) {
+        run.loaded = true;
+        this.announceLoaded();
+      } else if (run.announced && events.length > 0) {
+        this.outbox.post({ type: 'appendEvents', runId: run.ref.runId, events });
+      }
+    };
+    try {
+      if (this.deps.followRun) return this.deps.followRun(run.ref.runDir, onEvents);
+      return followRunFolder(run.ref.runDir, onEvents, (err) => this.deps.ui.error(`Plots: cannot follow run ${run.ref.runId}`, err));
+    } catch (err) {
+      this.deps.ui.error(`Plots: cannot follow run ${run.ref.runId} in ${run.ref.runDir}`, err);
+      run.loaded = true;
+      return { dispose: () => undefined };
+    }
+  }
+
+  /** Announces new runs together once all of them have loaded, so their order (and colours) is the order asked for. */
+  private announceLoaded(): void {
+    const waiting = [...this.runs.values()].filter((r) => !r.announced);
+    if (waiting.length === 0 || waiting.some((r) => !r.loaded)) return;
+    waiting.forEach((r) => (r.announced = true));
+    this.outbox.post({ type: 'showRuns', replace: false, runs: waiting.map((r) => ({ ref: r.ref, events: [...r.events] })) });
+  }
+
+  /** Everything announced so far, for a webview that (re)loaded. */
+  private snapshot(): HostToWebviewMessage {
+    const runs = [...this.runs.values()].filter((r) => r.announced).map((r) => ({ ref: r.ref, events: r.events }));
+    return { type: 'showRuns', replace: true, runs };
+  }
+
+  private async receive(message: WebviewToHostMessage): Promise<void> {
+    switch (message.type) {
+      case 'initialized':
+        this.outbox.markGone();
+        this.outbox.post(this.snapshot());
+        this.outbox.markReady();
+        return;
+      case 'exportPng':
+        await this.save('png', message.chart, () => decodePngDataUrl(message.dataUrl));
+        return;
+      case 'exportCsv':
+        await this.save('csv', message.chart, () => new TextEncoder().encode(message.csv));
+        return;
+      case 'selectRuns':
+        this.deps.onSelectRuns?.(message.runIds);
+        return;
+      case 'webviewError':
+        this.deps.ui.error('The plots panel failed', message.message);
+        return;
+    }
+  }
+
+  private async save(format: 'png' | 'csv', chart: string, bytes: () => Uint8Array): Promise<void> {
+    try {
+      const data = bytes();
+      const target = await askSaveLocation(`${chart}.${format}`, format);
+      if (!target) {
+        this.outbox.post({ type: 'exportResult', format, outcome: 'cancelled' });
+        return;
+      }
+      await vscode.workspace.fs.writeFile(target, data);
+      this.outbox.post({ type: 'exportResult', format, outcome: 'saved', detail: target.fsPath });
+    } catch (err) {
+      this.deps.ui.error(`Could not export the ${format.toUpperCase()} of ${chart}`, err);
+      this.outbox.post({ type: 'exportResult', format, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const media = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', file)).toString();
+    return renderPlotsHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: media(PLOTS_MEDIA.script), styleUris: PLOTS_MEDIA.styles.map(media) });
+  }
+
+  /** Run ids shown (for tests and the run manager). */
+  shownRunIds(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  dispose(): void {
+    if (PlotsPanel.current === this) PlotsPanel.current = undefined;
+    for (const run of this.runs.values()) run.subscription.dispose();
+    this.runs.clear();
+    this.disposables.forEach((d) => d.dispose());
+    this.disposables.length = 0;
+    this.panel.dispose();
+  }
+}
+
+function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'media')],
+  };
+}

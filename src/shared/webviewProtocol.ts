@@ -1,0 +1,147 @@
+/**
+ * Messages between the extension host (src/extension/plots) and the plots webview (src/webview).
+ * Both sides import this module; docs/protocol.md ("Extension ↔ webview") says who sends what, and when.
+ * The webview sends `initialized` first; the host holds every message until then.
+ */
+import type { TrainerEvent } from './events';
+
+/** Bumped whenever a message changes shape in a way an old webview (restored from state) would misread. */
+export const WEBVIEW_PROTOCOL_VERSION = 1;
+
+/** Identifies one run shown in the panel; kept in the webview state so the host can re-read it on revive. */
+export interface RunRef {
+  runId: string;
+  /** Absolute path of `.two-tower-lab/runs/<run-id>/`. */
+  runDir: string;
+  /** Short name shown in legends and the table (defaults to the run id). */
+  label?: string;
+}
+
+/** Host → webview: the runs to show, each with every event written so far. `replace` drops runs not listed. */
+export interface ShowRunsMessage {
+  type: 'showRuns';
+  runs: { ref: RunRef; events: TrainerEvent[] }[];
+  replace: boolean;
+}
+
+/** Host → webview: events appended to a live run's `events.jsonl` since the last message. */
+export interface AppendEventsMessage {
+  type: 'appendEvents';
+  runId: string;
+  events: TrainerEvent[];
+}
+
+/** Host → webview: a run's folder was deleted or is no longer to be shown. */
+export interface RemoveRunMessage {
+  type: 'removeRun';
+  runId: string;
+}
+
+/** Host → webview: the outcome of an export the webview asked for (saved path, cancelled, or the error). */
+export interface ExportResultMessage {
+  type: 'exportResult';
+  format: 'png' | 'csv';
+  outcome: 'saved' | 'cancelled' | 'failed';
+  /** The saved file, or what went wrong. */
+  detail?: string;
+}
+
+export type HostToWebviewMessage = ShowRunsMessage | AppendEventsMessage | RemoveRunMessage | ExportResultMessage;
+
+/** Webview → host: the webview's script has loaded and listens; sent once, before anything else. */
+export interface InitializedMessage {
+  type: 'initialized';
+  protocolVersion: number;
+}
+
+/** Webview → host: save this chart image; the host asks where (a save dialog) and writes the PNG. */
+export interface ExportPngMessage {
+  type: 'exportPng';
+  /** Which chart, e.g. `loss` or `eval:recall@10`; also the suggested file name. */
+  chart: string;
+  /** `data:image/png;base64,...` from canvas.toDataURL. */
+  dataUrl: string;
+}
+
+/** Webview → host: save the data of this chart as CSV; the host asks where and writes it. */
+export interface ExportCsvMessage {
+  type: 'exportCsv';
+  chart: string;
+  csv: string;
+}
+
+/** Webview → host: the user selected these runs in the table (the host may reveal them in the tree). */
+export interface SelectRunsMessage {
+  type: 'selectRuns';
+  runIds: string[];
+}
+
+/** Webview → host: something failed inside the webview; the host logs it and shows it to the user. */
+export interface WebviewErrorMessage {
+  type: 'webviewError';
+  message: string;
+}
+
+export type WebviewToHostMessage = InitializedMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage;
+
+/** What the webview saves with setState, and what the serializer hands back to the host on revive. */
+export interface PlotsViewState {
+  protocolVersion: number;
+  runs: RunRef[];
+  /** EMA weight of the loss smoothing slider, 0 (off) .. 0.99. */
+  smoothing: number;
+  logScale: boolean;
+  xAxis: XAxisKind;
+  /** Runs picked in the table; their curves are emphasised and others dimmed. Empty = all equal. */
+  selectedRunIds: string[];
+  /** Runs toggled off in the legends. */
+  hiddenRunIds: string[];
+  sort: { column: string; descending: boolean } | null;
+}
+
+export type XAxisKind = 'step' | 'epoch' | 'time';
+
+const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError']);
+
+/** Narrowing guard for what arrives in `onDidReceiveMessage` (typed `any` by VS Code). */
+export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
+  return typeof value === 'object' && value !== null && MESSAGE_TYPES_FROM_WEBVIEW.has(String((value as { type?: unknown }).type));
+}
+
+const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendEvents', 'removeRun', 'exportResult']);
+
+/** Narrowing guard for what arrives in the webview's `message` event. */
+export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
+  return typeof value === 'object' && value !== null && MESSAGE_TYPES_TO_WEBVIEW.has(String((value as { type?: unknown }).type));
+}
+
+/** Reads a saved view state defensively: state from an older version or a damaged one falls back to defaults. */
+export function readViewState(value: unknown): PlotsViewState {
+  const defaults: PlotsViewState = {
+    protocolVersion: WEBVIEW_PROTOCOL_VERSION,
+    runs: [],
+    smoothing: 0.6,
+    logScale: false,
+    xAxis: 'step',
+    selectedRunIds: [],
+    hiddenRunIds: [],
+    sort: null,
+  };
+  if (typeof value !== 'object' || value === null) return defaults;
+  const v = value as Partial<Record<keyof PlotsViewState, unknown>>;
+  const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+  const runs = Array.isArray(v.runs)
+    ? v.runs.filter((r): r is RunRef => typeof r === 'object' && r !== null && typeof (r as RunRef).runId === 'string' && typeof (r as RunRef).runDir === 'string')
+    : [];
+  const sort = v.sort as PlotsViewState['sort'] | undefined;
+  return {
+    protocolVersion: WEBVIEW_PROTOCOL_VERSION,
+    runs,
+    smoothing: typeof v.smoothing === 'number' && v.smoothing >= 0 && v.smoothing < 1 ? v.smoothing : defaults.smoothing,
+    logScale: v.logScale === true,
+    xAxis: v.xAxis === 'epoch' || v.xAxis === 'time' ? v.xAxis : 'step',
+    selectedRunIds: strings(v.selectedRunIds),
+    hiddenRunIds: strings(v.hiddenRunIds),
+    sort: sort && typeof sort.column === 'string' ? { column: sort.column, descending: sort.descending === true } : null,
+  };
+}

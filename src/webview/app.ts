@@ -1,0 +1,244 @@
+/**
+ * The plots panel: owns the run store and the view state, routes host messages, and redraws at most
+ * once per animation frame however fast events arrive (a live run can send hundreds per second).
+ */
+import type { HostToWebviewMessage, PlotsViewState, WebviewToHostMessage, XAxisKind } from '../shared/webviewProtocol';
+import { WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
+import { allCharts } from './model/chartData';
+import { RunStore } from './model/runStore';
+import { buildRunsTable } from './model/runsTable';
+import type { SamplingChartData } from './model/samplingData';
+import { ChartView, type ChartViewContext } from './view/chartView';
+import { SamplingView } from './view/samplingView';
+import { renderRunsTable } from './view/tableView';
+import { readTheme, type Theme } from './view/theme';
+import { buildToolbar, type Toolbar } from './view/toolbar';
+
+export interface VsCodeApi {
+  postMessage(message: WebviewToHostMessage): void;
+  getState(): unknown;
+  setState(state: PlotsViewState): void;
+}
+
+export interface ChartSnapshot {
+  id: string;
+  title: string;
+  x: number[];
+  series: { label: string; runId: string; kind: string; show: boolean; y: (number | null)[] }[];
+}
+
+/** What tests and benchmarks read through `window.__plots`. */
+export interface PlotsDebugHook {
+  charts(): ChartSnapshot[];
+  table(): { headers: string[]; rows: string[][]; selected: string[] };
+  sampling(): SamplingChartData | null;
+  state(): PlotsViewState;
+  renderCount(): number;
+  /** Resolves after the next completed render. */
+  nextRender(): Promise<void>;
+}
+
+export class PlotsApp {
+  private readonly store = new RunStore();
+  private readonly charts = new Map<string, ChartView>();
+  private readonly chartsHost: HTMLElement;
+  private readonly tableHost: HTMLElement;
+  private readonly emptyNotice: HTMLElement;
+  private readonly sampling: SamplingView;
+  private readonly toolbar: Toolbar;
+  private theme: Theme;
+  private framePending = false;
+  private renders = 0;
+  private renderWaiters: (() => void)[] = [];
+  private tableKey = '';
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly api: VsCodeApi,
+    private state: PlotsViewState,
+  ) {
+    this.theme = readTheme();
+    this.toolbar = buildToolbar(state, {
+      onSmoothing: (value) => this.changeState({ smoothing: value }),
+      onLogScale: (value) => this.changeState({ logScale: value }),
+      onXAxis: (value: XAxisKind) => this.changeState({ xAxis: value }),
+      onResetZoom: () => this.charts.forEach((c) => c.resetZoom()),
+      onClearSelection: () => this.changeState({ selectedRunIds: [], hiddenRunIds: [] }),
+    });
+    this.emptyNotice = document.createElement('p');
+    this.emptyNotice.className = 'empty';
+    this.emptyNotice.textContent = 'No run to show yet. Open plots from a run in the Two-Tower Lab experiments view, or select several runs and compare them.';
+    this.chartsHost = document.createElement('div');
+    this.chartsHost.className = 'charts';
+    this.sampling = new SamplingView(
+      (format) => this.exportSampling(format),
+      () => this.scheduleRender(),
+    );
+    const tableTitle = document.createElement('h2');
+    tableTitle.textContent = 'Runs';
+    this.tableHost = document.createElement('div');
+    this.tableHost.className = 'table-host';
+    root.append(this.toolbar.element, this.emptyNotice, this.chartsHost, tableTitle, this.tableHost);
+    new ResizeObserver(() => this.resize()).observe(this.chartsHost);
+    // VS Code swaps the theme's CSS variables on the body when the user changes theme.
+    new MutationObserver(() => {
+      this.theme = readTheme();
+      this.scheduleRender();
+    }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    this.scheduleRender();
+  }
+
+  handle(message: HostToWebviewMessage): void {
+    switch (message.type) {
+      case 'showRuns': {
+        if (message.replace) this.store.retain(new Set(message.runs.map((r) => r.ref.runId)));
+        for (const run of message.runs) this.store.setRun(run.ref, run.events);
+        this.changeState({ runs: this.store.list().map((r) => r.ref) });
+        break;
+      }
+      case 'appendEvents':
+        this.store.append(message.runId, message.events);
+        this.scheduleRender();
+        break;
+      case 'removeRun':
+        this.store.remove(message.runId);
+        this.changeState({ runs: this.store.list().map((r) => r.ref), selectedRunIds: this.state.selectedRunIds.filter((id) => id !== message.runId) });
+        break;
+      case 'exportResult':
+        this.toolbar.setStatus(
+          message.outcome === 'saved' ? `Saved ${message.detail ?? ''}` : message.outcome === 'cancelled' ? 'Export cancelled.' : `Export failed: ${message.detail ?? 'unknown error'}`,
+          message.outcome === 'failed',
+        );
+        break;
+    }
+  }
+
+  private changeState(patch: Partial<PlotsViewState>): void {
+    this.state = { ...this.state, ...patch, protocolVersion: WEBVIEW_PROTOCOL_VERSION };
+    this.api.setState(this.state);
+    this.scheduleRender();
+  }
+
+  private scheduleRender(): void {
+    if (this.framePending) return;
+    this.framePending = true;
+    requestAnimationFrame(() => {
+      this.framePending = false;
+      this.render();
+    });
+  }
+
+  private context(): ChartViewContext {
+    const hidden = new Set(this.state.hiddenRunIds);
+    const selected = new Set(this.state.selectedRunIds);
+    return {
+      theme: this.theme,
+      xAxis: this.state.xAxis,
+      logScale: this.state.logScale,
+      syncKey: 'two-tower-lab-plots',
+      isHidden: (runId) => hidden.has(runId),
+      isDimmed: (runId) => selected.size > 0 && !selected.has(runId),
+      onToggleRun: (runId, show) => this.toggleRun(runId, show),
+      onExport: (view, format) => this.exportChart(view, format),
+    };
+  }
+
+  private render(): void {
+    const runs = this.store.list();
+    this.emptyNotice.hidden = runs.length > 0;
+    const ctx = this.context();
+    const specs = runs.length ? allCharts(runs, { xAxis: this.state.xAxis, smoothing: this.state.smoothing, logScale: this.state.logScale }) : [];
+    const wanted = new Set(specs.map((s) => s.id));
+    for (const [id, view] of this.charts) {
+      if (!wanted.has(id)) {
+        view.destroy();
+        this.charts.delete(id);
+      }
+    }
+    specs.forEach((spec, order) => {
+      let view = this.charts.get(spec.id);
+      if (!view) {
+        view = new ChartView(spec, ctx);
+        this.charts.set(spec.id, view);
+      }
+      // Keep the DOM order equal to the spec order (loss, metrics, throughput), sampling last.
+      if (this.chartsHost.children[order] !== view.root) this.chartsHost.insertBefore(view.root, this.chartsHost.children[order] ?? null);
+      view.update(spec, ctx);
+      view.redraw(ctx);
+    });
+    if (this.sampling.root.parentElement !== this.chartsHost || this.chartsHost.lastElementChild !== this.sampling.root) this.chartsHost.append(this.sampling.root);
+    this.sampling.update(runs, this.theme);
+    this.renderTable();
+    this.renders++;
+    const waiters = this.renderWaiters;
+    this.renderWaiters = [];
+    waiters.forEach((resolve) => resolve());
+  }
+
+  private renderTable(): void {
+    const key = JSON.stringify([this.store.revision, this.state.sort, this.state.selectedRunIds]);
+    if (key === this.tableKey) return;
+    this.tableKey = key;
+    const selected = new Set(this.state.selectedRunIds);
+    renderRunsTable(this.tableHost, buildRunsTable(this.store.list()), {
+      sort: this.state.sort,
+      selected,
+      onSort: (column) => {
+        const descending = this.state.sort?.column === column ? !this.state.sort.descending : true;
+        this.changeState({ sort: { column, descending } });
+      },
+      onToggleRow: (runId, additive) => {
+        const next = new Set(additive ? selected : selected.has(runId) ? selected : []);
+        if (selected.has(runId)) next.delete(runId);
+        else next.add(runId);
+        const runIds = [...next];
+        this.changeState({ selectedRunIds: runIds });
+        this.api.postMessage({ type: 'selectRuns', runIds });
+      },
+    });
+  }
+
+  private toggleRun(runId: string, show: boolean): void {
+    const hidden = new Set(this.state.hiddenRunIds);
+    if (show) hidden.delete(runId);
+    else hidden.add(runId);
+    this.changeState({ hiddenRunIds: [...hidden] });
+    const ctx = this.context();
+    this.charts.forEach((view) => {
+      view.update(view.spec, ctx);
+    });
+  }
+
+  private exportChart(view: ChartView, format: 'png' | 'csv'): void {
+    const chart = view.id.replace(/[^\w@.-]+/g, '-');
+    if (format === 'png') this.api.postMessage({ type: 'exportPng', chart, dataUrl: view.toPngDataUrl() });
+    else this.api.postMessage({ type: 'exportCsv', chart, csv: view.toCsv() });
+  }
+
+  private exportSampling(format: 'png' | 'csv'): void {
+    const chart = `sampling-${this.sampling.data?.runId ?? 'run'}`;
+    if (format === 'png') this.api.postMessage({ type: 'exportPng', chart, dataUrl: this.sampling.toPngDataUrl(this.theme) });
+    else this.api.postMessage({ type: 'exportCsv', chart, csv: this.sampling.toCsv() });
+  }
+
+  private resize(): void {
+    for (const view of this.charts.values()) view.resize(view.root.clientWidth - 16);
+    this.sampling.resize(this.sampling.root.clientWidth - 16);
+  }
+
+  debugHook(): PlotsDebugHook {
+    return {
+      charts: () => [...this.charts.values()].map((c) => c.snapshot()),
+      table: () => {
+        const table = this.tableHost.querySelector('table');
+        const headers = table ? [...table.tHead!.rows[0].cells].map((c) => c.dataset.column ?? '') : [];
+        const rows = table ? [...table.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent ?? '')) : [];
+        return { headers, rows, selected: [...this.tableHost.querySelectorAll<HTMLElement>('tr.selected')].map((r) => r.dataset.runId ?? '') };
+      },
+      sampling: () => (this.sampling.root.hidden ? null : this.sampling.data),
+      state: () => this.state,
+      renderCount: () => this.renders,
+      nextRender: () => new Promise<void>((resolve) => this.renderWaiters.push(resolve)),
+    };
+  }
+}

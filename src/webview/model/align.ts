@@ -1,0 +1,50 @@
+/**
+ * Aligns series that each have their own x values onto one shared, ascending x array, which is the
+ * data shape uPlot draws and syncs cursors on. A series has `null` where it has no point at an x.
+ */
+export interface XYSeries {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+}
+
+export interface AlignedSeries {
+  x: number[];
+  ys: (number | null)[][];
+}
+
+function sameX(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Non-finite y values (NaN, ±Infinity) become null: uPlot draws a gap there. Each x must ascend. */
+export function alignSeries(series: XYSeries[]): AlignedSeries {
+  if (series.length === 0) return { x: [], ys: [] };
+  const toY = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  // Runs of one comparison usually log the same steps: skip the merge then.
+  if (series.every((s) => sameX(s.x, series[0].x))) {
+    return { x: Array.from(series[0].x), ys: series.map((s) => Array.from(s.y, toY)) };
+  }
+  let total = 0;
+  for (const s of series) total += s.x.length;
+  const all = new Float64Array(total);
+  let offset = 0;
+  for (const s of series) {
+    for (let i = 0; i < s.x.length; i++) all[offset++] = s.x[i];
+  }
+  all.sort();
+  const x: number[] = [];
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) x.push(all[i]);
+  const ys = series.map((s) => {
+    const y = new Array<number | null>(x.length).fill(null);
+    let j = 0;
+    for (let i = 0; i < s.x.length; i++) {
+      while (x[j] < s.x[i]) j++;
+      y[j] = toY(s.y[i]);
+    }
+    return y;
+  });
+  return { x, ys };
+}

@@ -1,0 +1,114 @@
+/**
+ * Shapes the runs into the charts of the panel: training loss, examples/s, and one chart per eval
+ * metric with the popularity baseline. Pure: the view hands the result to uPlot as it is.
+ */
+import type { XAxisKind } from '../../shared/webviewProtocol';
+import { alignSeries, type XYSeries } from './align';
+import { emaSmooth } from './ema';
+import { metricKeys, runLabelOf as runLabel, type RunRecord } from './runStore';
+
+export interface SeriesSpec {
+  /** The run this series belongs to (baselines too, so that hiding a run hides its baseline). */
+  runId: string;
+  label: string;
+  colourIndex: number;
+  kind: 'run' | 'baseline';
+}
+
+export interface ChartSpec {
+  /** Stable id: `loss`, `throughput`, `eval:<metric>`. Also the export file name. */
+  id: string;
+  title: string;
+  yLabel: string;
+  x: number[];
+  ys: (number | null)[][];
+  series: SeriesSpec[];
+}
+
+export interface ChartOptions {
+  xAxis: XAxisKind;
+  smoothing: number;
+  /** On a log scale, values <= 0 cannot be drawn: they become gaps. */
+  logScale: boolean;
+}
+
+export const X_AXIS_LABELS: Record<XAxisKind, string> = { step: 'step', epoch: 'epoch', time: 'wall time (s)' };
+
+/**
+ * The x of a point logged at `step`. In epoch units the step is divided by the steps per epoch (so
+ * steps and evals share one axis, and mid-epoch steps fall between epochs); without that figure the
+ * event's own epoch is used.
+ */
+function xValues(run: RunRecord, axis: XAxisKind, cols: { step: number[]; epoch: number[]; elapsedSec: number[] }): number[] {
+  if (axis === 'step') return cols.step;
+  if (axis === 'time') return cols.elapsedSec;
+  const perEpoch = run.started?.stepsPerEpoch;
+  if (perEpoch && perEpoch > 0) return cols.step.map((s) => s / perEpoch);
+  return cols.epoch;
+}
+
+function positiveOnly(values: number[], logScale: boolean): number[] {
+  return logScale ? values.map((v) => (v > 0 ? v : NaN)) : values;
+}
+
+
+function perRunChart(id: string, title: string, yLabel: string, runs: RunRecord[], pick: (run: RunRecord) => XYSeries, logScale: boolean): ChartSpec {
+  const parts = runs.map(pick);
+  const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(Array.from(p.y), logScale) })));
+  return {
+    id,
+    title,
+    yLabel,
+    x: aligned.x,
+    ys: aligned.ys,
+    series: runs.map((run, i) => ({ runId: run.ref.runId, label: runLabel(run), colourIndex: i, kind: 'run' })),
+  };
+}
+
+export function lossChart(runs: RunRecord[], options: ChartOptions): ChartSpec {
+  const title = options.smoothing > 0 ? `training loss (EMA ${options.smoothing.toFixed(2)})` : 'training loss';
+  return perRunChart('loss', title, 'loss', runs, (run) => ({ x: xValues(run, options.xAxis, run.steps), y: emaSmooth(run.steps.loss, options.smoothing) }), options.logScale);
+}
+
+export function throughputChart(runs: RunRecord[], options: ChartOptions): ChartSpec {
+  return perRunChart('throughput', 'examples / s', 'examples/s', runs, (run) => ({ x: xValues(run, options.xAxis, run.steps), y: run.steps.examplesPerSec }), options.logScale);
+}
+
+/** Two baselines are the same line when every value matches (runs on the same split). */
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/** One chart for one metric: a line per run, plus a dashed popularity baseline per distinct split. */
+export function evalChart(metric: string, runs: RunRecord[], options: ChartOptions): ChartSpec {
+  const withMetric = runs.map((run, colourIndex) => ({ run, colourIndex })).filter(({ run }) => run.evals.metrics.has(metric));
+  const parts: XYSeries[] = [];
+  const series: SeriesSpec[] = [];
+  for (const { run, colourIndex } of withMetric) {
+    parts.push({ x: xValues(run, options.xAxis, run.evals), y: run.evals.metrics.get(metric) ?? [] });
+    series.push({ runId: run.ref.runId, label: runLabel(run), colourIndex, kind: 'run' });
+  }
+  const baselines: { x: number[]; y: number[] }[] = [];
+  for (const { run, colourIndex } of withMetric) {
+    const y = run.evals.baseline.get(metric);
+    if (!y || y.every((v) => Number.isNaN(v))) continue;
+    const x = xValues(run, options.xAxis, run.evals);
+    // Runs evaluated on the same split share one baseline line instead of stacking identical ones.
+    if (baselines.some((b) => sameValues(b.y, y) && sameValues(b.x, x))) continue;
+    baselines.push({ x, y });
+    parts.push({ x, y });
+    series.push({ runId: run.ref.runId, label: `popularity baseline (${runLabel(run)})`, colourIndex, kind: 'baseline' });
+  }
+  if (baselines.length === 1) {
+    const only = series.find((s) => s.kind === 'baseline');
+    if (only) only.label = 'popularity baseline';
+  }
+  const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(Array.from(p.y), options.logScale) })));
+  return { id: `eval:${metric}`, title: metric, yLabel: metric, x: aligned.x, ys: aligned.ys, series };
+}
+
+export function allCharts(runs: RunRecord[], options: ChartOptions): ChartSpec[] {
+  return [lossChart(runs, options), ...metricKeys(runs).map((m) => evalChart(m, runs, options)), throughputChart(runs, options)];
+}

@@ -1,0 +1,107 @@
+/**
+ * The runs table: the parameters that differ between the shown runs (all of them when one run is
+ * shown), the run's status, and the final and best value of every eval metric. Pure and sortable.
+ */
+import type { RunStatus } from '../../shared/events';
+import { metricKeys, runLabelOf, type RunRecord } from './runStore';
+
+export type Cell = string | number | boolean | null;
+
+export interface TableColumn {
+  key: string;
+  label: string;
+  group: 'run' | 'param' | 'final' | 'best';
+}
+
+export interface TableRow {
+  runId: string;
+  colourIndex: number;
+  cells: Record<string, Cell>;
+}
+
+export interface RunsTable {
+  columns: TableColumn[];
+  rows: TableRow[];
+}
+
+export function runStatus(run: RunRecord): RunStatus {
+  if (run.ended) return run.ended.status;
+  return run.started ? 'running' : 'queued';
+}
+
+/** Parameter keys whose value is not the same in every run (a key missing from a run counts as different). */
+export function differingParams(runs: RunRecord[]): string[] {
+  const params = runs.map((r) => r.started?.params ?? {});
+  const keys = new Set<string>();
+  for (const p of params) for (const k of Object.keys(p)) keys.add(k);
+  const all = [...keys].sort();
+  if (runs.length === 1) return all;
+  return all.filter((k) => params.some((p) => !(k in p) || p[k] !== params[0][k]));
+}
+
+function lastFinite(values: number[]): number | null {
+  for (let i = values.length - 1; i >= 0; i--) if (Number.isFinite(values[i])) return values[i];
+  return null;
+}
+
+function maxFinite(values: number[]): number | null {
+  let best: number | null = null;
+  for (const v of values) if (Number.isFinite(v) && (best === null || v > best)) best = v;
+  return best;
+}
+
+export function buildRunsTable(runs: RunRecord[]): RunsTable {
+  const params = differingParams(runs);
+  const metrics = metricKeys(runs);
+  const columns: TableColumn[] = [
+    { key: 'run', label: 'run', group: 'run' },
+    { key: 'status', label: 'status', group: 'run' },
+    { key: 'epoch', label: 'epoch', group: 'run' },
+    { key: 'loss', label: 'final loss', group: 'final' },
+    ...params.map((p): TableColumn => ({ key: `param:${p}`, label: p, group: 'param' })),
+    ...metrics.flatMap((m): TableColumn[] => [
+      { key: `final:${m}`, label: `${m} final`, group: 'final' },
+      // Every metric reported here (recall, NDCG, hit rate, MRR, coverage) is better when higher.
+      { key: `best:${m}`, label: `${m} best`, group: 'best' },
+    ]),
+  ];
+  const rows = runs.map((run, colourIndex): TableRow => {
+    const cells: Record<string, Cell> = {
+      run: runLabelOf(run),
+      status: runStatus(run),
+      epoch: run.ended?.epoch ?? run.steps.epoch.at(-1) ?? null,
+      loss: lastFinite(run.steps.loss),
+    };
+    const p = run.started?.params ?? {};
+    for (const key of params) cells[`param:${key}`] = key in p ? p[key] : null;
+    for (const m of metrics) {
+      const values = run.evals.metrics.get(m) ?? [];
+      cells[`final:${m}`] = lastFinite(values);
+      cells[`best:${m}`] = maxFinite(values);
+    }
+    return { runId: run.ref.runId, colourIndex, cells };
+  });
+  return { columns, rows };
+}
+
+/** Numbers compare as numbers, everything else as text; empty cells go last in either direction. */
+export function sortRows(rows: TableRow[], column: string, descending: boolean): TableRow[] {
+  const sign = descending ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const x = a.cells[column] ?? null;
+    const y = b.cells[column] ?? null;
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    if (typeof x === 'number' && typeof y === 'number') return sign * (x - y);
+    return sign * String(x).localeCompare(String(y), undefined, { numeric: true });
+  });
+}
+
+export function formatCell(value: Cell): string {
+  if (value === null) return '–';
+  if (typeof value === 'number') {
+    if (Number.isInteger(value)) return String(value);
+    const abs = Math.abs(value);
+    return abs !== 0 && (abs < 1e-3 || abs >= 1e5) ? value.toExponential(3) : value.toPrecision(4);
+  }
+  return String(value);
+}

@@ -1,0 +1,229 @@
+/**
+ * One uPlot chart of the panel (a card with its title, export buttons and plot). Live data goes through
+ * `setData` without rebuilding; the chart is rebuilt only when its shape changes (series added, log
+ * scale or x axis switched), because uPlot fixes series and scale kinds at construction.
+ */
+import uPlot from 'uplot';
+import type { XAxisKind } from '../../shared/webviewProtocol';
+import { X_AXIS_LABELS, type ChartSpec, type SeriesSpec } from '../model/chartData';
+import { runColour, withAlpha } from '../model/colors';
+import { toCsv } from '../model/csv';
+import { chartToPngDataUrl, type LegendEntry } from './exportImage';
+import type { Theme } from './theme';
+
+export interface ChartViewContext {
+  theme: Theme;
+  xAxis: XAxisKind;
+  logScale: boolean;
+  syncKey: string;
+  isHidden(runId: string): boolean;
+  /** True when some runs are selected in the table and this one is not. */
+  isDimmed(runId: string): boolean;
+  onToggleRun(runId: string, show: boolean): void;
+  onExport(view: ChartView, format: 'png' | 'csv'): void;
+}
+
+const CHART_HEIGHT = 200;
+
+export function formatSeconds(sec: number): string {
+  if (sec < 60) return `${+sec.toFixed(1)}s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)}m${String(Math.round(sec % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(sec / 3600)}h${String(Math.floor((sec % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export class ChartView {
+  readonly root: HTMLElement;
+  private readonly plotHost: HTMLElement;
+  private plot: uPlot | null = null;
+  private shapeKey = '';
+  private zoomed = false;
+  /** Set while this view itself shows/hides series, so its own hook does not echo the change back. */
+  private applying = false;
+  spec: ChartSpec;
+
+  constructor(spec: ChartSpec, private ctx: ChartViewContext) {
+    this.spec = spec;
+    this.root = document.createElement('section');
+    this.root.className = 'chart-card';
+    this.root.dataset.chartId = spec.id;
+    const header = document.createElement('header');
+    const title = document.createElement('h3');
+    title.className = 'chart-title';
+    const buttons = document.createElement('span');
+    buttons.className = 'chart-actions';
+    for (const format of ['png', 'csv'] as const) {
+      const button = document.createElement('button');
+      button.textContent = format.toUpperCase();
+      button.title = format === 'png' ? 'Export this chart as a PNG image' : 'Export the data of this chart as CSV';
+      button.dataset.export = format;
+      button.addEventListener('click', () => this.ctx.onExport(this, format));
+      buttons.append(button);
+    }
+    header.append(title, buttons);
+    this.plotHost = document.createElement('div');
+    this.plotHost.className = 'chart-plot';
+    this.root.append(header, this.plotHost);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** Shows new data; rebuilds the uPlot instance only when the shape changed. Keeps a zoom the user made. */
+  update(spec: ChartSpec, ctx: ChartViewContext): void {
+    this.spec = spec;
+    this.ctx = ctx;
+    (this.root.querySelector('.chart-title') as HTMLElement).textContent = spec.title;
+    const key = JSON.stringify([spec.series.map((s) => [s.runId, s.kind, s.label, s.colourIndex]), ctx.xAxis, ctx.logScale, ctx.theme]);
+    if (!this.plot || key !== this.shapeKey) {
+      this.build();
+      this.shapeKey = key;
+      return;
+    }
+    this.plot.setData(this.data(), !this.zoomed);
+    this.applyVisibility();
+  }
+
+  private data(): uPlot.AlignedData {
+    return [this.spec.x, ...this.spec.ys] as uPlot.AlignedData;
+  }
+
+  private colour(s: SeriesSpec): string {
+    const base = runColour(s.colourIndex);
+    const colour = s.kind === 'baseline' ? withAlpha(base, 0.8) : base;
+    return this.ctx.isDimmed(s.runId) ? withAlpha(base, 0.15) : colour;
+  }
+
+  private build(): void {
+    this.plot?.destroy();
+    const { theme } = this.ctx;
+    const width = Math.max(240, this.plotHost.clientWidth || this.root.clientWidth || 480);
+    const axis = (label: string): uPlot.Axis => ({
+      label,
+      stroke: theme.foreground,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1 },
+      font: theme.font,
+      labelFont: theme.font,
+    });
+    const xAxis: uPlot.Axis = { ...axis(X_AXIS_LABELS[this.ctx.xAxis]) };
+    if (this.ctx.xAxis === 'time') xAxis.values = (_u, splits) => splits.map(formatSeconds);
+    const opts: uPlot.Options = {
+      width,
+      height: CHART_HEIGHT,
+      scales: {
+        x: { time: false },
+        y: this.ctx.logScale ? { distr: 3, log: 10 } : { auto: true },
+      },
+      axes: [xAxis, { ...axis(this.spec.yLabel), size: 60 }],
+      cursor: {
+        sync: { key: this.ctx.syncKey, setSeries: false },
+        drag: { x: true, y: false, setScale: true },
+        points: { size: 6 },
+      },
+      legend: { live: true },
+      series: [
+        { label: X_AXIS_LABELS[this.ctx.xAxis], value: this.ctx.xAxis === 'time' ? (_u, v) => (v == null ? '–' : formatSeconds(v)) : undefined },
+        ...this.spec.series.map((s): uPlot.Series => ({
+          label: s.label,
+          stroke: (u, i) => this.colour(this.spec.series[i - 1] ?? s),
+          width: s.kind === 'baseline' ? 1.5 : 1.75,
+          dash: s.kind === 'baseline' ? [6, 4] : undefined,
+          spanGaps: true,
+          show: !this.ctx.isHidden(s.runId),
+          points: { show: s.kind === 'run' && this.spec.id.startsWith('eval:') },
+          value: (_u, v) => (v == null ? '–' : formatValue(v)),
+        })),
+      ],
+      hooks: {
+        setSeries: [
+          (_u, index, options) => {
+            if (this.applying || index === null || options.show === undefined) return;
+            const s = this.spec.series[index - 1];
+            if (s) this.ctx.onToggleRun(s.runId, options.show);
+          },
+        ],
+        setSelect: [
+          (u) => {
+            if (u.select.width > 0) this.zoomed = true;
+          },
+        ],
+      },
+    };
+    this.plotHost.replaceChildren();
+    this.plot = new uPlot(opts, this.data(), this.plotHost);
+    this.zoomed = false;
+    // uPlot's own double-click resets the zoom; follow it so that live data moves the view again.
+    this.plot.over.addEventListener('dblclick', () => {
+      this.zoomed = false;
+    });
+  }
+
+  /** Follows the run toggles made in any chart's legend. */
+  applyVisibility(): void {
+    const plot = this.plot;
+    if (!plot) return;
+    this.applying = true;
+    try {
+      this.spec.series.forEach((s, i) => {
+        const show = !this.ctx.isHidden(s.runId);
+        if (plot.series[i + 1].show !== show) plot.setSeries(i + 1, { show });
+      });
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** Redraws with the current selection (colours are computed at draw time). */
+  redraw(ctx: ChartViewContext): void {
+    this.ctx = ctx;
+    this.plot?.redraw(false, false);
+  }
+
+  resetZoom(): void {
+    this.zoomed = false;
+    this.plot?.setData(this.data(), true);
+  }
+
+  resize(width: number): void {
+    this.plot?.setSize({ width: Math.max(240, width), height: CHART_HEIGHT });
+  }
+
+  toPngDataUrl(): string {
+    if (!this.plot) throw new Error(`Chart "${this.spec.title}" is not drawn yet, so it cannot be exported.`);
+    const legend: LegendEntry[] = this.spec.series
+      .filter((s) => !this.ctx.isHidden(s.runId))
+      .map((s) => ({ label: s.label, colour: runColour(s.colourIndex), dashed: s.kind === 'baseline' }));
+    return chartToPngDataUrl(this.plot.ctx.canvas, this.spec.title, legend, this.ctx.theme);
+  }
+
+  toCsv(): string {
+    return toCsv({
+      xLabel: X_AXIS_LABELS[this.ctx.xAxis],
+      x: this.spec.x,
+      columns: this.spec.series.map((s, i) => ({ label: s.label, values: this.spec.ys[i] })),
+    });
+  }
+
+  /** What the debug hook reports: the series as drawn, with their visibility. */
+  snapshot(): { id: string; title: string; x: number[]; series: { label: string; runId: string; kind: string; show: boolean; y: (number | null)[] }[] } {
+    return {
+      id: this.spec.id,
+      title: this.spec.title,
+      x: this.spec.x,
+      series: this.spec.series.map((s, i) => ({ label: s.label, runId: s.runId, kind: s.kind, show: this.plot?.series[i + 1]?.show ?? false, y: this.spec.ys[i] })),
+    };
+  }
+
+  destroy(): void {
+    this.plot?.destroy();
+    this.plot = null;
+    this.root.remove();
+  }
+}
+
+export function formatValue(v: number): string {
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential(3);
+  return String(+v.toPrecision(4));
+}
