@@ -32,6 +32,18 @@ export interface CheckpointState {
   earlyStopping: EarlyStoppingState;
   /** True when early stopping ended the run (a resume then has nothing left to do). */
   stoppedEarly: boolean;
+  /** Set when the run stopped inside an epoch: where to continue. */
+  epochPosition?: EpochPosition;
+}
+
+/** Where a run stopped inside an epoch; `start` holds the order streams as the epoch began. */
+export interface EpochPosition {
+  stepInEpoch: number;
+  start: { shuffle: RngState; rebalance: RngState };
+  /** Sums of the epoch so far, so the epoch's mean loss is the same as without the stop. */
+  lossSum: number;
+  steps: number;
+  examples: number;
 }
 
 export function saveCheckpoint(target: string, weights: WeightMap, state: CheckpointState): void {

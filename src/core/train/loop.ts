@@ -1,0 +1,332 @@
+/**
+ * The training loop: epochs over the (rebalanced) training positives in a seeded order, batches
+ * shaped by the training mode, negatives from the sampler factory, evaluation every N epochs and
+ * after the last, early stopping, a checkpoint after every epoch (and on stop), and the event stream.
+ *
+ * Exact resume: every random choice comes from one of four Rng streams whose states are saved, and
+ * the order of an epoch is rebuilt from the streams' states at the start of that epoch, so a run
+ * stopped in the middle of an epoch continues with the very next batch.
+ */
+import type { BackendName, EndedEvent, TrainingMode } from '../../shared/events';
+import type { Experiment } from '../config/schema';
+import type { Dataset, PositivePairs } from '../data/dataset';
+import {
+  accidentalHitMask,
+  buildUserPositiveIndex,
+  createInBatchCorrection,
+  createNegativeSampler,
+  MinedHardNegativeSampler,
+  rebalancePositives,
+  SamplingCounters,
+  samplingDistribution,
+  type InBatchCorrection,
+  type NegativeSampler,
+  type PositiveBatch,
+} from '../sampling';
+import { topK } from '../eval/topk';
+import { Rng } from '../util/rng';
+import { CHECKPOINT_FORMAT, saveCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
+import type { EventWriter } from './events';
+import { StepThrottle } from './events';
+import { EpochBatches } from './runBatches';
+import { initialEarlyStopping, updateEarlyStopping } from './runEarlyStopping';
+import { writeEmbeddings } from './runEmbeddings';
+import { RunEvaluator, type RetrievalModel } from './runEval';
+import type { RunPaths } from './runFolder';
+import type { WeightMap } from './weightsFile';
+
+/** One batch as the model's train step takes it (see src/core/model). */
+export interface TrainBatch {
+  users: Int32Array;
+  posItems: Int32Array;
+  /** Sampled negatives, row-major: negPerPositive per row. Absent for pure in-batch softmax. */
+  negItems?: Int32Array;
+  negPerPositive?: number;
+  /** log p_i of each row's item, subtracted from in-batch logits (logQ correction). */
+  logQ?: Float32Array;
+  /** B×B accidental-hit mask of in-batch negatives (1 = not a negative of that row). */
+  hitMask?: Uint8Array;
+}
+
+/** What the loop needs from the model. */
+export interface TrainableModel extends RetrievalModel {
+  trainStep(batch: TrainBatch): number;
+  getWeights(): Promise<WeightMap>;
+  setWeights(weights: WeightMap): void;
+}
+
+export interface LoopOptions {
+  config: Experiment;
+  dataset: Dataset;
+  model: TrainableModel;
+  writer: EventWriter;
+  paths: RunPaths;
+  backend: BackendName;
+  /** Absolute path of the experiment file, for the `started` event. */
+  experimentFile: string;
+  /** Flattened resolved parameters for the `started` event. */
+  params: Record<string, string | number | boolean>;
+  /** State of the checkpoint to continue from (its weights are already in the model). */
+  resume?: CheckpointState;
+  /** Polled after every step: true once a stop was asked for (SIGTERM). */
+  shouldStop: () => boolean;
+  /** Called after every step, for a progress bar. */
+  onStep?: (p: { epoch: number; step: number; stepInEpoch: number; stepsPerEpoch: number; totalSteps: number; examples: number }) => void;
+  /** Rng stream states to start from (fresh runs): defaults derive from training.seed. */
+  now?: () => number;
+}
+
+export interface LoopResult {
+  status: EndedEvent['status'];
+  epoch: number;
+  step: number;
+  error?: string;
+  metrics?: Record<string, number>;
+  baseline: Record<string, number>;
+  best?: EndedEvent['best'];
+}
+
+/** Thrown when the loss is NaN or infinite: the run cannot continue from there. */
+export class NonFiniteLossError extends Error {}
+
+interface Streams {
+  shuffle: Rng;
+  rebalance: Rng;
+  sampler: Rng;
+}
+
+type EpochStart = EpochPosition['start'];
+
+export function freshStreams(seed: number): Streams {
+  // Independent streams per concern, so that changing one (e.g. the number of negatives) does not
+  // change the order of the positives.
+  const root = new Rng(seed);
+  return { shuffle: root.fork(), rebalance: root.fork(), sampler: root.fork() };
+}
+
+export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
+  const { config, dataset, model, writer, paths } = opts;
+  const now = opts.now ?? (() => performance.now());
+  const training = config.training;
+  const mode: TrainingMode = training.mode;
+  const epochs = training.epochs;
+  const inBatch = mode === 'listwise' && training.negatives.source === 'in_batch';
+  const perPositive = training.negatives.per_positive;
+
+  const userPositives = buildUserPositiveIndex(dataset);
+  const streams = freshStreams(training.seed);
+  const sampler: NegativeSampler | undefined = createNegativeSampler(training, dataset, streams.sampler, userPositives);
+  const correction: InBatchCorrection | undefined = createInBatchCorrection(training, dataset);
+  const counters = new SamplingCounters(dataset.itemClicks);
+  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
+  const headline = RunEvaluator.headline(config.evaluation, training.early_stopping?.metric);
+  if (!(headline in evaluator.baseline)) {
+    throw new Error(
+      `training.early_stopping.metric is '${headline}', which evaluation does not compute. Computed: ${Object.keys(evaluator.baseline).join(', ')}. Use one of them, or add its K to evaluation.k.`,
+    );
+  }
+
+  let epoch = 0;
+  let step = 0;
+  let stepInEpoch = 0;
+  let elapsedBefore = 0;
+  let early = initialEarlyStopping();
+  let stoppedEarly = false;
+  let position: EpochPosition | undefined;
+  const resume = opts.resume;
+  if (resume) {
+    epoch = resume.epoch;
+    step = resume.step;
+    elapsedBefore = resume.elapsedSec;
+    early = resume.earlyStopping;
+    stoppedEarly = resume.stoppedEarly;
+    streams.shuffle.setState(resume.rng.shuffle);
+    streams.rebalance.setState(resume.rng.rebalance);
+    streams.sampler.setState(resume.rng.sampler);
+    if (resume.samplers.negatives !== undefined) sampler?.restoreState?.(resume.samplers.negatives);
+    if (resume.samplers.logq !== undefined) correction?.restoreState?.(resume.samplers.logq);
+    position = resume.epochPosition;
+    stepInEpoch = position?.stepInEpoch ?? 0;
+  }
+
+  const firstPairs = dataset.train;
+  const stepsPerEpoch = Math.ceil(firstPairs.users.length / training.batch_size);
+  const started = now();
+  const elapsed = (): number => elapsedBefore + (now() - started) / 1000;
+  writer.write({
+    type: 'started',
+    experiment: opts.experimentFile,
+    mode,
+    loss: training.loss,
+    backend: opts.backend,
+    pid: process.pid,
+    epochs,
+    stepsPerEpoch,
+    batchSize: training.batch_size,
+    resumedFromEpoch: resume ? resume.epoch : 0,
+    dataset: { users: dataset.users.size - 1, items: dataset.items.size - 1, trainPositives: dataset.train.users.length, testPositives: dataset.test.users.length },
+    params: opts.params,
+  });
+
+  let lastMetrics: Record<string, number> | undefined;
+  const best = (): EndedEvent['best'] => (early.best === null ? undefined : { metric: headline, value: early.best, epoch: early.bestEpoch });
+
+  const checkpoint = async (mid?: EpochPosition): Promise<void> => {
+    const weights = await model.getWeights();
+    const samplers: Record<string, unknown> = {};
+    const negState = sampler?.saveState?.();
+    if (negState !== undefined) samplers.negatives = negState;
+    const logqState = correction?.saveState?.();
+    if (logqState !== undefined) samplers.logq = logqState;
+    const state: CheckpointState = {
+      format: CHECKPOINT_FORMAT,
+      epoch,
+      step,
+      elapsedSec: elapsed(),
+      rng: {
+        // Mid-epoch, the order streams are saved as they were when the epoch began (see EpochStart).
+        shuffle: mid ? mid.start.shuffle : streams.shuffle.getState(),
+        rebalance: mid ? mid.start.rebalance : streams.rebalance.getState(),
+        sampler: streams.sampler.getState(),
+      },
+      samplers,
+      earlyStopping: early,
+      stoppedEarly,
+    };
+    if (mid) state.epochPosition = mid;
+    saveCheckpoint(paths.checkpoint, weights, state);
+    writer.write({ type: 'checkpoint', epoch, step, path: 'checkpoint' });
+  };
+
+  const throttle = new StepThrottle(250, 100, now);
+  const negOut = new Int32Array(training.batch_size * perPositive);
+  const kinds = new Uint8Array(training.batch_size * perPositive);
+  let stopped = false;
+
+  while (epoch < epochs && !stoppedEarly) {
+    const start: EpochStart = position?.start ?? { shuffle: streams.shuffle.getState(), rebalance: streams.rebalance.getState() };
+    streams.shuffle.setState(start.shuffle);
+    streams.rebalance.setState(start.rebalance);
+    let pairs: PositivePairs = dataset.train;
+    if (training.positives.rebalance.method !== 'none') {
+      pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, streams.rebalance).pairs;
+    }
+    const batches = new EpochBatches(pairs, training.batch_size, streams.shuffle);
+    if (stepInEpoch === 0 && sampler instanceof MinedHardNegativeSampler && sampler.needsRefresh(epoch)) {
+      sampler.refresh(mineWith(model, dataset.items.size));
+    }
+    counters.reset();
+    const epochBegan = now();
+    let epochLoss = position?.lossSum ?? 0;
+    let epochSteps = position?.steps ?? 0;
+    let epochExamples = position?.examples ?? 0;
+    position = undefined;
+    for (; stepInEpoch < batches.steps; stepInEpoch++) {
+      const batch = batches.batch(stepInEpoch);
+      const trainBatch = buildBatch(batch);
+      const loss = model.trainStep(trainBatch);
+      step++;
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteLossError(
+          `The loss became ${loss} at step ${step} (epoch ${epoch + 1}, batch ${stepInEpoch + 1} of ${batches.steps}): training diverged. Try a lower training.learning_rate (now ${training.learning_rate})${
+            training.loss === 'softmax' || training.loss === 'bce' ? ` or a higher score.temperature (now ${config.score.temperature})` : ''
+          }.`,
+        );
+      }
+      epochLoss += loss;
+      epochSteps++;
+      epochExamples += batch.users.length;
+      const due = throttle.add(loss, batch.users.length);
+      if (due) writer.write({ type: 'step', step, epoch: epoch + 1, loss: due.loss, examplesPerSec: due.examplesPerSec, numTensors: numTensors(), elapsedSec: elapsed() });
+      opts.onStep?.({ epoch, step, stepInEpoch: stepInEpoch + 1, stepsPerEpoch: batches.steps, totalSteps: batches.steps * epochs, examples: batch.users.length });
+      if (opts.shouldStop() && stepInEpoch + 1 < batches.steps) {
+        stopped = true;
+        stepInEpoch++;
+        break;
+      }
+    }
+    if (stopped) {
+      await checkpoint({ stepInEpoch, start, lossSum: epochLoss, steps: epochSteps, examples: epochExamples });
+      break;
+    }
+    stepInEpoch = 0;
+    epoch++;
+    const pending = throttle.flush();
+    if (pending) writer.write({ type: 'step', step, epoch, loss: pending.loss, examplesPerSec: pending.examplesPerSec, numTensors: numTensors(), elapsedSec: elapsed() });
+    const durationSec = (now() - epochBegan) / 1000;
+    writer.write({ type: 'epoch', epoch, step, loss: epochSteps > 0 ? epochLoss / epochSteps : 0, examplesPerSec: epochExamples / Math.max(1e-9, durationSec), durationSec, elapsedSec: elapsed() });
+    writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction) });
+    if (epoch % config.evaluation.every === 0 || epoch === epochs) {
+      lastMetrics = evaluator.evaluate(model);
+      writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });
+      const es = training.early_stopping;
+      stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);
+    }
+    await checkpoint();
+    if (opts.shouldStop() && epoch < epochs && !stoppedEarly) {
+      stopped = true;
+      break;
+    }
+  }
+
+  if (!stopped) {
+    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim);
+  }
+  const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
+  writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });
+  return { status, epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, best: best() };
+
+  function buildBatch(batch: PositiveBatch): TrainBatch {
+    counters.recordPositives(batch);
+    const out: TrainBatch = { users: batch.users, posItems: batch.items };
+    if (inBatch) {
+      correction?.observe?.(batch, step);
+      if (correction) out.logQ = correction.logQ(batch);
+      const mask = training.negatives.remove_accidental_hits ? accidentalHitMask(batch, userPositives) : undefined;
+      if (mask) out.hitMask = mask;
+      counters.recordInBatch(batch, mask);
+    }
+    if (sampler) {
+      const slots = batch.users.length * perPositive;
+      const neg = negOut.subarray(0, slots);
+      const k = kinds.subarray(0, slots);
+      sampler.sample(batch, perPositive, streams.sampler, neg, k);
+      counters.recordNegatives(neg, slots, k);
+      out.negItems = neg;
+      out.negPerPositive = perPositive;
+    }
+    return out;
+  }
+}
+
+/** The model's top-K retrieval, for mining hard negatives (seen items are dropped by the miner). */
+function mineWith(model: RetrievalModel, numItems: number): (users: Int32Array, k: number) => Int32Array {
+  return (users, k) => {
+    const items = model.itemVectors();
+    const u = model.userVectors(users);
+    const dim = model.outputDim;
+    const out = new Int32Array(users.length * k);
+    const row = new Float32Array(numItems);
+    const top = new Int32Array(k);
+    for (let r = 0; r < users.length; r++) {
+      for (let i = 0; i < numItems; i++) {
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += u[r * dim + d] * items[i * dim + d];
+        row[i] = s;
+      }
+      row[0] = -Infinity;
+      const found = topK(row, k, top);
+      out.set(top.subarray(0, found), r * k);
+    }
+    return out;
+  };
+}
+
+let tensorCounter: (() => number) | undefined;
+/** Lets the trainer report tfjs `memory().numTensors` without the loop importing tfjs. */
+export function setTensorCounter(counter: () => number): void {
+  tensorCounter = counter;
+}
+function numTensors(): number | undefined {
+  return tensorCounter?.();
+}
