@@ -1,0 +1,34 @@
+/**
+ * Starts the experiment language server (dist/server.js) over IPC for `two-tower` documents. The server does
+ * all the language work; this client only connects it and turns the code lenses' URI strings into
+ * `vscode.Uri`s for the run command.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+import { LANGUAGE_ID } from '../shared/languageProtocol';
+
+export async function startLanguageClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: LANGUAGE_ID }],
+    middleware: {
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        for (const lens of lenses ?? []) {
+          const args = lens.command?.arguments;
+          if (args && typeof args[0] === 'string') args[0] = vscode.Uri.parse(args[0]);
+        }
+        return lenses;
+      },
+    },
+  };
+  const client = new LanguageClient('twoTowerLab.languageServer', 'Two-Tower Lab language server', serverOptions, clientOptions);
+  context.subscriptions.push(client);
+  await client.start();
+  return client;
+}

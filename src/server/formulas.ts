@@ -1,0 +1,49 @@
+/**
+ * The theory shown on hover for loss and sampler names: each value's formula and when to use it (from the
+ * mission's "three ways to train" and "negative samples"). Keyed by the field's dotted path, then the value.
+ */
+export const VALUE_DOCS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'training.loss': {
+    bce: 'Pointwise binary cross-entropy: a positive pair should have cos → +1, a negative pair cos → −1.\n\n`L = −y·log σ(cos(a,b)/τ) − (1 − y)·log(1 − σ(cos(a,b)/τ))`\n\nMix positives and negatives about 1:2 or 1:3 (`negatives.per_positive`).',
+    hinge: 'Pairwise triplet hinge loss on (a, b⁺, b⁻): we want cos(a, b⁺) > cos(a, b⁻) by at least the margin m.\n\n`L = max(0, cos(a, b⁻) + m − cos(a, b⁺))`\n\nm is `training.margin` (default 0.2).',
+    logistic: 'Pairwise triplet logistic loss, a smooth hinge:\n\n`L = log(1 + exp(σ · (cos(a, b⁻) − cos(a, b⁺))))`\n\nσ > 0 is `training.scale` (default 10).',
+    softmax: 'Listwise softmax cross-entropy over one positive and n negatives:\n\n`s = softmax([cos(a,b⁺), cos(a,b⁻₁), …, cos(a,b⁻ₙ)] / τ)`, `L = −log s⁺`\n\nτ is `score.temperature`.',
+  },
+  'training.mode': {
+    pointwise: 'Retrieval as binary classification: cos(a, b⁺) → +1, cos(a, b⁻) → −1. Loss `bce`; ratio of positives to negatives about 1:2–1:3.',
+    pairwise: 'Triplets (a, b⁺, b⁻): cos(a, b⁺) > cos(a, b⁻). Losses `hinge` `max(0, cos(a,b⁻) + m − cos(a,b⁺))` or `logistic` `log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺))))`.',
+    listwise: 'One positive and n negatives: softmax over `[cos(a,b⁺), cos(a,b⁻₁), …, cos(a,b⁻ₙ)]`, cross-entropy `−log s⁺`. Loss `softmax`.',
+  },
+  'training.negatives.source': {
+    uniform: 'Easy negatives drawn uniformly from all items: `P(i) = 1/|I|`.\n\nUnfair to unpopular items: positives are mostly popular, so uniform negatives are mostly unpopular.',
+    popularity: 'Easy negatives drawn by popularity: `P(i) ∝ clicks_i^α` (α = `alpha`, 0.75 by default).\n\nSuppresses popular items, which uniform sampling lets through.',
+    in_batch: 'The other positives of the batch are the negatives: a batch of n pairs gives n(n − 1) negatives.\n\nAn item is in a batch with `p_i ∝ clicks_i`, which over-penalises popular items; set `logq_correction: true` to train on `cos(a, b_i) − log p_i` and serve on `cos(a, b_i)`.',
+    impressed_not_clicked: 'Refused: items impressed but not clicked are negatives for **ranking** models (they passed retrieval and were shown), not for retrieval. A retrieval model must tell relevant items from the whole catalogue, so its negatives come from all items or the batch.',
+  },
+  'training.negatives.hard.source': {
+    none: 'No hard negatives: easy negatives only.',
+    ranking_log: 'Items the upstream system nominated but ranking discarded, read from `data.ranking_log` (or the synthetic ranking log). Relatively hard: ranked close behind the target; extremely hard: ranked far behind.',
+    mined: 'Mined with the model itself every `mine_every` epochs: retrieve the top `mine_top_k`, drop the user\'s positives, keep a rank band.',
+  },
+  'training.positives.rebalance.method': {
+    none: 'Positives are used as they come: about 20% of items take 80% of clicks.',
+    exponent: 'Item i keeps ∝ `clicks_i^β` positives (β = `exponent` < 1): up-samples cold items and down-samples hot ones.',
+    cap: 'At most `cap` positives per item (down-samples hot items); items with fewer than `floor` are repeated up to `floor` (up-samples cold items).',
+  },
+  'training.negatives.logq_correction': {
+    true: 'Train on `cos(a, b_i)/τ − log p_i`, serve on `cos(a, b_i)`. `p_i` is the probability that item i appears in a batch (∝ its clicks). Only meaningful with `source: in_batch`.',
+    false: 'No correction: in-batch negatives penalise popular items ∝ their clicks.',
+  },
+  'score.type': {
+    cosine: '`cos(a, b) = a·b / (‖a‖₂ ‖b‖₂)`, divided by the temperature τ for the bce and softmax losses.',
+  },
+};
+
+/** Extra theory for fields whose hover should carry a formula whatever their value. */
+export const FIELD_FORMULAS: Readonly<Record<string, string>> = {
+  'training.margin': '`L = max(0, cos(a, b⁻) + m − cos(a, b⁺))`',
+  'training.scale': '`L = log(1 + exp(σ · (cos(a, b⁻) − cos(a, b⁺))))`',
+  'training.negatives.alpha': '`P(i) ∝ clicks_i^α`',
+  'score.temperature': '`logits = cos(a, b) / τ`',
+  'training.negatives.logq_correction': 'train: `cos(a, b_i) − log p_i`; serve: `cos(a, b_i)`',
+};

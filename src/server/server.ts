@@ -1,0 +1,146 @@
+/**
+ * The language server of `*.tower.yaml`: diagnostics as you type (from the shared validator), completion,
+ * hover, quick fixes, outline, go to definition on data paths and the Train code lenses. One class with
+ * `listen(connection)`, so the same server runs over stdio, IPC or in-memory streams in tests.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  DiagnosticSeverity,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type Diagnostic,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+
+import type { DataProbe } from '../core/config/dataProbe';
+import type { ConfigDiagnostic } from '../core/config/diagnostics';
+import { codeActionsFor, type DiagnosticData } from './codeActions';
+import { codeLensesFor } from './codeLens';
+import { completeAt } from './completion';
+import { definitionAt } from './definition';
+import { hoverAt } from './hover';
+import { documentSymbols } from './symbols';
+
+/** The shared validator (core/config/check.ts): one implementation for the CLI, the run command and here. */
+export type CheckExperiment = (text: string, options: { filePath: string; probe?: DataProbe }) => Promise<{ diagnostics: ConfigDiagnostic[] }>;
+
+export interface ServerOptions {
+  check: CheckExperiment;
+  probe: DataProbe;
+}
+
+const SEVERITY: Record<ConfigDiagnostic['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
+  const data: DiagnosticData = { path: d.path, hint: d.data };
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'two-tower', message: d.message, data };
+}
+
+/** The file-system path of a document URI; untitled documents resolve data paths against the working directory. */
+export function filePathOf(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : `${process.cwd()}/untitled.tower.yaml`;
+}
+
+export class ExperimentLanguageServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  /** Per document: whether a check is running, and whether another edit arrived meanwhile. */
+  private readonly checks = new Map<string, { running: boolean; again: boolean }>();
+  private connection: Connection | undefined;
+
+  constructor(private readonly options: ServerOptions) {}
+
+  listen(connection: Connection): void {
+    this.connection = connection;
+    connection.onInitialize(
+      (): InitializeResult => ({
+        capabilities: {
+          textDocumentSync: TextDocumentSyncKind.Incremental,
+          completionProvider: { triggerCharacters: [' ', '/', ':'] },
+          hoverProvider: true,
+          codeActionProvider: { codeActionKinds: ['quickfix'] },
+          documentSymbolProvider: true,
+          definitionProvider: true,
+          codeLensProvider: { resolveProvider: false },
+        },
+        serverInfo: { name: 'two-tower-lab' },
+      }),
+    );
+    this.documents.onDidOpen((e) => this.scheduleCheck(e.document.uri));
+    this.documents.onDidChangeContent((e) => this.scheduleCheck(e.document.uri));
+    this.documents.onDidClose((e) => {
+      this.checks.delete(e.document.uri);
+      void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    });
+
+    connection.onCompletion(async (params) => {
+      const doc = this.documents.get(params.textDocument.uri);
+      if (!doc) return [];
+      const text = doc.getText();
+      return completeAt({ lines: text.split('\n'), text, line: params.position.line, character: params.position.character, filePath: filePathOf(doc.uri), columns: this.options.probe });
+    });
+    connection.onHover((params) => {
+      const doc = this.documents.get(params.textDocument.uri);
+      return doc ? hoverAt(doc.getText().split('\n'), params.position.line, params.position.character) : null;
+    });
+    connection.onCodeAction((params) => {
+      const doc = this.documents.get(params.textDocument.uri);
+      return doc ? codeActionsFor(doc.uri, doc.getText(), params.context.diagnostics) : [];
+    });
+    connection.onDocumentSymbol((params) => {
+      const doc = this.documents.get(params.textDocument.uri);
+      return doc ? documentSymbols(doc.getText()) : [];
+    });
+    connection.onDefinition(async (params) => {
+      const doc = this.documents.get(params.textDocument.uri);
+      return doc ? definitionAt(doc.getText().split('\n'), params.position.line, params.position.character, filePathOf(doc.uri)) : null;
+    });
+    connection.onCodeLens((params) => {
+      const doc = this.documents.get(params.textDocument.uri);
+      return doc ? codeLensesFor(doc.uri, doc.getText()) : [];
+    });
+
+    this.documents.listen(connection);
+    connection.listen();
+  }
+
+  /**
+   * The light debounce: edits that arrive while a check runs (or in the same tick) collapse into one more
+   * check of the latest text, and results for a text that has changed since are never published.
+   */
+  private scheduleCheck(uri: string): void {
+    const state = this.checks.get(uri) ?? { running: false, again: false };
+    this.checks.set(uri, state);
+    if (state.running) {
+      state.again = true;
+      return;
+    }
+    state.running = true;
+    setImmediate(() => void this.runCheck(uri, state));
+  }
+
+  private async runCheck(uri: string, state: { running: boolean; again: boolean }): Promise<void> {
+    const connection = this.connection;
+    do {
+      state.again = false;
+      const doc = this.documents.get(uri);
+      if (!doc || !connection) break;
+      const version = doc.version;
+      try {
+        const { diagnostics } = await this.options.check(doc.getText(), { filePath: filePathOf(uri), probe: this.options.probe });
+        if (this.documents.get(uri)?.version === version && this.checks.get(uri) === state) {
+          await connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLspDiagnostic) });
+        }
+      } catch (error) {
+        // The validator should never throw; if it does, say so in the output channel and keep the server up.
+        connection.console.error(`two-tower: checking ${uri} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    } while (state.again);
+    state.running = false;
+  }
+}
