@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { RunStore } from '../../../src/webview/model/runStore';
+import { buildRunsTable, differingParams, formatCell, sortRows } from '../../../src/webview/model/runsTable';
+import { ev, evalEvent, started, step } from './helpers';
+
+function store(): RunStore {
+  const s = new RunStore();
+  s.setRun({ runId: 'a', runDir: '/r/a' }, [
+    started('a', { 'training.loss': 'softmax', lr: 0.05, seed: 7 }),
+    step('a', 1, 3),
+    evalEvent('a', 1, 1, { 'recall@10': 0.3 }),
+    evalEvent('a', 2, 2, { 'recall@10': 0.25 }),
+    ev('a', { type: 'ended', status: 'completed', epoch: 2, step: 2, elapsedSec: 3 }),
+  ]);
+  s.setRun({ runId: 'b', runDir: '/r/b', label: 'hinge' }, [started('b', { 'training.loss': 'hinge', lr: 0.05, seed: 7, margin: 0.2 }), evalEvent('b', 1, 1, { 'recall@10': 0.1 })]);
+  return s;
+}
+
+describe('runs table', () => {
+  it('lists only the parameters that differ (a missing key differs)', () => {
+    expect(differingParams(store().list())).toEqual(['margin', 'training.loss']);
+  });
+
+  it('lists every parameter of a single run', () => {
+    const s = store();
+    s.remove('b');
+    expect(differingParams(s.list())).toEqual(['lr', 'seed', 'training.loss']);
+  });
+
+  it('has the final and the best value of each metric', () => {
+    const table = buildRunsTable(store().list());
+    expect(table.columns.map((c) => c.key)).toEqual(['run', 'status', 'epoch', 'loss', 'param:margin', 'param:training.loss', 'final:recall@10', 'best:recall@10']);
+    const [a, b] = table.rows;
+    // Run a: evals 0.3 then 0.25 → final 0.25, best 0.3.
+    expect(a.cells).toMatchObject({ run: 'a', status: 'completed', 'final:recall@10': 0.25, 'best:recall@10': 0.3, 'param:margin': null, loss: 3 });
+    expect(b.cells).toMatchObject({ run: 'hinge', status: 'running', 'param:margin': 0.2, 'final:recall@10': 0.1 });
+  });
+
+  it('sorts numbers numerically, both ways, with empty cells last', () => {
+    const rows = buildRunsTable(store().list()).rows;
+    expect(sortRows(rows, 'best:recall@10', true).map((r) => r.runId)).toEqual(['a', 'b']);
+    expect(sortRows(rows, 'best:recall@10', false).map((r) => r.runId)).toEqual(['b', 'a']);
+    expect(sortRows(rows, 'param:margin', true).map((r) => r.runId)).toEqual(['b', 'a']);
+    expect(sortRows(rows, 'param:margin', false).map((r) => r.runId)).toEqual(['b', 'a']);
+  });
+
+  it('formats cells for people', () => {
+    expect(formatCell(null)).toBe('–');
+    expect(formatCell(0.123456)).toBe('0.1235');
+    expect(formatCell(0.00001234)).toBe('1.234e-5');
+    expect(formatCell(3)).toBe('3');
+  });
+});
