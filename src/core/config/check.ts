@@ -1,0 +1,96 @@
+/**
+ * The one validation of an experiment, used by the CLI, the language server and the run command:
+ * YAML syntax → --set overrides → schema (with defaults) → two-tower semantic rules → data rules.
+ * A later stage runs only when the earlier ones found no error, so one mistake gives one diagnostic.
+ */
+import type { ConfigDiagnostic } from './diagnostics';
+import { hasErrors, sortDiagnostics } from './diagnostics';
+import { parseExperimentText, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
+import { runDataRules } from './dataRules';
+import type { DataProbe } from './dataProbe';
+import { applyOverrides, type ParsedOverride } from './overrides';
+import { runStructuralRules, type RuleContext } from './rules';
+import type { Experiment } from './schema';
+import { applyDefaults, isValidExperiment, schemaDiagnostics } from './validate';
+
+export interface CheckOptions {
+  /** The experiment file's path: data paths are resolved against it. */
+  filePath: string;
+  /** `--set path=value` arguments, applied before validation. */
+  overrides?: readonly string[];
+  /** Reads data file headers for the column and item-count rules; without it those rules are skipped. */
+  probe?: DataProbe;
+}
+
+export interface CheckResult {
+  /** The resolved config (defaults filled, overrides applied); present only when there is no error. */
+  config?: Experiment;
+  /** Sorted by position. */
+  diagnostics: ConfigDiagnostic[];
+}
+
+interface Stage {
+  parsed: ParsedExperimentText;
+  diagnostics: ConfigDiagnostic[];
+  applied: ParsedOverride[];
+  candidate?: Experiment;
+}
+
+function structuralStage(text: string, overrides: readonly string[]): Stage {
+  const parsed = parseExperimentText(text);
+  const diagnostics = [...parsed.diagnostics];
+  if (hasErrors(diagnostics)) return { parsed, diagnostics, applied: [] };
+  const { diagnostics: setDiagnostics, applied } = applyOverrides(parsed, overrides);
+  diagnostics.push(...setDiagnostics);
+  if (hasErrors(setDiagnostics)) return { parsed, diagnostics, applied };
+  let raw: unknown;
+  try {
+    raw = parsed.doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // toJS throws on alias bombs ("excessive alias count"); report it instead of hanging or crashing.
+    diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: `The YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`, range: rangeAt(parsed, []) });
+    return { parsed, diagnostics, applied };
+  }
+  const value = applyDefaults(raw);
+  const schemaErrors = schemaDiagnostics(parsed, value);
+  diagnostics.push(...markOverridden(schemaErrors, applied));
+  if (hasErrors(schemaErrors) || !isValidExperiment(value)) return { parsed, diagnostics, applied };
+  return { parsed, diagnostics, applied, candidate: value };
+}
+
+function ruleContext(parsed: ParsedExperimentText, config: Experiment): RuleContext {
+  return { config, rangeAt: (path, target) => rangeAt(parsed, path, target) };
+}
+
+/** Says which diagnostics are about a value that came from --set, since their range points at the file. */
+function markOverridden(diagnostics: ConfigDiagnostic[], applied: readonly ParsedOverride[]): ConfigDiagnostic[] {
+  if (applied.length === 0) return diagnostics;
+  const within = (p: ConfigPath | undefined, o: ConfigPath) => p !== undefined && o.length <= p.length && o.every((s, i) => String(s) === String(p[i]));
+  return diagnostics.map((d) => {
+    const source = applied.find((o) => within(d.path, o.path) || (d.path !== undefined && within(o.path, d.path) && d.path.length > 0));
+    return source ? { ...d, message: `${d.message} (value set by --set ${source.source})` } : d;
+  });
+}
+
+function finish(stage: Stage, extra: ConfigDiagnostic[]): CheckResult {
+  const diagnostics = sortDiagnostics([...stage.diagnostics, ...markOverridden(extra, stage.applied)]);
+  return hasErrors(diagnostics) || !stage.candidate ? { diagnostics } : { config: stage.candidate, diagnostics };
+}
+
+/** The fast path without data files (the language server's per-keystroke check). */
+export function checkExperimentTextSync(text: string, options: Omit<CheckOptions, 'probe'>): CheckResult {
+  const stage = structuralStage(text, options.overrides ?? []);
+  if (!stage.candidate) return finish(stage, []);
+  return finish(stage, runStructuralRules(ruleContext(stage.parsed, stage.candidate)));
+}
+
+/** The full check, including the data files through `probe` when given. Never throws on bad input. */
+export async function checkExperimentText(text: string, options: CheckOptions): Promise<CheckResult> {
+  const stage = structuralStage(text, options.overrides ?? []);
+  if (!stage.candidate) return finish(stage, []);
+  const ctx = ruleContext(stage.parsed, stage.candidate);
+  const structural = runStructuralRules(ctx);
+  const data = options.probe ? await runDataRules(ctx, options.probe, options.filePath) : [];
+  return finish(stage, [...structural, ...data]);
+}
+

@@ -1,0 +1,241 @@
+/**
+ * Reads just enough of a data file to check an experiment against it: the column names (first line of a
+ * CSV/TSV/JSONL file, the footer of a Parquet file, or the fixed names of MovieLens 100K files), and, for
+ * small files, the number of distinct items. Never throws and never reads a big file whole: the header
+ * read stops at 64 KB. Results are cached by path, modification time and size.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { parse as parseCsv } from 'csv-parse/sync';
+import { parquetMetadataAsync, parquetSchema, type AsyncBuffer } from 'hyparquet';
+
+import type { Static } from '@sinclair/typebox';
+import type { DataFormat } from './schema';
+
+export type DataFormatName = Static<typeof DataFormat>;
+
+/** How the checker asks about data files; the language server and tests may pass their own. */
+export interface DataProbe {
+  /** Column names of the file, or an Error (a `DataFileError` says whether it is missing). */
+  columns(absPath: string, format?: DataFormatName): Promise<string[] | Error>;
+  /** Distinct values of `itemColumn`, when cheap enough to count; undefined when not known. */
+  itemCount?(absPath: string, itemColumn: string, format?: DataFormatName): Promise<number | undefined | Error>;
+}
+
+/** A data file that is missing (`kind: 'missing'`) or cannot be read (`kind: 'unreadable'`). */
+export class DataFileError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'missing' | 'unreadable',
+    readonly filePath: string,
+  ) {
+    super(message);
+    this.name = 'DataFileError';
+  }
+}
+
+/** Column names of the MovieLens 100K files, which have no header line. */
+export const MOVIELENS_100K_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  'u.data': ['user_id', 'item_id', 'rating', 'timestamp'],
+  'u.user': ['user_id', 'age', 'gender', 'occupation', 'zip_code'],
+  'u.item': [
+    'item_id', 'title', 'release_date', 'video_release_date', 'imdb_url', 'unknown', 'Action', 'Adventure', 'Animation', "Children's",
+    'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  ],
+};
+
+export const HEADER_READ_LIMIT = 64 * 1024;
+/** Item counting reads the whole file, so only files up to this size are counted. */
+export const ITEM_COUNT_SIZE_LIMIT = 32 * 1024 * 1024;
+
+export type ConcreteFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | 'movielens-100k';
+
+/** The MovieLens 100K file kind (`u.data` also covers the u1.base … ub.test splits), or undefined. */
+export function movieLens100kKind(absPath: string): keyof typeof MOVIELENS_100K_COLUMNS | undefined {
+  const base = path.basename(absPath);
+  if (base === 'u.data' || /^u[1-5ab]\.(base|test)$/.test(base)) return 'u.data';
+  if (base === 'u.user') return 'u.user';
+  if (base === 'u.item') return 'u.item';
+  return undefined;
+}
+
+/** True when the file is a MovieLens file that is read with its own column names. */
+export function isMovieLensFile(absPath: string, format: DataFormatName = 'auto'): boolean {
+  if (format === 'movielens-latest' || format === 'movielens-100k') return true;
+  if (format !== 'auto') return false;
+  return movieLens100kKind(absPath) !== undefined || path.basename(absPath) === 'ratings.csv' || path.basename(absPath) === 'movies.csv';
+}
+
+/** The concrete format of a file, from the declared format or its name. */
+export function concreteFormat(absPath: string, format: DataFormatName = 'auto'): ConcreteFormat {
+  if (format === 'movielens-100k') return movieLens100kKind(absPath) ? 'movielens-100k' : 'tsv';
+  if (format === 'movielens-latest') return 'csv';
+  if (format !== 'auto') return format;
+  if (movieLens100kKind(absPath)) return 'movielens-100k';
+  const ext = path.extname(absPath).toLowerCase();
+  if (ext === '.tsv' || ext === '.data' || ext === '.tab') return 'tsv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  return 'csv';
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function statOrError(absPath: string): Promise<{ mtimeMs: number; size: number } | DataFileError> {
+  try {
+    const st = await fs.stat(absPath);
+    if (!st.isFile()) return new DataFileError(`${absPath} is not a file`, 'unreadable', absPath);
+    return { mtimeMs: st.mtimeMs, size: st.size };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return new DataFileError(`${absPath} does not exist`, 'missing', absPath);
+    return new DataFileError(`${absPath} cannot be read: ${errorMessage(e)}`, 'unreadable', absPath);
+  }
+}
+
+/** The first line of the file, reading at most HEADER_READ_LIMIT bytes. */
+async function readFirstLine(absPath: string, size: number): Promise<string | DataFileError> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(absPath, 'r');
+    const buffer = Buffer.alloc(Math.min(HEADER_READ_LIMIT, size));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    const nl = text.indexOf('\n');
+    if (nl < 0 && size > HEADER_READ_LIMIT) {
+      return new DataFileError(`${absPath}: the first line is longer than ${HEADER_READ_LIMIT / 1024} KB, so it is not a header (is this a text data file?)`, 'unreadable', absPath);
+    }
+    return (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  } catch (e) {
+    return new DataFileError(`${absPath} cannot be read: ${errorMessage(e)}`, 'unreadable', absPath);
+  } finally {
+    await handle?.close();
+  }
+}
+
+function headerColumns(line: string, delimiter: string, absPath: string): string[] | DataFileError {
+  if (line.trim() === '') return new DataFileError(`${absPath}: the first line is empty; a header line with the column names is expected`, 'unreadable', absPath);
+  try {
+    const rows = parseCsv(line, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
+    return (rows[0] ?? []).map((c) => c.trim());
+  } catch (e) {
+    return new DataFileError(`${absPath}: the header line cannot be parsed: ${errorMessage(e)}`, 'unreadable', absPath);
+  }
+}
+
+function jsonlColumns(line: string, absPath: string): string[] | DataFileError {
+  try {
+    const first: unknown = JSON.parse(line);
+    if (typeof first !== 'object' || first === null || Array.isArray(first)) {
+      return new DataFileError(`${absPath}: the first line is not a JSON object; JSONL data needs one object per line`, 'unreadable', absPath);
+    }
+    return Object.keys(first);
+  } catch (e) {
+    return new DataFileError(`${absPath}: the first line is not valid JSON (${errorMessage(e)})`, 'unreadable', absPath);
+  }
+}
+
+async function parquetColumns(absPath: string, size: number): Promise<string[] | DataFileError> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    const h = await fs.open(absPath, 'r');
+    handle = h;
+    const file: AsyncBuffer = {
+      byteLength: size,
+      async slice(start: number, end?: number): Promise<ArrayBuffer> {
+        const stop = end ?? size;
+        const buf = Buffer.alloc(Math.max(0, stop - start));
+        await h.read(buf, 0, buf.length, start);
+        return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+      },
+    };
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: HEADER_READ_LIMIT });
+    return parquetSchema(metadata).children.map((c) => c.element.name);
+  } catch (e) {
+    return new DataFileError(`${absPath}: not a readable Parquet file (${errorMessage(e)})`, 'unreadable', absPath);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Reads the column names of one file; never throws. */
+export async function readColumns(absPath: string, format: DataFormatName = 'auto'): Promise<string[] | DataFileError> {
+  const st = await statOrError(absPath);
+  if (st instanceof Error) return st;
+  const kind = concreteFormat(absPath, format);
+  if (kind === 'movielens-100k') return [...MOVIELENS_100K_COLUMNS[movieLens100kKind(absPath) ?? 'u.data']!];
+  if (kind === 'parquet') return parquetColumns(absPath, st.size);
+  const line = await readFirstLine(absPath, st.size);
+  if (line instanceof Error) return line;
+  if (kind === 'jsonl') return jsonlColumns(line, absPath);
+  return headerColumns(line, kind === 'tsv' ? '\t' : ',', absPath);
+}
+
+/** Counts distinct values of a column of a text file up to ITEM_COUNT_SIZE_LIMIT; undefined beyond, or for Parquet. */
+export async function countDistinct(absPath: string, column: string, format: DataFormatName = 'auto'): Promise<number | undefined | DataFileError> {
+  const st = await statOrError(absPath);
+  if (st instanceof Error) return st;
+  if (st.size > ITEM_COUNT_SIZE_LIMIT) return undefined;
+  const kind = concreteFormat(absPath, format);
+  if (kind === 'parquet') return undefined;
+  const columns = await readColumns(absPath, format);
+  if (columns instanceof Error) return columns;
+  const index = columns.indexOf(column);
+  if (index < 0) return undefined;
+  const delimiter = kind === 'tsv' || kind === 'movielens-100k' ? '\t' : ',';
+  const hasHeader = kind !== 'movielens-100k';
+  const seen = new Set<string>();
+  const stream = createReadStream(absPath, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let first = true;
+  try {
+    for await (const line of lines) {
+      if (first && hasHeader) {
+        first = false;
+        continue;
+      }
+      first = false;
+      if (line === '') continue;
+      if (kind === 'jsonl') {
+        const row = JSON.parse(line) as Record<string, unknown>;
+        seen.add(String(row[column]));
+      } else {
+        // Quoted delimiters are rare in id columns; a plain split keeps counting cheap.
+        seen.add(line.split(delimiter)[index] ?? '');
+      }
+    }
+  } catch (e) {
+    return new DataFileError(`${absPath}: cannot count items: ${errorMessage(e)}`, 'unreadable', absPath);
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  return seen.size;
+}
+
+/** The file-system probe, cached by path + mtime + size, so that re-checking on every keystroke reads nothing twice. */
+export function createFileDataProbe(): DataProbe & { clear(): void } {
+  const cache = new Map<string, { stamp: string; value: Promise<unknown> }>();
+  async function cached<T>(key: string, absPath: string, compute: () => Promise<T>): Promise<T | DataFileError> {
+    const st = await statOrError(absPath);
+    if (st instanceof Error) {
+      cache.delete(key);
+      return st;
+    }
+    const stamp = `${st.mtimeMs}:${st.size}`;
+    const hit = cache.get(key);
+    if (hit && hit.stamp === stamp) return hit.value as Promise<T>;
+    const value = compute();
+    cache.set(key, { stamp, value });
+    return value;
+  }
+  return {
+    columns: (absPath, format = 'auto') => cached(`columns\0${absPath}\0${format}`, absPath, () => readColumns(absPath, format)),
+    itemCount: (absPath, itemColumn, format = 'auto') => cached(`items\0${absPath}\0${itemColumn}\0${format}`, absPath, () => countDistinct(absPath, itemColumn, format)),
+    clear: () => cache.clear(),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Rules that look at the data files: a missing or unreadable file, a column or feature that the file does
+ * not have (with did-you-mean), and an evaluation K larger than the catalogue. They read headers through a
+ * DataProbe, so the language server can run them lazily and the tests can fake the file system.
+ */
+import type { ConfigDiagnostic } from './diagnostics';
+import type { ConfigPath } from './document';
+import { DataFileError, isMovieLensFile, type DataFormatName, type DataProbe } from './dataProbe';
+import { resolveDataPath } from './paths';
+import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
+import { didYouMean } from './suggest';
+
+interface FileRef {
+  /** Path of the `path` key of this file in the config. */
+  at: ConfigPath;
+  relPath: string;
+  format: DataFormatName;
+}
+
+/** Checks one file exists and returns its columns, or pushes the file's own diagnostic. */
+async function columnsOf(ctx: RuleContext, probe: DataProbe, experimentFile: string, ref: FileRef, out: ConfigDiagnostic[]): Promise<{ abs: string; columns: string[] } | undefined> {
+  const abs = resolveDataPath(experimentFile, ref.relPath);
+  let result: string[] | Error;
+  try {
+    result = await probe.columns(abs, ref.format);
+  } catch (e) {
+    // A probe is supposed to return errors, not throw; a throwing one is reported like an unreadable file.
+    result = e instanceof Error ? e : new Error(String(e));
+  }
+  if (result instanceof Error) {
+    const missing = result instanceof DataFileError ? result.kind === 'missing' : /ENOENT|does not exist/.test(result.message);
+    out.push(
+      missing
+        ? ruleDiagnostic(ctx, 'data-file-missing', ref.at, `The data file \`${ref.relPath}\` does not exist (looked for ${abs}). Paths are relative to the experiment file.`, { resolvedPath: abs })
+        : ruleDiagnostic(ctx, 'data-file-unreadable', ref.at, `The data file \`${ref.relPath}\` cannot be read: ${result.message}`, { resolvedPath: abs }),
+    );
+    return undefined;
+  }
+  return { abs, columns: result };
+}
+
+function checkColumn(ctx: RuleContext, out: ConfigDiagnostic[], at: ConfigPath, name: string, columns: string[], fileLabel: string, role: string): void {
+  if (columns.includes(name)) return;
+  const hint = didYouMean(name, columns);
+  out.push(
+    ruleDiagnostic(ctx, 'unknown-column', at, `\`${fileLabel}\` has no column \`${name}\` (${role}).${hint.text} Its columns are: ${columns.join(', ')}.`, {
+      replacement: hint.suggestion,
+      columns,
+    }),
+  );
+}
+
+/** Runs the data rules; never throws (probe failures become diagnostics). */
+export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimentFile: string): Promise<ConfigDiagnostic[]> {
+  const out: ConfigDiagnostic[] = [];
+  const { data, user_tower, item_tower } = ctx.config;
+  let interactionColumns: string[] | undefined;
+
+  if (data.interactions) {
+    const ref: FileRef = { at: ['data', 'interactions', 'path'], relPath: data.interactions.path, format: data.interactions.format };
+    const found = await columnsOf(ctx, probe, experimentFile, ref, out);
+    if (found) {
+      interactionColumns = found.columns;
+      const given = data.interactions.columns;
+      const movieLens = isMovieLensFile(found.abs, ref.format);
+      // MovieLens files are read with their own column names unless the file maps them explicitly.
+      if (given || !movieLens) {
+        const cols = given ?? { user: 'user_id', item: 'item_id' };
+        for (const [role, name] of Object.entries(cols) as [string, string | undefined][]) {
+          if (name === undefined) continue;
+          const at: ConfigPath = given ? ['data', 'interactions', 'columns', role] : ['data', 'interactions', 'path'];
+          checkColumn(ctx, out, at, name, found.columns, data.interactions.path, given ? `data.interactions.columns.${role}` : `the default ${role} column; map it with data.interactions.columns.${role}`);
+        }
+      }
+      if (probe.itemCount) {
+        const itemColumn = given?.item ?? (movieLens ? (found.columns.includes('movieId') ? 'movieId' : 'item_id') : 'item_id');
+        let count: number | undefined | Error;
+        try {
+          count = await probe.itemCount(found.abs, itemColumn, ref.format);
+        } catch (e) {
+          count = e instanceof Error ? e : new Error(String(e));
+        }
+        if (typeof count === 'number' && count > 0) out.push(...kExceedsCatalogue(ctx, count, `\`${data.interactions.path}\` has`));
+      }
+    }
+  }
+
+  const tables: { side: 'user' | 'item'; columns?: string[]; label?: string }[] = [];
+  for (const side of ['user', 'item'] as const) {
+    const table = side === 'user' ? data.user_features : data.item_features;
+    const key = `${side}_features` as const;
+    if (!table) {
+      tables.push({ side, columns: interactionColumns, label: data.interactions?.path });
+      continue;
+    }
+    const found = await columnsOf(ctx, probe, experimentFile, { at: ['data', key, 'path'], relPath: table.path, format: table.format }, out);
+    if (found) {
+      checkColumn(ctx, out, ['data', key, 'key'], table.key, found.columns, table.path, `the ${side} id of data.${key}.key`);
+      tables.push({ side, columns: found.columns, label: table.path });
+    } else {
+      tables.push({ side });
+    }
+  }
+
+  for (const { side, columns, label } of tables) {
+    if (!columns || !label) continue;
+    const tower = side === 'user' ? user_tower : item_tower;
+    const towerKey = `${side}_tower`;
+    tower.categorical.forEach((f, i) => checkColumn(ctx, out, [towerKey, 'categorical', i, 'name'], f.name, columns, label, `categorical ${side} feature`));
+    tower.continuous.forEach((f, i) => checkColumn(ctx, out, [towerKey, 'continuous', i, 'name'], f.name, columns, label, `continuous ${side} feature`));
+  }
+
+  if (data.ranking_log) {
+    const log = data.ranking_log;
+    const found = await columnsOf(ctx, probe, experimentFile, { at: ['data', 'ranking_log', 'path'], relPath: log.path, format: log.format }, out);
+    if (found) {
+      for (const [role, name] of Object.entries(log.columns)) {
+        checkColumn(ctx, out, ['data', 'ranking_log', 'columns', role], name, found.columns, log.path, `data.ranking_log.columns.${role}`);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,329 @@
+/**
+ * The two-tower semantic rules: mistakes that the schema cannot see but the theory forbids. Each rule has a
+ * stable code, and its message says why, so that the editor teaches while it checks. Rules that need the
+ * data files (columns, item counts, missing files) are in dataRules.ts; their codes are listed here too.
+ */
+import type { ConfigDiagnostic, Range, Severity } from './diagnostics';
+import type { ConfigPath, RangeTarget } from './document';
+import { LOSSES_BY_MODE, type Experiment } from './schema';
+
+export interface RuleDoc {
+  code: string;
+  severity: Severity;
+  /** One line: what the rule checks. */
+  doc: string;
+  /** Shape of `ConfigDiagnostic.data` for quick fixes, when there is one. */
+  fix?: string;
+}
+
+/** Every diagnostic code this module family can produce, with one-line docs (the language server's quick fixes key on them). */
+export const RULE_CODES = [
+  { code: 'file-missing', severity: 'error', doc: 'The experiment file itself does not exist (loadExperiment).' },
+  { code: 'file-unreadable', severity: 'error', doc: 'The experiment file itself cannot be read (loadExperiment).' },
+  { code: 'yaml-syntax', severity: 'error', doc: 'The YAML does not parse (unclosed quote, bad indentation, tab indentation, duplicate key…).', fix: '{ yamlCode: string } (the yaml package error code, e.g. DUPLICATE_KEY)' },
+  { code: 'yaml-warning', severity: 'warning', doc: 'The yaml package warns about something it parsed (e.g. an unknown tag).' },
+  { code: 'schema-empty', severity: 'error', doc: 'The file is empty or holds no mapping.' },
+  { code: 'schema-unknown-key', severity: 'error', doc: 'A key the schema does not know at that level.', fix: '{ key: string; replacement?: string; validKeys: string[] }: rename the key to `replacement`' },
+  { code: 'schema-required', severity: 'error', doc: 'A required key is missing (reported on the enclosing key).', fix: '{ key: string }: the missing key' },
+  { code: 'schema-enum', severity: 'error', doc: 'A value that is not one of the allowed names.', fix: '{ replacement?: string; allowed: string[] }: replace the value' },
+  { code: 'schema-type', severity: 'error', doc: 'A value of the wrong type (string for a number, scalar for a mapping…).' },
+  { code: 'schema-range', severity: 'error', doc: 'A number outside its allowed range, or a list that is too short.', fix: '{ minimum?|maximum?|exclusiveMinimum?|exclusiveMaximum?: number }' },
+  { code: 'schema-invalid', severity: 'error', doc: 'Any other schema violation.' },
+  { code: 'set-syntax', severity: 'error', doc: 'A --set argument that is not path=value or whose value is not YAML.', fix: '{ override: string }' },
+  { code: 'set-unknown-path', severity: 'error', doc: 'A --set path that is not a field of the experiment.', fix: '{ override: string; replacement?: string }' },
+  { code: 'set-conflict', severity: 'error', doc: 'A --set path that goes through a scalar of the file.', fix: '{ override: string }' },
+  { code: 'impressed-negatives', severity: 'error', doc: 'Impressed-but-not-clicked items used as retrieval negatives (they are ranking negatives).', fix: '{ replacement: "in_batch" | "popularity" } for training.negatives.source' },
+  { code: 'logq-without-in-batch', severity: 'error', doc: 'logQ correction turned on while negatives are not in-batch.', fix: '{ replacement: "in_batch"; replacementPath: ["training","negatives","source"] } or set logq_correction: false' },
+  { code: 'margin-without-hinge', severity: 'warning', doc: 'A margin m is set but the loss is not the triplet hinge loss.', fix: '{ remove: ["training","margin"] }' },
+  { code: 'scale-without-logistic', severity: 'warning', doc: 'A scale σ is set but the loss is not the triplet logistic loss.', fix: '{ remove: ["training","scale"] }' },
+  { code: 'loss-mode-mismatch', severity: 'error', doc: 'The loss does not belong to the training mode (LOSSES_BY_MODE).', fix: '{ replacement: string; allowed: string[] }' },
+  { code: 'pointwise-ratio', severity: 'warning', doc: 'Pointwise positive:negative ratio outside 1:1..1:10 (1:2–1:3 is usual).', fix: '{ replacement: 3 } for training.negatives.per_positive' },
+  { code: 'mix-not-one', severity: 'error', doc: 'Easy and hard negative shares do not sum to 1 while hard negatives are on.', fix: '{ replacement: { easy: number; hard: number } } for training.negatives.mix' },
+  { code: 'hard-negatives-no-ranking-log', severity: 'error', doc: 'Hard negatives from a ranking log, but the data declares no ranking log.', fix: '{ replacement: "mined" } for training.negatives.hard.source' },
+  { code: 'hard-band-empty', severity: 'error', doc: 'A hard-negative rank band [from, to) with from ≥ to selects nothing.' },
+  { code: 'temperature-not-positive', severity: 'error', doc: 'Score temperature τ ≤ 0.', fix: '{ replacement: 0.05 }' },
+  { code: 'output-dim-mismatch', severity: 'error', doc: 'User and item tower output dimensions differ.', fix: '{ replacement: number } for item_tower.output_dim (the user tower\'s)' },
+  { code: 'data-source', severity: 'error', doc: 'Neither or both of data.interactions and data.synthetic are given.' },
+  { code: 'early-stopping-metric', severity: 'error', doc: 'The early-stopping metric is not one the evaluation computes.', fix: '{ replacement?: string; allowed: string[] }' },
+  { code: 'k-exceeds-catalogue', severity: 'warning', doc: 'An evaluation K larger than the number of items.', fix: '{ items: number }' },
+  { code: 'unknown-column', severity: 'error', doc: 'A column or feature name that the data file does not have.', fix: '{ replacement?: string; columns: string[] }' },
+  { code: 'data-file-missing', severity: 'error', doc: 'A data file that does not exist.', fix: '{ resolvedPath: string }' },
+  { code: 'data-file-unreadable', severity: 'error', doc: 'A data file that exists but whose header cannot be read.', fix: '{ resolvedPath: string }' },
+] as const satisfies readonly RuleDoc[];
+
+export type RuleCode = (typeof RULE_CODES)[number]['code'];
+
+/** What a rule sees: the defaulted, schema-valid config, and how to turn a path into a text range. */
+export interface RuleContext {
+  config: Experiment;
+  rangeAt(path: ConfigPath, target?: RangeTarget): Range;
+}
+
+export function severityOf(code: RuleCode): Severity {
+  return RULE_CODES.find((r) => r.code === code)!.severity;
+}
+
+export function ruleDiagnostic(ctx: RuleContext, code: RuleCode, path: ConfigPath, message: string, data?: unknown, target: RangeTarget = 'value'): ConfigDiagnostic {
+  return { code, severity: severityOf(code), message, range: ctx.rangeAt(path, target), path, ...(data === undefined ? {} : { data }) };
+}
+
+type Rule = (ctx: RuleContext) => ConfigDiagnostic[];
+
+const impressedNegatives: Rule = (ctx) => {
+  const neg = ctx.config.training.negatives;
+  if (neg.source !== 'impressed_not_clicked') return [];
+  const replacement = ctx.config.training.mode === 'listwise' ? 'in_batch' : 'popularity';
+  return [
+    ruleDiagnostic(
+      ctx,
+      'impressed-negatives',
+      ['training', 'negatives', 'source'],
+      'Impressed-but-not-clicked items are negatives for ranking models, not for retrieval. Retrieval nominates candidates from the whole catalogue; ' +
+        'an item that was impressed already passed retrieval and ranking, so it is a relevant candidate that the user happened not to click. ' +
+        'Training retrieval to push it away teaches the model to reject exactly the items it should nominate. ' +
+        `Use easy negatives (\`uniform\`, \`popularity\` with P ∝ clicks^α, or \`in_batch\` with logQ) and, for hard ones, \`hard.source: ranking_log\` (nominated but discarded by ranking). Suggested: \`${replacement}\`.`,
+      { replacement },
+    ),
+  ];
+};
+
+const logqWithoutInBatch: Rule = (ctx) => {
+  const neg = ctx.config.training.negatives;
+  if (!neg.logq_correction || neg.source === 'in_batch') return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'logq-without-in-batch',
+      ['training', 'negatives', 'logq_correction'],
+      `logQ correction needs in-batch negatives, but \`negatives.source\` is \`${neg.source}\`. In a batch an item appears with probability p_i ∝ its clicks, ` +
+        'which over-penalises popular items; training on cos(a, b_i) − log p_i undoes that bias. Negatives drawn from a known sampler are not biased that way, ' +
+        'so subtracting log p_i would distort the scores. Set `negatives.source: in_batch`, or `logq_correction: false`.',
+      { replacement: 'in_batch', replacementPath: ['training', 'negatives', 'source'], alternative: { path: ['training', 'negatives', 'logq_correction'], value: false } },
+    ),
+  ];
+};
+
+const marginAndScale: Rule = (ctx) => {
+  const t = ctx.config.training;
+  const out: ConfigDiagnostic[] = [];
+  if (t.margin !== undefined && t.loss !== 'hinge') {
+    out.push(
+      ruleDiagnostic(
+        ctx,
+        'margin-without-hinge',
+        ['training', 'margin'],
+        `\`margin\` is the m of the triplet hinge loss max(0, cos(a,b⁻) + m − cos(a,b⁺)); the \`${t.loss}\` loss does not use it, so it has no effect. Remove it, or use \`mode: pairwise\` with \`loss: hinge\`.`,
+        { remove: ['training', 'margin'] },
+        'key',
+      ),
+    );
+  }
+  if (t.scale !== undefined && t.loss !== 'logistic') {
+    out.push(
+      ruleDiagnostic(
+        ctx,
+        'scale-without-logistic',
+        ['training', 'scale'],
+        `\`scale\` is the σ of the triplet logistic loss log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))); the \`${t.loss}\` loss does not use it, so it has no effect. Remove it, or use \`mode: pairwise\` with \`loss: logistic\`.`,
+        { remove: ['training', 'scale'] },
+        'key',
+      ),
+    );
+  }
+  return out;
+};
+
+const LOSS_WHY: Record<keyof typeof LOSSES_BY_MODE, string> = {
+  pointwise: 'pointwise training is binary classification of (user, item) pairs, cos → +1 for positives and −1 for negatives, so its loss is `bce`',
+  pairwise: 'pairwise training compares a positive and a negative for the same user, cos(a,b⁺) > cos(a,b⁻), with the triplet `hinge` or `logistic` loss',
+  listwise: 'listwise training is a softmax over 1 positive and n negatives with cross-entropy −log s⁺, so its loss is `softmax`',
+};
+
+const lossForMode: Rule = (ctx) => {
+  const { mode, loss } = ctx.config.training;
+  const allowed: readonly string[] = LOSSES_BY_MODE[mode];
+  if (allowed.includes(loss)) return [];
+  return [
+    ruleDiagnostic(ctx, 'loss-mode-mismatch', ['training', 'loss'], `The \`${loss}\` loss does not fit \`mode: ${mode}\`: ${LOSS_WHY[mode]}. Use ${allowed.map((l) => `\`${l}\``).join(' or ')}, or change the mode.`, {
+      replacement: allowed[0],
+      allowed,
+    }),
+  ];
+};
+
+const pointwiseRatio: Rule = (ctx) => {
+  const t = ctx.config.training;
+  if (t.mode !== 'pointwise') return [];
+  const n = t.negatives.per_positive;
+  if (n >= 1 && n <= 10) return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'pointwise-ratio',
+      ['training', 'negatives', 'per_positive'],
+      `A pointwise positive:negative ratio of 1:${n} is outside 1:1..1:10. With too many negatives the classifier learns to say "no" to everything and the positives' gradient is drowned; ` +
+        'with too few it never sees enough of the catalogue. 1:2 or 1:3 is the usual choice.',
+      { replacement: 3, suggested: [2, 3] },
+    ),
+  ];
+};
+
+const mixSumsToOne: Rule = (ctx) => {
+  const neg = ctx.config.training.negatives;
+  if (neg.hard.source === 'none') return [];
+  const { easy, hard } = neg.mix;
+  if (Math.abs(easy + hard - 1) <= 1e-9) return [];
+  const e = easy + hard > 0 ? Math.round((easy / (easy + hard)) * 1000) / 1000 : 0.5;
+  return [
+    ruleDiagnostic(
+      ctx,
+      'mix-not-one',
+      ['training', 'negatives', 'mix'],
+      `The easy/hard negative mix must sum to 1 (it is the share of each kind among the negatives drawn), but easy ${easy} + hard ${hard} = ${Math.round((easy + hard) * 1e6) / 1e6}. ` +
+        'Easy negatives teach the model to separate the catalogue coarsely, hard ones to separate near misses; e.g. 0.5 / 0.5.',
+      { replacement: { easy: e, hard: Math.round((1 - e) * 1000) / 1000 } },
+      'key',
+    ),
+  ];
+};
+
+const hardNegativesNeedLog: Rule = (ctx) => {
+  const { data, training } = ctx.config;
+  if (training.negatives.hard.source !== 'ranking_log') return [];
+  const declared = data.ranking_log !== undefined || data.synthetic?.ranking_log === true;
+  if (declared) return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'hard-negatives-no-ranking-log',
+      ['training', 'negatives', 'hard', 'source'],
+      'Hard negatives from a ranking log need one, but the data declares none: add `data.ranking_log` (items the upstream system nominated for a request, with their rank and whether ranking discarded them)' +
+        (data.synthetic ? ', or set `data.synthetic.ranking_log: true`' : '') +
+        ', or use `hard.source: mined` to mine hard negatives with the model itself.',
+      { replacement: 'mined' },
+    ),
+  ];
+};
+
+const hardBands: Rule = (ctx) => {
+  const hard = ctx.config.training.negatives.hard;
+  if (hard.source === 'none') return [];
+  const out: ConfigDiagnostic[] = [];
+  const used = hard.band === 'both' ? (['relatively_hard', 'extremely_hard'] as const) : ([hard.band] as const);
+  for (const band of used) {
+    const [from, to] = hard[band];
+    if (from < to) continue;
+    out.push(
+      ruleDiagnostic(ctx, 'hard-band-empty', ['training', 'negatives', 'hard', band], `The rank band [${from}, ${to}) of \`${band}\` is empty: it takes ranks from ${from} up to but not including ${to}, so \`from\` must be smaller than \`to\`.`),
+    );
+  }
+  return out;
+};
+
+const temperaturePositive: Rule = (ctx) => {
+  const tau = ctx.config.score.temperature;
+  if (tau > 0) return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'temperature-not-positive',
+      ['score', 'temperature'],
+      `The temperature τ must be > 0, got ${tau}: logits are cos(a, b)/τ, so τ = 0 divides by zero and τ < 0 flips every score (the model would learn to rank the worst items first). Small positive values such as 0.05 sharpen the softmax.`,
+      { replacement: 0.05 },
+    ),
+  ];
+};
+
+const outputDims: Rule = (ctx) => {
+  const u = ctx.config.user_tower.output_dim;
+  const i = ctx.config.item_tower.output_dim;
+  if (u === i) return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'output-dim-mismatch',
+      ['item_tower', 'output_dim'],
+      `The user tower outputs ${u} dimensions and the item tower ${i}: the score cos(a, b) = a·b / (‖a‖ ‖b‖) needs vectors of the same length, and serving searches item vectors with the user vector. Make both \`output_dim\` equal.`,
+      { replacement: u },
+    ),
+  ];
+};
+
+const oneDataSource: Rule = (ctx) => {
+  const d = ctx.config.data;
+  const hasFile = d.interactions !== undefined;
+  const hasSynthetic = d.synthetic !== undefined;
+  if (hasFile !== hasSynthetic) return [];
+  const message = hasFile
+    ? '`data` gives both `interactions` and `synthetic`: an experiment trains on one data set. Keep `interactions` to read a file, or `synthetic` to generate data.'
+    : '`data` gives neither `interactions` (a log file to read) nor `synthetic` (generated data): add one, e.g. `synthetic: {}` to try the model without any download.';
+  return [ruleDiagnostic(ctx, 'data-source', ['data'], message, undefined, 'key')];
+};
+
+const earlyStoppingMetric: Rule = (ctx) => {
+  const es = ctx.config.training.early_stopping;
+  if (!es) return [];
+  const ev = ctx.config.evaluation;
+  const allowed: string[] = [];
+  for (const m of ev.metrics) {
+    if (m === 'mrr') allowed.push('mrr');
+    else for (const k of ev.k) allowed.push(`${m}@${k}`);
+  }
+  if (allowed.includes(es.metric)) return [];
+  const closestMatch = allowed.find((a) => a.toLowerCase() === es.metric.toLowerCase().replace(/\s/g, ''));
+  return [
+    ruleDiagnostic(
+      ctx,
+      'early-stopping-metric',
+      ['training', 'early_stopping', 'metric'],
+      `Early stopping watches \`${es.metric}\`, which the evaluation does not compute (it computes ${allowed.join(', ')}). Pick one of those, or add its metric or K to \`evaluation\`.`,
+      { replacement: closestMatch, allowed },
+    ),
+  ];
+};
+
+const kVersusSyntheticCatalogue: Rule = (ctx) => {
+  const items = ctx.config.data.synthetic?.items;
+  if (items === undefined || ctx.config.data.interactions !== undefined) return [];
+  return kExceedsCatalogue(ctx, items, 'the synthetic catalogue has');
+};
+
+/** Warns for each K larger than the catalogue: recall@K is then trivially 1 and says nothing. */
+export function kExceedsCatalogue(ctx: RuleContext, items: number, whose: string): ConfigDiagnostic[] {
+  const out: ConfigDiagnostic[] = [];
+  ctx.config.evaluation.k.forEach((k, index) => {
+    if (k <= items) return;
+    out.push(
+      ruleDiagnostic(
+        ctx,
+        'k-exceeds-catalogue',
+        ['evaluation', 'k', index],
+        `K = ${k} is larger than the catalogue (${whose} ${items} items): the top ${k} would hold every item, so recall@${k} and hit rate@${k} are trivially 1 and tell nothing about the model. Use a K well below ${items}.`,
+        { items },
+      ),
+    );
+  });
+  return out;
+}
+
+/** The rules that need only the config, in the order they are reported. */
+export const STRUCTURAL_RULES: readonly Rule[] = [
+  oneDataSource,
+  lossForMode,
+  marginAndScale,
+  impressedNegatives,
+  logqWithoutInBatch,
+  pointwiseRatio,
+  hardNegativesNeedLog,
+  mixSumsToOne,
+  hardBands,
+  temperaturePositive,
+  outputDims,
+  earlyStoppingMetric,
+  kVersusSyntheticCatalogue,
+];
+
+export function runStructuralRules(ctx: RuleContext): ConfigDiagnostic[] {
+  return STRUCTURAL_RULES.flatMap((rule) => rule(ctx));
+}
+

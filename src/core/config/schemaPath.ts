@@ -1,0 +1,76 @@
+/**
+ * Navigation of the TypeBox schema by config path: which sub-schema describes `training.negatives.alpha`,
+ * and which keys an object accepts. Used by --set (to refuse unknown paths), by the schema-error mapping
+ * (did-you-mean) and by the language server (hover and completion text).
+ */
+import type { TSchema } from '@sinclair/typebox';
+
+import type { ConfigPath } from './document';
+import { ExperimentSchema } from './schema';
+
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, TSchema>;
+  items?: TSchema | TSchema[];
+  anyOf?: TSchema[];
+  const?: unknown;
+  required?: string[];
+}
+
+export type SchemaStep =
+  | { ok: true; schema: TSchema }
+  | { ok: false; depth: number; parent: TSchema; reason: 'unknown-key' | 'not-a-container' | 'bad-index'; keys: string[] };
+
+/** The sub-schema at `path`, or where and why the path leaves the schema. */
+export function schemaAt(path: ConfigPath, root: TSchema = ExperimentSchema): SchemaStep {
+  let current: TSchema = root;
+  for (let depth = 0; depth < path.length; depth++) {
+    const segment = path[depth]!;
+    const node = current as SchemaNode;
+    if (node.type === 'object' && node.properties) {
+      const next = node.properties[String(segment)];
+      if (!next) return { ok: false, depth, parent: current, reason: 'unknown-key', keys: Object.keys(node.properties) };
+      current = next;
+    } else if (node.type === 'array' && node.items !== undefined) {
+      const index = typeof segment === 'number' ? segment : /^\d+$/.test(segment) ? Number(segment) : NaN;
+      if (!Number.isInteger(index)) return { ok: false, depth, parent: current, reason: 'bad-index', keys: [] };
+      if (Array.isArray(node.items)) {
+        const item = node.items[index];
+        if (!item) return { ok: false, depth, parent: current, reason: 'bad-index', keys: [] };
+        current = item;
+      } else {
+        current = node.items;
+      }
+    } else {
+      return { ok: false, depth, parent: current, reason: 'not-a-container', keys: [] };
+    }
+  }
+  return { ok: true, schema: current };
+}
+
+/** The keys an object schema accepts (empty for non-objects). */
+export function objectKeys(schema: TSchema): string[] {
+  const node = schema as SchemaNode;
+  return node.type === 'object' && node.properties ? Object.keys(node.properties) : [];
+}
+
+/** The allowed values when the schema is a string enum (a union of literals), else undefined. */
+export function enumValues(schema: TSchema): string[] | undefined {
+  const node = schema as SchemaNode;
+  if (!node.anyOf || node.anyOf.length === 0) return undefined;
+  const values: string[] = [];
+  for (const option of node.anyOf) {
+    const c = (option as SchemaNode).const;
+    if (typeof c !== 'string') return undefined;
+    values.push(c);
+  }
+  return values;
+}
+
+/** The description and default of the field at `path` (hover text), when the path is in the schema. */
+export function fieldDoc(path: ConfigPath): { description?: string; default?: unknown } | undefined {
+  const step = schemaAt(path);
+  if (!step.ok) return undefined;
+  const s = step.schema as { description?: string; default?: unknown };
+  return { description: s.description, default: s.default };
+}
