@@ -1,7 +1,7 @@
 // One build script for the four entry points of DESIGN.md, plus the compiled extension-host test entry.
 // `--production` minifies and drops source maps (what `npm run package` ships); `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -25,8 +25,9 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
-    // tfjs-node is an optional native dependency, and the wasm backend loads its .wasm files from its own package folder at run time.
-    external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm'],
+    // tfjs-node is an optional native dependency. The wasm backend is bundled (one tfjs-core instance, and the
+    // .vsix ships no node_modules); its .wasm files are copied to dist/wasm/, where core/train/backend.ts points setWasmPaths.
+    external: ['@tensorflow/tfjs-node'],
   },
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'media', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
@@ -35,6 +36,14 @@ if (existsSync('test/host/suite/index.ts')) {
   // The extension-host test entry: mocha `run()` loaded by the remote extension host (never packaged).
   builds.push({ ...common, minify: false, sourcemap: 'linked', entryPoints: { index: 'test/host/suite/index.ts' }, outdir: 'dist/test/host', platform: 'node', format: 'cjs', external: ['vscode', 'mocha'] });
 }
+
+/** Copies the tfjs wasm binaries next to the trainer bundle (dist/wasm/), which the packaged extension loads at run time. */
+function copyWasmBinaries() {
+  const from = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
+  mkdirSync('dist/wasm', { recursive: true });
+  for (const file of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyFileSync(`${from}/${file}`, `dist/wasm/${file}`);
+}
+copyWasmBinaries();
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
