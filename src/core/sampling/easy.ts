@@ -1,14 +1,12 @@
 /**
  * Easy negatives drawn from the whole catalogue: uniform, or P(i) ∝ clicks_i^α through an alias
- * table. Index 0 is the out-of-vocabulary row and is never drawn. A draw equal to the row's own
- * positive item is redrawn (a few times at most), so a positive is not pushed down as its own negative.
+ * table. Index 0 is the out-of-vocabulary row and is never drawn. The row's own positive item is
+ * never drawn either (unless it is the only item that can be), so a positive is not pushed down as
+ * its own negative: draws come from the target distribution conditioned on "not the positive".
  */
 import type { Rng } from '../util/rng';
 import { buildAliasTable, drawAlias, type AliasTable } from './alias';
 import { NEGATIVE_KIND_CODES, type NegativeSampler, type PositiveBatch } from './types';
-
-/** Redraws allowed when a draw hits the row's positive; after that the draw stands (it is rare). */
-const MAX_REDRAWS = 8;
 
 export const UNIFORM_CODE = NEGATIVE_KIND_CODES.indexOf('uniform');
 export const POPULARITY_CODE = NEGATIVE_KIND_CODES.indexOf('popularity');
@@ -21,12 +19,12 @@ export class UniformSampler implements NegativeSampler {
     if (itemCount < 2) throw new Error(`Uniform negatives need at least one item besides the out-of-vocabulary row; the vocabulary has ${itemCount} rows.`);
   }
 
-  /** One draw, avoiding `avoid` when possible. */
+  /** One draw, uniform over the items other than `avoid` (one draw from n − 2 values, shifted past it). */
   draw(rng: Rng, avoid: number): number {
     const span = this.itemCount - 1;
-    let item = 1 + rng.int(span);
-    for (let t = 0; t < MAX_REDRAWS && item === avoid && span > 1; t++) item = 1 + rng.int(span);
-    return item;
+    if (avoid < 1 || avoid >= this.itemCount || span === 1) return 1 + rng.int(span);
+    const item = 1 + rng.int(span - 1);
+    return item >= avoid ? item + 1 : item;
   }
 
   sample(batch: PositiveBatch, perPositive: number, rng: Rng, out: Int32Array, kinds?: Uint8Array): void {
@@ -59,9 +57,12 @@ export class PopularitySampler implements NegativeSampler {
     this.table = buildAliasTable(weights);
   }
 
+  /** Rejection: the expected number of draws is 1 / (1 − P(avoid)); an item certain to be drawn is not avoided. */
   draw(rng: Rng, avoid: number): number {
+    const p = this.table.probabilities;
+    const avoidable = avoid >= 0 && avoid < p.length && p[avoid] < 1 - 1e-9;
     let item = drawAlias(this.table, rng);
-    for (let t = 0; t < MAX_REDRAWS && item === avoid; t++) item = drawAlias(this.table, rng);
+    while (avoidable && item === avoid) item = drawAlias(this.table, rng);
     return item;
   }
 

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { accidentalHitMask, logqCorrectedLogits, MASKED_LOGIT } from '../../../src/core/sampling/inBatch';
+import { userPositiveIndexFromPairs } from '../../../src/core/sampling/userPositives';
+import { pairs } from './fixtures';
+
+describe('accidental-hit mask', () => {
+  it('masks batch items that are positives of the row\'s user, never the diagonal', () => {
+    // Positives: user 1 → {3, 5}, user 2 → {3, 4}. Batch rows: (1, 3), (2, 4), (1, 5).
+    // Row 0 (user 1): column 1 is item 4 (not a positive of user 1) → 0; column 2 is item 5 → 1.
+    // Row 1 (user 2): column 0 is item 3 → 1; column 2 is item 5 → 0.
+    // Row 2 (user 1): column 0 is item 3 → 1; column 1 is item 4 → 0.
+    const index = userPositiveIndexFromPairs(pairs([[1, 3], [1, 5], [2, 3], [2, 4]]), 3);
+    const mask = accidentalHitMask({ users: Int32Array.of(1, 2, 1), items: Int32Array.of(3, 4, 5) }, index);
+    expect(Array.from(mask)).toEqual([0, 0, 1, 1, 0, 0, 1, 0, 0]);
+  });
+
+  it('masks a repeat of the row\'s own item in another row', () => {
+    // Both rows hold item 3; for row 0 column 1 is the same item as its positive → masked, and vice versa.
+    const index = userPositiveIndexFromPairs(pairs([[1, 3], [2, 3]]), 3);
+    expect(Array.from(accidentalHitMask({ users: Int32Array.of(1, 2), items: Int32Array.of(3, 3) }, index))).toEqual([0, 1, 1, 0]);
+  });
+});
+
+describe('logQ-corrected logits (the reference the model loss is tested against)', () => {
+  it('equals cos/τ − log p_j, masked entries at MASKED_LOGIT, on a 3×3 batch computed by hand', () => {
+    // τ = 0.1; p = (0.5, 0.2, 0.1) so −log p = (0.693147, 1.609438, 2.302585); mask (row 0, column 2).
+    // Row 0: 0.8/0.1 + 0.693147 = 8.693147;  0.2/0.1 + 1.609438 = 3.609438;  masked.
+    // Row 1: 0.3/0.1 + 0.693147 = 3.693147;  0.6/0.1 + 1.609438 = 7.609438;  0.0/0.1 + 2.302585 = 2.302585.
+    // Row 2: 0.5/0.1 + 0.693147 = 5.693147; −0.4/0.1 + 1.609438 = −2.390562; 0.9/0.1 + 2.302585 = 11.302585.
+    const cos = Float32Array.of(0.8, 0.2, -0.1, 0.3, 0.6, 0.0, 0.5, -0.4, 0.9);
+    const logQ = Float32Array.of(Math.log(0.5), Math.log(0.2), Math.log(0.1));
+    const mask = Uint8Array.of(0, 0, 1, 0, 0, 0, 0, 0, 0);
+    const got = Array.from(logqCorrectedLogits(cos, 3, 0.1, logQ, mask));
+    const want = [8.693147, 3.609438, MASKED_LOGIT, 3.693147, 7.609438, 2.302585, 5.693147, -2.390562, 11.302585];
+    got.forEach((v, k) => expect(v).toBeCloseTo(want[k], 4));
+  });
+
+  it('with log p = 0 and no mask is plain cos/τ', () => {
+    // τ = 0.5: (0.5, −0.25, 0, 1) / 0.5 = (1, −0.5, 0, 2).
+    expect(Array.from(logqCorrectedLogits(Float32Array.of(0.5, -0.25, 0, 1), 2, 0.5, new Float32Array(2)))).toEqual([1, -0.5, 0, 2]);
+  });
+
+  it('refuses mismatched shapes and τ ≤ 0 with what was expected', () => {
+    expect(() => logqCorrectedLogits(new Float32Array(3), 2, 1, new Float32Array(2))).toThrow(/cos has 3 entries, expected B×B = 4/);
+    expect(() => logqCorrectedLogits(new Float32Array(4), 2, 1, new Float32Array(3))).toThrow(/logQ has 3 entries, expected B = 2/);
+    expect(() => logqCorrectedLogits(new Float32Array(4), 2, 0, new Float32Array(2))).toThrow(/τ must be > 0/);
+  });
+});
