@@ -1,10 +1,11 @@
-/** Entry point of the language server process (started by the extension over IPC/stdio). */
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+/**
+ * Entry point of the language server process. The extension starts it over IPC (`--node-ipc`); tests and
+ * other editors start it with `--stdio`. createConnection picks the transport from the command line.
+ */
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+import { checkExperimentText } from '../core/config/check';
+import { createFileDataProbe } from '../core/config/dataProbe';
+import { ExperimentLanguageServer } from './server';
 
-connection.onInitialize(() => ({ capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental } }));
-documents.listen(connection);
-connection.listen();
+new ExperimentLanguageServer({ check: checkExperimentText, probe: createFileDataProbe() }).listen(createConnection(ProposedFeatures.all));

@@ -1,0 +1,280 @@
+/** The language server over its real process (stdio): diagnostics, completion, hover, quick fixes, outline, definition, lenses. */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, DocumentSymbol, Hover, Location } from 'vscode-languageserver/node';
+
+import { applyEdits, FIXTURES, fixtureUri, LspTestClient, positionOf } from './lspClient';
+
+const VALID = readFileSync(path.join(FIXTURES, 'valid.tower.yaml'), 'utf8');
+
+let client: LspTestClient;
+let counter = 0;
+/** A fresh document URI in the fixture folder, so data paths resolve against test/fixtures/lsp. */
+const newUri = (): string => fixtureUri(`doc-${++counter}.tower.yaml`);
+
+beforeAll(async () => {
+  client = await LspTestClient.start();
+});
+afterAll(async () => {
+  await client.stop();
+});
+
+async function complete(uri: string, line: number, character: number): Promise<CompletionItem[]> {
+  const result = await client.connection.sendRequest<CompletionItem[] | CompletionList | null>('textDocument/completion', { textDocument: { uri }, position: { line, character } });
+  return Array.isArray(result) ? result : (result?.items ?? []);
+}
+
+async function hover(uri: string, line: number, character: number): Promise<string> {
+  const result = await client.connection.sendRequest<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line, character } });
+  const contents = result?.contents;
+  return contents && typeof contents === 'object' && 'value' in contents ? contents.value : '';
+}
+
+async function codeActions(uri: string, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
+  return client.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+    textDocument: { uri },
+    range: diagnostics[0].range,
+    context: { diagnostics },
+  });
+}
+
+/** Opens `text`, expects exactly one diagnostic with `code`, applies the quick fix titled like `title`, and returns the new text and its diagnostics. */
+async function fixOnce(text: string, code: string, title: RegExp): Promise<{ fixed: string; after: Diagnostic[]; diagnostic: Diagnostic }> {
+  const uri = newUri();
+  const diagnostics = (await client.open(uri, text)).filter((d) => d.code === code);
+  expect(diagnostics, `expected one ${code} diagnostic`).toHaveLength(1);
+  const actions = await codeActions(uri, diagnostics);
+  const action = actions.find((a) => title.test(a.title));
+  expect(action, `no action like ${title} among ${JSON.stringify(actions.map((a) => a.title))}`).toBeDefined();
+  const edits = action!.edit!.changes![uri];
+  const fixed = applyEdits(text, edits);
+  const after = await client.change(uri, fixed);
+  await client.close(uri);
+  return { fixed, after, diagnostic: diagnostics[0] };
+}
+
+describe('initialize and diagnostics', () => {
+  it('declares the features', async () => {
+    const other = await LspTestClient.start();
+    try {
+      const result = await other.connection.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: null, rootUri: null, capabilities: {} });
+      for (const capability of ['completionProvider', 'hoverProvider', 'codeActionProvider', 'documentSymbolProvider', 'definitionProvider', 'codeLensProvider']) {
+        expect(result.capabilities[capability], capability).toBeTruthy();
+      }
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('publishes no diagnostic for a valid experiment', async () => {
+    expect(await client.open(newUri(), VALID)).toEqual([]);
+  });
+
+  it('publishes a semantic error with its code and exact range, and didChange clears it', async () => {
+    const uri = newUri();
+    const text = VALID.replace('source: in_batch', 'source: uniform');
+    const diagnostics = await client.open(uri, text);
+    expect(diagnostics.map((d) => d.code)).toEqual(['logq-without-in-batch']);
+    // `    logq_correction: true` is line 32 (0-based 31); the value `true` spans characters 21..25.
+    expect(diagnostics[0].range).toEqual({ start: { line: 31, character: 21 }, end: { line: 31, character: 25 } });
+    expect(diagnostics[0].severity).toBe(1);
+    expect(diagnostics[0].message).toMatch(/in-batch/);
+    expect(await client.change(uri, VALID)).toEqual([]);
+  });
+
+  it('reports a YAML syntax error where it is', async () => {
+    const text = VALID.replace('  epochs: 2', ' epochs: 2');
+    const diagnostics = await client.open(newUri(), text);
+    expect(diagnostics.map((d) => d.code)).toEqual(['yaml-syntax']);
+    // ` epochs: 2` is 0-based line 33, misaligned with its siblings at column 2.
+    expect(diagnostics[0].range.start).toEqual({ line: 33, character: 0 });
+    expect(diagnostics[0].message).toMatch(/align/);
+  });
+
+  it('reports a column that the data file does not have, read from its header', async () => {
+    const text = VALID.replace('    - name: country', '    - name: contry');
+    const diagnostics = await client.open(newUri(), text);
+    expect(diagnostics.map((d) => d.code)).toEqual(['unknown-column']);
+    const at = positionOf(text, '- name: contry', 'contry');
+    expect(diagnostics[0].range.start).toEqual(at);
+    expect(diagnostics[0].message).toMatch(/country/);
+  });
+
+  it('reports a missing data file as its own diagnostic', async () => {
+    const text = VALID.replace('data/users.csv', 'data/nope.csv');
+    const diagnostics = await client.open(newUri(), text);
+    expect(diagnostics.map((d) => d.code)).toContain('data-file-missing');
+  });
+});
+
+describe('quick fixes (applied to the text)', () => {
+  it('logQ without in-batch negatives: switch to in-batch', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('source: in_batch', 'source: uniform'), 'logq-without-in-batch', /in_batch/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('logQ without in-batch negatives: or turn the correction off', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('source: in_batch', 'source: uniform'), 'logq-without-in-batch', /logq_correction: false/);
+    expect(fixed).toBe(VALID.replace('source: in_batch', 'source: uniform').replace('logq_correction: true', 'logq_correction: false'));
+    expect(after).toEqual([]);
+  });
+
+  it('a margin with a non-hinge loss: remove it (the whole line)', async () => {
+    const text = VALID.replace('  loss: softmax\n', '  loss: softmax\n  margin: 0.3\n');
+    const { fixed, after } = await fixOnce(text, 'margin-without-hinge', /Remove `margin`/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('a pointwise ratio of 1:20: set it to 1:3', async () => {
+    const text = VALID.replace('mode: listwise', 'mode: pointwise').replace('loss: softmax', 'loss: bce').replace('source: in_batch', 'source: popularity').replace('logq_correction: true', 'per_positive: 20');
+    const { fixed, after } = await fixOnce(text, 'pointwise-ratio', /1:3/);
+    expect(fixed).toBe(text.replace('per_positive: 20', 'per_positive: 3'));
+    expect(after).toEqual([]);
+  });
+
+  it('a misspelled key: rename it', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('batch_size: 64', 'batchsize: 64'), 'schema-unknown-key', /Rename `batchsize` to `batch_size`/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('a misspelled column: use the one the header has', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('clicked: clicked', 'clicked: clickd'), 'unknown-column', /Use column `clicked`/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('impressed-but-not-clicked negatives: replace them', async () => {
+    const text = VALID.replace('source: in_batch', 'source: impressed_not_clicked').replace('    logq_correction: true\n', '');
+    const { fixed, after } = await fixOnce(text, 'impressed-negatives', /in_batch/);
+    expect(fixed).toBe(text.replace('impressed_not_clicked', 'in_batch'));
+    expect(after).toEqual([]);
+  });
+
+  it('a bad enum value: change it to the closest', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('loss: softmax', 'loss: sofmax'), 'schema-enum', /softmax/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+});
+
+describe('completion', () => {
+  let uri: string;
+  let text: string;
+  beforeAll(async () => {
+    uri = newUri();
+    text = `${VALID}  \n`;
+    await client.open(uri, text);
+  });
+
+  const labels = (items: CompletionItem[]): string[] => items.map((i) => i.label);
+
+  it('offers the keys valid at the cursor, without those already written', async () => {
+    // Line 29 is `  negatives:` … the last line is blank with two spaces: inside `evaluation`.
+    const lastLine = text.split('\n').length - 2;
+    const keys = labels(await complete(uri, lastLine, 2));
+    expect(keys).toEqual(expect.arrayContaining(['metrics', 'every', 'exclude_seen', 'max_users']));
+    expect(keys).not.toContain('k');
+    expect(keys).not.toContain('batch_size');
+  });
+
+  it('offers the enum values of a field', async () => {
+    const doc = newUri();
+    const body = 'training:\n  loss: \n';
+    await client.open(doc, body);
+    expect(labels(await complete(doc, 1, 8)).sort()).toEqual(['bce', 'hinge', 'logistic', 'softmax']);
+  });
+
+  it('offers the column names from the data header', async () => {
+    const doc = newUri();
+    const body = 'data:\n  interactions:\n    path: data/interactions.csv\n    columns:\n      user: \n';
+    await client.open(doc, body);
+    expect(labels(await complete(doc, 4, 12))).toEqual(['user_id', 'item_id', 'clicked', 'impressed', 'ts', 'genre']);
+  });
+
+  it('offers feature names from the feature table', async () => {
+    const doc = newUri();
+    const body = 'data:\n  user_features:\n    path: data/users.csv\n    key: user_id\nuser_tower:\n  categorical:\n    - name: \n';
+    await client.open(doc, body);
+    expect(labels(await complete(doc, 6, 12))).toEqual(['user_id', 'age', 'country']);
+  });
+
+  it('offers file paths for data entries', async () => {
+    const doc = newUri();
+    const body = 'data:\n  interactions:\n    path: data/\n';
+    await client.open(doc, body);
+    expect(labels(await complete(doc, 2, 15)).sort()).toEqual(['interactions.csv', 'ranking.csv', 'users.csv']);
+    expect(labels(await complete(doc, 2, 10))).toContain('data/');
+  });
+
+  it('offers the sections at the top level', async () => {
+    const doc = newUri();
+    await client.open(doc, 'name: x\n\n');
+    const keys = labels(await complete(doc, 1, 0));
+    expect(keys).toEqual(expect.arrayContaining(['data', 'user_tower', 'item_tower', 'score', 'training', 'evaluation', 'description']));
+    expect(keys).not.toContain('name');
+  });
+});
+
+describe('hover', () => {
+  let uri: string;
+  const text = VALID.replace('loss: softmax', 'loss: hinge').replace('mode: listwise', 'mode: pairwise');
+  beforeAll(async () => {
+    uri = newUri();
+    await client.open(uri, text);
+  });
+
+  it('shows the formula of a loss on its name', async () => {
+    const at = positionOf(text, 'loss: hinge', 'hinge');
+    const value = await hover(uri, at.line, at.character + 1);
+    expect(value).toContain('max(0, cos(a, b⁻) + m − cos(a, b⁺))');
+  });
+
+  it('shows the description and default of a field on its key', async () => {
+    const at = positionOf(text, 'batch_size: 64', 'batch_size');
+    const value = await hover(uri, at.line, at.character + 2);
+    expect(value).toContain('Positives per batch');
+    expect(value).toContain('Default: `512`');
+    expect(value).toContain('integer ≥ 1');
+  });
+
+  it('shows the sampler formula and the logQ correction', async () => {
+    const at = positionOf(text, 'source: in_batch', 'in_batch');
+    const value = await hover(uri, at.line, at.character);
+    expect(value).toContain('cos(a, b_i) − log p_i');
+  });
+});
+
+describe('outline, definition, lenses', () => {
+  it('lists the sections and their fields', async () => {
+    const uri = newUri();
+    await client.open(uri, VALID);
+    const symbols = await client.connection.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    expect(symbols.map((s) => s.name)).toEqual(['name', 'data', 'user_tower', 'item_tower', 'score', 'training', 'evaluation']);
+    const tower = symbols.find((s) => s.name === 'user_tower')!;
+    expect(tower.children!.map((c) => c.name)).toEqual(['id_embedding_dim', 'categorical', 'continuous', 'output_dim']);
+    expect(tower.children![1].children!.map((c) => c.name)).toEqual(['country']);
+    expect(tower.range.start.line).toBe(12);
+  });
+
+  it('goes from a data path to the file', async () => {
+    const uri = newUri();
+    await client.open(uri, VALID);
+    const at = positionOf(VALID, 'path: data/users.csv', 'data/users.csv');
+    const result = await client.connection.sendRequest<Location | null>('textDocument/definition', { textDocument: { uri }, position: { line: at.line, character: at.character + 3 } });
+    expect(result?.uri).toBe(pathToFileURL(path.join(FIXTURES, 'data/users.csv')).href);
+  });
+
+  it('puts Train and Train with loss… on the file', async () => {
+    const uri = newUri();
+    await client.open(uri, VALID);
+    const lenses = await client.connection.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    expect(lenses.map((l) => l.command?.title)).toEqual(['$(play) Train', 'Train with loss…']);
+    expect(lenses.map((l) => l.command?.command)).toEqual(['twoTowerLab.runExperiment', 'twoTowerLab.runExperiment']);
+    expect(lenses[1].command?.arguments).toEqual([uri, { pickLoss: true }]);
+  });
+});
