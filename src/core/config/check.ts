@@ -51,11 +51,26 @@ function structuralStage(text: string, overrides: readonly string[]): Stage {
     diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: `The YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`, range: rangeAt(parsed, []) });
     return { parsed, diagnostics, applied };
   }
+  if (isCyclic(raw)) {
+    diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: 'An alias refers to a node that contains it (`&a [*a]`), which makes an endless value. Remove the recursive alias.', range: rangeAt(parsed, []) });
+    return { parsed, diagnostics, applied };
+  }
   const value = applyDefaults(raw);
   const schemaErrors = schemaDiagnostics(parsed, value);
   diagnostics.push(...markOverridden(schemaErrors, applied));
   if (hasErrors(schemaErrors) || !isValidExperiment(value)) return { parsed, diagnostics, applied };
   return { parsed, diagnostics, applied, candidate: value };
+}
+
+/** True when the value contains itself (a recursive YAML alias); such a value cannot be validated or copied. */
+function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = Array.isArray(value) ? value : Object.values(value);
+  const cyclic = children.some((child) => isCyclic(child, ancestors));
+  ancestors.delete(value);
+  return cyclic;
 }
 
 function ruleContext(parsed: ParsedExperimentText, config: Experiment): RuleContext {

@@ -108,7 +108,8 @@ export function rangeAt(parsed: Pick<ParsedExperimentText, 'doc' | 'lineCounter'
   if (complete && found.depth > 0) {
     if (target === 'value' && valueNode && !isMap(valueNode) && !isSeq(valueNode)) {
       const r = span(valueNode);
-      if (r) return r;
+      // An empty value (`key:` with nothing after it) has no width; the key is what to underline then.
+      if (r && (r.start.line !== r.end.line || r.start.character !== r.end.character)) return r;
     }
     if (target === 'value' && valueNode && (isMap(valueNode) || isSeq(valueNode)) && valueNode.flow) {
       const r = span(valueNode);
