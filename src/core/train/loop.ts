@@ -202,6 +202,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const negOut = new Int32Array(training.batch_size * perPositive);
   const kinds = new Uint8Array(training.batch_size * perPositive);
   let stopped = false;
+  let lastYield = now();
 
   while (epoch < epochs && !stoppedEarly) {
     const start: EpochStart = position?.start ?? { shuffle: streams.shuffle.getState(), rebalance: streams.rebalance.getState() };
@@ -239,6 +240,11 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       const due = throttle.add(loss, batch.users.length);
       if (due) writer.write({ type: 'step', step, epoch: epoch + 1, loss: due.loss, examplesPerSec: due.examplesPerSec, numTensors: numTensors(), elapsedSec: elapsed() });
       opts.onStep?.({ epoch, step, stepInEpoch: stepInEpoch + 1, stepsPerEpoch: batches.steps, totalSteps: batches.steps * epochs, examples: batch.users.length });
+      // Steps are synchronous: give signal handlers (SIGTERM → stop) and stdout a turn now and then.
+      if (now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = now();
+      }
       if (opts.shouldStop() && stepInEpoch + 1 < batches.steps) {
         stopped = true;
         stepInEpoch++;
@@ -297,6 +303,11 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     }
     return out;
   }
+}
+
+const YIELD_EVERY_MS = 50;
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The model's top-K retrieval, for mining hard negatives (seen items are dropped by the miner). */

@@ -1,0 +1,148 @@
+/** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
+import { parseArgs } from 'node:util';
+import type { BackendName, LossName, TrainingMode } from '../shared/events';
+
+export class UsageError extends Error {}
+
+export interface TrainArgs {
+  file?: string;
+  mode?: TrainingMode;
+  loss?: LossName;
+  epochs?: number;
+  seed?: number;
+  runsDir: string;
+  resume?: string;
+  runId?: string;
+  set: string[];
+  backend?: BackendName;
+  quiet: boolean;
+  /** Mirror events on stdout: `auto` = when stdout is not a terminal. */
+  eventsStdout: 'auto' | 'on' | 'off';
+}
+
+export interface RunArgs {
+  runId: string;
+  runsDir: string;
+  backend?: BackendName;
+  out?: string;
+  quiet: boolean;
+}
+
+export interface GenerateArgs {
+  out: string;
+  users?: number;
+  items?: number;
+  seed?: number;
+}
+
+export const DEFAULT_RUNS_DIR = '.two-tower-lab/runs';
+
+export const TRAIN_USAGE = `usage: two-tower-lab train <file.tower.yaml> [options]
+       two-tower-lab train --resume <run-id> [--epochs N] [--runs-dir DIR]
+
+options:
+  --mode pointwise|pairwise|listwise   training mode (overrides training.mode)
+  --loss bce|hinge|logistic|softmax    loss (overrides training.loss; must suit the mode)
+  --epochs N                           epochs (overrides training.epochs; with --resume: the new total)
+  --seed N                             seed of initialisation, shuffling and sampling (training.seed)
+  --set path.to.key=value              override any field of the file; repeatable
+  --runs-dir DIR                       where runs go (default ${DEFAULT_RUNS_DIR} under the current folder)
+  --resume RUN_ID                      continue a stopped run from its last checkpoint
+  --run-id ID                          use this run id instead of <name>-<yyyymmdd-hhmmss>-<hex>
+  --backend tensorflow|wasm|cpu        preferred tfjs backend (default: the first that works)
+  --events-stdout auto|on|off          mirror events.jsonl on stdout (auto: when stdout is not a terminal)
+  --quiet                              no progress or table on stderr
+`;
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} takes an integer, got '${v}'.`);
+  return Number(v);
+}
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${v}'.`);
+  return v as T;
+}
+
+function parse(argv: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const { values, positionals } = parse(argv, {
+    mode: { type: 'string' },
+    loss: { type: 'string' },
+    epochs: { type: 'string' },
+    seed: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    resume: { type: 'string' },
+    'run-id': { type: 'string' },
+    set: { type: 'string', multiple: true },
+    backend: { type: 'string' },
+    'events-stdout': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const v = values as Record<string, string | string[] | boolean | undefined>;
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  if (positionals.length > 1) throw new UsageError(`train takes one experiment file, got ${positionals.length}: ${positionals.join(' ')}.`);
+  const file = positionals[0];
+  const resume = str('resume');
+  if (file === undefined && resume === undefined) throw new UsageError('train needs an experiment file (two-tower-lab train <file.tower.yaml>) or --resume <run-id>.');
+  if (file !== undefined && resume !== undefined) throw new UsageError(`--resume continues run '${resume}' with the config.yaml saved in its folder; do not give an experiment file as well.`);
+  const args: TrainArgs = {
+    file,
+    mode: oneOf('mode', str('mode'), ['pointwise', 'pairwise', 'listwise'] as const),
+    loss: oneOf('loss', str('loss'), ['bce', 'hinge', 'logistic', 'softmax'] as const),
+    epochs: int('epochs', str('epochs')),
+    seed: int('seed', str('seed')),
+    runsDir: str('runs-dir') ?? DEFAULT_RUNS_DIR,
+    resume,
+    runId: str('run-id'),
+    set: (v.set as string[] | undefined) ?? [],
+    backend: oneOf('backend', str('backend'), ['tensorflow', 'wasm', 'cpu'] as const),
+    quiet: v.quiet === true,
+    eventsStdout: oneOf('events-stdout', str('events-stdout'), ['auto', 'on', 'off'] as const) ?? 'auto',
+  };
+  if (args.runId !== undefined && !/^[A-Za-z0-9._-]+$/.test(args.runId)) throw new UsageError(`--run-id '${args.runId}' may hold only letters, digits, '.', '_' and '-'.`);
+  return args;
+}
+
+/** The `--set` overrides the dedicated flags stand for, before the explicit `--set`s (which win). */
+export function flagOverrides(a: TrainArgs): string[] {
+  const out: string[] = [];
+  if (a.mode !== undefined) out.push(`training.mode=${a.mode}`);
+  if (a.loss !== undefined) out.push(`training.loss=${a.loss}`);
+  if (a.epochs !== undefined) out.push(`training.epochs=${a.epochs}`);
+  if (a.seed !== undefined) out.push(`training.seed=${a.seed}`);
+  return [...out, ...a.set];
+}
+
+export function parseRunArgs(command: 'eval' | 'export', argv: string[]): RunArgs {
+  const { values, positionals } = parse(argv, { 'runs-dir': { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } });
+  const v = values as Record<string, string | boolean | undefined>;
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one run id (two-tower-lab ${command} <run-id>), got ${positionals.length}.`);
+  return {
+    runId: positionals[0],
+    runsDir: typeof v['runs-dir'] === 'string' ? v['runs-dir'] : DEFAULT_RUNS_DIR,
+    backend: oneOf('backend', typeof v.backend === 'string' ? v.backend : undefined, ['tensorflow', 'wasm', 'cpu'] as const),
+    out: typeof v.out === 'string' ? v.out : undefined,
+    quiet: v.quiet === true,
+  };
+}
+
+export function parseGenerateArgs(argv: string[]): GenerateArgs {
+  const { values, positionals } = parse(argv, { out: { type: 'string' }, users: { type: 'string' }, items: { type: 'string' }, seed: { type: 'string' } });
+  const v = values as Record<string, string | undefined>;
+  if (positionals.length > 0) throw new UsageError(`generate takes no positional argument, got: ${positionals.join(' ')}. Use --out DIR.`);
+  const users = int('users', v.users);
+  const items = int('items', v.items);
+  if (users !== undefined && users < 2) throw new UsageError(`--users must be at least 2, got ${users}.`);
+  if (items !== undefined && items < 2) throw new UsageError(`--items must be at least 2, got ${items}.`);
+  return { out: v.out ?? 'synthetic-data', users, items, seed: int('seed', v.seed) };
+}

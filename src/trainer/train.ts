@@ -1,0 +1,182 @@
+/**
+ * `two-tower-lab train`: validate the experiment (an invalid one never starts a run: exit 2), make
+ * the run folder, load the data, build the model, run the loop, and report. Once the run folder
+ * exists every failure ends in an `ended` event with status `failed` and the error, and a non-zero
+ * exit; SIGTERM/SIGINT finish the step, checkpoint, write `ended` `stopped` and exit 0.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, loadExperiment, withAbsoluteDataPaths } from '../core/config/load';
+import { formatDiagnostic } from '../core/config/diagnostics';
+import { stringifyResolvedConfig } from '../core/config/overrides';
+import type { Experiment } from '../core/config/schema';
+import type { Dataset } from '../core/data/dataset';
+import { loadDataset } from '../core/data/load';
+import { loadCheckpoint } from '../core/train/checkpoint';
+import { writeFileAtomic } from '../core/train/atomicWrite';
+import { EventWriter } from '../core/train/events';
+import { runTrainingLoop, type LoopResult, type TrainableModel } from '../core/train/loop';
+import type { WeightMap } from '../core/train/weightsFile';
+import { createRunFolder, experimentName, makeRunId, runPaths, type RunPaths } from '../core/train/runFolder';
+import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/events';
+import { flagOverrides, type TrainArgs } from './args';
+import { flattenParams } from './params';
+import { Progress, type ProgressSink } from './progress';
+import { formatMetricsTable } from './table';
+
+/** How the trainer gets a model and a backend; the CLI passes the tfjs ones, tests may pass others. */
+export interface Engine {
+  initBackend(preferred?: BackendName): Promise<BackendName>;
+  createModel(config: Experiment, dataset: Dataset): Promise<TrainableModel & { dispose(): void }>;
+  numTensors(): number;
+  /** The model's own tensors among a checkpoint's weights (without optimiser state), for export. */
+  modelWeights(all: WeightMap): WeightMap;
+}
+
+export interface TrainIo {
+  stdout: ProgressSink;
+  stderr: ProgressSink;
+  /** Registers the stop request handler (SIGTERM/SIGINT); returns a function that unregisters it. */
+  onStopSignal(handler: (signal: string) => void): () => void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INVALID = 2;
+
+export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo): Promise<number> {
+  const progress = new Progress(io.stderr, args.quiet);
+  const overrides = flagOverrides(args);
+
+  // 1. The experiment: from the file, or from the run's own config.yaml when resuming.
+  let paths: RunPaths;
+  let experimentFile: string;
+  let config: Experiment;
+  let originalExperiment: string;
+  try {
+    if (args.resume !== undefined) {
+      paths = runPaths(args.runsDir, args.resume);
+      if (!existsSync(paths.config)) {
+        io.stderr.write(`two-tower-lab: no run '${args.resume}' in ${path.resolve(args.runsDir)} (looked for ${paths.config}). Give --runs-dir if the run lives elsewhere.\n`);
+        return EXIT_INVALID;
+      }
+      const loaded = await loadExperiment(paths.config, overrides);
+      config = loaded.config;
+      experimentFile = paths.config;
+      originalExperiment = firstStartedExperiment(paths.events) ?? paths.config;
+      printWarnings(loaded.filePath, loaded.warnings, progress);
+    } else {
+      const loaded = await loadExperiment(args.file ?? '', overrides);
+      config = withAbsoluteDataPaths(loaded.config, loaded.filePath);
+      experimentFile = loaded.filePath;
+      originalExperiment = loaded.filePath;
+      printWarnings(loaded.filePath, loaded.warnings, progress);
+      const runId = args.runId ?? makeRunId(experimentName(loaded.filePath, loaded.config.name));
+      paths = createRunFolder(args.runsDir, runId);
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.stderr.write(`${e.message}\n`);
+      return EXIT_INVALID;
+    }
+    throw e;
+  }
+
+  // 2. From here on the run exists: every outcome is recorded in its events.
+  writeFileAtomic(paths.config, stringifyResolvedConfig(config));
+  const mirrorOn = args.eventsStdout === 'on' || (args.eventsStdout === 'auto' && io.stdout.isTTY !== true);
+  let epochs = config.training.epochs;
+  const writer = new EventWriter(paths.events, paths.runId, mirrorOn ? (line) => io.stdout.write(line) : undefined, (event) => report(event, progress, epochs));
+  let stopSignal: string | undefined;
+  const unregister = io.onStopSignal((signal) => {
+    if (stopSignal === undefined) progress.line(`${signal}: finishing the current step, then checkpointing and stopping (run ${paths.runId}).`);
+    stopSignal = signal;
+  });
+  let position = { epoch: 0, step: 0 };
+  const began = performance.now();
+  let model: (TrainableModel & { dispose(): void }) | undefined;
+  progress.line(`run ${paths.runId}  (${paths.dir})`);
+  try {
+    const checkpoint = args.resume !== undefined ? loadCheckpoint(paths.checkpoint) : undefined;
+    if (args.resume !== undefined && checkpoint === undefined) {
+      throw new Error(`Run ${paths.runId} has no checkpoint yet (it stopped before the end of its first epoch), so it cannot be resumed. Start it again: two-tower-lab train <file>.`);
+    }
+    if (checkpoint) position = { epoch: checkpoint.state.epoch, step: checkpoint.state.step };
+    const backend = await engine.initBackend(args.backend);
+    const dataset = await loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
+    model = await engine.createModel(config, dataset);
+    if (checkpoint) model.setWeights(checkpoint.weights);
+    epochs = config.training.epochs;
+    const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
+    const stepsBefore = checkpoint?.state.step ?? 0;
+    const result: LoopResult = await runTrainingLoop({
+      config,
+      dataset,
+      model,
+      writer,
+      paths,
+      backend,
+      experimentFile: originalExperiment,
+      params: flattenParams(config),
+      resume: checkpoint?.state,
+      shouldStop: () => stopSignal !== undefined,
+      onStep: (p) => {
+        position = { epoch: p.epoch, step: p.step };
+        progress.step({ epoch: p.epoch, epochs, step: p.step, totalSteps, examples: p.examples }, stepsBefore);
+      },
+    });
+    if (result.metrics) progress.line(`\n${formatMetricsTable(result.metrics, result.baseline)}`);
+    if (result.status === 'stopped') progress.line(`stopped at epoch ${result.epoch}, step ${result.step}; continue with: two-tower-lab train --resume ${paths.runId}${args.runsDir !== '.two-tower-lab/runs' ? ` --runs-dir ${args.runsDir}` : ''}`);
+    return EXIT_OK;
+  } catch (e) {
+    const message = errorText(e);
+    try {
+      writer.write({ type: 'ended', status: 'failed', error: message, epoch: position.epoch, step: position.step, elapsedSec: (performance.now() - began) / 1000 });
+    } catch (writeError) {
+      io.stderr.write(`two-tower-lab: could not record the failure in ${paths.events}: ${errorText(writeError)}\n`);
+    }
+    io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${message}\n`);
+    return EXIT_FAILED;
+  } finally {
+    unregister();
+    writer.close();
+    model?.dispose();
+  }
+}
+
+function printWarnings(file: string, warnings: Parameters<typeof formatDiagnostic>[1][], progress: Progress): void {
+  for (const w of warnings) if (w.severity === 'warning') progress.line(formatDiagnostic(file, w));
+}
+
+/** The experiment file a run was first launched from (its first `started` event), to keep in resumed runs. */
+function firstStartedExperiment(eventsFile: string): string | undefined {
+  if (!existsSync(eventsFile)) return undefined;
+  const started = parseEventLines(readFileSync(eventsFile, 'utf8')).events.find((e) => e.type === 'started');
+  return started?.type === 'started' ? started.experiment : undefined;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Plain progress lines: one per epoch and per evaluation. */
+function report(event: TrainerEvent, progress: Progress, epochs: number): void {
+  switch (event.type) {
+    case 'started':
+      progress.line(
+        `${event.mode}/${event.loss} on ${event.backend}: ${event.dataset.users} users, ${event.dataset.items} items, ${event.dataset.trainPositives} train / ${event.dataset.testPositives} test positives, ${event.stepsPerEpoch} steps × ${event.epochs} epochs${event.resumedFromEpoch > 0 ? `, resumed after epoch ${event.resumedFromEpoch}` : ''}`,
+      );
+      break;
+    case 'epoch':
+      progress.line(`epoch ${event.epoch}/${epochs}  loss ${event.loss.toFixed(4)}  ${Math.round(event.examplesPerSec)} ex/s  ${event.durationSec.toFixed(1)}s`);
+      break;
+    case 'eval': {
+      const keys = Object.keys(event.metrics).filter((k) => /^(recall|ndcg)@/.test(k));
+      progress.line(`  eval  ${keys.map((k) => `${k} ${event.metrics[k].toFixed(4)} (pop ${event.baseline[k].toFixed(4)})`).join('  ')}`);
+      break;
+    }
+    default:
+      break;
+  }
+}

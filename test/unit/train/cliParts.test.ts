@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { flagOverrides, parseGenerateArgs, parseRunArgs, parseTrainArgs, UsageError } from '../../../src/trainer/args';
+import { formatDuration, Progress } from '../../../src/trainer/progress';
+import { formatMetricsTable } from '../../../src/trainer/table';
+
+describe('train arguments', () => {
+  it('turn the dedicated flags into --set overrides that the explicit --set can refine', () => {
+    const a = parseTrainArgs(['x.tower.yaml', '--mode', 'pairwise', '--loss', 'hinge', '--epochs', '3', '--seed', '7', '--set', 'training.margin=0.3', '--set', 'training.epochs=4']);
+    expect(a.file).toBe('x.tower.yaml');
+    expect(a.runsDir).toBe('.two-tower-lab/runs');
+    expect(flagOverrides(a)).toEqual(['training.mode=pairwise', 'training.loss=hinge', 'training.epochs=3', 'training.seed=7', 'training.margin=0.3', 'training.epochs=4']);
+  });
+
+  it('refuse bad usage with a message that says what to give', () => {
+    expect(() => parseTrainArgs([])).toThrow(/experiment file .* or --resume/);
+    expect(() => parseTrainArgs(['x.tower.yaml', '--epochs', 'three'])).toThrow(/--epochs takes an integer, got 'three'/);
+    expect(() => parseTrainArgs(['x.tower.yaml', '--mode', 'listwize'])).toThrow(/--mode must be one of pointwise, pairwise, listwise; got 'listwize'/);
+    expect(() => parseTrainArgs(['x.tower.yaml', '--resume', 'r1'])).toThrow(/do not give an experiment file/);
+    expect(() => parseTrainArgs(['x.tower.yaml', '--bogus'])).toThrow(UsageError);
+    expect(() => parseTrainArgs(['x.tower.yaml', '--run-id', '../escape'])).toThrow(/--run-id/);
+  });
+
+  it('parse eval/export and generate', () => {
+    expect(parseRunArgs('export', ['r1', '--out', 'o', '--runs-dir', 'runs'])).toMatchObject({ runId: 'r1', out: 'o', runsDir: 'runs' });
+    expect(() => parseRunArgs('eval', [])).toThrow(/eval takes one run id/);
+    expect(parseGenerateArgs(['--users', '50', '--items', '20', '--seed', '3', '--out', 'd'])).toEqual({ out: 'd', users: 50, items: 20, seed: 3 });
+    expect(() => parseGenerateArgs(['--users', '1'])).toThrow(/--users must be at least 2/);
+  });
+});
+
+describe('metrics table', () => {
+  it('puts the model beside the popularity baseline with the lift, in reading order', () => {
+    const table = formatMetricsTable({ mrr: 0.2, 'recall@50': 0.5, 'recall@10': 0.3, 'ndcg@10': 0.1 }, { mrr: 0.1, 'recall@50': 0.25, 'recall@10': 0, 'ndcg@10': 0.04 });
+    const lines = table.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^metric\s+model\s+popularity\s+model\/pop$/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['recall@10', 'recall@50', 'ndcg@10', 'mrr']);
+    // 0.5 / 0.25 = 2.00×; a zero baseline gives ∞; 0.1 / 0.04 = 2.50×.
+    expect(lines[3]).toMatch(/recall@50\s+0\.5000\s+0\.2500\s+2\.00×/);
+    expect(lines[2]).toMatch(/recall@10\s+0\.3000\s+0\.0000\s+∞/);
+    expect(lines[4]).toMatch(/2\.50×$/);
+  });
+});
+
+describe('progress', () => {
+  it('formats durations', () => {
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(125)).toBe('2m05s');
+    expect(formatDuration(3725)).toBe('1h02m');
+    expect(formatDuration(NaN)).toBe('?');
+  });
+
+  it('draws a bar with rate and ETA on a terminal, nothing but lines otherwise', () => {
+    let t = 0;
+    const tty: string[] = [];
+    const p = new Progress({ write: (s) => tty.push(s), isTTY: true, columns: 200 }, false, () => t);
+    t = 1000;
+    // 1 of 4 steps, 100 examples in 1 s → 100 ex/s; 3 steps left at 1 s each → ETA 3s.
+    p.step({ epoch: 0, epochs: 2, step: 1, totalSteps: 4, examples: 100 });
+    expect(tty.join('')).toMatch(/epoch 1\/2 .* 1\/4 {2}100 ex\/s {2}ETA 3s/);
+    const plain: string[] = [];
+    const q = new Progress({ write: (s) => plain.push(s), isTTY: false }, false, () => t);
+    q.step({ epoch: 0, epochs: 2, step: 1, totalSteps: 4, examples: 100 });
+    q.line('epoch 1/2 done');
+    expect(plain).toEqual(['epoch 1/2 done\n']);
+  });
+});
