@@ -2,10 +2,11 @@
  * A minimal LSP client for tests and the latency bench: spawns the REAL server (`node dist/server.js --stdio`)
  * and speaks JSON-RPC to it. Diagnostics are awaited as events (a promise per expected publish), never slept on.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import {
   createProtocolConnection,
   PublishDiagnosticsNotification,
@@ -30,12 +31,15 @@ function newestMtime(folder: string): number {
   return newest;
 }
 
-/** Builds dist/server.js when it is missing or older than its sources (npm test builds first anyway). */
-export function ensureServerBuilt(): void {
-  const sources = Math.max(newestMtime(path.join(ROOT, 'src/server')), newestMtime(path.join(ROOT, 'src/core/config')));
+/**
+ * Builds dist/server.js when it is missing or older than its sources (npm test builds first anyway). Only the
+ * server bundle, with esbuild.mjs's options for it, so that a half-written trainer or webview elsewhere in the
+ * tree cannot stop the language-server tests.
+ */
+export async function ensureServerBuilt(): Promise<void> {
+  const sources = Math.max(newestMtime(path.join(ROOT, 'src/server')), newestMtime(path.join(ROOT, 'src/core/config')), newestMtime(path.join(ROOT, 'src/shared')));
   if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= sources) return;
-  const result = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`node esbuild.mjs failed (exit ${result.status}): ${result.stderr}`);
+  await build({ absWorkingDir: ROOT, entryPoints: { server: 'src/server/main.ts' }, outdir: 'dist', bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'linked', logLevel: 'error' });
 }
 
 export function fixtureUri(name: string): string {
@@ -76,7 +80,7 @@ export class LspTestClient {
   }
 
   static async start(): Promise<LspTestClient> {
-    ensureServerBuilt();
+    await ensureServerBuilt();
     const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspTestClient(child);
     await client.connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(ROOT).href, capabilities: {} });

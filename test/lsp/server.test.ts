@@ -18,7 +18,7 @@ beforeAll(async () => {
   client = await LspTestClient.start();
 });
 afterAll(async () => {
-  await client.stop();
+  await client?.stop();
 });
 
 async function complete(uri: string, line: number, character: number): Promise<CompletionItem[]> {
