@@ -19,8 +19,8 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate closest to `word`, or undefined when none is within a third of the word's length
- * (at least 1, at most 4 edits): beyond that a suggestion is more confusing than helpful.
+ * The candidate closest to `word`, or undefined when none is within a third of the word's length,
+ * rounded up (at least 1, at most 4 edits): beyond that a suggestion is more confusing than helpful.
  * A candidate that equals the word up to case or separators (`batchSize` → `batch_size`) always wins.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
@@ -35,7 +35,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestDistance = dist;
     }
   }
-  const limit = Math.min(4, Math.max(1, Math.floor(word.length / 3)));
+  const limit = Math.min(4, Math.max(1, Math.ceil(word.length / 3)));
   return bestDistance <= limit ? best : undefined;
 }
 

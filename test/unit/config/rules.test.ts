@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+
+import { checkExperimentTextSync } from '../../../src/core/config/check';
+import { RULE_CODES } from '../../../src/core/config/rules';
+import { SYNTHETIC, at, codes, only } from './helpers';
+
+const file = '/tmp/exp/a.tower.yaml';
+const check = (text: string) => checkExperimentTextSync(text, { filePath: file });
+const sub = (from: string, to: string, text = SYNTHETIC) => {
+  expect(text.includes(from), `fixture lacks ${JSON.stringify(from)}`).toBe(true);
+  return text.replace(from, to);
+};
+
+/** A pairwise/pointwise variant: the base uses in-batch + logQ, which only fits listwise. */
+const withTraining = (training: string) => sub('training:\n  mode: listwise\n  loss: softmax\n  negatives:\n    source: in_batch\n    logq_correction: true\n', training);
+
+describe('the base fixture', () => {
+  it('is clean, so every diagnostic below comes from the edit', () => {
+    const r = check(SYNTHETIC);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.config).toBeDefined();
+  });
+});
+
+describe('impressed-negatives', () => {
+  it('refuses impressed-but-not-clicked items as retrieval negatives and explains why', () => {
+    const r = check(sub('source: in_batch\n    logq_correction: true', 'source: impressed_not_clicked'));
+    const d = only(r.diagnostics, 'impressed-negatives');
+    expect(d.severity).toBe('error');
+    expect(d.message).toMatch(/negatives for ranking models, not for retrieval/);
+    // Line 13 is `    source: impressed_not_clicked`: the value spans columns 12..33.
+    expect(at(d)).toEqual([13, 12, 13, 33]);
+    expect(d.data).toEqual({ replacement: 'in_batch' });
+    expect(r.config).toBeUndefined();
+  });
+  it('does not fire for in-batch negatives', () => {
+    expect(codes(check(SYNTHETIC).diagnostics)).not.toContain('impressed-negatives');
+  });
+});
+
+describe('logq-without-in-batch', () => {
+  it('fires when logQ is on with sampled negatives', () => {
+    const d = only(check(sub('source: in_batch', 'source: popularity')).diagnostics, 'logq-without-in-batch');
+    expect(d.severity).toBe('error');
+    expect(d.message).toMatch(/p_i ∝ its clicks/);
+    expect(d.path).toEqual(['training', 'negatives', 'logq_correction']);
+    expect(at(d)).toEqual([14, 21, 14, 25]);
+  });
+  it('does not fire with in-batch negatives, nor with logQ off', () => {
+    expect(codes(check(SYNTHETIC).diagnostics)).not.toContain('logq-without-in-batch');
+    expect(codes(check(sub('source: in_batch\n    logq_correction: true', 'source: popularity\n    logq_correction: false')).diagnostics)).toEqual([]);
+  });
+});
+
+describe('margin-without-hinge and scale-without-logistic', () => {
+  it('warn on a margin with the logistic loss and a scale with the hinge loss', () => {
+    const r1 = check(withTraining('training:\n  mode: pairwise\n  loss: logistic\n  margin: 0.3\n'));
+    const m = only(r1.diagnostics, 'margin-without-hinge');
+    expect(m.severity).toBe('warning');
+    expect(m.data).toEqual({ remove: ['training', 'margin'] });
+    expect(at(m)).toEqual([12, 2, 12, 8]);
+    expect(r1.config).toBeDefined(); // warnings do not block
+    const r2 = check(withTraining('training:\n  mode: pairwise\n  loss: hinge\n  scale: 5\n'));
+    expect(only(r2.diagnostics, 'scale-without-logistic').severity).toBe('warning');
+    expect(codes(r2.diagnostics)).not.toContain('margin-without-hinge');
+  });
+  it('stay quiet when each parameter goes with its loss', () => {
+    expect(check(withTraining('training:\n  mode: pairwise\n  loss: hinge\n  margin: 0.3\n')).diagnostics).toEqual([]);
+    expect(check(withTraining('training:\n  mode: pairwise\n  loss: logistic\n  scale: 5\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('loss-mode-mismatch', () => {
+  it('fires for a loss of another mode, suggesting the mode\'s loss', () => {
+    const d = only(check(withTraining('training:\n  mode: pointwise\n  loss: softmax\n')).diagnostics, 'loss-mode-mismatch');
+    expect(d.severity).toBe('error');
+    expect(d.data).toEqual({ replacement: 'bce', allowed: ['bce'] });
+    expect(at(d)).toEqual([11, 8, 11, 15]);
+  });
+  it('accepts every loss of LOSSES_BY_MODE', () => {
+    for (const [mode, loss] of [['pointwise', 'bce'], ['pairwise', 'hinge'], ['pairwise', 'logistic'], ['listwise', 'softmax']]) {
+      expect(codes(check(withTraining(`training:\n  mode: ${mode}\n  loss: ${loss}\n`)).diagnostics)).not.toContain('loss-mode-mismatch');
+    }
+  });
+});
+
+describe('pointwise-ratio', () => {
+  it('warns above 1:10 and suggests 1:3', () => {
+    const d = only(check(withTraining('training:\n  mode: pointwise\n  negatives:\n    per_positive: 11\n')).diagnostics, 'pointwise-ratio');
+    expect(d.severity).toBe('warning');
+    expect(d.message).toMatch(/1:11 is outside 1:1\.\.1:10/);
+    expect(d.data).toEqual({ replacement: 3, suggested: [2, 3] });
+  });
+  it('is quiet at 1:1 and 1:10, and for other modes', () => {
+    expect(check(withTraining('training:\n  mode: pointwise\n  negatives:\n    per_positive: 1\n')).diagnostics).toEqual([]);
+    expect(check(withTraining('training:\n  mode: pointwise\n  negatives:\n    per_positive: 10\n')).diagnostics).toEqual([]);
+    expect(check(withTraining('training:\n  mode: pairwise\n  negatives:\n    per_positive: 20\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('mix-not-one', () => {
+  const hard = (mix: string) => sub('    logq_correction: true\n', `    logq_correction: true\n    hard: { source: ranking_log }\n    mix: ${mix}\n`);
+  it('fires when easy + hard ≠ 1 with hard negatives on, and proposes normalised shares', () => {
+    const d = only(check(hard('{ easy: 0.6, hard: 0.6 }')).diagnostics, 'mix-not-one');
+    expect(d.severity).toBe('error');
+    // 0.6 / (0.6 + 0.6) = 0.5 each.
+    expect(d.data).toEqual({ replacement: { easy: 0.5, hard: 0.5 } });
+    expect(d.range.start.line).toBe(16);
+  });
+  it('is quiet when the shares sum to 1, or when hard negatives are off', () => {
+    expect(check(hard('{ easy: 0.7, hard: 0.3 }')).diagnostics).toEqual([]);
+    expect(check(sub('    logq_correction: true\n', '    logq_correction: true\n    mix: { easy: 0.9, hard: 0.9 }\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('hard-negatives-no-ranking-log', () => {
+  it('fires when the data declares no ranking log', () => {
+    const text = sub('    items: 200\n', '    items: 200\n    ranking_log: false\n', sub('    logq_correction: true\n', '    logq_correction: true\n    hard: { source: ranking_log }\n'));
+    const d = only(check(text).diagnostics, 'hard-negatives-no-ranking-log');
+    expect(d.data).toEqual({ replacement: 'mined' });
+    expect(d.message).toMatch(/data\.synthetic\.ranking_log: true/);
+  });
+  it('counts a synthetic ranking log (the default) or data.ranking_log as declared, and mined needs none', () => {
+    expect(check(sub('    logq_correction: true\n', '    logq_correction: true\n    hard: { source: ranking_log }\n')).diagnostics).toEqual([]);
+    const mined = sub('    items: 200\n', '    items: 200\n    ranking_log: false\n', sub('    logq_correction: true\n', '    logq_correction: true\n    hard: { source: mined }\n'));
+    expect(check(mined).diagnostics).toEqual([]);
+  });
+});
+
+describe('hard-band-empty', () => {
+  it('fires for a band whose start is not below its end, only when hard negatives are on', () => {
+    const text = sub('    logq_correction: true\n', '    logq_correction: true\n    hard: { source: mined, relatively_hard: [50, 10] }\n');
+    expect(only(check(text).diagnostics, 'hard-band-empty').path).toEqual(['training', 'negatives', 'hard', 'relatively_hard']);
+    expect(check(sub('    logq_correction: true\n', '    logq_correction: true\n    hard: { relatively_hard: [50, 10] }\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('temperature-not-positive', () => {
+  it('fires for τ = 0 and τ < 0', () => {
+    for (const tau of ['0', '-0.1']) {
+      const d = only(check(SYNTHETIC + `score:\n  temperature: ${tau}\n`).diagnostics, 'temperature-not-positive');
+      expect(d.data).toEqual({ replacement: 0.05 });
+      expect(at(d)).toEqual([18, 15, 18, 15 + tau.length]);
+    }
+  });
+  it('is quiet for τ > 0', () => {
+    expect(check(SYNTHETIC + 'score:\n  temperature: 0.1\n').diagnostics).toEqual([]);
+  });
+});
+
+describe('output-dim-mismatch', () => {
+  it('fires on the item tower dimension, suggesting the user tower one', () => {
+    const d = only(check(sub('item_tower:\n  output_dim: 16', 'item_tower:\n  output_dim: 32')).diagnostics, 'output-dim-mismatch');
+    expect(at(d)).toEqual([8, 14, 8, 16]);
+    expect(d.data).toEqual({ replacement: 16 });
+  });
+  it('fires when one side keeps the default 64', () => {
+    expect(codes(check(sub('item_tower:\n  output_dim: 16', 'item_tower: {}')).diagnostics)).toEqual(['output-dim-mismatch']);
+  });
+});
+
+describe('data-source', () => {
+  it('fires when both interactions and synthetic are given', () => {
+    const d = only(check(sub('data:\n', 'data:\n  interactions: { path: log.csv }\n')).diagnostics, 'data-source');
+    expect(at(d)).toEqual([1, 0, 1, 4]);
+    expect(d.message).toMatch(/both/);
+  });
+  it('fires when neither is given', () => {
+    const d = only(check(sub('  synthetic:\n    users: 50\n    items: 200\n', '  seed: 1\n')).diagnostics, 'data-source');
+    expect(d.message).toMatch(/neither/);
+  });
+});
+
+describe('early-stopping-metric', () => {
+  it('fires for a metric the evaluation does not compute', () => {
+    const d = only(check(sub('    logq_correction: true\n', '    logq_correction: true\n  early_stopping: { metric: recall@100 }\n')).diagnostics, 'early-stopping-metric');
+    expect((d.data as { allowed: string[] }).allowed).toContain('recall@50');
+  });
+  it('is quiet for a computed one', () => {
+    expect(check(sub('    logq_correction: true\n', '    logq_correction: true\n  early_stopping: { metric: ndcg@10 }\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('k-exceeds-catalogue (synthetic)', () => {
+  it('warns for each K above the synthetic item count', () => {
+    const r = check(sub('k: [10, 50]', 'k: [10, 200, 201, 500]'));
+    const ks = r.diagnostics.filter((d) => d.code === 'k-exceeds-catalogue');
+    // 200 items: K = 200 is allowed, 201 and 500 are not.
+    expect(ks.map((d) => d.path)).toEqual([['evaluation', 'k', 2], ['evaluation', 'k', 3]]);
+    expect(ks[0]!.severity).toBe('warning');
+    expect(r.config).toBeDefined();
+  });
+});
+
+describe('RULE_CODES', () => {
+  it('lists each code once, with a one-line doc', () => {
+    const all = RULE_CODES.map((r) => r.code);
+    expect(new Set(all).size).toBe(all.length);
+    for (const r of RULE_CODES) expect(r.doc).not.toMatch(/\n/);
+  });
+});
