@@ -4,8 +4,12 @@
  * `started` and `sampling` events), then resets. Recording is a few array increments per item.
  */
 import type { SamplingDistribution } from '../../shared/events';
+import type { PositivePairs } from '../data/dataset';
+import { PopularitySampler, UniformSampler } from './easy';
+import { HardNegativeSampler } from './hard';
+import { MixedSampler } from './mixer';
 import { NO_GROUP, popularityDeciles } from './popularity';
-import { NEGATIVE_KIND_CODES, type InBatchCorrection, type NegativeKind, type PositiveBatch } from './types';
+import { NEGATIVE_KIND_CODES, type InBatchCorrection, type NegativeKind, type NegativeSampler, type PositiveBatch } from './types';
 
 const IN_BATCH_CODE = NEGATIVE_KIND_CODES.indexOf('in_batch');
 
@@ -51,6 +55,12 @@ export class SamplingCounters {
       if (mask) for (let i = 0; i < b; i++) if (i !== j && mask[i * b + j]) uses--;
       this.negatives[IN_BATCH_CODE * 10 + d] += uses;
     }
+  }
+
+  /** Adds `weight` negatives of `kind` on `item` (for expected, not drawn, distributions). */
+  addNegativeMass(kind: NegativeKind, item: number, weight: number): void {
+    const d = this.decile[item];
+    if (d !== NO_GROUP) this.negatives[NEGATIVE_KIND_CODES.indexOf(kind) * 10 + d] += weight;
   }
 
   reset(): void {
@@ -108,4 +118,57 @@ export function samplingDistribution(counters: SamplingCounters, correction?: In
     distribution.logqP = Array.from(sum, (s, d) => (n[d] > 0 ? s / n[d] : 0));
   }
   return distribution;
+}
+
+/**
+ * The distribution the samplers aim at, before anything is drawn (for the `started` event): positives
+ * of `pairs`; in-batch negatives in proportion to the positives (each batch item is a negative of the
+ * other rows); sampled negatives from the sampler's target probabilities, hard pools weighted by how
+ * many positives each user has, users without a pool on the easy fallback. The OOV row and the
+ * exclusion of a row's own positive are ignored (they change shares by a fraction of a percent).
+ */
+export function targetSamplingDistribution(
+  pairs: PositivePairs,
+  itemClicks: ArrayLike<number>,
+  opts: { sampler?: NegativeSampler; inBatch: boolean; correction?: InBatchCorrection },
+): SamplingDistribution {
+  const counters = new SamplingCounters(itemClicks);
+  counters.recordPositives(pairs);
+  const n = pairs.items.length;
+  if (opts.inBatch) for (let r = 0; r < n; r++) counters.addNegativeMass('in_batch', pairs.items[r], 1);
+  const sampler = opts.sampler;
+  if (sampler instanceof UniformSampler || sampler instanceof PopularitySampler) {
+    addEasyMass(counters, sampler, n);
+  } else if (sampler instanceof HardNegativeSampler) {
+    addHardMass(counters, sampler, pairs, 1);
+  } else if (sampler instanceof MixedSampler) {
+    addEasyMass(counters, sampler.easy, n * (1 - sampler.hardShare));
+    addHardMass(counters, sampler.hard, pairs, sampler.hardShare);
+  }
+  return samplingDistribution(counters, opts.correction);
+}
+
+function addEasyMass(counters: SamplingCounters, easy: UniformSampler | PopularitySampler, total: number): void {
+  const p = easy.probabilities();
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) counters.addNegativeMass(easy.kind, i, p[i] * total);
+}
+
+/** Each positive row draws from its user's pool (uniform), or from the easy fallback without one. */
+function addHardMass(counters: SamplingCounters, hard: HardNegativeSampler, pairs: PositivePairs, share: number): void {
+  const { offsets, items } = hard.currentPools;
+  const userCount = offsets.length - 1;
+  const rowsOfUser = new Float64Array(userCount);
+  let withoutPool = 0;
+  for (let r = 0; r < pairs.users.length; r++) {
+    const u = pairs.users[r];
+    if (u >= 0 && u < userCount && offsets[u + 1] > offsets[u]) rowsOfUser[u]++;
+    else withoutPool++;
+  }
+  for (let u = 0; u < userCount; u++) {
+    const size = offsets[u + 1] - offsets[u];
+    if (rowsOfUser[u] === 0 || size === 0) continue;
+    const w = (share * rowsOfUser[u]) / size;
+    for (let k = offsets[u]; k < offsets[u + 1]; k++) counters.addNegativeMass(hard.kind, items[k], w);
+  }
+  if (withoutPool > 0) addEasyMass(counters, hard.fallback, share * withoutPool);
 }

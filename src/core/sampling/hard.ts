@@ -145,7 +145,7 @@ export function mineHardNegatives(
 export const HARD_LOG_CODE = NEGATIVE_KIND_CODES.indexOf('hard_log');
 export const HARD_MINED_CODE = NEGATIVE_KIND_CODES.indexOf('hard_mined');
 
-/** Draws from the row user's pool; falls back to `easy` for users whose pool is empty. */
+/** Draws from the row user's pool; falls back to the easy sampler for users whose pool is empty. */
 export class HardNegativeSampler implements NegativeSampler {
   private pools: HardPools;
   private readonly code: number;
@@ -153,7 +153,7 @@ export class HardNegativeSampler implements NegativeSampler {
   constructor(
     readonly kind: 'hard_log' | 'hard_mined',
     pools: HardPools,
-    private readonly easy: EasySampler,
+    readonly fallback: EasySampler,
   ) {
     this.pools = pools;
     this.code = kind === 'hard_log' ? HARD_LOG_CODE : HARD_MINED_CODE;
@@ -189,8 +189,8 @@ export class HardNegativeSampler implements NegativeSampler {
       out[slot] = hard;
       return this.code;
     }
-    out[slot] = this.easy.draw(rng, avoid);
-    return NEGATIVE_KIND_CODES.indexOf(this.easy.kind);
+    out[slot] = this.fallback.draw(rng, avoid);
+    return NEGATIVE_KIND_CODES.indexOf(this.fallback.kind);
   }
 
   sample(batch: PositiveBatch, perPositive: number, rng: Rng, out: Int32Array, kinds?: Uint8Array): void {

@@ -50,3 +50,29 @@ export function logqCorrectedLogits(cos: Float32Array, b: number, tau: number, l
   }
   return out;
 }
+
+/**
+ * Reference logits of in-batch softmax with extra hard negatives per row (in-batch + hard mix):
+ * row i has B + n columns, [cos_ij/τ − log p_j (masked as above) for j < B] then [hardCos_ik/τ for
+ * k < n]; the target is column i. Hard negatives get no logQ term: they are not drawn in proportion
+ * to p_i, so there is no sampling bias of that kind to correct.
+ */
+export function inBatchWithHardLogits(
+  cos: Float32Array,
+  b: number,
+  hardCos: Float32Array,
+  n: number,
+  tau: number,
+  logQ: Float32Array,
+  mask?: Uint8Array,
+): Float32Array {
+  if (hardCos.length !== b * n) throw new Error(`inBatchWithHardLogits: hardCos has ${hardCos.length} entries, expected B×n = ${b * n}.`);
+  const inBatch = logqCorrectedLogits(cos, b, tau, logQ, mask);
+  const width = b + n;
+  const out = new Float32Array(b * width);
+  for (let i = 0; i < b; i++) {
+    out.set(inBatch.subarray(i * b, i * b + b), i * width);
+    for (let k = 0; k < n; k++) out[i * width + b + k] = hardCos[i * n + k] / tau;
+  }
+  return out;
+}

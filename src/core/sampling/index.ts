@@ -19,7 +19,7 @@ import type { InBatchCorrection, NegativeSampler } from './types';
 import { buildUserPositiveIndex, type UserPositiveIndex } from './userPositives';
 
 export { buildAliasTable, drawAlias, type AliasTable } from './alias';
-export { SamplingCounters, samplingDistribution } from './distribution';
+export { SamplingCounters, samplingDistribution, targetSamplingDistribution } from './distribution';
 export { PopularitySampler, UniformSampler, type EasySampler } from './easy';
 export {
   bandsFromConfig,
@@ -31,7 +31,7 @@ export {
   type RankBand,
   type ScoreTopK,
 } from './hard';
-export { accidentalHitMask, logqCorrectedLogits, MASKED_LOGIT } from './inBatch';
+export { accidentalHitMask, inBatchWithHardLogits, logqCorrectedLogits, MASKED_LOGIT } from './inBatch';
 export { CountsCorrection, StreamingFrequencyEstimator } from './logq';
 export { MixedSampler } from './mixer';
 export { gini, popularityDeciles } from './popularity';

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SamplingCounters, samplingDistribution } from '../../../src/core/sampling/distribution';
+import { SamplingCounters, samplingDistribution, targetSamplingDistribution } from '../../../src/core/sampling/distribution';
+import { UniformSampler } from '../../../src/core/sampling/easy';
+import { HardNegativeSampler } from '../../../src/core/sampling/hard';
+import { MixedSampler } from '../../../src/core/sampling/mixer';
+import { pairs } from './fixtures';
 import { CountsCorrection } from '../../../src/core/sampling/logq';
 import { popularityDeciles } from '../../../src/core/sampling/popularity';
 
@@ -43,5 +47,23 @@ describe('sampling distribution per popularity decile', () => {
 
   it('refuses negatives without any kind', () => {
     expect(() => new SamplingCounters(clicks).recordNegatives(Int32Array.of(1), 1, undefined)).toThrow(/kinds array or the kind/);
+  });
+});
+
+describe('target distribution for the started event', () => {
+  it('positives from the pairs, in-batch like the positives, easy and hard mass by their targets', () => {
+    // Positives (user, item): (1, 1), (1, 1), (2, 2), (3, 10) → deciles 0, 0, 1, 9: shares 0.5, 0.25, 0, …, 0.25.
+    const train = pairs([[1, 1], [1, 1], [2, 2], [3, 10]]);
+    const uniform = new UniformSampler(11);
+    // User 1's pool is {5}; users 2 and 3 have none, so their hard slots fall back to uniform.
+    const hard = new HardNegativeSampler('hard_log', { offsets: Int32Array.of(0, 0, 1, 1, 1), items: Int32Array.of(5) }, uniform);
+    const d = targetSamplingDistribution(train, clicks, { sampler: new MixedSampler(uniform, hard, 0.5), inBatch: false });
+    expect(d.positives).toEqual([0.5, 0.25, 0, 0, 0, 0, 0, 0, 0, 0.25]);
+    // Hard mass: 0.5 × 2 rows of user 1 on item 5 (decile 4) → all of hard_log there.
+    expect(d.negatives.hard_log).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    // Uniform mass: 0.5 × 4 rows (easy half) + 0.5 × 2 rows (fallback) = 3 rows spread 0.1 per decile.
+    d.negatives.uniform.forEach((v) => expect(v).toBeCloseTo(0.1, 12));
+    const inBatch = targetSamplingDistribution(train, clicks, { inBatch: true });
+    expect(inBatch.negatives.in_batch).toEqual(inBatch.positives);
   });
 });

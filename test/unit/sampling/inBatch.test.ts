@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accidentalHitMask, logqCorrectedLogits, MASKED_LOGIT } from '../../../src/core/sampling/inBatch';
+import { accidentalHitMask, inBatchWithHardLogits, logqCorrectedLogits, MASKED_LOGIT } from '../../../src/core/sampling/inBatch';
 import { userPositiveIndexFromPairs } from '../../../src/core/sampling/userPositives';
 import { pairs } from './fixtures';
 
@@ -44,5 +44,18 @@ describe('logQ-corrected logits (the reference the model loss is tested against)
     expect(() => logqCorrectedLogits(new Float32Array(3), 2, 1, new Float32Array(2))).toThrow(/cos has 3 entries, expected B×B = 4/);
     expect(() => logqCorrectedLogits(new Float32Array(4), 2, 1, new Float32Array(3))).toThrow(/logQ has 3 entries, expected B = 2/);
     expect(() => logqCorrectedLogits(new Float32Array(4), 2, 0, new Float32Array(2))).toThrow(/τ must be > 0/);
+  });
+});
+
+describe('in-batch logits with extra hard negatives', () => {
+  it('appends hardCos/τ columns without logQ after the corrected in-batch columns', () => {
+    // B = 2, n = 1, τ = 0.5, p = (0.5, 0.25): −log p = (0.693147, 1.386294).
+    // Row 0: 0.4/0.5 + 0.693147 = 1.493147; 0.2/0.5 + 1.386294 = 1.786294; hard 0.3/0.5 = 0.6.
+    // Row 1: masked (column 0);              0.6/0.5 + 1.386294 = 2.586294; hard −0.1/0.5 = −0.2.
+    const got = Array.from(
+      inBatchWithHardLogits(Float32Array.of(0.4, 0.2, 0.1, 0.6), 2, Float32Array.of(0.3, -0.1), 1, 0.5, Float32Array.of(Math.log(0.5), Math.log(0.25)), Uint8Array.of(0, 0, 1, 0)),
+    );
+    const want = [1.493147, 1.786294, 0.6, MASKED_LOGIT, 2.586294, -0.2];
+    got.forEach((v, k) => expect(v).toBeCloseTo(want[k], 4));
   });
 });
