@@ -1,21 +1,79 @@
 /** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate`. */
+import { generateCommand } from './generate';
+import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
+import { evalCommand, exportCommand, RunNotFound } from './runCommands';
+import { tfjsEngine } from './engine';
+import { errorText, EXIT_FAILED, EXIT_INVALID, trainCommand, type TrainIo } from './train';
+
 const USAGE = `usage: two-tower-lab <command> [options]
 
 commands:
   train <file.tower.yaml>   train an experiment in this process (see: two-tower-lab train --help)
-  eval <run-id>             evaluate a run's checkpoint
-  export <run-id>           export item and user embeddings and the model
-  generate                  write a synthetic data set
+  eval <run-id>             evaluate a run's last checkpoint against the popularity baseline
+  export <run-id>           export item and user embeddings and the model weights [--out DIR]
+  generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
+
+common options: --runs-dir DIR (default .two-tower-lab/runs), --backend tensorflow|wasm|cpu
 `;
 
-function main(argv: string[]): number {
-  const [command] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  process.stderr.write(`two-tower-lab: unknown command '${command}'\n${USAGE}`);
-  return 2;
+const io: TrainIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  onStopSignal(handler) {
+    const onSignal = (signal: NodeJS.Signals): void => handler(signal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+  },
+};
+
+function printHelp(text: string): number {
+  process.stdout.write(text);
+  return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const help = rest.includes('--help') || rest.includes('-h');
+  switch (command) {
+    case undefined:
+      process.stderr.write(USAGE);
+      return EXIT_INVALID;
+    case '--help':
+    case '-h':
+      return printHelp(USAGE);
+    case 'train':
+      if (help) return printHelp(TRAIN_USAGE);
+      return trainCommand(parseTrainArgs(rest), tfjsEngine, io);
+    case 'eval':
+      if (help) return printHelp(USAGE);
+      return evalCommand(parseRunArgs('eval', rest), tfjsEngine, process.stdout);
+    case 'export':
+      if (help) return printHelp(USAGE);
+      return exportCommand(parseRunArgs('export', rest), tfjsEngine, process.stdout);
+    case 'generate':
+      if (help) return printHelp(USAGE);
+      return generateCommand(parseGenerateArgs(rest), process.stdout);
+    default:
+      process.stderr.write(`two-tower-lab: unknown command '${command}'\n${USAGE}`);
+      return EXIT_INVALID;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || e instanceof RunNotFound) {
+      process.stderr.write(`two-tower-lab: ${e.message}\n`);
+      process.exitCode = EXIT_INVALID;
+      return;
+    }
+    process.stderr.write(`two-tower-lab: ${errorText(e)}\n`);
+    process.exitCode = EXIT_FAILED;
+  },
+);
