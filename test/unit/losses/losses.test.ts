@@ -70,7 +70,7 @@ describe('losses on tiny hand-derived inputs (cpu)', () => {
 /** The reference in-batch loss by autodiff through tf.logSoftmax (the slow path we replace). */
 function referenceInBatch(u: tf.Tensor2D, v: tf.Tensor2D, tau: number, offset: tf.Tensor2D): tf.Scalar {
   const logits = tf.add(tf.div(tf.matMul(u, v, false, true), tf.scalar(tau)), offset);
-  return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.eye(u.shape[0])), 1)));
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.eye(u.shape[0])), 1))) as tf.Scalar;
 }
 
 describe('closed-form in-batch gradient equals autodiff of log-softmax', () => {
