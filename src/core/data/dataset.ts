@@ -62,10 +62,25 @@ export interface Dataset {
   userFeatures: EntityFeatures;
   itemFeatures: EntityFeatures;
   train: PositivePairs;
+  /**
+   * Held-out positives. A test positive whose user or item has no training positive is dropped (and
+   * counted in `stats.droppedTestUnseen`): its embedding would be untrained, so it measures the
+   * initialisation, not the model.
+   */
   test: PositivePairs;
   /** Training positives per item index (length items.size): the clicks behind popularity sampling, logQ and head/tail. */
   itemClicks: Float64Array;
   rankingLog?: RankingLogData;
   /** Rows of the interactions read, and what happened to them, for the `started` event and error messages. */
-  stats: { rows: number; positives: number; impressedNotClicked: number; droppedTestUnseen: number; source: string };
+  stats: {
+    rows: number;
+    positives: number;
+    impressedNotClicked: number;
+    droppedTestUnseen: number;
+    source: string;
+    /** Users of the file with no training positive: they get no training signal (each is also warned about in `warnings`). */
+    usersWithoutTrainingPositives?: number;
+    /** Things the loader accepted but a person should know, one sentence each. */
+    warnings?: string[];
+  };
 }

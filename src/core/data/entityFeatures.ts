@@ -1,0 +1,137 @@
+/**
+ * Joins a feature table onto the users (or items) of the interactions: one value per entity index.
+ * Table rows whose key is not in the interactions are ignored (the entity can never be trained or
+ * retrieved), but their categorical values still enter the feature's vocabulary, built from the whole
+ * table so that indices are stable. Entities without a row get the OOV value (categorical) or the
+ * training mean (continuous). Continuous statistics and bucket boundaries come from the entities that
+ * have a training positive only.
+ */
+import { cellToNumber, cellToString, type CellPlace } from './cells';
+import type { CategoricalColumn, ContinuousColumn, EntityFeatures, Vocabulary } from './dataset';
+import { DataError, missingColumnError } from './errors';
+import type { TableSource } from './readers/source';
+import { categoricalVocabulary } from './vocabulary';
+import { bucketize, quantileBoundaries } from '../features/bucketize';
+import { normalize, type Normalization } from '../features/normalize';
+
+export interface CategoricalSpec {
+  name: string;
+  max_vocab?: number;
+}
+
+export interface ContinuousSpec {
+  name: string;
+  normalize: Normalization;
+  buckets?: number;
+}
+
+export interface FeatureSpecs {
+  categorical: readonly CategoricalSpec[];
+  continuous: readonly ContinuousSpec[];
+}
+
+export function hasFeatures(specs: FeatureSpecs): boolean {
+  return specs.categorical.length > 0 || specs.continuous.length > 0;
+}
+
+/**
+ * Reads `source` and returns the features of every entity of `entities`.
+ * `trainMask[e]` is 1 when entity e has a training positive. `configKey` names the table in messages
+ * (e.g. `data.item_features`), `towerKey` the tower that declares the features.
+ */
+export async function joinFeatures(
+  source: TableSource,
+  key: string,
+  entities: Vocabulary,
+  specs: FeatureSpecs,
+  trainMask: Uint8Array,
+  configKey: string,
+  towerKey: string,
+  warn?: (message: string) => void,
+): Promise<EntityFeatures> {
+  const column = (name: string, role: string, fix: string): number => {
+    const i = source.columns.indexOf(name);
+    if (i < 0) {
+      source.close();
+      throw missingColumnError(source.file, name, role, source.columns, fix);
+    }
+    return i;
+  };
+  const keyCol = column(key, 'the key column', `${configKey}.key`);
+  const catCols = specs.categorical.map((f, i) => column(f.name, 'a categorical feature', `${towerKey}.categorical[${i}].name`));
+  const conCols = specs.continuous.map((f, i) => column(f.name, 'a continuous feature', `${towerKey}.continuous[${i}].name`));
+
+  const n = entities.size;
+  const allCatValues = specs.categorical.map(() => [] as string[]);
+  const entityCat = specs.categorical.map(() => new Array<string>(n).fill(''));
+  const entityCon = specs.continuous.map(() => new Float64Array(n).fill(NaN));
+  const place: CellPlace = { file: source.file, line: 0, column: '' };
+  const hasRow = new Uint8Array(n);
+
+  await source.read((values, line) => {
+    const e = entities.lookup(cellToString(values[keyCol]));
+    for (let f = 0; f < catCols.length; f++) {
+      const v = cellToString(values[catCols[f]]);
+      allCatValues[f].push(v);
+      if (e > 0) entityCat[f][e] = v;
+    }
+    if (e === 0) return;
+    hasRow[e] = 1;
+    for (let f = 0; f < conCols.length; f++) {
+      place.line = line;
+      place.column = specs.continuous[f].name;
+      const v = cellToNumber(values[conCols[f]], place, false);
+      if (specs.continuous[f].normalize === 'log' && v <= -1) {
+        throw new DataError(
+          `${source.file}:${line}: column '${place.column}' has ${v}, but 'log' normalisation needs values > −1 (it takes log(1 + x)). Use normalize: zscore or minmax, or fix the value.`,
+          { file: source.file, row: line, column: place.column },
+        );
+      }
+      entityCon[f][e] = v;
+    }
+  });
+
+  const without: string[] = [];
+  for (let e = 1; e < n; e++) if (!hasRow[e]) without.push(entities.ids[e]);
+  if (without.length > 0 && warn) {
+    const examples = without.slice(0, 5).map((id) => `'${id}'`).join(', ');
+    warn(
+      `${without.length} of ${n - 1} ids of the interactions have no row in ${source.file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
+    );
+  }
+  const categorical: CategoricalColumn[] = specs.categorical.map((spec, f) => {
+    const vocabulary = categoricalVocabulary(allCatValues[f], spec.max_vocab);
+    const values = new Int32Array(n);
+    for (let e = 1; e < n; e++) values[e] = vocabulary.lookup(entityCat[f][e]);
+    return { name: spec.name, vocabulary, values };
+  });
+  const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) => continuousColumn(spec, entityCon[f], trainMask));
+  return { categorical, continuous };
+}
+
+/** Normalises (and bucketises, when asked) one continuous feature with training statistics. */
+export function continuousColumn(spec: ContinuousSpec, raw: Float64Array, trainMask: Uint8Array): ContinuousColumn {
+  const { values, stats } = normalize(raw, spec.normalize, trainMask);
+  const column: ContinuousColumn = { name: spec.name, values, stats };
+  if (spec.buckets !== undefined) {
+    const boundaries = quantileBoundaries(raw, spec.buckets, trainMask);
+    // Missing values go to the bucket of the training mean of the raw values.
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < raw.length; i++) {
+      if (trainMask[i] && Number.isFinite(raw[i])) {
+        sum += raw[i];
+        count++;
+      }
+    }
+    column.boundaries = boundaries;
+    column.bucketCount = spec.buckets;
+    column.bucketIds = bucketize(raw, boundaries, count > 0 ? sum / count : 0);
+  }
+  return column;
+}
+
+/** Features of entities that have no table: empty lists. */
+export function noFeatures(): EntityFeatures {
+  return { categorical: [], continuous: [] };
+}
