@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { TwoTowerLabApi } from './api';
 import { registerExperiments } from './experiments/register';
+import { startLanguageClient } from './languageClient';
 import { Ui } from './ui';
 
 export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
     const experiments = registerExperiments(context, ui);
     // The initial scan runs in the background; its failure is shown, not swallowed.
     experiments.ready.catch((err: unknown) => ui.error('Could not list the *.tower.yaml experiments', err));
+    startLanguageClient(context).catch((err: unknown) => ui.error('The experiment language server did not start', err));
     ui.log.info(`activated in VS Code ${vscode.version} (${vscode.env.appHost}, uiKind ${vscode.env.uiKind})`);
     return { experiments: { list: experiments.list, onDidChange: experiments.onDidChange, ready: experiments.ready } };
   } catch (err) {

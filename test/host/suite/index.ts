@@ -11,12 +11,13 @@ import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { registerActivationTests } from './activation.test';
 import { registerExperimentsTreeTests } from './experimentsTree.test';
+import { registerLanguageTests } from './language.test';
 import { registerOpenExperimentTests } from './openExperiment.test';
 
 export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests];
 
 interface TestRecord {
   title: string;

@@ -1,0 +1,66 @@
+/**
+ * The experiment language in a real VS Code: the extension starts the language server, a semantic error shows
+ * up in vscode.languages.getDiagnostics, and the quick fix from vscode.executeCodeActionProvider clears it.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { activateExtension, waitUntil, workspaceRoot } from './util';
+
+const WITH_LOGQ_ERROR = `name: host-language
+data:
+  synthetic:
+    users: 20
+    items: 10
+user_tower:
+  output_dim: 8
+item_tower:
+  output_dim: 8
+score:
+  temperature: 0.1
+training:
+  mode: listwise
+  loss: softmax
+  negatives:
+    source: uniform
+    logq_correction: true
+evaluation:
+  k: [5]
+`;
+
+export function registerLanguageTests(): void {
+  describe('experiment language', () => {
+    let uri: vscode.Uri;
+    before(async () => {
+      await activateExtension();
+      uri = vscode.Uri.joinPath(workspaceRoot(), 'host-language-test.tower.yaml');
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(WITH_LOGQ_ERROR));
+    });
+    after(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(uri);
+    });
+
+    const codes = (): string[] => vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
+
+    it('shows the server\'s semantic diagnostic, then applies its quick fix', async () => {
+      const shown = waitUntil(vscode.languages.onDidChangeDiagnostics, () => codes().includes('logq-without-in-batch'), 'the logq-without-in-batch diagnostic', 30_000);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      assert.equal(doc.languageId, 'two-tower');
+      await shown;
+      const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => String(typeof d.code === 'object' ? d.code.value : d.code) === 'logq-without-in-batch')!;
+      assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+      // Line 17 (0-based 16) is `    logq_correction: true`; the range covers `true`.
+      assert.equal(diagnostic.range.start.line, 16);
+      assert.equal(diagnostic.range.start.character, 21);
+
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+      const fix = actions.find((a) => /in_batch/.test(a.title));
+      assert.ok(fix?.edit, `no in_batch quick fix among: ${actions.map((a) => a.title).join(' | ')}`);
+      const cleared = waitUntil(vscode.languages.onDidChangeDiagnostics, () => codes().length === 0, 'the diagnostics to clear after the fix', 30_000);
+      assert.ok(await vscode.workspace.applyEdit(fix.edit));
+      await cleared;
+      assert.match(doc.getText(), /^ {4}source: in_batch$/m);
+    });
+  });
+}
