@@ -32,12 +32,22 @@ export async function openDelimited(file: string, options: DelimitedOptions): Pr
   });
   stream.on('error', (e) => parser.destroy(e));
   stream.pipe(parser);
+  // The end (or an error) can come while no one is listening (right after the header), so remember it.
+  const state: { ended: boolean; failure?: Error; onEnd?: () => void; onError?: (e: Error) => void } = { ended: false };
+  parser.on('end', () => {
+    state.ended = true;
+    state.onEnd?.();
+  });
+  parser.on('error', (e) => {
+    state.failure ??= e;
+    state.onError?.(e);
+  });
   let line = 0;
   let header = options.header;
   if (!header) {
     let first: string[] | null;
     do {
-      first = await nextRecord(parser, file);
+      first = await nextRecord(parser, file, state);
       line++;
     } while (first && isBlank(first));
     if (!first) {
@@ -56,7 +66,8 @@ export async function openDelimited(file: string, options: DelimitedOptions): Pr
       return new Promise<void>((resolve, reject) => {
         const stop = (e: unknown) => {
           parser.off('readable', drain);
-          parser.off('end', resolve);
+          state.onEnd = undefined;
+          state.onError = undefined;
           stream.destroy();
           parser.destroy();
           reject(wrapParseError(file, e));
@@ -79,9 +90,18 @@ export async function openDelimited(file: string, options: DelimitedOptions): Pr
             stop(e);
           }
         };
+        if (state.failure) return stop(state.failure);
+        if (state.ended) {
+          // Drain what the parser still holds (the end can only come once its buffer is empty).
+          drain();
+          return resolve();
+        }
+        state.onEnd = () => {
+          parser.off('readable', drain);
+          resolve();
+        };
+        state.onError = stop;
         parser.on('readable', drain);
-        parser.once('end', resolve);
-        parser.once('error', stop);
       });
     },
     close() {
@@ -96,12 +116,12 @@ function isBlank(record: readonly string[]): boolean {
 }
 
 /** The next record, or null at the end of the file. */
-function nextRecord(parser: Parser, file: string): Promise<string[] | null> {
+function nextRecord(parser: Parser, file: string, state: { ended: boolean; failure?: Error; onEnd?: () => void; onError?: (e: Error) => void }): Promise<string[] | null> {
   return new Promise((resolve, reject) => {
     const done = () => {
       parser.off('readable', onReadable);
-      parser.off('end', onEnd);
-      parser.off('error', onError);
+      state.onEnd = undefined;
+      state.onError = undefined;
     };
     const onReadable = () => {
       const r = parser.read() as string[] | null;
@@ -110,17 +130,17 @@ function nextRecord(parser: Parser, file: string): Promise<string[] | null> {
         resolve(r);
       }
     };
-    const onEnd = () => {
+    if (state.failure) return reject(wrapParseError(file, state.failure));
+    if (state.ended) return resolve(null);
+    state.onEnd = () => {
       done();
       resolve(null);
     };
-    const onError = (e: Error) => {
+    state.onError = (e) => {
       done();
       reject(wrapParseError(file, e));
     };
     parser.on('readable', onReadable);
-    parser.on('end', onEnd);
-    parser.on('error', onError);
   });
 }
 
