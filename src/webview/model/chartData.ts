@@ -74,10 +74,16 @@ export function throughputChart(runs: RunRecord[], options: ChartOptions): Chart
   return perRunChart('throughput', 'examples / s', 'examples/s', runs, (run) => ({ x: xValues(run, options.xAxis, run.steps), y: run.steps.examplesPerSec }), options.logScale);
 }
 
-/** Two baselines are the same line when every value matches (runs on the same split). */
-function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+/**
+ * Two baselines are one line when they agree wherever both have a point: runs on the same split get
+ * the same baseline each epoch, and a run that stopped early simply has fewer of them.
+ */
+function samePrefix(a: { x: number[]; y: number[] }, b: { x: number[]; y: number[] }): boolean {
+  const n = Math.min(a.x.length, b.x.length);
+  for (let i = 0; i < n; i++) {
+    if (a.x[i] !== b.x[i]) return false;
+    if (a.y[i] !== b.y[i] && !(Number.isNaN(a.y[i]) && Number.isNaN(b.y[i]))) return false;
+  }
   return true;
 }
 
@@ -90,20 +96,22 @@ export function evalChart(metric: string, runs: RunRecord[], options: ChartOptio
     parts.push({ x: xValues(run, options.xAxis, run.evals), y: run.evals.metrics.get(metric) ?? [] });
     series.push({ runId: run.ref.runId, label: runLabel(run), colourIndex, kind: 'run' });
   }
-  const baselines: { x: number[]; y: number[] }[] = [];
+  // Runs evaluated on the same split share one baseline line (the longest) instead of stacking copies.
+  const baselines: { x: number[]; y: number[]; spec: SeriesSpec }[] = [];
   for (const { run, colourIndex } of withMetric) {
     const y = run.evals.baseline.get(metric);
     if (!y || y.every((v) => Number.isNaN(v))) continue;
-    const x = xValues(run, options.xAxis, run.evals);
-    // Runs evaluated on the same split share one baseline line instead of stacking identical ones.
-    if (baselines.some((b) => sameValues(b.y, y) && sameValues(b.x, x))) continue;
-    baselines.push({ x, y });
-    parts.push({ x, y });
-    series.push({ runId: run.ref.runId, label: `popularity baseline (${runLabel(run)})`, colourIndex, kind: 'baseline' });
+    const line = { x: xValues(run, options.xAxis, run.evals), y };
+    const same = baselines.find((b) => samePrefix(b, line));
+    if (same) {
+      if (line.x.length > same.x.length) Object.assign(same, line, { spec: { ...same.spec, runId: run.ref.runId, colourIndex, label: `popularity baseline (${runLabel(run)})` } });
+      continue;
+    }
+    baselines.push({ ...line, spec: { runId: run.ref.runId, label: `popularity baseline (${runLabel(run)})`, colourIndex, kind: 'baseline' } });
   }
-  if (baselines.length === 1) {
-    const only = series.find((s) => s.kind === 'baseline');
-    if (only) only.label = 'popularity baseline';
+  for (const b of baselines) {
+    parts.push({ x: b.x, y: b.y });
+    series.push(baselines.length === 1 ? { ...b.spec, label: 'popularity baseline' } : b.spec);
   }
   const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(Array.from(p.y), options.logScale) })));
   return { id: `eval:${metric}`, title: metric, yLabel: metric, x: aligned.x, ys: aligned.ys, series };

@@ -123,12 +123,12 @@ export class ChartView {
       },
       legend: { live: true },
       series: [
-        { label: X_AXIS_LABELS[this.ctx.xAxis], value: this.ctx.xAxis === 'time' ? (_u, v) => (v == null ? '–' : formatSeconds(v)) : undefined },
+        { label: X_AXIS_LABELS[this.ctx.xAxis], ...(this.ctx.xAxis === 'time' ? { value: (_u: uPlot, v: number | null) => (v == null ? '–' : formatSeconds(v)) } : {}) },
         ...this.spec.series.map((s): uPlot.Series => ({
           label: s.label,
           stroke: (u, i) => this.colour(this.spec.series[i - 1] ?? s),
           width: s.kind === 'baseline' ? 1.5 : 1.75,
-          dash: s.kind === 'baseline' ? [6, 4] : undefined,
+          ...(s.kind === 'baseline' ? { dash: [6, 4] } : {}),
           spanGaps: true,
           show: !this.ctx.isHidden(s.runId),
           points: { show: s.kind === 'run' && this.spec.id.startsWith('eval:') },

@@ -17,6 +17,9 @@ export class SamplingView {
   private plot: uPlot | null = null;
   private shapeKey = '';
   data: SamplingChartData | null = null;
+  /** What the user picked; until then the view follows the first run and its latest epoch as they arrive. */
+  private pinnedRun: string | null = null;
+  private pinnedEpoch: number | null = null;
 
   constructor(private readonly onExport: (format: 'png' | 'csv') => void, private readonly onChange: () => void) {
     this.root = document.createElement('section');
@@ -30,8 +33,15 @@ export class SamplingView {
     this.runSelect.title = 'Run';
     this.epochSelect = document.createElement('select');
     this.epochSelect.title = 'Epoch (0 = as announced at start)';
-    this.runSelect.addEventListener('change', () => this.onChange());
-    this.epochSelect.addEventListener('change', () => this.onChange());
+    this.runSelect.addEventListener('change', () => {
+      this.pinnedRun = this.runSelect.value;
+      this.pinnedEpoch = null;
+      this.onChange();
+    });
+    this.epochSelect.addEventListener('change', () => {
+      this.pinnedEpoch = Number(this.epochSelect.value);
+      this.onChange();
+    });
     const actions = document.createElement('span');
     actions.className = 'chart-actions';
     for (const format of ['png', 'csv'] as const) {
@@ -58,13 +68,11 @@ export class SamplingView {
       this.data = null;
       return;
     }
-    const wantedRun = this.runSelect.value;
     fillSelect(this.runSelect, candidates.map((r) => [r.ref.runId, r.ref.label ?? r.ref.runId]));
-    const run = candidates.find((r) => r.ref.runId === wantedRun) ?? candidates[0];
+    const run = candidates.find((r) => r.ref.runId === this.pinnedRun) ?? candidates[0];
     this.runSelect.value = run.ref.runId;
-    const wantedEpoch = this.epochSelect.value;
     fillSelect(this.epochSelect, run.sampling.map((s) => [String(s.epoch), s.epoch === 0 ? 'at start' : `epoch ${s.epoch}`]));
-    const snapshot = pickSnapshot(run, wantedEpoch === '' ? undefined : Number(wantedEpoch));
+    const snapshot = pickSnapshot(run, this.pinnedEpoch ?? undefined);
     if (!snapshot) return;
     this.epochSelect.value = String(snapshot.epoch);
     this.data = samplingChartData(run.ref.runId, snapshot);
@@ -80,10 +88,11 @@ export class SamplingView {
 
   private build(data: SamplingChartData, aligned: uPlot.AlignedData, theme: Theme): void {
     this.plot?.destroy();
+    // Keys left out, not set to undefined: uPlot's defaults (scale 'x', side) only fill missing keys.
     const axis = (label: string, scale?: string, side?: number): uPlot.Axis => ({
       label,
-      scale,
-      side,
+      ...(scale ? { scale } : {}),
+      ...(side !== undefined ? { side } : {}),
       stroke: theme.foreground,
       grid: { stroke: theme.grid, width: 1, show: side !== 1 },
       ticks: { stroke: theme.grid, width: 1 },
@@ -99,7 +108,7 @@ export class SamplingView {
         scales: { x: { time: false, range: [0.5, 10.5] }, share: { range: [0, null] }, p: { auto: true } },
         axes: [
           { ...axis('popularity decile (1 = most popular)'), splits: () => data.x },
-          { ...axis('share', 'share'), size: 50 },
+          { ...axis('share', 'share'), size: 60 },
           ...(hasLogq ? [{ ...axis('logQ p', 'p', 1), size: 60 }] : []),
         ],
         series: [
@@ -109,7 +118,7 @@ export class SamplingView {
             scale: s.kind === 'logq' ? 'p' : 'share',
             stroke: KIND_COLOURS[i % KIND_COLOURS.length],
             width: s.kind === 'positives' ? 2.5 : 1.75,
-            dash: s.kind === 'logq' ? [6, 4] : undefined,
+            ...(s.kind === 'logq' ? { dash: [6, 4] } : {}),
             points: { show: true, size: 6 },
             value: (_u, v) => (v == null ? '–' : formatValue(v)),
           })),

@@ -52,3 +52,17 @@ describe('chart data', () => {
     expect(allCharts(twoRuns().list(), { xAxis: 'step', smoothing: 0.6, logScale: false }).map((c) => c.id)).toEqual(['loss', 'eval:recall@10', 'throughput']);
   });
 });
+
+describe('popularity baseline', () => {
+  it('is one line for runs that stopped at different epochs on the same split, and two for different splits', () => {
+    const store = new RunStore();
+    store.setRun({ runId: 'short', runDir: '/r/s' }, [evalEvent('short', 1, 10, { mrr: 0.3 }, { mrr: 0.1 })]);
+    store.setRun({ runId: 'long', runDir: '/r/l' }, [evalEvent('long', 1, 10, { mrr: 0.2 }, { mrr: 0.1 }), evalEvent('long', 2, 20, { mrr: 0.25 }, { mrr: 0.1 })]);
+    let chart = evalChart('mrr', store.list(), { xAxis: 'step', smoothing: 0, logScale: false });
+    expect(chart.series.filter((s) => s.kind === 'baseline').map((s) => s.label)).toEqual(['popularity baseline']);
+    expect(chart.ys[2]).toEqual([0.1, 0.1]);
+    store.setRun({ runId: 'other', runDir: '/r/o' }, [evalEvent('other', 1, 10, { mrr: 0.2 }, { mrr: 0.05 })]);
+    chart = evalChart('mrr', store.list(), { xAxis: 'step', smoothing: 0, logScale: false });
+    expect(chart.series.filter((s) => s.kind === 'baseline').map((s) => s.label)).toEqual(['popularity baseline (long)', 'popularity baseline (other)']);
+  });
+});
