@@ -48,12 +48,17 @@ export class SamplingCounters {
    */
   recordInBatch(batch: PositiveBatch, mask?: Uint8Array): void {
     const b = batch.items.length;
+    const uses = new Float64Array(b).fill(b - 1);
+    // Row-major scan of the mask: each masked (i, j) takes one use away from column j.
+    if (mask) {
+      for (let i = 0; i < b; i++) {
+        const row = i * b;
+        for (let j = 0; j < b; j++) if (mask[row + j]) uses[j]--;
+      }
+    }
     for (let j = 0; j < b; j++) {
       const d = this.decile[batch.items[j]];
-      if (d === NO_GROUP) continue;
-      let uses = b - 1;
-      if (mask) for (let i = 0; i < b; i++) if (i !== j && mask[i * b + j]) uses--;
-      this.negatives[IN_BATCH_CODE * 10 + d] += uses;
+      if (d !== NO_GROUP) this.negatives[IN_BATCH_CODE * 10 + d] += uses[j];
     }
   }
 

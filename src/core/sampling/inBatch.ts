@@ -19,13 +19,33 @@ export const MASKED_LOGIT = -1e9;
 export function accidentalHitMask(batch: PositiveBatch, userPositives: UserPositiveIndex): Uint8Array {
   const b = batch.items.length;
   const mask = new Uint8Array(b * b);
+  // Columns of each item in the batch as linked lists (head[item] → next[column]), so a row visits
+  // only the columns holding its user's positives: O(B · positives) instead of O(B² · log positives).
+  let maxItem = 0;
+  for (let j = 0; j < b; j++) maxItem = Math.max(maxItem, batch.items[j]);
+  const head = new Int32Array(maxItem + 1).fill(-1);
+  const next = new Int32Array(b);
+  for (let j = b - 1; j >= 0; j--) {
+    next[j] = head[batch.items[j]];
+    head[batch.items[j]] = j;
+  }
+  const { offsets, items } = userPositives;
   for (let i = 0; i < b; i++) {
+    const row = i * b;
+    for (let j = head[batch.items[i]]; j >= 0; j = next[j]) if (j !== i) mask[row + j] = 1;
     const u = batch.users[i];
-    const own = batch.items[i];
-    for (let j = 0; j < b; j++) {
-      if (j === i) continue;
-      const item = batch.items[j];
-      if (item === own || userPositives.has(u, item)) mask[i * b + j] = 1;
+    if (u < 0 || u + 1 >= offsets.length) continue;
+    const lo = offsets[u];
+    const hi = offsets[u + 1];
+    if (hi - lo <= b) {
+      for (let k = lo; k < hi; k++) {
+        const item = items[k];
+        if (item > maxItem) break; // sorted ascending: the rest are not in the batch either
+        for (let j = head[item]; j >= 0; j = next[j]) if (j !== i) mask[row + j] = 1;
+      }
+    } else {
+      // A very active user: cheaper to look each batch column up in the user's list.
+      for (let j = 0; j < b; j++) if (j !== i && userPositives.has(u, batch.items[j])) mask[row + j] = 1;
     }
   }
   return mask;

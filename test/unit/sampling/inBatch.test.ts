@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accidentalHitMask, inBatchWithHardLogits, logqCorrectedLogits, MASKED_LOGIT } from '../../../src/core/sampling/inBatch';
 import { userPositiveIndexFromPairs } from '../../../src/core/sampling/userPositives';
+import { Rng } from '../../../src/core/util/rng';
 import { pairs } from './fixtures';
 
 describe('accidental-hit mask', () => {
@@ -18,6 +19,36 @@ describe('accidental-hit mask', () => {
     // Both rows hold item 3; for row 0 column 1 is the same item as its positive → masked, and vice versa.
     const index = userPositiveIndexFromPairs(pairs([[1, 3], [2, 3]]), 3);
     expect(Array.from(accidentalHitMask({ users: Int32Array.of(1, 2), items: Int32Array.of(3, 3) }, index))).toEqual([0, 1, 1, 0]);
+  });
+});
+
+describe('accidental-hit mask on random batches', () => {
+  it('equals the definition (j ≠ i and item j is a positive of user i, or row i\'s own item), light and very active users alike', () => {
+    const rng = new Rng(31);
+    const list: Array<[number, number]> = [];
+    for (let u = 1; u < 40; u++) {
+      const degree = u === 1 ? 150 : 1 + rng.int(12); // user 1 has more positives than the batch has rows
+      for (let k = 0; k < degree; k++) list.push([u, 1 + rng.int(300)]);
+    }
+    const index = userPositiveIndexFromPairs(pairs(list), 40);
+    for (let trial = 0; trial < 20; trial++) {
+      const b = 64;
+      const batch = { users: new Int32Array(b), items: new Int32Array(b) };
+      for (let r = 0; r < b; r++) {
+        const [u, i] = list[rng.int(list.length)];
+        batch.users[r] = u;
+        batch.items[r] = i;
+      }
+      const mask = accidentalHitMask(batch, index);
+      let wrong = 0;
+      for (let i = 0; i < b; i++) {
+        for (let j = 0; j < b; j++) {
+          const want = j !== i && (batch.items[j] === batch.items[i] || index.has(batch.users[i], batch.items[j])) ? 1 : 0;
+          if (mask[i * b + j] !== want) wrong++;
+        }
+      }
+      expect(wrong).toBe(0);
+    }
   });
 });
 
