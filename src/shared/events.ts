@@ -55,7 +55,14 @@ export interface StartedEvent extends EventBase {
   batchSize: number;
   /** Resumed from a checkpoint of this same run at this epoch (0 = fresh start). */
   resumedFromEpoch: number;
-  dataset: { users: number; items: number; trainPositives: number; testPositives: number };
+  dataset: {
+    users: number;
+    items: number;
+    trainPositives: number;
+    testPositives: number;
+    /** Held-out positives dropped because their user or item never appears in training (none can be retrieved). */
+    droppedTestUnseen?: number;
+  };
   /** Flattened resolved parameters (`training.loss` → `softmax`) for tables and tooltips. */
   params: Record<string, string | number | boolean>;
   sampling?: { distribution?: SamplingDistribution; rebalance?: RebalanceStats };

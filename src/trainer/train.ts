@@ -94,6 +94,17 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
   });
   let position = { epoch: 0, step: 0 };
   const began = performance.now();
+  let phase = 'starting';
+  // If a promise of the run never settles, Node drains its event loop and would exit 0 silently;
+  // record the stall as a failure instead (and exit non-zero).
+  const onStall = (): void => {
+    const error = `The trainer stalled while ${phase}: an operation never completed (this is a bug of two-tower-lab; please report it with the experiment file).`;
+    writer.write({ type: 'ended', status: 'failed', error, epoch: position.epoch, step: position.step, elapsedSec: (performance.now() - began) / 1000 });
+    io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${error}\n`);
+    process.exitCode = EXIT_FAILED;
+    process.off('beforeExit', onStall);
+  };
+  process.on('beforeExit', onStall);
   let model: (TrainableModel & { dispose(): void }) | undefined;
   progress.line(`run ${paths.runId}  (${paths.dir})`);
   try {
@@ -102,13 +113,17 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       throw new Error(`Run ${paths.runId} has no checkpoint yet (it stopped before the end of its first epoch), so it cannot be resumed. Start it again: two-tower-lab train <file>.`);
     }
     if (checkpoint) position = { epoch: checkpoint.state.epoch, step: checkpoint.state.step };
+    phase = 'starting the tfjs backend';
     const backend = await engine.initBackend(args.backend);
+    phase = `loading the data of ${experimentFile}`;
     const dataset = await loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
+    phase = 'building the model';
     model = await engine.createModel(config, dataset);
     if (checkpoint) model.setWeights(checkpoint.weights);
     epochs = config.training.epochs;
     const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
     const stepsBefore = checkpoint?.state.step ?? 0;
+    phase = 'training';
     const result: LoopResult = await runTrainingLoop({
       config,
       dataset,
@@ -138,6 +153,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${message}\n`);
     return EXIT_FAILED;
   } finally {
+    process.off('beforeExit', onStall);
     unregister();
     writer.close();
     model?.dispose();
@@ -164,6 +180,11 @@ export function errorText(e: unknown): string {
 function report(event: TrainerEvent, progress: Progress, epochs: number): void {
   switch (event.type) {
     case 'started':
+      if ((event.dataset.droppedTestUnseen ?? 0) > 0) {
+        progress.line(
+          `note: ${event.dataset.droppedTestUnseen} held-out positives were dropped because their user or item never appears in the training split (no model can retrieve an item it never saw); evaluation uses the remaining ${event.dataset.testPositives}.`,
+        );
+      }
       progress.line(
         `${event.mode}/${event.loss} on ${event.backend}: ${event.dataset.users} users, ${event.dataset.items} items, ${event.dataset.trainPositives} train / ${event.dataset.testPositives} test positives, ${event.stepsPerEpoch} steps × ${event.epochs} epochs${event.resumedFromEpoch > 0 ? `, resumed after epoch ${event.resumedFromEpoch}` : ''}`,
       );

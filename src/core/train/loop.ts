@@ -164,7 +164,13 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     stepsPerEpoch,
     batchSize: training.batch_size,
     resumedFromEpoch: resume ? resume.epoch : 0,
-    dataset: { users: dataset.users.size - 1, items: dataset.items.size - 1, trainPositives: dataset.train.users.length, testPositives: dataset.test.users.length },
+    dataset: {
+      users: dataset.users.size - 1,
+      items: dataset.items.size - 1,
+      trainPositives: dataset.train.users.length,
+      testPositives: dataset.test.users.length,
+      droppedTestUnseen: dataset.stats.droppedTestUnseen,
+    },
     params: opts.params,
   });
 
