@@ -14,8 +14,12 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
+  const dataFiles = vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,data,jsonl,ndjson,parquet}');
+  context.subscriptions.push(dataFiles);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
+    // Data files whose headers the diagnostics read: a change re-checks the open experiments.
+    synchronize: { fileEvents: dataFiles },
     middleware: {
       provideCodeLenses: async (document, token, next) => {
         const lenses = await next(document, token);

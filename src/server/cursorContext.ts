@@ -133,3 +133,10 @@ function pathOfLineContent(lines: readonly string[], line: number, shape: LineSh
   for (let i = 0; i < shape.dashColumns.length; i++) path.push(0);
   return path;
 }
+
+/** The path of a scalar list item written on `line` (`    - recall`), for hover on list values. */
+export function itemAtLine(lines: readonly string[], line: number): { path: PathSegment[]; shape: LineShape } | undefined {
+  const shape = shapeOf(lines[line] ?? '');
+  if (shape.key !== undefined || shape.dashColumns.length === 0 || shape.empty) return undefined;
+  return { path: pathOfLineContent(lines, line, shape), shape };
+}

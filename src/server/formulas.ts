@@ -34,6 +34,13 @@ export const VALUE_DOCS: Readonly<Record<string, Readonly<Record<string, string>
     true: 'Train on `cos(a, b_i)/τ − log p_i`, serve on `cos(a, b_i)`. `p_i` is the probability that item i appears in a batch (∝ its clicks). Only meaningful with `source: in_batch`.',
     false: 'No correction: in-batch negatives penalise popular items ∝ their clicks.',
   },
+  'evaluation.metrics': {
+    recall: '`recall@K = |held-out positives ∩ top K| / |held-out positives|`, averaged over users; also split into head and tail items.',
+    ndcg: '`NDCG@K = DCG@K / IDCG@K`, with `DCG@K = Σ_{hits at rank r ≤ K} 1 / log₂(r + 1)`.',
+    hit_rate: '`hit_rate@K = 1` when at least one held-out positive is in the top K, else 0; averaged over users.',
+    mrr: '`MRR = mean over users of 1 / rank` of the first held-out positive in the full ranking.',
+    coverage: '`coverage@K = |⋃_users top K| / |items|`: how much of the catalogue is ever recommended.',
+  },
   'score.type': {
     cosine: '`cos(a, b) = a·b / (‖a‖₂ ‖b‖₂)`, divided by the temperature τ for the bce and softmax losses.',
   },

@@ -1,7 +1,7 @@
 /** Hover: a field's description, type and default from the schema, and the formula of loss and sampler values. */
 import type { Hover } from 'vscode-languageserver/node';
 
-import { keyAtLine } from './cursorContext';
+import { itemAtLine, keyAtLine } from './cursorContext';
 import { FIELD_FORMULAS, VALUE_DOCS } from './formulas';
 import { schemaAt, typeLabel, type PathSegment } from './schemaNav';
 
@@ -12,7 +12,7 @@ export function dottedPath(path: readonly PathSegment[]): string {
 
 export function hoverAt(lines: readonly string[], line: number, character: number): Hover | null {
   const found = keyAtLine(lines, line);
-  if (!found) return null;
+  if (!found) return itemHover(lines, line, character);
   const { path, shape } = found;
   const keyEnd = shape.keyColumn + (shape.key?.length ?? 0);
   const onKey = character >= shape.keyColumn && character <= keyEnd;
@@ -37,5 +37,24 @@ export function hoverAt(lines: readonly string[], line: number, character: numbe
   return {
     contents: { kind: 'markdown', value: parts.join('\n\n') },
     range: { start: { line, character: start }, end: { line, character: end } },
+  };
+}
+
+/** Hover on a scalar list item such as `- recall`: the item schema's text. */
+function itemHover(lines: readonly string[], line: number, character: number): Hover | null {
+  const found = itemAtLine(lines, line);
+  if (!found) return null;
+  const text = (lines[line] ?? '').slice(found.shape.keyColumn).replace(/\s+#.*$/, '').trimEnd();
+  if (text === '' || character < found.shape.keyColumn || character > found.shape.keyColumn + text.length) return null;
+  const schema = schemaAt(found.path);
+  if (!schema) return null;
+  const dotted = dottedPath(found.path);
+  const parts = [`**${dotted}[]** — ${typeLabel(schema)}`];
+  const valueDoc = VALUE_DOCS[dotted]?.[text];
+  if (valueDoc) parts.push(`\`${text}\`: ${valueDoc}`);
+  if (schema.description) parts.push(schema.description);
+  return {
+    contents: { kind: 'markdown', value: parts.join('\n\n') },
+    range: { start: { line, character: found.shape.keyColumn }, end: { line, character: found.shape.keyColumn + text.length } },
   };
 }

@@ -73,6 +73,10 @@ export class ExperimentLanguageServer {
     );
     this.documents.onDidOpen((e) => this.scheduleCheck(e.document.uri));
     this.documents.onDidChangeContent((e) => this.scheduleCheck(e.document.uri));
+    // A data file changed on disk (the client watches them): its header may have changed, so re-check every open experiment.
+    connection.onDidChangeWatchedFiles(() => {
+      for (const doc of this.documents.all()) this.scheduleCheck(doc.uri);
+    });
     this.documents.onDidClose((e) => {
       this.checks.delete(e.document.uri);
       void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });

@@ -4,7 +4,7 @@
  * No timing is asserted; each case waits for the diagnostics event and then for an answer to a request.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -121,6 +121,19 @@ describe('bad input', () => {
     const diagnostics = await client.open(uri, MINIMAL('pipe.csv'));
     expect(diagnostics.map((d) => d.code)).toEqual(['data-file-unreadable']);
     await stillAnswers(uri);
+  });
+
+  it('re-checks open experiments when a watched data file changes', async () => {
+    const csv = path.join(scratch, 'grows.csv');
+    writeFileSync(csv, 'user_id,item_id\nu1,i1\n');
+    const uri = pathToFileURL(path.join(scratch, 'grows.tower.yaml')).href;
+    const text = MINIMAL('grows.csv').replace('path: "grows.csv"', 'path: "grows.csv"\n    columns:\n      user: user_id\n      item: item_id\n      clicked: clicked');
+    expect((await client.open(uri, text)).map((d) => d.code)).toEqual(['unknown-column']);
+    // The header gains the column (a different size, so the probe's cache sees a new file).
+    writeFileSync(csv, 'user_id,item_id,clicked\nu1,i1,1\n');
+    const cleared = client.nextDiagnostics(uri, (p) => p.diagnostics.length === 0);
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(csv).href, type: 2 }] });
+    expect((await cleared).diagnostics).toEqual([]);
   });
 
   it('is still the same live process after all of it', async () => {

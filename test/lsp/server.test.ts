@@ -155,6 +155,42 @@ describe('quick fixes (applied to the text)', () => {
     expect(after).toEqual([]);
   });
 
+  it('easy/hard mix not summing to 1: set a mix that does', async () => {
+    const text = VALID.replace('    logq_correction: true\n', '    logq_correction: true\n    hard:\n      source: mined\n    mix:\n      easy: 0.7\n      hard: 0.7\n');
+    const { fixed, after } = await fixOnce(text, 'mix-not-one', /Set the mix/);
+    expect(fixed).toMatch(/easy: (0\.\d+|1|0)\n\s+hard: (0\.\d+|1|0)\n/);
+    const easy = Number(/easy: ([\d.]+)/.exec(fixed)![1]);
+    const hard = Number(/hard: ([\d.]+)/.exec(fixed)![1]);
+    expect(easy + hard).toBeCloseTo(1, 10);
+    expect(after).toEqual([]);
+  });
+
+  it('user and item output dims differ: align the item tower', async () => {
+    const text = VALID.replace('  id_embedding_dim: 16\n  output_dim: 32', '  id_embedding_dim: 16\n  output_dim: 48');
+    const { fixed, after } = await fixOnce(text, 'output-dim-mismatch', /output_dim to 32/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('a temperature ≤ 0: set it to a positive one', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('temperature: 0.05', 'temperature: 0'), 'temperature-not-positive', /temperature/);
+    expect(fixed).toMatch(/temperature: 0\.\d+/);
+    expect(after).toEqual([]);
+  });
+
+  it('a loss that does not fit the mode: use the mode\'s loss', async () => {
+    const { fixed, after } = await fixOnce(VALID.replace('loss: softmax', 'loss: hinge'), 'loss-mode-mismatch', /softmax/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('hard negatives from a ranking log that the data lacks: mine them instead', async () => {
+    const text = VALID.replace('    logq_correction: true\n', '    logq_correction: true\n    hard:\n      source: ranking_log\n');
+    const { fixed, after } = await fixOnce(text, 'hard-negatives-no-ranking-log', /[Mm]ine/);
+    expect(fixed).toBe(text.replace('source: ranking_log', 'source: mined'));
+    expect(after).toEqual([]);
+  });
+
   it('a bad enum value: change it to the closest', async () => {
     const { fixed, after } = await fixOnce(VALID.replace('loss: softmax', 'loss: sofmax'), 'schema-enum', /softmax/);
     expect(fixed).toBe(VALID);
@@ -211,6 +247,12 @@ describe('completion', () => {
     expect(labels(await complete(doc, 2, 10))).toContain('data/');
   });
 
+  it('offers the metrics the evaluation computes for early stopping', async () => {
+    const doc = newUri();
+    await client.open(doc, 'training:\n  early_stopping:\n    metric: \nevaluation:\n  k: [5, 20]\n');
+    expect(labels(await complete(doc, 2, 12))).toEqual(['recall@5', 'ndcg@5', 'hit_rate@5', 'coverage@5', 'recall@20', 'ndcg@20', 'hit_rate@20', 'coverage@20']);
+  });
+
   it('offers the sections at the top level', async () => {
     const doc = newUri();
     await client.open(doc, 'name: x\n\n');
@@ -240,6 +282,14 @@ describe('hover', () => {
     expect(value).toContain('Positives per batch');
     expect(value).toContain('Default: `512`');
     expect(value).toContain('integer ≥ 1');
+  });
+
+  it('shows the formula of a metric on a list item', async () => {
+    const doc = newUri();
+    const body = 'evaluation:\n  metrics:\n    - ndcg\n';
+    await client.open(doc, body);
+    const value = await hover(doc, 2, 7);
+    expect(value).toContain('NDCG@K = DCG@K / IDCG@K');
   });
 
   it('shows the sampler formula and the logQ correction', async () => {
