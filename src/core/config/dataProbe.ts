@@ -1,6 +1,6 @@
 /**
  * Reads just enough of a data file to check an experiment against it: the column names (first line of a
- * CSV/TSV/JSONL file, the footer of a Parquet file, or the fixed names of MovieLens 100K files), and, for
+ * CSV/TSV/JSONL file, the footer of a Parquet file, or the names the MovieLens readers give), and, for
  * small files, the number of distinct items. Never throws and never reads a big file whole: the header
  * read stops at 64 KB. Results are cached by path, modification time and size.
  */
@@ -12,6 +12,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { parquetMetadataAsync, parquetSchema, type AsyncBuffer } from 'hyparquet';
 
 import type { Static } from '@sinclair/typebox';
+
+import { ML100K_DATA_HEADER, ML100K_ITEM_COLUMNS, ML100K_USER_HEADER, ML_LATEST_MOVIES_COLUMNS, movieLensLayout, type MovieLensLayout } from '../data/readers/movielens';
 import type { DataFormat } from './schema';
 
 export type DataFormatName = Static<typeof DataFormat>;
@@ -36,49 +38,62 @@ export class DataFileError extends Error {
   }
 }
 
-/** Column names of the MovieLens 100K files, which have no header line. */
-export const MOVIELENS_100K_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  'u.data': ['user_id', 'item_id', 'rating', 'timestamp'],
-  'u.user': ['user_id', 'age', 'gender', 'occupation', 'zip_code'],
-  'u.item': [
-    'item_id', 'title', 'release_date', 'video_release_date', 'imdb_url', 'unknown', 'Action', 'Adventure', 'Animation', "Children's",
-    'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
-  ],
+/**
+ * Columns of the MovieLens files as the data readers (core/data/readers/movielens.ts) present them: the
+ * 100K files have no header, and the movie tables gain derived columns (`genres` = first genre, `year`).
+ * Only `ratings.csv` of latest-small is read from its own header line.
+ */
+export const MOVIELENS_COLUMNS: Readonly<Record<Exclude<MovieLensLayout, 'latest-ratings'>, readonly string[]>> = {
+  'latest-movies': ML_LATEST_MOVIES_COLUMNS,
+  '100k-data': ML100K_DATA_HEADER,
+  '100k-user': ML100K_USER_HEADER,
+  '100k-item': ML100K_ITEM_COLUMNS,
 };
 
 export const HEADER_READ_LIMIT = 64 * 1024;
 /** Item counting reads the whole file, so only files up to this size are counted. */
 export const ITEM_COUNT_SIZE_LIMIT = 32 * 1024 * 1024;
 
-export type ConcreteFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | 'movielens-100k';
+export type ConcreteFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | { movieLens: MovieLensLayout };
 
-/** The MovieLens 100K file kind (`u.data` also covers the u1.base … ub.test splits), or undefined. */
-export function movieLens100kKind(absPath: string): keyof typeof MOVIELENS_100K_COLUMNS | undefined {
-  const base = path.basename(absPath);
-  if (base === 'u.data' || /^u[1-5ab]\.(base|test)$/.test(base)) return 'u.data';
-  if (base === 'u.user') return 'u.user';
-  if (base === 'u.item') return 'u.item';
+/** The MovieLens layout of a file, by the same rules as the data readers (declared format, else the file name). */
+export function movieLensLayoutOf(absPath: string, format: DataFormatName = 'auto'): MovieLensLayout | undefined {
+  const name = path.basename(absPath);
+  if (format === 'movielens-latest') return movieLensLayout(name, 'latest');
+  if (format === 'movielens-100k') return movieLensLayout(name, '100k');
+  if (format !== 'auto') return undefined;
+  if (name === 'ratings.csv' || name === 'movies.csv') return movieLensLayout(name, 'latest');
+  if (name === 'u.data' || name === 'u.user' || name === 'u.item' || /^u\d\.(base|test)$/.test(name) || /^u[ab]\.(base|test)$/.test(name)) return movieLensLayout(name, '100k');
   return undefined;
 }
 
 /** True when the file is a MovieLens file that is read with its own column names. */
 export function isMovieLensFile(absPath: string, format: DataFormatName = 'auto'): boolean {
-  if (format === 'movielens-latest' || format === 'movielens-100k') return true;
-  if (format !== 'auto') return false;
-  return movieLens100kKind(absPath) !== undefined || path.basename(absPath) === 'ratings.csv' || path.basename(absPath) === 'movies.csv';
+  return movieLensLayoutOf(absPath, format) !== undefined;
 }
 
 /** The concrete format of a file, from the declared format or its name. */
 export function concreteFormat(absPath: string, format: DataFormatName = 'auto'): ConcreteFormat {
-  if (format === 'movielens-100k') return movieLens100kKind(absPath) ? 'movielens-100k' : 'tsv';
-  if (format === 'movielens-latest') return 'csv';
-  if (format !== 'auto') return format;
-  if (movieLens100kKind(absPath)) return 'movielens-100k';
+  const layout = movieLensLayoutOf(absPath, format);
+  if (layout) return { movieLens: layout };
+  if (format !== 'auto' && format !== 'movielens-latest' && format !== 'movielens-100k') return format;
   const ext = path.extname(absPath).toLowerCase();
   if (ext === '.tsv' || ext === '.data' || ext === '.tab') return 'tsv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
   return 'csv';
+}
+
+/**
+ * Where the data readers look for MovieLens feature tables when the experiment names none: the files
+ * beside the ratings (movies.csv for latest-small; u.item and u.user for 100K).
+ */
+export function movieLensSiblingTable(ratingsPath: string, format: DataFormatName, side: 'user' | 'item'): { path: string; format: DataFormatName } | undefined {
+  const layout = movieLensLayoutOf(ratingsPath, format);
+  const dir = path.dirname(ratingsPath);
+  if (layout === 'latest-ratings') return side === 'item' ? { path: path.join(dir, 'movies.csv'), format: 'movielens-latest' } : undefined;
+  if (layout === '100k-data') return { path: path.join(dir, side === 'item' ? 'u.item' : 'u.user'), format: 'movielens-100k' };
+  return undefined;
 }
 
 function errorMessage(e: unknown): string {
@@ -167,7 +182,7 @@ export async function readColumns(absPath: string, format: DataFormatName = 'aut
   const st = await statOrError(absPath);
   if (st instanceof Error) return st;
   const kind = concreteFormat(absPath, format);
-  if (kind === 'movielens-100k') return [...MOVIELENS_100K_COLUMNS[movieLens100kKind(absPath) ?? 'u.data']!];
+  if (typeof kind === 'object' && kind.movieLens !== 'latest-ratings') return [...MOVIELENS_COLUMNS[kind.movieLens]];
   if (kind === 'parquet') return parquetColumns(absPath, st.size);
   const line = await readFirstLine(absPath, st.size);
   if (line instanceof Error) return line;
@@ -186,8 +201,11 @@ export async function countDistinct(absPath: string, column: string, format: Dat
   if (columns instanceof Error) return columns;
   const index = columns.indexOf(column);
   if (index < 0) return undefined;
-  const delimiter = kind === 'tsv' || kind === 'movielens-100k' ? '\t' : ',';
-  const hasHeader = kind !== 'movielens-100k';
+  const layout = typeof kind === 'object' ? kind.movieLens : undefined;
+  // Counting is for interaction files; the MovieLens feature tables (pipe-separated, derived columns) are not counted.
+  if (layout !== undefined && layout !== 'latest-ratings' && layout !== '100k-data') return undefined;
+  const delimiter = kind === 'tsv' || layout === '100k-data' ? '\t' : ',';
+  const hasHeader = layout !== '100k-data';
   const seen = new Set<string>();
   const stream = createReadStream(absPath, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });

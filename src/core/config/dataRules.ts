@@ -3,9 +3,12 @@
  * not have (with did-you-mean), and an evaluation K larger than the catalogue. They read headers through a
  * DataProbe, so the language server can run them lazily and the tests can fake the file system.
  */
+import * as path from 'node:path';
+
+import { MOVIELENS_RATING_COLUMNS } from '../data/readers/movielens';
+import { DataFileError, isMovieLensFile, movieLensLayoutOf, movieLensSiblingTable, type DataFormatName, type DataProbe } from './dataProbe';
 import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigPath } from './document';
-import { DataFileError, isMovieLensFile, type DataFormatName, type DataProbe } from './dataProbe';
 import { resolveDataPath } from './paths';
 import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
 import { didYouMean } from './suggest';
@@ -73,7 +76,9 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
         }
       }
       if (probe.itemCount) {
-        const itemColumn = given?.item ?? (movieLens ? (found.columns.includes('movieId') ? 'movieId' : 'item_id') : 'item_id');
+        const layout = movieLensLayoutOf(found.abs, ref.format);
+        const mlItem = layout === 'latest-ratings' || layout === '100k-data' ? MOVIELENS_RATING_COLUMNS[layout].item : undefined;
+        const itemColumn = given?.item ?? mlItem ?? 'item_id';
         let count: number | undefined | Error;
         try {
           count = await probe.itemCount(found.abs, itemColumn, ref.format);
@@ -90,7 +95,11 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
     const table = side === 'user' ? data.user_features : data.item_features;
     const key = `${side}_features` as const;
     if (!table) {
-      tables.push({ side, columns: interactionColumns, label: data.interactions?.path });
+      // MovieLens as it comes: the readers take features from the files beside the ratings when present.
+      const sibling = data.interactions ? movieLensSiblingTable(resolveDataPath(experimentFile, data.interactions.path), data.interactions.format, side) : undefined;
+      const siblingColumns = sibling ? await probe.columns(sibling.path, sibling.format).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) : undefined;
+      if (sibling && Array.isArray(siblingColumns)) tables.push({ side, columns: siblingColumns, label: path.basename(sibling.path) });
+      else tables.push({ side, columns: interactionColumns, label: data.interactions?.path });
       continue;
     }
     const found = await columnsOf(ctx, probe, experimentFile, { at: ['data', key, 'path'], relPath: table.path, format: table.format }, out);

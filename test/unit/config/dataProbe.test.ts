@@ -39,7 +39,13 @@ describe('readColumns', () => {
   it('names the columns of MovieLens 100K files, which have no header', async () => {
     const p = await write('ml-100k/u.data', '196\t242\t3\t881250949\n');
     expect(await readColumns(p)).toEqual(['user_id', 'item_id', 'rating', 'timestamp']);
-    expect((await readColumns(await write('ml-100k/u.user', '1|24|M|technician|85711\n')))).toEqual(['user_id', 'age', 'gender', 'occupation', 'zip_code']);
+    expect(await readColumns(await write('ml-100k/u.user', '1|24|M|technician|85711\n'))).toEqual(['user_id', 'age', 'gender', 'occupation', 'zip']);
+    // u.item as the reader presents it: the 19 genre flags become one `genres` column, and `year` is derived.
+    expect(await readColumns(await write('ml-100k/u.item', '1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n'))).toEqual(['item_id', 'title', 'release_date', 'year', 'genres']);
+  });
+  it('gives movies.csv of latest-small the derived `year` column of the reader', async () => {
+    const p = path.resolve(__dirname, '../../../../shared/data/ml-latest-small/movies.csv');
+    expect(await readColumns(p)).toEqual(['movieId', 'title', 'genres', 'year']);
   });
   it('reads the header of MovieLens latest-small ratings.csv as it is', async () => {
     const p = path.resolve(__dirname, '../../../../shared/data/ml-latest-small/ratings.csv');

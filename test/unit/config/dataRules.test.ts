@@ -87,7 +87,8 @@ describe('data rules against real files', () => {
 
   it('MovieLens latest-small needs no column mapping, and its item count is known', async () => {
     const rel = path.relative(dir, path.resolve(__dirname, '../../../../shared/data/ml-latest-small/ratings.csv'));
-    const text = `data:\n  interactions:\n    path: ${rel}\nuser_tower: {}\nitem_tower: {}\nevaluation:\n  k: [10, 10000]\n`;
+    // Item features come from movies.csv beside the ratings, as the data reader does; `year` is derived by it.
+    const text = `data:\n  interactions:\n    path: ${rel}\nuser_tower: {}\nitem_tower:\n  categorical: [{ name: genres }]\n  continuous: [{ name: year }]\nevaluation:\n  k: [10, 10000]\n`;
     const r = await run(text);
     // The copy in ../shared rates 9,725 distinct movies (awk -F, 'NR>1{a[$2]=1} END{print length(a)}' ratings.csv): K = 10000 exceeds it.
     expect(codes(r.diagnostics)).toEqual(['k-exceeds-catalogue']);
@@ -100,6 +101,12 @@ describe('data rules with a fake probe', () => {
     const probe: DataProbe = { columns: (p) => Promise.resolve(new DataFileError(`${p}: permission denied`, 'unreadable', p)) };
     const d = only((await run(base(), probe)).diagnostics, 'data-file-unreadable');
     expect(d.message).toMatch(/permission denied/);
+  });
+  it('a MovieLens feature missing from the sibling movies.csv is flagged with that file named', async () => {
+    const probe: DataProbe = { columns: (p) => Promise.resolve(p.endsWith('movies.csv') ? ['movieId', 'title', 'genres', 'year'] : ['userId', 'movieId', 'rating', 'timestamp']) };
+    const text = 'data:\n  interactions: { path: ml/ratings.csv }\nuser_tower: {}\nitem_tower:\n  categorical: [{ name: genre }]\n';
+    const d = only((await run(text, probe)).diagnostics, 'unknown-column');
+    expect(d.message).toMatch(/^`movies\.csv` has no column `genre`.*Did you mean `genres`\?/);
   });
   it('a probe that throws is reported, not propagated', async () => {
     const probe: DataProbe = { columns: () => Promise.reject(new Error('disk on fire')) };
