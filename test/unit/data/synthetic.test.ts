@@ -1,0 +1,140 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { SyntheticConfig } from '../../../src/core/config/schema';
+import type { Dataset } from '../../../src/core/data/dataset';
+import { loadDataset } from '../../../src/core/data/load';
+import { generateSynthetic, trueScore, trueScores } from '../../../src/core/data/synthetic';
+import { syntheticCsv, writeSynthetic } from '../../../src/core/data/syntheticTables';
+import { experiment } from './experiment';
+
+const SMALL: SyntheticConfig = { users: 300, items: 200, latent_dim: 8, zipf_exponent: 1, impressions_per_user: 30, click_temperature: 0.5, ranking_log: true };
+
+const TOWERS = {
+  user_tower: { categorical: [{ name: 'segment' }], continuous: [{ name: 'age' }, { name: 'activity', normalize: 'log' }] },
+  item_tower: { categorical: [{ name: 'category' }], continuous: [{ name: 'price', normalize: 'log' }, { name: 'age_days', buckets: 4 }] },
+};
+
+/** Share of clicks taken by the top 20% of items. */
+function headShare(clicks: ArrayLike<number>): number {
+  const sorted = Array.from(clicks).sort((a, b) => b - a);
+  const total = sorted.reduce((a, b) => a + b, 0);
+  return sorted.slice(0, Math.ceil(sorted.length * 0.2)).reduce((a, b) => a + b, 0) / total;
+}
+
+describe('generateSynthetic', () => {
+  it('is deterministic: the same seed gives the same bytes, another seed other bytes', () => {
+    const a = syntheticCsv(generateSynthetic(SMALL, 5));
+    const b = syntheticCsv(generateSynthetic(SMALL, 5));
+    const c = syntheticCsv(generateSynthetic(SMALL, 6));
+    expect(Object.keys(a)).toEqual(['interactions.csv', 'users.csv', 'items.csv', 'ranking_log.csv']);
+    expect(b).toEqual(a);
+    expect(c['interactions.csv']).not.toEqual(a['interactions.csv']);
+  });
+
+  it('turning the ranking log off does not change the interactions', () => {
+    const withLog = syntheticCsv(generateSynthetic(SMALL, 5));
+    const without = syntheticCsv(generateSynthetic({ ...SMALL, ranking_log: false }, 5));
+    expect(without['ranking_log.csv']).toBeUndefined();
+    expect(without['interactions.csv']).toEqual(withLog['interactions.csv']);
+  });
+
+  it('has Zipf popularity: the top 20% of items take most clicks, more so with a larger exponent', () => {
+    const steep = generateSynthetic({ ...SMALL, zipf_exponent: 1.2 }, 1);
+    const flat = generateSynthetic({ ...SMALL, zipf_exponent: 0 }, 1);
+    const clicksPerItem = (d: typeof steep) => {
+      const c = new Float64Array(d.items.ids.length);
+      d.interactions.item.forEach((i, r) => (c[i] += d.interactions.clicked[r]));
+      return c;
+    };
+    expect(headShare(clicksPerItem(steep))).toBeGreaterThan(0.5);
+    expect(headShare(clicksPerItem(steep))).toBeGreaterThan(headShare(clicksPerItem(flat)) + 0.1);
+  });
+
+  it('clicks follow the latent scores', () => {
+    const d = generateSynthetic(SMALL, 2);
+    let clicked = 0;
+    let clickedN = 0;
+    let skipped = 0;
+    let skippedN = 0;
+    for (let r = 0; r < d.interactions.user.length; r++) {
+      const s = trueScore(d, d.interactions.user[r], d.interactions.item[r]);
+      if (d.interactions.clicked[r]) {
+        clicked += s;
+        clickedN++;
+      } else {
+        skipped += s;
+        skippedN++;
+      }
+    }
+    expect(clickedN).toBeGreaterThan(0);
+    expect(skippedN).toBeGreaterThan(0);
+    // P(click) = sigmoid((s − 1)/0.5) rises steeply with s, so clicked rows score higher on average.
+    expect(clicked / clickedN).toBeGreaterThan(skipped / skippedN + 0.5);
+  });
+
+  it('exposes the true scores: u·v of the latent vectors', () => {
+    const d = generateSynthetic({ ...SMALL, users: 3, items: 4, latent_dim: 2 }, 3);
+    const u = 1;
+    const i = 2;
+    const expected = d.users.latent[u * 2] * d.items.latent[i * 2] + d.users.latent[u * 2 + 1] * d.items.latent[i * 2 + 1];
+    expect(trueScore(d, u, i)).toBeCloseTo(expected, 6);
+    expect(trueScores(d, u)[i]).toBeCloseTo(expected, 6);
+  });
+
+  it('writes a ranking log: ~50 nominated items per request, ranked 0..49, all but the top 10 discarded', () => {
+    const d = generateSynthetic(SMALL, 4);
+    const log = d.rankingLog!;
+    expect(log.request.length).toBe(SMALL.users * 50);
+    for (let r = 0; r < 50; r++) {
+      expect(log.request[r]).toBe(0);
+      expect(log.rank[r]).toBe(r);
+      expect(log.discarded[r]).toBe(r >= 10 ? 1 : 0);
+    }
+    // Nominated items are distinct within a request.
+    expect(new Set(log.item.subarray(0, 50)).size).toBe(50);
+  });
+});
+
+describe('synthetic data in memory and through files', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ttl-synthetic-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const comparable = (ds: Dataset) => ({ ...ds, stats: { ...ds.stats, source: '', warnings: [] } });
+
+  it('writeSynthetic writes the four files; reading them back gives the same Dataset as data.synthetic', async () => {
+    const seed = 11;
+    const written = await writeSynthetic(dir, generateSynthetic(SMALL, seed));
+    expect(written.map((p) => p.slice(dir.length + 1))).toEqual(['interactions.csv', 'users.csv', 'items.csv', 'ranking_log.csv']);
+    expect((await readFile(join(dir, 'interactions.csv'), 'utf8')).split('\n')[0]).toBe('user_id,item_id,timestamp,impressed,clicked');
+
+    const split = { method: 'leave_last_n', n: 1 };
+    const memory = await loadDataset(experiment({ data: { synthetic: SMALL, seed, split }, ...TOWERS }), join(dir, 'x.tower.yaml'));
+    const files = await loadDataset(
+      experiment({
+        data: {
+          interactions: { path: 'interactions.csv', format: 'auto', columns: { user: 'user_id', item: 'item_id', timestamp: 'timestamp', impressed: 'impressed', clicked: 'clicked' } },
+          user_features: { path: 'users.csv', format: 'auto', key: 'user_id' },
+          item_features: { path: 'items.csv', format: 'auto', key: 'item_id' },
+          ranking_log: { path: 'ranking_log.csv', format: 'auto', columns: {} },
+          seed,
+          split,
+        },
+        ...TOWERS,
+      }),
+      join(dir, 'x.tower.yaml'),
+    );
+    expect(comparable(files)).toEqual(comparable(memory));
+    expect(memory.stats.impressedNotClicked).toBeGreaterThan(0);
+    expect(memory.rankingLog!.items.length).toBe(SMALL.users * 50);
+    expect(memory.userFeatures.categorical[0].vocabulary.size).toBe(5); // <oov> + segments s0..s3
+  });
+});
