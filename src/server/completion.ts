@@ -64,7 +64,7 @@ async function completeKey(input: CompletionInput, context: Extract<CursorContex
         detail: `${required ? '' : '(optional) '}${typeLabel(child)}`,
         documentation: child.description ? { kind: 'markdown', value: child.description } : undefined,
         sortText: `${required ? 0 : 1}${String(index).padStart(3, '0')}`,
-        textEdit: { range, newText: block ? `${key}:\n${indent}` : `${key}: ` },
+        textEdit: { range, newText: block ? `${key}:\n${indent}${child.type === 'array' ? '- ' : ''}` : `${key}: ` },
         insertTextFormat: InsertTextFormat.PlainText,
         command: block || choices ? RETRIGGER : undefined,
       } satisfies CompletionItem;

@@ -71,7 +71,7 @@ export class ExperimentLanguageServer {
         serverInfo: { name: 'two-tower-lab' },
       }),
     );
-    this.documents.onDidOpen((e) => this.scheduleCheck(e.document.uri));
+    // Fired on open as well as on every change.
     this.documents.onDidChangeContent((e) => this.scheduleCheck(e.document.uri));
     // A data file changed on disk (the client watches them): its header may have changed, so re-check every open experiment.
     connection.onDidChangeWatchedFiles(() => {

@@ -1,6 +1,6 @@
 /**
  * What crosses the extension ↔ language-server boundary besides standard LSP. Imported by both sides
- * (src/server, src/extension/languageClient.ts); see docs/protocol.md.
+ * (src/server, src/extension/languageClient.ts); see docs/language-server.md.
  */
 
 /** The language id of `*.tower.yaml` files (package.json `contributes.languages`). */

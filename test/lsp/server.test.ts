@@ -218,6 +218,19 @@ describe('completion', () => {
     expect(keys).not.toContain('batch_size');
   });
 
+  it('inserts a block for a section and a list item for a list of features', async () => {
+    const doc = newUri();
+    await client.open(doc, 'user_tower:\n  \n');
+    const items = await complete(doc, 1, 2);
+    const edit = (label: string): string | undefined => {
+      const item = items.find((i) => i.label === label);
+      return item?.textEdit && 'newText' in item.textEdit ? item.textEdit.newText : undefined;
+    };
+    expect(edit('categorical')).toBe('categorical:\n    - ');
+    expect(edit('mlp')).toBe('mlp:\n    ');
+    expect(edit('output_dim')).toBe('output_dim: ');
+  });
+
   it('offers the enum values of a field', async () => {
     const doc = newUri();
     const body = 'training:\n  loss: \n';
