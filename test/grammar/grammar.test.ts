@@ -58,7 +58,7 @@ describe('grammar scopes', () => {
   });
   it('marks keys, loss and sampler names', () => {
     expect(scopesOf(listwise, 'batch_size:', 'batch_size')).toContain('entity.name.tag.two-tower');
-    expect(scopesOf(listwise, 'loss:', 'softmax')).toContain('support.function.loss.two-tower');
+    expect(scopesOf(listwise, 'loss: softmax', 'softmax')).toContain('support.function.loss.two-tower');
     expect(scopesOf(edge, 'loss:', 'hinge')).toContain('support.function.loss.two-tower');
     expect(scopesOf(listwise, 'source: in_batch', 'in_batch')).toContain('support.constant.sampler.two-tower');
     expect(scopesOf(listwise, 'source: mined', 'mined')).toContain('support.constant.sampler.two-tower');
@@ -78,9 +78,16 @@ describe('grammar scopes', () => {
     expect(scopesOf(listwise, 'path:', '../../data/ml-latest-small/ratings.csv')).toContain('string.unquoted.path.two-tower');
     expect(scopesOf(edge, 'path:', 'features/users.parquet')).toContain('string.quoted.single.path.two-tower');
   });
+  it('keeps a block scalar\'s text as text, even when a line looks like a key or a comment', () => {
+    expect(scopesOf(listwise, 'description: |', '|')).toContain('keyword.control.flow.block-scalar.two-tower');
+    expect(scopesOf(listwise, 'loss: this line is prose', '  loss: this line is prose, not a key')).toContain('string.unquoted.block.two-tower');
+    expect(scopesOf(listwise, '# nor is this', '  # nor is this a comment')).not.toContain('comment.line.number-sign.two-tower');
+    expect(scopesOf(listwise, 'data:', 'data')).toContain('entity.name.section.two-tower');
+  });
+
   it('marks comments, booleans, null, list dashes', () => {
     expect(scopesOf(listwise, '# Listwise', '#')).toContain('punctuation.definition.comment.two-tower');
-    expect(scopesOf(listwise, 'loss:', ' −log s⁺')).toContain('comment.line.number-sign.two-tower');
+    expect(scopesOf(listwise, 'loss: softmax', ' −log s⁺')).toContain('comment.line.number-sign.two-tower');
     expect(scopesOf(listwise, 'logq_correction:', 'true')).toContain('constant.language.boolean.two-tower');
     expect(scopesOf(edge, 'scale:', '~')).toContain('constant.language.null.two-tower');
     expect(scopesOf(listwise, '- recall', '-')).toContain('punctuation.definition.block.sequence.item.two-tower');
