@@ -3,13 +3,13 @@
  * other node keeps its position and diagnostics still point into the file. Values are read as YAML, so
  * `0.5`, `false`, `[10, 50]` and `{easy: 0.7, hard: 0.3}` mean what they would in the file.
  */
+import type { TSchema } from '@sinclair/typebox';
 import { Document, isCollection, isMap, isScalar, parse, visit, YAMLParseError } from 'yaml';
 
 import type { ConfigDiagnostic } from './diagnostics';
 import { formatPath, locate, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
-import type { Experiment } from './schema';
-import { ExperimentSchema } from './schema';
-import { schemaAt, objectKeys } from './schemaPath';
+import { ExperimentSchema, type Experiment } from './schema';
+import { objectKeys, schemaAt } from './schemaPath';
 import { didYouMean } from './suggest';
 
 export interface ParsedOverride {
@@ -122,7 +122,7 @@ function setInDocument(doc: Document, path: ConfigPath, value: unknown): string 
 
 /** Serialises a resolved config (defaults filled) as YAML, in schema order: what a run records as config.yaml. */
 export function stringifyResolvedConfig(config: Experiment): string {
-  const doc = new Document(orderLike(config, objectKeys(ExperimentSchema)));
+  const doc = new Document(orderLikeSchema(config, ExperimentSchema));
   // Short lists of numbers or names read best on one line: `k: [10, 50, 100]`.
   visit(doc, {
     Seq(_, seq) {
@@ -132,10 +132,17 @@ export function stringifyResolvedConfig(config: Experiment): string {
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
-/** Keys in schema order, so resolved configs of different runs diff cleanly. */
-function orderLike(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+/** Keys in schema order at every level, so resolved configs of different runs diff cleanly. */
+function orderLikeSchema(value: unknown, schema: TSchema): unknown {
+  if (Array.isArray(value)) {
+    const items = (schema as { items?: TSchema | TSchema[] }).items;
+    return value.map((v, i) => (items === undefined ? v : orderLikeSchema(v, Array.isArray(items) ? items[i] ?? {} : items)));
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  const props = (schema as { properties?: Record<string, TSchema> }).properties ?? {};
   const out: Record<string, unknown> = {};
-  for (const k of keys) if (value[k] !== undefined) out[k] = value[k];
-  for (const k of Object.keys(value)) if (!(k in out) && value[k] !== undefined) out[k] = value[k];
+  for (const k of objectKeys(schema)) if (record[k] !== undefined) out[k] = orderLikeSchema(record[k], props[k]!);
+  for (const k of Object.keys(record)) if (!(k in out) && record[k] !== undefined) out[k] = record[k];
   return out;
 }

@@ -80,6 +80,10 @@ describe('stringifyResolvedConfig', () => {
     expect(parse(text)).toEqual(r.config);
     expect(text.split('\n')[0]).toBe('name: tiny');
     expect(text).toContain('  k: [10, 50]');
+    // Schema order inside sections too: in the file `mode` comes first, in the schema `mode, loss, …, negatives, …, epochs`.
+    const trainingKeys = Object.keys((parse(text) as { training: object }).training);
+    expect(trainingKeys.slice(0, 3)).toEqual(['mode', 'loss', 'negatives']);
+    expect(trainingKeys.indexOf('epochs')).toBeGreaterThan(trainingKeys.indexOf('batch_size'));
     const again = checkExperimentTextSync(text, { filePath: file });
     expect(again.diagnostics).toEqual([]);
     expect(again.config).toEqual(r.config);
