@@ -1,5 +1,6 @@
 /**
- * Joins a feature table onto the users (or items) of the interactions: one value per entity index.
+ * Joins a feature table onto the users (or items) of the interactions: one value per entity index
+ * (when a key appears on several rows, as when features come from the interactions file, the last wins).
  * Table rows whose key is not in the interactions are ignored (the entity can never be trained or
  * retrieved), but their categorical values still enter the feature's vocabulary, built from the whole
  * table so that indices are stable. Entities without a row get the OOV value (categorical) or the
@@ -57,9 +58,9 @@ export async function joinFeatures(
     }
     return i;
   };
-  const keyCol = column(key, 'the key column', `${configKey}.key`);
-  const catCols = specs.categorical.map((f, i) => column(f.name, 'a categorical feature', `${towerKey}.categorical[${i}].name`));
-  const conCols = specs.continuous.map((f, i) => column(f.name, 'a continuous feature', `${towerKey}.continuous[${i}].name`));
+  const keyCol = column(key, `the key column of ${configKey}`, `${configKey}.key`);
+  const catCols = specs.categorical.map((f, i) => column(f.name, `a categorical feature of ${towerKey}, read from ${configKey}`, `${towerKey}.categorical[${i}].name`));
+  const conCols = specs.continuous.map((f, i) => column(f.name, `a continuous feature of ${towerKey}, read from ${configKey}`, `${towerKey}.continuous[${i}].name`));
 
   const n = entities.size;
   const allCatValues = specs.categorical.map(() => [] as string[]);

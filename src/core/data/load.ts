@@ -162,6 +162,14 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
       userTable ??= await sibling(join(dir, 'u.user'), 'user_id', 'movielens-100k');
     }
   }
+  // Without a feature table, the towers' features are columns of the interactions file (last row wins).
+  const fromInteractions = (key: string): FeatureTableRef => ({
+    open: () => openTable(path, format),
+    key,
+    configKey: 'data.interactions (no feature table is given, so features are read from the interactions)',
+  });
+  userTable ??= fromInteractions(mapping.user);
+  itemTable ??= fromInteractions(mapping.item);
   const log = data.ranking_log;
   return {
     interactions,

@@ -122,10 +122,11 @@ describe('bad input gives a DataError that says what, where and what to do', () 
     expect(e.message).toContain("Set 'format' explicitly");
   });
 
-  it('features declared with no table to read them from', async () => {
+  it('features declared with no table and not in the interactions file', async () => {
     const e = await loadError(interactions('tiny/interactions.csv'), { user_tower: { categorical: [{ name: 'country' }] } });
-    expect(e.message).toContain("user_tower declares the features 'country', but there is no table");
-    expect(e.message).toContain('Set data.user_features');
+    expect(e.message).toContain("no column 'country'");
+    expect(e.message).toContain('no feature table is given, so features are read from the interactions');
+    expect(e.message).toContain('user_tower.categorical[0].name');
   });
 
   it('a split that leaves no training positive', async () => {

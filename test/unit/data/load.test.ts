@@ -154,6 +154,17 @@ describe('loadDataset on a tiny interaction log', () => {
     expect(Array.from(bucketed.bucketIds!)).toEqual([1, 0, 1, 1, 1]);
   });
 
+  it('reads features from the interactions file when no table is given (last row per user wins)', async () => {
+    const ds = await loadDataset(
+      experiment({ data: { interactions: { path: 'tiny/clicks-with-device.csv', format: 'auto' }, split: { method: 'random', test_fraction: 0.01 } }, user_tower: { categorical: [{ name: 'device' }] } }),
+      EXPERIMENT_FILE,
+    );
+    const [device] = ds.userFeatures.categorical;
+    // Vocabulary over all rows: phone, desktop. alice's last row says desktop, bob's phone.
+    expect(device.vocabulary.ids).toEqual(['<oov>', 'phone', 'desktop']);
+    expect(Array.from(device.values)).toEqual([0, 2, 1]);
+  });
+
   it('reads a ranking log, mapping ids through the interaction vocabularies (unknown → 0)', async () => {
     const ds = await loadDataset(tiny({ ranking_log: { path: 'tiny/ranking_log.csv', format: 'auto', columns: {} } }), EXPERIMENT_FILE);
     const log = ds.rankingLog!;
