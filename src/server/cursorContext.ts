@@ -101,6 +101,8 @@ export type CursorContext =
 export function cursorContext(lines: readonly string[], line: number, character: number): CursorContext {
   const before = (lines[line] ?? '').slice(0, character);
   if (/(^|\s)#/.test(before) && !/["']/.test(before)) return { kind: 'none' };
+  const flow = flowMappingContext(lines, line, before);
+  if (flow) return flow;
   const shape = shapeOf(before);
   if (shape.key !== undefined && shape.valueColumn !== undefined && character >= shape.valueColumn) {
     const path = pathOfLineContent(lines, line, shape);
@@ -139,4 +141,41 @@ export function itemAtLine(lines: readonly string[], line: number): { path: Path
   const shape = shapeOf(lines[line] ?? '');
   if (shape.key !== undefined || shape.dashColumns.length === 0 || shape.empty) return undefined;
   return { path: pathOfLineContent(lines, line, shape), shape };
+}
+
+/** Column of the `{` of a flow mapping still open at the end of `before`, when exactly one is open. */
+function openFlowMapping(before: string): number | undefined {
+  const open: number[] = [];
+  let quote: string | undefined;
+  for (let i = 0; i < before.length; i++) {
+    const ch = before[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '#' && (i === 0 || before[i - 1] === ' ')) {
+      return undefined;
+    } else if (ch === '{' || ch === '[') {
+      open.push(ch === '{' ? i : -1);
+    } else if (ch === '}' || ch === ']') {
+      open.pop();
+    }
+  }
+  return open.length === 1 && open[0] >= 0 ? open[0] : undefined;
+}
+
+/** `columns: {user: user_id, item: |}`: the key or value typed inside a one-level flow mapping. */
+function flowMappingContext(lines: readonly string[], line: number, before: string): CursorContext | undefined {
+  const brace = openFlowMapping(before);
+  if (brace === undefined) return undefined;
+  const head = shapeOf(before.slice(0, brace));
+  if (head.key === undefined) return { kind: 'none' };
+  const path = [...pathOfLineContent(lines, line, head), head.key];
+  const inner = before.slice(brace + 1);
+  const entry = inner.slice(inner.lastIndexOf(',') + 1);
+  const value = /^\s*([A-Za-z_][\w.-]*)\s*:\s+(\S*)$/.exec(entry);
+  if (value) return { kind: 'value', path, key: value[1], prefix: value[2], start: before.length - value[2].length };
+  const key = /^\s*([\w.-]*)$/.exec(entry);
+  if (key) return { kind: 'key', path, prefix: key[1], start: before.length - key[1].length };
+  return { kind: 'none' };
 }

@@ -55,6 +55,16 @@ describe('parentPath and cursorContext', () => {
     expect(cursorContext(doc, 14, 6)).toMatchObject({ kind: 'key', path: ['evaluation', 'metrics', 0], prefix: '' });
   });
 
+  it('reads keys and values inside a one-level flow mapping', () => {
+    const flow = ['data:', '  interactions:', '    columns: {user: user_id, item: mov'];
+    // The cursor is at the end of line 2 (column 38), after `item: mov` whose value starts at column 35.
+    expect(flow[2].length).toBe(38);
+    expect(cursorContext(flow, 2, 38)).toEqual({ kind: 'value', path: ['data', 'interactions', 'columns'], key: 'item', prefix: 'mov', start: 35 });
+    const key = ['data:', '  synthetic: {users: 20, it'];
+    expect(cursorContext(key, 1, 27)).toEqual({ kind: 'key', path: ['data', 'synthetic'], prefix: 'it', start: 25 });
+    expect(cursorContext(['  k: {a: "{"'], 0, 12)).toEqual({ kind: 'value', path: ['k'], key: 'a', prefix: '"{"', start: 9 });
+  });
+
   it('says none inside a comment', () => {
     expect(cursorContext(['loss: softmax # why'], 0, 18)).toEqual({ kind: 'none' });
   });

@@ -245,6 +245,13 @@ describe('completion', () => {
     expect(labels(await complete(doc, 4, 12))).toEqual(['user_id', 'item_id', 'clicked', 'impressed', 'ts', 'genre']);
   });
 
+  it('offers column names inside a flow mapping too', async () => {
+    const doc = newUri();
+    const body = 'data:\n  interactions:\n    path: data/interactions.csv\n    columns: {user: user_id, item: \n';
+    await client.open(doc, body);
+    expect(labels(await complete(doc, 3, 35))).toEqual(['user_id', 'item_id', 'clicked', 'impressed', 'ts', 'genre']);
+  });
+
   it('offers feature names from the feature table', async () => {
     const doc = newUri();
     const body = 'data:\n  user_features:\n    path: data/users.csv\n    key: user_id\nuser_tower:\n  categorical:\n    - name: \n';
