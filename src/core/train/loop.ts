@@ -15,10 +15,11 @@ import {
   buildUserPositiveIndex,
   createInBatchCorrection,
   createNegativeSampler,
-  MinedHardNegativeSampler,
+  minedSamplerOf,
   rebalancePositives,
   SamplingCounters,
   samplingDistribution,
+  targetSamplingDistribution,
   type InBatchCorrection,
   type NegativeSampler,
   type PositiveBatch,
@@ -153,6 +154,11 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const stepsPerEpoch = Math.ceil(firstPairs.users.length / training.batch_size);
   const started = now();
   const elapsed = (): number => elapsedBefore + (now() - started) / 1000;
+  // What sampling aims at, for the started event: rebalanced on a copy of the stream, so the run's
+  // own draws are untouched.
+  const rebalanced =
+    training.positives.rebalance.method !== 'none' ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, new Rng(streams.rebalance.getState())) : undefined;
+  const targetDistribution = targetSamplingDistribution(rebalanced?.pairs ?? dataset.train, dataset.itemClicks, { sampler, inBatch, correction });
   writer.write({
     type: 'started',
     experiment: opts.experimentFile,
@@ -172,6 +178,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       droppedTestUnseen: dataset.stats.droppedTestUnseen,
     },
     params: opts.params,
+    sampling: rebalanced ? { distribution: targetDistribution, rebalance: rebalanced.stats } : { distribution: targetDistribution },
   });
 
   let lastMetrics: Record<string, number> | undefined;
@@ -219,9 +226,8 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, streams.rebalance).pairs;
     }
     const batches = new EpochBatches(pairs, training.batch_size, streams.shuffle);
-    if (stepInEpoch === 0 && sampler instanceof MinedHardNegativeSampler && sampler.needsRefresh(epoch)) {
-      sampler.refresh(mineWith(model, dataset.items.size));
-    }
+    const mined = minedSamplerOf(sampler);
+    if (stepInEpoch === 0 && mined?.needsRefresh(epoch)) mined.refresh(mineWith(model, dataset.items.size));
     counters.reset();
     const epochBegan = now();
     let epochLoss = position?.lossSum ?? 0;

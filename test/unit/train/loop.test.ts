@@ -200,6 +200,18 @@ describe('training loop events', () => {
     expect(JSON.parse(readFileSync(path.join(paths.embeddings, 'items.ids.json'), 'utf8'))).toHaveLength(11);
   });
 
+  it('announces what sampling aims at in the started event, with rebalancing statistics when positives are rebalanced', async () => {
+    const { events } = await run(config({ mode: 'pointwise', loss: 'bce', negatives: { source: 'popularity' }, positives: { rebalance: { method: 'exponent', exponent: 0 } } }));
+    const started = events[0];
+    if (started.type !== 'started') throw new Error('first event is not started');
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    expect(sum(started.sampling?.distribution?.positives ?? [])).toBeCloseTo(1, 9);
+    expect(Object.keys(started.sampling?.distribution?.negatives ?? {})).toEqual(['popularity']);
+    // 36 positives in; β = 0 gives every clicked item the same share, so the Gini of positives per item drops.
+    expect(started.sampling?.rebalance?.positivesBefore).toBe(36);
+    expect(started.sampling?.rebalance?.giniAfter).toBeLessThan(started.sampling?.rebalance?.giniBefore ?? 0);
+  });
+
   it('stops on a NaN loss with the step and what to try', async () => {
     await expect(run(config({ mode: 'listwise', negatives: { source: 'in_batch' } }), { poison: 4 })).rejects.toThrow(NonFiniteLossError);
     await expect(run(config({ mode: 'listwise', negatives: { source: 'in_batch' } }), { poison: 4 })).rejects.toThrow(/NaN at step 4 .*lower training\.learning_rate.*higher score\.temperature/);
