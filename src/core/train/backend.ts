@@ -30,13 +30,15 @@ export function findWasmDir(): string | undefined {
   const candidates: string[] = [];
   if (typeof __dirname === 'string') candidates.push(path.join(__dirname, 'wasm'));
   if (process.argv[1]) candidates.push(path.join(path.dirname(path.resolve(process.argv[1])), 'wasm'));
+  const found = candidates.find((dir) => existsSync(path.join(dir, WASM_FILE)));
+  if (found) return found;
   try {
-    const entry = moduleRequire().resolve('@tensorflow/tfjs-backend-wasm');
-    candidates.push(path.dirname(entry));
+    const dist = path.dirname(moduleRequire().resolve('@tensorflow/tfjs-backend-wasm'));
+    if (existsSync(path.join(dist, WASM_FILE))) return dist;
   } catch (err) {
-    backendNotes.push(`wasm: package not resolvable (${(err as Error).message})`);
+    backendNotes.push(`wasm: package not resolvable (${(err as Error).message.split('\n')[0]})`);
   }
-  return candidates.find((dir) => existsSync(path.join(dir, WASM_FILE)));
+  return undefined;
 }
 
 async function tryTensorflow(): Promise<boolean> {
