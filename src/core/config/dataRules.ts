@@ -53,6 +53,58 @@ function checkColumn(ctx: RuleContext, out: ConfigDiagnostic[], at: ConfigPath, 
   );
 }
 
+/** Optional roles are taken from columns of these names when not mapped, as the data reader does (core/data/load.ts). */
+const CONVENTIONAL_NAMES = { timestamp: 'timestamp', rating: 'rating', clicked: 'clicked', impressed: 'impressed' } as const;
+
+type Columns = NonNullable<NonNullable<RuleContext['config']['data']['interactions']>['columns']>;
+
+/** The positive rule and the split need columns that the file may not have: say so before a run fails on it. */
+function roleRules(ctx: RuleContext, label: string, given: Columns | undefined, header: string[]): ConfigDiagnostic[] {
+  const out: ConfigDiagnostic[] = [];
+  const has = (role: keyof typeof CONVENTIONAL_NAMES) => given?.[role] !== undefined || header.includes(CONVENTIONAL_NAMES[role]);
+  const { positive, split } = ctx.config.data;
+  const rule = positive?.rule ?? 'clicked';
+  const ruleAt: ConfigPath = positive ? ['data', 'positive', 'rule'] : ['data', 'interactions'];
+  if (rule === 'clicked' && !has('clicked')) {
+    const replacement = has('rating') ? 'rating_at_least' : 'all';
+    out.push(
+      ruleDiagnostic(
+        ctx,
+        'positive-needs-column',
+        ruleAt,
+        `The positive rule is \`clicked\`${positive ? '' : ' (the default)'}, but \`${label}\` has no click column: a positive is an impressed and clicked item, and without a click flag none can be found. ` +
+          (replacement === 'rating_at_least'
+            ? 'The file has ratings (explicit feedback, as in MovieLens): use `data.positive: { rule: rating_at_least, threshold: 4 }`, or map `data.interactions.columns.clicked`.'
+            : 'Map `data.interactions.columns.clicked` to the click flag, or use `data.positive.rule: all` if every row is a positive.'),
+        { replacement, column: 'clicked' },
+        positive ? 'value' : 'key',
+      ),
+    );
+  }
+  if (rule === 'rating_at_least' && !has('rating')) {
+    out.push(
+      ruleDiagnostic(ctx, 'positive-needs-column', ruleAt, `The positive rule \`rating_at_least\` needs a rating column, but \`${label}\` has no \`rating\` column and none is mapped. Map \`data.interactions.columns.rating\`.`, {
+        column: 'rating',
+      }),
+    );
+  }
+  const method = split?.method ?? 'leave_last_n';
+  if ((method === 'leave_last_n' || method === 'time_cut') && !has('timestamp')) {
+    out.push(
+      ruleDiagnostic(
+        ctx,
+        'split-needs-timestamp',
+        split ? ['data', 'split', 'method'] : ['data', 'interactions'],
+        `The split \`${method}\`${split ? '' : ' (the default)'} holds out positives by time, so that the model is evaluated on what users did after training, but \`${label}\` has no \`timestamp\` column and none is mapped. ` +
+          'Map `data.interactions.columns.timestamp`, or use `data.split.method: random`.',
+        { replacement: 'random' },
+        split ? 'value' : 'key',
+      ),
+    );
+  }
+  return out;
+}
+
 /** Runs the data rules; never throws (probe failures become diagnostics). */
 export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimentFile: string): Promise<ConfigDiagnostic[]> {
   const out: ConfigDiagnostic[] = [];
@@ -75,6 +127,7 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
           checkColumn(ctx, out, at, name, found.columns, data.interactions.path, given ? `data.interactions.columns.${role}` : `the default ${role} column; map it with data.interactions.columns.${role}`);
         }
       }
+      out.push(...roleRules(ctx, data.interactions.path, given, found.columns));
       if (probe.itemCount) {
         const layout = movieLensLayoutOf(found.abs, ref.format);
         const mlItem = layout === 'latest-ratings' || layout === '100k-data' ? MOVIELENS_RATING_COLUMNS[layout].item : undefined;

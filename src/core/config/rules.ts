@@ -47,6 +47,8 @@ export const RULE_CODES = [
   { code: 'early-stopping-metric', severity: 'error', doc: 'The early-stopping metric is not one the evaluation computes.', fix: '{ replacement?: string; allowed: string[] }' },
   { code: 'k-exceeds-catalogue', severity: 'warning', doc: 'An evaluation K larger than the number of items.', fix: '{ items: number }' },
   { code: 'unknown-column', severity: 'error', doc: 'A column or feature name that the data file does not have.', fix: '{ replacement?: string; columns: string[] }' },
+  { code: 'positive-needs-column', severity: 'error', doc: 'The positive rule needs a click (or rating) column that the interactions file does not have.', fix: '{ replacement?: "rating_at_least" | "all"; column: string } for data.positive.rule' },
+  { code: 'split-needs-timestamp', severity: 'error', doc: 'A time-based split (leave_last_n, time_cut) on a file without a timestamp column.', fix: '{ replacement: "random" } for data.split.method' },
   { code: 'data-file-missing', severity: 'error', doc: 'A data file that does not exist.', fix: '{ resolvedPath: string }' },
   { code: 'data-file-unreadable', severity: 'error', doc: 'A data file that exists but whose header cannot be read.', fix: '{ resolvedPath: string }' },
 ] as const satisfies readonly RuleDoc[];

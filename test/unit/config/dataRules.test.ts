@@ -88,11 +88,39 @@ describe('data rules against real files', () => {
   it('MovieLens latest-small needs no column mapping, and its item count is known', async () => {
     const rel = path.relative(dir, path.resolve(__dirname, '../../../../shared/data/ml-latest-small/ratings.csv'));
     // Item features come from movies.csv beside the ratings, as the data reader does; `year` is derived by it.
-    const text = `data:\n  interactions:\n    path: ${rel}\nuser_tower: {}\nitem_tower:\n  categorical: [{ name: genres }]\n  continuous: [{ name: year }]\nevaluation:\n  k: [10, 10000]\n`;
+    const text = `data:\n  interactions:\n    path: ${rel}\n  positive: { rule: rating_at_least }\nuser_tower: {}\nitem_tower:\n  categorical: [{ name: genres }]\n  continuous: [{ name: year }]\nevaluation:\n  k: [10, 10000]\n`;
     const r = await run(text);
     // The copy in ../shared rates 9,725 distinct movies (awk -F, 'NR>1{a[$2]=1} END{print length(a)}' ratings.csv): K = 10000 exceeds it.
     expect(codes(r.diagnostics)).toEqual(['k-exceeds-catalogue']);
     expect(r.diagnostics[0]!.data).toEqual({ items: 9725 });
+  });
+});
+
+describe('positive-needs-column and split-needs-timestamp', () => {
+  const ml = (extra = '') => `data:\n  interactions: { path: ml/ratings.csv }\n${extra}user_tower: {}\nitem_tower: {}\n`;
+  const probe = (header: string[]): DataProbe => ({ columns: () => Promise.resolve(header) });
+  it('the default `clicked` rule on a ratings file is an error that proposes rating_at_least', async () => {
+    const r = await run(ml(), probe(['userId', 'movieId', 'rating', 'timestamp']));
+    const d = only(r.diagnostics, 'positive-needs-column');
+    expect(d.message).toMatch(/\(the default\).*no click column.*rating_at_least/);
+    expect(d.data).toEqual({ replacement: 'rating_at_least', column: 'clicked' });
+    // Reported on the `interactions` key (line 1), since `data.positive` is not in the file.
+    expect(at(d)).toEqual([1, 2, 1, 14]);
+  });
+  it('an explicit rule is flagged on its value; without ratings the hint is `all`', async () => {
+    const d = only((await run(ml('  positive: { rule: clicked }\n'), probe(['userId', 'movieId', 'timestamp']))).diagnostics, 'positive-needs-column');
+    expect(d.path).toEqual(['data', 'positive', 'rule']);
+    expect(d.data).toEqual({ replacement: 'all', column: 'clicked' });
+  });
+  it('rating_at_least without a rating column is flagged; with one it is clean', async () => {
+    expect(only((await run(ml('  positive: { rule: rating_at_least }\n'), probe(['userId', 'movieId', 'timestamp']))).diagnostics, 'positive-needs-column').data).toEqual({ column: 'rating' });
+    expect((await run(ml('  positive: { rule: rating_at_least }\n'), probe(['userId', 'movieId', 'rating', 'timestamp']))).diagnostics).toEqual([]);
+  });
+  it('a time-based split without a timestamp column is flagged; random is fine', async () => {
+    const d = only((await run(ml('  positive: { rule: all }\n  split: { method: time_cut }\n'), probe(['userId', 'movieId']))).diagnostics, 'split-needs-timestamp');
+    expect(d.path).toEqual(['data', 'split', 'method']);
+    expect(d.data).toEqual({ replacement: 'random' });
+    expect((await run(ml('  positive: { rule: all }\n  split: { method: random }\n'), probe(['userId', 'movieId']))).diagnostics).toEqual([]);
   });
 });
 

@@ -74,7 +74,7 @@ describe('data paths', () => {
   it('withAbsoluteDataPaths rewrites every data path and leaves the input alone', async () => {
     const p = path.join(dir, 'paths.tower.yaml');
     await fs.writeFile(p, 'data:\n  interactions: { path: log.csv }\n  ranking_log: { path: r.csv, format: csv }\nuser_tower: {}\nitem_tower: {}\n');
-    await fs.writeFile(path.join(dir, 'log.csv'), 'user_id,item_id\n1,2\n');
+    await fs.writeFile(path.join(dir, 'log.csv'), 'user_id,item_id,clicked,timestamp\n1,2,1,5\n');
     await fs.writeFile(path.join(dir, 'r.csv'), 'request_id,user_id,item_id,rank,discarded\n');
     const config = await loadExperimentFile(p);
     const abs = withAbsoluteDataPaths(config, p);
