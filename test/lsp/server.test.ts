@@ -93,6 +93,20 @@ describe('initialize and diagnostics', () => {
     expect(diagnostics[0].message).toMatch(/align/);
   });
 
+  it('reports a tab used as indentation and a duplicate key on their lines', async () => {
+    const tabbed = VALID.replace('  epochs: 2', '\tepochs: 2');
+    const tabLine = tabbed.split('\n').findIndex((l) => l.startsWith('\t'));
+    const tabs = await client.open(newUri(), tabbed);
+    expect(tabs.map((d) => d.code)).toContain('yaml-syntax');
+    expect(tabs.some((d) => d.range.start.line === tabLine)).toBe(true);
+    const duplicated = VALID.replace('  epochs: 2', '  epochs: 2\n  epochs: 3');
+    const dupLine = duplicated.split('\n').indexOf('  epochs: 3');
+    const dups = await client.open(newUri(), duplicated);
+    expect(dups.map((d) => d.code)).toEqual(['yaml-syntax']);
+    expect(dups[0].range.start.line).toBe(dupLine);
+    expect(dups[0].message).toMatch(/unique|duplicate/i);
+  });
+
   it('reports a column that the data file does not have, read from its header', async () => {
     const text = VALID.replace('    - name: country', '    - name: contry');
     const diagnostics = await client.open(newUri(), text);
