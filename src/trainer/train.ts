@@ -89,7 +89,12 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
   const writer = new EventWriter(paths.events, paths.runId, mirrorOn ? (line) => io.stdout.write(line) : undefined, (event) => report(event, progress, epochs));
   let stopSignal: string | undefined;
   const unregister = io.onStopSignal((signal) => {
-    if (stopSignal === undefined) progress.line(`${signal}: finishing the current step, then checkpointing and stopping (run ${paths.runId}).`);
+    if (stopSignal !== undefined) {
+      // A second signal (Ctrl-C twice) means now: the last complete checkpoint stays valid.
+      io.stderr.write(`${signal} again: exiting at once; the last complete checkpoint of run ${paths.runId} is kept.\n`);
+      process.exit(130);
+    }
+    progress.line(`${signal}: finishing the current step, then checkpointing and stopping (run ${paths.runId}); press Ctrl-C again to exit at once.`);
     stopSignal = signal;
   });
   let position = { epoch: 0, step: 0 };
