@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients; training needs all of them.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { registerFastKernels } from './kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
 
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
@@ -69,6 +70,8 @@ async function tryWasm(): Promise<boolean> {
 async function trySet(name: BackendName): Promise<boolean> {
   if (name === 'tensorflow') return tryTensorflow();
   if (name === 'wasm') return tryWasm();
+  // esbuild drops the package's self-registration (its package.json declares it side-effect free), so register here.
+  if (!tf.findBackendFactory('cpu')) tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
   return tf.setBackend('cpu');
 }
 
