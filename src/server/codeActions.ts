@@ -6,6 +6,7 @@
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
 
 import type { ConfigPath } from '../core/config/document';
+import { schemaAt } from './schemaNav';
 import { removeKeyEdit, renameKeyEdit, setValueEdit, type ScalarValue } from './yamlEdits';
 
 /** What the server stores in an LSP diagnostic's `data`, so that the code-action request can read it back. */
@@ -63,7 +64,11 @@ function fixesFor(uri: string, text: string, diagnostic: Diagnostic): CodeAction
   if (code === 'schema-unknown-key' && path && typeof hint.replacement === 'string') {
     add(`Rename \`${hint.key ?? path[path.length - 1]}\` to \`${hint.replacement}\``, [renameKeyEdit(text, path, hint.replacement)], true);
   } else if (code === 'schema-required' && path && typeof hint.key === 'string') {
-    add(`Add the missing key \`${hint.key}\``, [setValueEdit(text, [...path, hint.key], '')].map(blankValue));
+    const target = path[path.length - 1] === hint.key ? path : [...path, hint.key];
+    // The schema's default when it is a scalar; otherwise `key:` for the user to fill.
+    const fallback = schemaAt(target)?.default;
+    const edit = isScalarValue(fallback) ? setValueEdit(text, target, fallback) : blankValue(setValueEdit(text, target, ''));
+    add(`Add the missing key \`${hint.key}\``, [edit]);
   } else if (isPath(hint.remove)) {
     const field = String(hint.remove[hint.remove.length - 1]);
     add(`Remove \`${field}\` (it does not apply to this loss)`, [removeKeyEdit(text, hint.remove)], true);

@@ -205,6 +205,14 @@ describe('quick fixes (applied to the text)', () => {
     expect(after).toEqual([]);
   });
 
+  it('a missing required key: add it where it belongs, for the user to fill', async () => {
+    const text = VALID.replace('    key: user_id\n', '');
+    const { fixed, after } = await fixOnce(text, 'schema-required', /Add the missing key `key`/);
+    expect(fixed).toBe(text.replace('    path: data/users.csv\n', '    key:\n    path: data/users.csv\n'));
+    // Now present but empty: a type error on the new line, no longer a missing key.
+    expect(after.map((d) => d.code)).not.toContain('schema-required');
+  });
+
   it('a bad enum value: change it to the closest', async () => {
     const { fixed, after } = await fixOnce(VALID.replace('loss: softmax', 'loss: sofmax'), 'schema-enum', /softmax/);
     expect(fixed).toBe(VALID);
