@@ -21,26 +21,32 @@ export class Progress {
   private lastDraw = 0;
   private barShown = false;
   private examples = 0;
-  private readonly began: number;
+  /** Time and step count at the end of the first step seen: rate and ETA are measured from there. */
+  private began: number | undefined;
+  private firstStep = 0;
 
   constructor(
     private readonly sink: ProgressSink,
     private readonly quiet: boolean,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.began = now();
-  }
+  ) {}
 
   /** A step finished: redraw the bar (at most every 100 ms), TTY only. */
-  step(p: { epoch: number; epochs: number; step: number; totalSteps: number; examples: number; loss?: number }, stepsDoneBefore = 0): void {
+  step(p: { epoch: number; epochs: number; step: number; totalSteps: number; examples: number; loss?: number }): void {
+    const t = this.now();
+    if (this.began === undefined) {
+      // Startup (backend, data, model) is not training: measure from the end of the first step.
+      this.began = t;
+      this.firstStep = p.step;
+      return;
+    }
     this.examples += p.examples;
     if (this.quiet || !this.sink.isTTY) return;
-    const t = this.now();
     if (t - this.lastDraw < 100 && p.step < p.totalSteps) return;
     this.lastDraw = t;
     const seconds = (t - this.began) / 1000;
     const rate = seconds > 0 ? this.examples / seconds : 0;
-    const done = p.step - stepsDoneBefore;
+    const done = p.step - this.firstStep;
     const left = p.totalSteps - p.step;
     const eta = done > 0 ? (left * seconds) / done : NaN;
     const width = 24;

@@ -127,7 +127,6 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     if (checkpoint) model.setWeights(checkpoint.weights);
     epochs = config.training.epochs;
     const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
-    const stepsBefore = checkpoint?.state.step ?? 0;
     phase = 'training';
     const result: LoopResult = await runTrainingLoop({
       config,
@@ -142,7 +141,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       shouldStop: () => stopSignal !== undefined,
       onStep: (p) => {
         position = { epoch: p.epoch, step: p.step };
-        progress.step({ epoch: p.epoch, epochs, step: p.step, totalSteps, examples: p.examples }, stepsBefore);
+        progress.step({ epoch: p.epoch, epochs, step: p.step, totalSteps, examples: p.examples });
       },
     });
     if (result.metrics) progress.line(`\n${formatMetricsTable(result.metrics, result.baseline)}`);

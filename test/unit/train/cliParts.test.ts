@@ -53,10 +53,14 @@ describe('progress', () => {
     let t = 0;
     const tty: string[] = [];
     const p = new Progress({ write: (s) => tty.push(s), isTTY: true, columns: 200 }, false, () => t);
-    t = 1000;
-    // 1 of 4 steps, 100 examples in 1 s → 100 ex/s; 3 steps left at 1 s each → ETA 3s.
-    p.step({ epoch: 0, epochs: 2, step: 1, totalSteps: 4, examples: 100 });
-    expect(tty.join('')).toMatch(/epoch 1\/2 .* 1\/4 {2}100 ex\/s {2}ETA 3s/);
+    t = 5000;
+    // The first step only starts the clock (startup is not training time).
+    p.step({ epoch: 0, epochs: 2, step: 1, totalSteps: 5, examples: 100 });
+    expect(tty).toEqual([]);
+    t = 6000;
+    // Step 2 of 5: 100 examples in the 1 s since step 1 → 100 ex/s; 3 steps left at 1 s each → ETA 3s.
+    p.step({ epoch: 0, epochs: 2, step: 2, totalSteps: 5, examples: 100 });
+    expect(tty.join('')).toMatch(/epoch 1\/2 .* 2\/5 {2}100 ex\/s {2}ETA 3s/);
     const plain: string[] = [];
     const q = new Progress({ write: (s) => plain.push(s), isTTY: false }, false, () => t);
     q.step({ epoch: 0, epochs: 2, step: 1, totalSteps: 4, examples: 100 });
