@@ -74,3 +74,20 @@ export function fieldDoc(path: ConfigPath): { description?: string; default?: un
   const s = step.schema as { description?: string; default?: unknown };
   return { description: s.description, default: s.default };
 }
+
+/** Every place in the schema where an object has a key named `name` (e.g. `batch_size` → [['training']]). */
+export function whereKeyLives(name: string, root: TSchema = ExperimentSchema): ConfigPath[] {
+  const found: ConfigPath[] = [];
+  const walk = (schema: TSchema, at: ConfigPath, depth: number) => {
+    if (depth > 8) return;
+    const node = schema as SchemaNode;
+    if (node.type === 'object' && node.properties) {
+      if (name in node.properties) found.push(at);
+      for (const [key, child] of Object.entries(node.properties)) walk(child, [...at, key], depth + 1);
+    } else if (node.type === 'array' && node.items !== undefined && !Array.isArray(node.items)) {
+      walk(node.items, [...at, 0], depth + 1);
+    }
+  };
+  walk(root, [], 0);
+  return found;
+}

@@ -11,7 +11,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { ConfigDiagnostic } from './diagnostics';
 import { formatPath, pointerToPath, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
 import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, ExperimentSchema, LOSSES_BY_MODE, type Experiment } from './schema';
-import { enumValues, objectKeys, schemaAt } from './schemaPath';
+import { enumValues, objectKeys, schemaAt, whereKeyLives } from './schemaPath';
 import { didYouMean } from './suggest';
 
 let compiled: TypeCheck<typeof ExperimentSchema> | undefined;
@@ -127,12 +127,15 @@ function toDiagnostic(parsed: Pick<ParsedExperimentText, 'doc' | 'lineCounter' |
       const keys = parent.ok ? objectKeys(parent.schema) : [];
       const hint = didYouMean(name, keys);
       const inWhat = parentPath.length ? `\`${formatPath(parentPath)}\`` : 'the top level';
+      // A right key at the wrong level (`batch_size` at the top instead of under `training`) is a common slip.
+      const homes = hint.suggestion === undefined ? whereKeyLives(name).map((p) => formatPath(p.map((s) => (typeof s === 'number' ? '[]' : s))).replace(/\.\[\]/g, '[]')) : [];
+      const elsewhere = homes.length > 0 ? ` \`${name}\` belongs under ${homes.map((h) => `\`${h}\``).join(' or ')}.` : '';
       return make(
         'schema-unknown-key',
-        `Unknown key \`${name}\` in ${inWhat}.${hint.text} Valid keys: ${keys.join(', ')}.`,
+        `Unknown key \`${name}\` in ${inWhat}.${hint.text}${elsewhere} Valid keys: ${keys.join(', ')}.`,
         'key',
         path,
-        { key: name, replacement: hint.suggestion, validKeys: keys },
+        { key: name, replacement: hint.suggestion, validKeys: keys, ...(homes.length > 0 ? { belongsUnder: homes } : {}) },
       );
     }
     case ValueErrorType.ObjectRequiredProperty: {
@@ -164,6 +167,12 @@ function toDiagnostic(parsed: Pick<ParsedExperimentText, 'doc' | 'lineCounter' |
     case ValueErrorType.Tuple: {
       let expected = TYPE_NAMES[e.type] ?? 'another type';
       if (e.type === ValueErrorType.Tuple && Array.isArray(schema.items)) expected = `a list of ${schema.items.length} integers, e.g. [10, 50]`;
+      const props = (schema as { properties?: Record<string, unknown> }).properties;
+      if (e.type === ValueErrorType.Object && typeof e.value === 'string' && props && 'path' in props) {
+        return make('schema-type', `\`${where}\` must be a mapping, got ${describe(e.value)}. For a file, write \`${String(path[path.length - 1])}: { path: ${e.value} }\`.`, 'value', path, {
+          replacement: { path: e.value },
+        });
+      }
       if (e.type === ValueErrorType.Integer && typeof e.value === 'number') {
         return make('schema-type', `\`${where}\` must be a whole number, got ${String(e.value)}.`, 'value');
       }

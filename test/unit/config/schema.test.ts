@@ -40,6 +40,21 @@ describe('schema errors point at the exact node', () => {
     expect((d.data as { replacement?: string }).replacement).toBeUndefined();
   });
 
+  it('a right key at the wrong level says where it belongs', () => {
+    const d = only(check(SYNTHETIC + 'batch_size: 64\n').diagnostics, 'schema-unknown-key');
+    expect(d.message).toMatch(/Unknown key `batch_size` in the top level\. `batch_size` belongs under `training`\./);
+    expect(d.data).toMatchObject({ belongsUnder: ['training'] });
+    const e = only(check(SYNTHETIC.replace('  output_dim: 16\nitem_tower', '  output_dim: 16\n  buckets: 4\nitem_tower')).diagnostics, 'schema-unknown-key');
+    expect(e.message).toMatch(/`buckets` belongs under `user_tower\.continuous\[\]` or `item_tower\.continuous\[\]`\./);
+  });
+
+  it('a file path where a mapping is needed gets the mapping to write', () => {
+    const text = SYNTHETIC.replace('data:\n  synthetic:\n    users: 50\n    items: 200\n', 'data:\n  interactions: log.csv\n');
+    const d = only(check(text).diagnostics, 'schema-type');
+    expect(d.message).toBe('`data.interactions` must be a mapping, got the string "log.csv". For a file, write `interactions: { path: log.csv }`.');
+    expect(at(d)).toEqual([2, 16, 2, 23]);
+  });
+
   it('a camelCase spelling of a snake_case key is suggested', () => {
     const d = only(check(SYNTHETIC.replace('  mode: listwise', '  mode: listwise\n  learningRate: 0.01')).diagnostics, 'schema-unknown-key');
     expect(d.data).toMatchObject({ replacement: 'learning_rate' });
