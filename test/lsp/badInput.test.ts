@@ -48,8 +48,9 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** A valid experiment but for its data file; a random split, because the tables here have no timestamp. */
 const MINIMAL = (dataPath: string): string =>
-  `data:\n  interactions:\n    path: ${JSON.stringify(dataPath)}\nuser_tower: {}\nitem_tower: {}\nscore: {}\ntraining: {}\nevaluation:\n  k: [1]\n`;
+  `data:\n  split:\n    method: random\n  interactions:\n    path: ${JSON.stringify(dataPath)}\nuser_tower: {}\nitem_tower: {}\nscore: {}\ntraining: {}\nevaluation:\n  k: [1]\n`;
 
 describe('bad input', () => {
   it('malformed YAML: diagnostics, then answers', async () => {
@@ -101,8 +102,8 @@ describe('bad input', () => {
     const text = MINIMAL('huge.csv').replace('path: "huge.csv"', 'path: "huge.csv"\n    columns:\n      user: user_id\n      item: itm');
     const diagnostics = await client.open(uri, text);
     expect(diagnostics.map((d) => d.code)).toEqual(['unknown-column']);
-    // Line 5 is `      item: itm`: complete the value after `item: `.
-    const completion = await client.connection.sendRequest<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 5, character: 12 } });
+    // Line 7 is `      item: itm`: complete the value after `item: `.
+    const completion = await client.connection.sendRequest<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 7, character: 12 } });
     expect(completion.map((c) => c.label)).toEqual(['user_id', 'item_id', 'clicked']);
     await stillAnswers(uri);
   });

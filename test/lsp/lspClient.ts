@@ -3,7 +3,7 @@
  * and speaks JSON-RPC to it. Diagnostics are awaited as events (a promise per expected publish), never slept on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -39,7 +39,10 @@ function newestMtime(folder: string): number {
 export async function ensureServerBuilt(): Promise<void> {
   const sources = Math.max(newestMtime(path.join(ROOT, 'src/server')), newestMtime(path.join(ROOT, 'src/core/config')), newestMtime(path.join(ROOT, 'src/shared')));
   if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= sources) return;
-  await build({ absWorkingDir: ROOT, entryPoints: { server: 'src/server/main.ts' }, outdir: 'dist', bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'linked', logLevel: 'error' });
+  // Test files run in parallel workers: each writes its own temp file and renames it, so no one starts a half-written server.
+  const temp = `${SERVER}.${process.pid}.tmp`;
+  await build({ absWorkingDir: ROOT, entryPoints: ['src/server/main.ts'], outfile: temp, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+  renameSync(temp, SERVER);
 }
 
 export function fixtureUri(name: string): string {
