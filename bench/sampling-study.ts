@@ -157,34 +157,46 @@ function randomScoreTopK(dataset: Dataset, dim: number, rng: Rng): ScoreTopK {
 }
 
 /**
- * Seconds per step of the loop's sampling work for one epoch of this config: rebalancing, and per
- * batch the counters, logQ, the accidental-hit mask and the sampler's draws; mining (if any) once.
+ * Seconds per step of the loop's sampling work, as the loop does it: once per run the user-positive
+ * index, the sampler and the logQ estimator (amortised over all steps of the run); once per epoch the
+ * rebalancing and the mining (amortised over the epoch's steps); per batch the counters, logQ, the
+ * accidental-hit mask and the sampler's draws (timed over one epoch).
  */
 function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep: number; miningSec: number } {
   const training = config.training;
   const rng = new Rng(training.seed);
-  const began = performance.now();
-  let pairs: PositivePairs = dataset.train;
-  if (training.positives.rebalance.method !== 'none') pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, rng).pairs;
+  let t = performance.now();
+  const lap = (): number => {
+    const now = performance.now();
+    const sec = (now - t) / 1000;
+    t = now;
+    return sec;
+  };
   const userPositives = buildUserPositiveIndex(dataset);
   const sampler = createNegativeSampler(training, dataset, rng, userPositives);
-  const correction = createInBatchCorrection(training, dataset, pairs);
   const counters = new SamplingCounters(dataset.itemClicks);
+  const perRunSec = lap();
+  let pairs: PositivePairs = dataset.train;
+  if (training.positives.rebalance.method !== 'none') pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, rng).pairs;
+  const perEpochSec = lap();
+  const correction = createInBatchCorrection(training, dataset, pairs);
   const inBatch = training.negatives.source === 'in_batch';
   const perPositive = training.negatives.per_positive;
   const batches = new EpochBatches(pairs, training.batch_size, new Rng(1));
-  const setupSec = (performance.now() - began) / 1000;
+  const totalSteps = batches.steps * training.epochs;
+  const correctionSec = lap();
 
   let miningSec = 0;
+  let refreshes = 0;
   const mined = minedSamplerOf(sampler);
   if (mined) {
-    const t = performance.now();
     mined.refresh(randomScoreTopK(dataset, config.item_tower.output_dim, rng));
-    miningSec = (performance.now() - t) / 1000;
+    miningSec = lap();
+    for (let e = 0; e < training.epochs; e++) if (mined.needsRefresh(e)) refreshes++;
   }
   const out = new Int32Array(training.batch_size * perPositive);
   const kinds = new Uint8Array(out.length);
-  const t0 = performance.now();
+  lap();
   for (let s = 0; s < batches.steps; s++) {
     const batch = batches.batch(s);
     counters.recordPositives(batch);
@@ -200,8 +212,9 @@ function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep
       counters.recordNegatives(out, slots, kinds);
     }
   }
-  const loopSec = (performance.now() - t0) / 1000;
-  return { perStep: (loopSec + setupSec) / batches.steps, miningSec };
+  const perStepSec = lap() / batches.steps;
+  const perStep = perStepSec + perEpochSec / batches.steps + (perRunSec + correctionSec + miningSec * refreshes) / totalSteps;
+  return { perStep, miningSec };
 }
 
 function fmt(v: number | undefined, digits = 4): string {

@@ -19,8 +19,8 @@ export const MASKED_LOGIT = -1e9;
 export function accidentalHitMask(batch: PositiveBatch, userPositives: UserPositiveIndex): Uint8Array {
   const b = batch.items.length;
   const mask = new Uint8Array(b * b);
-  // Columns of each item in the batch as linked lists (head[item] → next[column]), so a row visits
-  // only the columns holding its user's positives: O(B · positives) instead of O(B² · log positives).
+  // Columns of each item in the batch as linked lists (head[item] → next[column]), so a user visits
+  // only the columns holding its positives: O(positives) instead of O(B · log positives).
   let maxItem = 0;
   for (let j = 0; j < b; j++) maxItem = Math.max(maxItem, batch.items[j]);
   const head = new Int32Array(maxItem + 1).fill(-1);
@@ -29,26 +29,73 @@ export function accidentalHitMask(batch: PositiveBatch, userPositives: UserPosit
     next[j] = head[batch.items[j]];
     head[batch.items[j]] = j;
   }
+  // Active users fill several rows of a batch: rows are grouped by user and the user's columns
+  // (base: j with item j a positive of the user) are found once per group.
+  const rows = new Int32Array(b);
+  for (let r = 0; r < b; r++) rows[r] = r;
+  rows.sort((x, y) => batch.users[x] - batch.users[y] || x - y);
+  const base = new Uint8Array(b);
   const { offsets, items } = userPositives;
-  for (let i = 0; i < b; i++) {
-    const row = i * b;
-    for (let j = head[batch.items[i]]; j >= 0; j = next[j]) if (j !== i) mask[row + j] = 1;
-    const u = batch.users[i];
-    if (u < 0 || u + 1 >= offsets.length) continue;
-    const lo = offsets[u];
-    const hi = offsets[u + 1];
-    if (hi - lo <= b) {
-      for (let k = lo; k < hi; k++) {
-        const item = items[k];
-        if (item > maxItem) break; // sorted ascending: the rest are not in the batch either
-        for (let j = head[item]; j >= 0; j = next[j]) if (j !== i) mask[row + j] = 1;
+  const distinct = distinctSorted(batch.items);
+  for (let g = 0; g < b; ) {
+    const u = batch.users[rows[g]];
+    let end = g + 1;
+    while (end < b && batch.users[rows[end]] === u) end++;
+    base.fill(0);
+    if (u >= 0 && u + 1 < offsets.length) {
+      const lo = offsets[u];
+      const hi = offsets[u + 1];
+      if (hi - lo <= distinct.length) {
+        for (let k = lo; k < hi; k++) {
+          const item = items[k];
+          if (item > maxItem) break; // sorted ascending: the rest are not in the batch either
+          for (let j = head[item]; j >= 0; j = next[j]) base[j] = 1;
+        }
+      } else {
+        // A very active user: gallop through the user's sorted list, once per distinct batch item.
+        let p = lo;
+        for (let t = 0; t < distinct.length && p < hi; t++) {
+          const x = distinct[t];
+          if (items[p] < x) p = gallop(items, p, hi, x);
+          if (p < hi && items[p] === x) for (let j = head[x]; j >= 0; j = next[j]) base[j] = 1;
+        }
       }
-    } else {
-      // A very active user: cheaper to look each batch column up in the user's list.
-      for (let j = 0; j < b; j++) if (j !== i && userPositives.has(u, batch.items[j])) mask[row + j] = 1;
     }
+    for (let k = g; k < end; k++) {
+      const i = rows[k];
+      const row = i * b;
+      mask.set(base, row);
+      for (let j = head[batch.items[i]]; j >= 0; j = next[j]) mask[row + j] = 1;
+      mask[row + i] = 0;
+    }
+    g = end;
   }
   return mask;
+}
+
+function distinctSorted(values: Int32Array): Int32Array {
+  const sorted = Int32Array.from(values).sort();
+  let w = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[w++] = sorted[k];
+  return sorted.subarray(0, w);
+}
+
+/** First index in [from, to) with list[index] ≥ x, given list[from] < x: exponential then binary search. */
+function gallop(list: Int32Array, from: number, to: number, x: number): number {
+  let known = from; // list[known] < x
+  let step = 1;
+  while (from + step < to && list[from + step] < x) {
+    known = from + step;
+    step *= 2;
+  }
+  let lo = known + 1;
+  let hi = Math.min(to, from + step);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
