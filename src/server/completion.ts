@@ -33,13 +33,20 @@ export async function completeAt(input: CompletionInput): Promise<CompletionItem
   switch (context.kind) {
     case 'key':
       return completeKey(input, context, range(context.start));
-    case 'value':
-      return completeValue(input, [...context.path, context.key], unquote(context.prefix), range(context.start));
+    case 'value': {
+      const items = await completeValue(input, [...context.path, context.key], unquote(context.prefix), range(context.start));
+      // Triggered by the `:` itself (`loss:|`): YAML needs a space between the colon and the value.
+      return input.lines[input.line]?.[context.start - 1] === ':' ? items.map(withLeadingSpace) : items;
+    }
     case 'item':
       return completeValue(input, [...context.path, 0], unquote(context.prefix), range(context.start));
     case 'none':
       return [];
   }
+}
+
+function withLeadingSpace(item: CompletionItem): CompletionItem {
+  return item.textEdit && 'range' in item.textEdit ? { ...item, textEdit: { ...item.textEdit, newText: ` ${item.textEdit.newText}` }, filterText: ` ${item.label}` } : item;
 }
 
 function unquote(prefix: string): string {

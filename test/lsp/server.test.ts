@@ -260,6 +260,14 @@ describe('completion', () => {
     expect(labels(await complete(doc, 1, 8)).sort()).toEqual(['bce', 'hinge', 'logistic', 'softmax']);
   });
 
+  it('adds the space YAML needs when completion is triggered by the colon', async () => {
+    const doc = newUri();
+    await client.open(doc, 'training:\n  loss:\n');
+    const items = await complete(doc, 1, 7);
+    const hinge = items.find((i) => i.label === 'hinge');
+    expect(hinge?.textEdit && 'newText' in hinge.textEdit ? hinge.textEdit.newText : undefined).toBe(' hinge');
+  });
+
   it('offers the column names from the data header', async () => {
     const doc = newUri();
     const body = 'data:\n  interactions:\n    path: data/interactions.csv\n    columns:\n      user: \n';
