@@ -34,6 +34,8 @@ export interface PlotsDebugHook {
   sampling(): SamplingChartData | null;
   state(): PlotsViewState;
   renderCount(): number;
+  /** How long recent renders took (ms), oldest first. */
+  renderDurations(): number[];
   /** Resolves after the next completed render. */
   nextRender(): Promise<void>;
 }
@@ -48,6 +50,9 @@ export class PlotsApp {
   private readonly toolbar: Toolbar;
   private theme: Theme;
   private framePending = false;
+  private nextRenderAt = 0;
+  /** Durations of recent renders, for the benchmark. */
+  private readonly renderMs: number[] = [];
   private renders = 0;
   private renderWaiters: (() => void)[] = [];
   private tableKey = '';
@@ -119,13 +124,27 @@ export class PlotsApp {
     this.scheduleRender();
   }
 
+  /**
+   * At most one render per frame, and after a render that took T ms, none for another T ms: under a
+   * flood of events at least half of the main thread stays free for scrolling, hover and clicks.
+   */
   private scheduleRender(): void {
     if (this.framePending) return;
     this.framePending = true;
-    requestAnimationFrame(() => {
-      this.framePending = false;
-      this.render();
-    });
+    const wait = Math.max(0, this.nextRenderAt - performance.now());
+    const frame = (): void => {
+      requestAnimationFrame(() => {
+        this.framePending = false;
+        const start = performance.now();
+        this.render();
+        const end = performance.now();
+        this.nextRenderAt = end + (end - start);
+        this.renderMs.push(end - start);
+        if (this.renderMs.length > 1000) this.renderMs.splice(0, 500);
+      });
+    };
+    if (wait > 0) setTimeout(frame, wait);
+    else frame();
   }
 
   private context(): ChartViewContext {
@@ -163,8 +182,8 @@ export class PlotsApp {
       }
       // Keep the DOM order equal to the spec order (loss, metrics, throughput), sampling last.
       if (this.chartsHost.children[order] !== view.root) this.chartsHost.insertBefore(view.root, this.chartsHost.children[order] ?? null);
+      // setData redraws with the new context, so a selection change needs no extra redraw.
       view.update(spec, ctx);
-      view.redraw(ctx);
     });
     if (this.sampling.root.parentElement !== this.chartsHost || this.chartsHost.lastElementChild !== this.sampling.root) this.chartsHost.append(this.sampling.root);
     this.sampling.update(runs, this.theme);
@@ -238,6 +257,7 @@ export class PlotsApp {
       sampling: () => (this.sampling.root.hidden ? null : this.sampling.data),
       state: () => this.state,
       renderCount: () => this.renders,
+      renderDurations: () => [...this.renderMs],
       nextRender: () => new Promise<void>((resolve) => this.renderWaiters.push(resolve)),
     };
   }

@@ -95,6 +95,8 @@ declare global {
 export async function openPanel(browser: Browser, server: PageServer, options: { state?: unknown; html?: string; width?: number; height?: number } = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 } });
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  // tsx (esbuild with keepNames) wraps named functions in `__name(...)`; functions sent to the page need it too.
+  await page.addInitScript({ content: 'window.__name = window.__name || ((f) => f);' });
   await page.addInitScript((restored: unknown) => {
     window.__posted = [];
     window.__violations = [];

@@ -22,10 +22,21 @@ function sameX(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 /** Non-finite y values (NaN, ±Infinity) become null: uPlot draws a gap there. Each x must ascend. */
 export function alignSeries(series: XYSeries[]): AlignedSeries {
   if (series.length === 0) return { x: [], ys: [] };
-  const toY = (v: number): number | null => (Number.isFinite(v) ? v : null);
   // Runs of one comparison usually log the same steps: skip the merge then.
+  // Plain loops, not Array.from with a map function, which is several times slower in V8.
   if (series.every((s) => sameX(s.x, series[0].x))) {
-    return { x: Array.from(series[0].x), ys: series.map((s) => Array.from(s.y, toY)) };
+    const first = series[0].x;
+    const x = new Array<number>(first.length);
+    for (let i = 0; i < first.length; i++) x[i] = first[i];
+    const ys = series.map((s) => {
+      const y = new Array<number | null>(s.y.length);
+      for (let i = 0; i < s.y.length; i++) {
+        const v = s.y[i];
+        y[i] = Number.isFinite(v) ? v : null;
+      }
+      return y;
+    });
+    return { x, ys };
   }
   let total = 0;
   for (const s of series) total += s.x.length;
@@ -42,7 +53,8 @@ export function alignSeries(series: XYSeries[]): AlignedSeries {
     let j = 0;
     for (let i = 0; i < s.x.length; i++) {
       while (x[j] < s.x[i]) j++;
-      y[j] = toY(s.y[i]);
+      const v = s.y[i];
+      y[j] = Number.isFinite(v) ? v : null;
     }
     return y;
   });

@@ -4,7 +4,7 @@
  */
 import type { XAxisKind } from '../../shared/webviewProtocol';
 import { alignSeries, type XYSeries } from './align';
-import { emaSmooth } from './ema';
+import { EmaCache } from './ema';
 import { metricKeys, runLabelOf as runLabel, type RunRecord } from './runStore';
 
 export interface SeriesSpec {
@@ -47,14 +47,14 @@ function xValues(run: RunRecord, axis: XAxisKind, cols: { step: number[]; epoch:
   return cols.epoch;
 }
 
-function positiveOnly(values: number[], logScale: boolean): number[] {
-  return logScale ? values.map((v) => (v > 0 ? v : NaN)) : values;
+function positiveOnly(values: ArrayLike<number>, logScale: boolean): ArrayLike<number> {
+  return logScale ? Array.from(values, (v) => (v > 0 ? v : NaN)) : values;
 }
 
 
 function perRunChart(id: string, title: string, yLabel: string, runs: RunRecord[], pick: (run: RunRecord) => XYSeries, logScale: boolean): ChartSpec {
   const parts = runs.map(pick);
-  const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(Array.from(p.y), logScale) })));
+  const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(p.y, logScale) })));
   return {
     id,
     title,
@@ -65,9 +65,11 @@ function perRunChart(id: string, title: string, yLabel: string, runs: RunRecord[
   };
 }
 
+const emaCache = new EmaCache();
+
 export function lossChart(runs: RunRecord[], options: ChartOptions): ChartSpec {
   const title = options.smoothing > 0 ? `training loss (EMA ${options.smoothing.toFixed(2)})` : 'training loss';
-  return perRunChart('loss', title, 'loss', runs, (run) => ({ x: xValues(run, options.xAxis, run.steps), y: emaSmooth(run.steps.loss, options.smoothing) }), options.logScale);
+  return perRunChart('loss', title, 'loss', runs, (run) => ({ x: xValues(run, options.xAxis, run.steps), y: emaCache.smooth(run, run.steps.loss, options.smoothing, run.stepsGeneration) }), options.logScale);
 }
 
 export function throughputChart(runs: RunRecord[], options: ChartOptions): ChartSpec {
@@ -113,7 +115,7 @@ export function evalChart(metric: string, runs: RunRecord[], options: ChartOptio
     parts.push({ x: b.x, y: b.y });
     series.push(baselines.length === 1 ? { ...b.spec, label: 'popularity baseline' } : b.spec);
   }
-  const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(Array.from(p.y), options.logScale) })));
+  const aligned = alignSeries(parts.map((p) => ({ x: p.x, y: positiveOnly(p.y, options.logScale) })));
   return { id: `eval:${metric}`, title: metric, yLabel: metric, x: aligned.x, ys: aligned.ys, series };
 }
 

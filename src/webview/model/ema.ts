@@ -24,3 +24,40 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): number[] {
   }
   return out;
 }
+
+interface EmaCacheEntry {
+  source: ArrayLike<number>;
+  generation: number;
+  weight: number;
+  out: number[];
+  last: number;
+  seen: number;
+}
+
+/**
+ * The same smoothing, extended incrementally while a live run only appends: a render then costs the
+ * new points, not the whole curve. `generation` changes when earlier points were replaced.
+ */
+export class EmaCache {
+  private readonly entries = new WeakMap<object, EmaCacheEntry>();
+
+  smooth(key: object, values: ArrayLike<number>, weight: number, generation: number): number[] {
+    let entry = this.entries.get(key);
+    if (!entry || entry.source !== values || entry.weight !== weight || entry.generation !== generation || entry.out.length > values.length) {
+      emaSmooth([], weight); // validates the weight with the same message
+      entry = { source: values, generation, weight, out: [], last: 0, seen: 0 };
+      this.entries.set(key, entry);
+    }
+    for (let i = entry.out.length; i < values.length; i++) {
+      const v = values[i];
+      if (weight === 0 || !Number.isFinite(v)) {
+        entry.out.push(v);
+        continue;
+      }
+      entry.last = entry.last * weight + (1 - weight) * v;
+      entry.seen++;
+      entry.out.push(entry.last / (1 - Math.pow(weight, entry.seen)));
+    }
+    return entry.out;
+  }
+}

@@ -38,6 +38,8 @@ export interface RunRecord {
   sampling: SamplingSnapshot[];
   /** Events seen, including ignored ones; the debug hook and tests read it. */
   eventCount: number;
+  /** Bumped when earlier steps were replaced (a resume), so caches of derived series start over. */
+  stepsGeneration: number;
 }
 
 function emptyRecord(ref: RunRef): RunRecord {
@@ -47,6 +49,7 @@ function emptyRecord(ref: RunRef): RunRecord {
     evals: { step: [], epoch: [], elapsedSec: [], metrics: new Map(), baseline: new Map() },
     sampling: [],
     eventCount: 0,
+    stepsGeneration: 0,
   };
 }
 
@@ -148,7 +151,10 @@ export class RunStore {
         case 'step': {
           const s = record.steps;
           const keep = lowerBound(s.step, e.step);
-          if (keep < s.step.length) truncateColumns({ ...s }, keep);
+          if (keep < s.step.length) {
+            truncateColumns({ ...s }, keep);
+            record.stepsGeneration++;
+          }
           s.step.push(e.step);
           s.epoch.push(e.epoch);
           s.loss.push(e.loss);

@@ -8,6 +8,7 @@ import type { XAxisKind } from '../../shared/webviewProtocol';
 import { X_AXIS_LABELS, type ChartSpec, type SeriesSpec } from '../model/chartData';
 import { runColour, withAlpha } from '../model/colors';
 import { toCsv } from '../model/csv';
+import { decimateAligned } from '../model/decimate';
 import { chartToPngDataUrl, type LegendEntry } from './exportImage';
 import type { Theme } from './theme';
 
@@ -84,8 +85,11 @@ export class ChartView {
     this.applyVisibility();
   }
 
+  /** What uPlot draws: at most about two x values per horizontal pixel. */
   private data(): uPlot.AlignedData {
-    return [this.spec.x, ...this.spec.ys] as uPlot.AlignedData;
+    const width = this.plot?.width ?? (this.plotHost.clientWidth || 480);
+    const drawn = decimateAligned({ x: this.spec.x, ys: this.spec.ys }, Math.max(2, Math.round(width * 2)));
+    return [drawn.x, ...drawn.ys] as uPlot.AlignedData;
   }
 
   private colour(s: SeriesSpec): string {
@@ -172,12 +176,6 @@ export class ChartView {
     } finally {
       this.applying = false;
     }
-  }
-
-  /** Redraws with the current selection (colours are computed at draw time). */
-  redraw(ctx: ChartViewContext): void {
-    this.ctx = ctx;
-    this.plot?.redraw(false, false);
   }
 
   resetZoom(): void {
