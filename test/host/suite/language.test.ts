@@ -62,5 +62,21 @@ export function registerLanguageTests(): void {
       await cleared;
       assert.match(doc.getText(), /^ {4}source: in_batch$/m);
     });
+
+    it('puts the Train lenses on the file, with the document as a vscode.Uri', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      const commands = lenses.map((l) => l.command).filter((c): c is vscode.Command => c !== undefined);
+      assert.deepEqual(commands.map((c) => c.command), ['twoTowerLab.runExperiment', 'twoTowerLab.runExperiment']);
+      assert.ok(commands[0].arguments?.[0] instanceof vscode.Uri, 'the first argument should be a vscode.Uri');
+      assert.equal((commands[0].arguments?.[0] as vscode.Uri).toString(), uri.toString());
+      assert.deepEqual(commands[1].arguments?.[1], { pickLoss: true });
+    });
+
+    it('completes the losses from the schema', async () => {
+      // Line 14 (0-based 13) is `  loss: softmax`; complete at the start of the value.
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(13, 8));
+      const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      for (const loss of ['bce', 'hinge', 'logistic', 'softmax']) assert.ok(labels.includes(loss), `${loss} missing from ${labels.join(', ')}`);
+    });
   });
 }
