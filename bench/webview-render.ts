@@ -16,6 +16,9 @@ import { ensureWebviewBundle, launchBrowser, openPanel, startServer, waitForPost
 const RUNS = 20;
 const STEPS = 5000;
 const REPEATS = 5;
+// Events per second sent to the 20 live runs together; `--append-only` skips the render figure.
+const RATES = [2000, 10000, 40000];
+const APPEND_ONLY = process.argv.includes('--append-only');
 
 /**
  * Synthetic events of one run. Self-contained (no closure) because its source is also installed in the
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   try {
     const renderTimes: number[] = [];
-    for (let rep = 0; rep < REPEATS; rep++) {
+    for (let rep = 0; rep < (APPEND_ONLY ? 0 : REPEATS); rep++) {
       const page = await benchPage(browser, server);
       renderTimes.push(await timeShowRuns(page, RUNS, STEPS));
       console.log(`  render ${rep + 1}/${REPEATS}: ${renderTimes.at(-1)!.toFixed(0)} ms`);
@@ -104,11 +107,11 @@ async function main(): Promise<void> {
       }
       await page.close();
     }
-    console.log(`render ${RUNS} runs × ${STEPS} steps: median ${median(renderTimes).toFixed(0)} ms (runs: ${renderTimes.map((t) => t.toFixed(0)).join(', ')})`);
+    if (!APPEND_ONLY) console.log(`render ${RUNS} runs × ${STEPS} steps: median ${median(renderTimes).toFixed(0)} ms (runs: ${renderTimes.map((t) => t.toFixed(0)).join(', ')})`);
 
     // Sustained append: start at half, then append the second half at a target events/s.
     const half = STEPS / 2;
-    for (const rate of [2000, 10000, 40000]) {
+    for (const rate of RATES) {
       const page = await benchPage(browser, server);
       await timeShowRuns(page, RUNS, half);
       const result = await page.evaluate(

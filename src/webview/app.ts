@@ -56,6 +56,8 @@ export class PlotsApp {
   private renders = 0;
   private renderWaiters: (() => void)[] = [];
   private tableKey = '';
+  private tableBuiltAt = -Infinity;
+  private tableTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -194,10 +196,26 @@ export class PlotsApp {
     waiters.forEach((resolve) => resolve());
   }
 
+  /**
+   * Rebuilds the table when the user sorted or selected, and for new data at most once a second:
+   * rebuilding it re-lays out the page, and a live run changes only its last cells.
+   */
   private renderTable(): void {
-    const key = JSON.stringify([this.store.revision, this.state.sort, this.state.selectedRunIds]);
+    const userKey = JSON.stringify([this.state.sort, this.state.selectedRunIds, this.store.list().length]);
+    const key = `${userKey}#${this.store.revision}`;
     if (key === this.tableKey) return;
+    const sinceLast = performance.now() - this.tableBuiltAt;
+    if (userKey === this.tableKey.split('#')[0] && sinceLast < 1000) {
+      if (!this.tableTimer) {
+        this.tableTimer = setTimeout(() => {
+          this.tableTimer = undefined;
+          this.scheduleRender();
+        }, 1000 - sinceLast);
+      }
+      return;
+    }
     this.tableKey = key;
+    this.tableBuiltAt = performance.now();
     const selected = new Set(this.state.selectedRunIds);
     renderRunsTable(this.tableHost, buildRunsTable(this.store.list()), {
       sort: this.state.sort,

@@ -3,7 +3,7 @@
  * same messages the extension posts; the series drawn, the table, exports, state and CSP come out.
  * Screenshots land in test-output/screenshots/ for a person to look at.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,8 +104,11 @@ describe('plots webview', () => {
       const after = await page.evaluate(() => window.__plots!.charts());
       expect(after[0].x.length).toBe(40);
       expect(after.find((c) => c.id === 'eval:recall@10')!.x).toEqual([40, 80, 120, 160]);
+      // The table follows live data at most once a second (a rebuild re-lays out the page): wait for it.
+      await page.waitForFunction(() => window.__plots!.table().rows[0]?.[1] === 'completed');
       const table = await page.evaluate(() => window.__plots!.table());
-      expect(table.rows[0][1]).toBe('completed');
+      // Column 3 is the final loss, shown with 4 significant digits (3.87128 → 3.871).
+      expect(table.rows[0][3]).toBe(stepsOf(live).at(-1)!.loss.toPrecision(4));
       const sampling = await page.evaluate(() => window.__plots!.sampling());
       expect(sampling?.epoch).toBe(4);
       expect(sampling?.series.map((s) => s.label)).toEqual(['positives', 'negatives: in_batch', 'logQ mean p']);
@@ -199,6 +202,8 @@ describe('plots webview', () => {
       expect(png.dataUrl.startsWith('data:image/png;base64,')).toBe(true);
       const bytes = Buffer.from(png.dataUrl.slice('data:image/png;base64,'.length), 'base64');
       expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      // Kept for a person to look at: what the user gets in the saved file.
+      writeFileSync(join(SCREENSHOTS, 'export-loss.png'), bytes);
       // IHDR width/height (big-endian at bytes 16 and 20): at least the chart's size.
       expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(240);
       expect(bytes.readUInt32BE(20)).toBeGreaterThan(200);
