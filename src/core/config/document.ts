@@ -2,7 +2,7 @@
  * The experiment file as a YAML document with positions: parsing (syntax errors with exact ranges) and
  * the mapping from a config path such as ['training', 'loss'] back to the text range of its key or value.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 
 import type { ConfigDiagnostic, Position, Range } from './diagnostics';
 
@@ -23,12 +23,41 @@ export function parseExperimentText(text: string): ParsedExperimentText {
   const toRange = (pos: [number, number]): Range => ({ start: offsetToPosition(lineCounter, pos[0]), end: offsetToPosition(lineCounter, Math.max(pos[1], pos[0])) });
   const diagnostics: ConfigDiagnostic[] = [];
   for (const e of doc.errors) {
-    diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: yamlMessage(e.code, e.message), range: toRange(e.pos), data: { yamlCode: e.code } });
+    const pos = e.code === 'MISSING_CHAR' ? (unclosedQuoteAt(text, e.pos[0]) ?? e.pos) : e.pos;
+    diagnostics.push({ code: 'yaml-syntax', severity: 'error', message: yamlMessage(e.code, e.message), range: toRange(pos), data: { yamlCode: e.code } });
   }
   for (const w of doc.warnings) {
     diagnostics.push({ code: 'yaml-warning', severity: 'warning', message: yamlMessage(w.code, w.message), range: toRange(w.pos), data: { yamlCode: w.code } });
   }
   return { doc, lineCounter, text, diagnostics };
+}
+
+/**
+ * The yaml package reports an unclosed quote where the text ends, often many lines below the mistake;
+ * point at the opening quote instead (to the end of its line), which is where the user must look.
+ */
+function unclosedQuoteAt(text: string, errorOffset: number): [number, number] | undefined {
+  let offset = 0;
+  let found: number | undefined;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer interleaves control tokens that are not in the source text (document start, flow end, scalar marker).
+    if (token === '\x02' || token === '\x18' || token === '\x1f') continue;
+    const quote = token[0];
+    if ((quote === '"' || quote === "'") && offset <= errorOffset && !isClosedQuote(token)) found = offset;
+    offset += token.length;
+  }
+  if (found === undefined) return undefined;
+  const lineEnd = text.indexOf('\n', found);
+  return [found, lineEnd === -1 ? text.length : lineEnd];
+}
+
+function isClosedQuote(token: string): boolean {
+  const quote = token[0];
+  if (token.length < 2 || !token.endsWith(quote)) return false;
+  if (quote === "'") return true; // '' inside is an escaped quote, and the token still ends with one
+  let backslashes = 0;
+  for (let i = token.length - 2; i >= 0 && token[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 0; // an odd run of backslashes escapes the final quote
 }
 
 /** The yaml package's messages, without its own " at line x, column y" (the range says it) and with a hint. */

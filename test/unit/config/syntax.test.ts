@@ -7,14 +7,22 @@ import { SYNTHETIC, at, codes, only } from './helpers';
 const file = '/tmp/exp/a.tower.yaml';
 
 describe('YAML syntax errors carry exact positions', () => {
-  it('an unclosed quote is reported where the string ends', () => {
+  it('an unclosed quote is reported at its opening quote, not where the file ends', () => {
     const text = 'name: "tiny\ndata:\n  synthetic: {}\n';
     const r = checkExperimentTextSync(text, { filePath: file });
     const d = only(r.diagnostics, 'yaml-syntax');
     expect(d.message).toMatch(/quote/);
-    // yaml reports the missing closing quote at the end of the input: line 3 (0-based), column 0.
-    expect(d.range.start).toEqual({ line: 3, character: 0 });
+    // yaml itself reports the end of the input (line 3, column 0); the range is moved to the opening
+    // quote at line 0, column 6, and runs to the end of that line (column 11).
+    expect(at(d)).toEqual([0, 6, 0, 11]);
     expect(r.config).toBeUndefined();
+  });
+
+  it('an unclosed quote deep in the file is found among closed ones (escaped quotes stay closed)', () => {
+    const text = 'name: "a \\"quoted\\" name"\ndescription: \'it\'\'s fine\'\ndata:\n  synthetic: {}\ntraining:\n  mode: "pairwise\n  epochs: 3\n';
+    const d = only(checkExperimentTextSync(text, { filePath: file }).diagnostics, 'yaml-syntax');
+    // Line 5 is `  mode: "pairwise`: the quote is at column 8, the line ends at column 17.
+    expect(at(d)).toEqual([5, 8, 5, 17]);
   });
 
   it('a tab used as indentation is flagged on its line, column 0', () => {
