@@ -16,8 +16,27 @@ commands:
 common options: --runs-dir DIR (default .two-tower-lab/runs), --backend tensorflow|wasm|cpu
 `;
 
+/**
+ * stdout carries the mirrored events for a parent process. When that reader goes away (the editor
+ * window reloads, `| head` exits) writes fail with EPIPE: training goes on, the run folder stays the
+ * source of truth, and the mirror stops.
+ */
+let stdoutBroken = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (!stdoutBroken) process.stderr.write(`two-tower-lab: stdout closed (${err.code ?? err.message}); events continue in events.jsonl only.\n`);
+  stdoutBroken = true;
+});
+const stdoutSink = {
+  get isTTY(): boolean {
+    return process.stdout.isTTY === true;
+  },
+  write(text: string): void {
+    if (!stdoutBroken) process.stdout.write(text);
+  },
+};
+
 const io: TrainIo = {
-  stdout: process.stdout,
+  stdout: stdoutSink,
   stderr: process.stderr,
   onStopSignal(handler) {
     const onSignal = (signal: NodeJS.Signals): void => handler(signal);

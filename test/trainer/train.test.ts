@@ -100,6 +100,17 @@ describe('two-tower-lab train', () => {
     expect(ended(fileEvents(cwd, 'killed'))?.status).toBe('completed');
   });
 
+  it('keeps training when the reader of its stdout goes away (EPIPE), and says so', async () => {
+    const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
+    const run = startTrainer(['train', 'tiny.tower.yaml', '--run-id', 'orphan'], cwd);
+    await run.waitFor((e) => e.type === 'started');
+    run.child.stdout?.destroy();
+    const { code } = await run.exit;
+    expect(code).toBe(0);
+    expect(run.stderr()).toContain('stdout closed');
+    expect(ended(fileEvents(cwd, 'orphan'))).toMatchObject({ status: 'completed', epoch: 2 });
+  });
+
   it('stops a diverging run with `ended` failed, the step and what to try, and a non-zero exit', async () => {
     const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
     const r = await runTrainer(['train', 'tiny.tower.yaml', '--set', 'training.learning_rate=1e38', '--set', 'score.temperature=1e-30'], cwd);
