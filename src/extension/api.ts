@@ -1,8 +1,30 @@
 /**
  * What `activate()` returns. Other extensions may use it; the extension-host tests use it to assert
- * on the tree without scraping the UI.
+ * on the tree and the runs without scraping the UI, and to wait on events instead of sleeping.
  */
 import type * as vscode from 'vscode';
+import type { RunSummary } from '../core/runs/runSummary';
+
+/** A run as the extension knows it. */
+export interface RunSnapshot {
+  readonly runId: string;
+  /** Absolute path of the run folder. */
+  readonly dir: string;
+  /** The experiment file the run belongs to, when known. */
+  readonly experiment?: string;
+  readonly summary: RunSummary;
+}
+
+/** A tree item as the Experiments view shows it. */
+export interface TreeItemSnapshot {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  readonly contextValue: string;
+  /** Codicon id of the icon (runs), e.g. `sync~spin`, `pass`. */
+  readonly icon?: string;
+  readonly tooltip: string;
+}
 
 export interface TwoTowerLabApi {
   readonly experiments: {
@@ -12,5 +34,23 @@ export interface TwoTowerLabApi {
     readonly onDidChange: vscode.Event<void>;
     /** Resolves after the initial workspace scan. */
     readonly ready: Promise<void>;
+    /** The children the tree shows under an experiment file (its runs, newest first). */
+    treeItems(experiment: string): TreeItemSnapshot[];
   };
+  readonly runs: {
+    /** Resolves after the runs folders were read once (and live runs re-attached). */
+    readonly ready: Promise<void>;
+    /** Fires with a run id whenever that run changed (queued, progressed, ended, deleted). */
+    readonly onDidChange: vscode.Event<string>;
+    /** Fires with the message each time a run is refused (invalid config, untrusted workspace). */
+    readonly onDidRefuse: vscode.Event<string>;
+    get(runId: string): RunSnapshot | undefined;
+    list(): RunSnapshot[];
+    /** Resolves with the final summary when a run this window follows has ended. */
+    whenEnded(runId: string): Promise<RunSummary> | undefined;
+    /** The runs folder used for an experiment file (from the twoTowerLab.runsDirectory setting). */
+    runsDirOf(experiment: string): string;
+  };
+  /** Milliseconds activate() took in this window (measured inside activate). */
+  readonly activationMs: number;
 }

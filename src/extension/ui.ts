@@ -29,6 +29,27 @@ export class Ui implements vscode.Disposable {
     return vscode.window.showQuickPick(items, { placeHolder });
   }
 
+  async pickMany<T extends vscode.QuickPickItem>(items: T[], placeHolder: string): Promise<readonly T[] | undefined> {
+    return vscode.window.showQuickPick(items, { placeHolder, canPickMany: true });
+  }
+
+  async input(prompt: string, value: string, validate: (text: string) => string | undefined): Promise<string | undefined> {
+    return vscode.window.showInputBox({ prompt, value, validateInput: validate });
+  }
+
+  /** A refusal the user must act on: logged, shown, and each button runs its action when chosen. */
+  refuse(message: string, actions: Record<string, () => unknown> = {}): void {
+    this.log.warn(message);
+    void vscode.window.showErrorMessage(message, ...Object.keys(actions)).then((choice) => {
+      if (choice !== undefined) void Promise.resolve(actions[choice]()).catch((err: unknown) => this.error(`'${choice}' failed`, err));
+    });
+  }
+
+  /** A modal yes/no for destructive actions; true only when the user chose `confirm`. */
+  async confirm(message: string, detail: string, confirm: string): Promise<boolean> {
+    return (await vscode.window.showWarningMessage(message, { modal: true, detail }, confirm)) === confirm;
+  }
+
   dispose(): void {
     this.log.dispose();
   }

@@ -4,7 +4,10 @@
  * Nodes are a discriminated union so that runs can become children of an experiment later.
  */
 import * as path from 'node:path';
+import { slugName } from '../../core/train/runFolder';
 import { EXPERIMENT_SUFFIX } from '../commands';
+import type { RunEntry } from '../runs/runRegistry';
+import { runView, type RunIcon } from '../runs/runView';
 
 export interface ExperimentNode {
   readonly kind: 'experiment';
@@ -16,7 +19,29 @@ export interface ExperimentNode {
   readonly folderName: string;
 }
 
-export type TreeNode = ExperimentNode;
+/** A run under its experiment (or under "Other runs" when its experiment is not in the workspace). */
+export interface RunNode {
+  readonly kind: 'run';
+  readonly runId: string;
+  /** The experiment node it is shown under; undefined under "Other runs". */
+  readonly experiment?: string;
+}
+
+/** The root holding runs whose experiment file is not listed (deleted, renamed, elsewhere). */
+export interface OtherRunsNode {
+  readonly kind: 'otherRuns';
+}
+
+export type TreeNode = ExperimentNode | RunNode | OtherRunsNode;
+
+/** Where the model finds runs; the run manager's registry in the extension. */
+export interface RunSource {
+  runsOf(experiment: string): RunEntry[];
+  orphans(experiments: Iterable<string>): RunEntry[];
+  get(runId: string): RunEntry | undefined;
+}
+
+const NO_RUNS: RunSource = { runsOf: () => [], orphans: () => [], get: () => undefined };
 
 /** How a node looks, independent of the `vscode` API. */
 export interface NodeView {
@@ -28,6 +53,10 @@ export interface NodeView {
   readonly contextValue: string;
   readonly collapsible: boolean;
   readonly fsPath: string;
+  /** Set for runs: a codicon with its theme colour. */
+  readonly icon?: RunIcon;
+  /** Set for runs: Markdown shown as the tooltip. */
+  readonly tooltipMarkdown?: string;
 }
 
 export interface WorkspaceFolderInfo {
@@ -60,7 +89,10 @@ export function folderOf(fsPath: string, folders: readonly WorkspaceFolderInfo[]
 export class ExperimentTreeModel {
   private readonly experiments = new Map<string, ExperimentNode>();
 
-  constructor(private folders: readonly WorkspaceFolderInfo[]) {}
+  constructor(
+    private folders: readonly WorkspaceFolderInfo[],
+    private readonly runs: RunSource = NO_RUNS,
+  ) {}
 
   /** Replaces the whole list (initial scan, or workspace folders changed). */
   reset(folders: readonly WorkspaceFolderInfo[], fsPaths: Iterable<string>): void {
@@ -93,20 +125,51 @@ export class ExperimentTreeModel {
     return this.experiments.has(fsPath);
   }
 
-  /** Top-level nodes, sorted by folder then relative path so the order is stable. */
+  /** Experiment nodes, sorted by folder then relative path so the order is stable. */
   roots(): ExperimentNode[] {
     return [...this.experiments.values()].sort(
       (a, b) => a.folderName.localeCompare(b.folderName) || a.relativePath.localeCompare(b.relativePath),
     );
   }
 
-  /** Children of a node; experiments have none until runs are attached. */
+  experiment(fsPath: string): ExperimentNode | undefined {
+    return this.experiments.get(path.resolve(fsPath)) ?? this.experiments.get(fsPath);
+  }
+
+  /** The top level: experiments, then "Other runs" when some runs belong to no listed experiment. */
+  topLevel(): (ExperimentNode | OtherRunsNode)[] {
+    const roots: (ExperimentNode | OtherRunsNode)[] = this.roots();
+    if (this.runs.orphans(this.experiments.keys()).length > 0) roots.push({ kind: 'otherRuns' });
+    return roots;
+  }
+
+  /** Children of a node: experiments hold their runs, newest first; runs are leaves. */
   children(node: TreeNode | undefined): TreeNode[] {
-    if (!node) return this.roots();
+    if (!node) return this.topLevel();
+    if (node.kind === 'experiment') return this.runs.runsOf(node.fsPath).map((r) => ({ kind: 'run', runId: r.runId, experiment: node.fsPath }));
+    if (node.kind === 'otherRuns') return this.runs.orphans(this.experiments.keys()).map((r) => ({ kind: 'run', runId: r.runId }));
     return [];
   }
 
+  /** The node a run is shown under (for reveal). */
+  parentOf(node: TreeNode): TreeNode | undefined {
+    if (node.kind !== 'run') return undefined;
+    if (node.experiment !== undefined) return this.experiments.get(node.experiment);
+    return { kind: 'otherRuns' };
+  }
+
+  /** The node of a run as the tree shows it now. */
+  runNode(runId: string): RunNode | undefined {
+    const entry = this.runs.get(runId);
+    if (!entry) return undefined;
+    return entry.experiment !== undefined && this.experiments.has(entry.experiment) ? { kind: 'run', runId, experiment: entry.experiment } : { kind: 'run', runId };
+  }
+
   view(node: TreeNode): NodeView {
+    if (node.kind === 'run') return this.runNodeView(node);
+    if (node.kind === 'otherRuns') {
+      return { id: 'otherRuns', label: 'Other runs', description: 'experiment file not in the workspace', tooltip: 'Runs whose experiment file is not in this workspace (deleted, renamed, or started elsewhere).', contextValue: 'otherRuns', collapsible: true, fsPath: '' };
+    }
     const dir = path.posix.dirname(node.relativePath);
     const where = [this.folders.length > 1 ? node.folderName : '', dir === '.' ? '' : dir].filter((s) => s !== '').join(' · ');
     return {
@@ -119,4 +182,17 @@ export class ExperimentTreeModel {
       fsPath: node.fsPath,
     };
   }
+
+  private runNodeView(node: RunNode): NodeView {
+    const entry = this.runs.get(node.runId);
+    if (!entry) return { id: `run:${node.runId}`, label: node.runId, description: 'gone', tooltip: `Run ${node.runId} is no longer listed.`, contextValue: 'run.gone', collapsible: false, fsPath: '' };
+    const slug = node.experiment !== undefined ? slugOf(node.experiment) : undefined;
+    const v = runView(entry.summary, slug);
+    return { id: `run:${node.runId}`, label: v.label, description: v.description, tooltip: entry.summary.error ?? entry.runId, contextValue: v.contextValue, collapsible: false, fsPath: entry.dir, icon: v.icon, tooltipMarkdown: v.tooltipMarkdown };
+  }
+}
+
+/** The run-id prefix the run manager gives runs of this experiment file. */
+function slugOf(experimentPath: string): string {
+  return slugName(experimentName(experimentPath));
 }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Commands, EXPERIMENT_GLOB, Views } from '../commands';
-import { ExperimentNode, ExperimentTreeModel, WorkspaceFolderInfo } from './model';
+import { ExperimentNode, ExperimentTreeModel, type RunSource, type TreeNode, WorkspaceFolderInfo } from './model';
 import { ExperimentTreeProvider } from './treeProvider';
 import { Ui } from '../ui';
 
@@ -19,7 +19,10 @@ export interface ExperimentsFeature {
   readonly onDidChange: vscode.Event<void>;
   /** Resolves after the initial workspace scan. */
   readonly ready: Promise<void>;
-  readonly treeView: vscode.TreeView<ExperimentNode>;
+  readonly treeView: vscode.TreeView<TreeNode>;
+  readonly model: ExperimentTreeModel;
+  /** Re-reads one experiment's subtree (its runs changed), or the whole tree. */
+  refresh(experiment?: string): void;
 }
 
 function workspaceFolders(): WorkspaceFolderInfo[] {
@@ -28,11 +31,12 @@ function workspaceFolders(): WorkspaceFolderInfo[] {
     .map((f) => ({ name: f.name, fsPath: f.uri.fsPath }));
 }
 
-export function registerExperiments(context: vscode.ExtensionContext, ui: Ui): ExperimentsFeature {
-  const model = new ExperimentTreeModel(workspaceFolders());
+export function registerExperiments(context: vscode.ExtensionContext, ui: Ui, runs?: RunSource): ExperimentsFeature {
+  const model = new ExperimentTreeModel(workspaceFolders(), runs);
   const provider = new ExperimentTreeProvider(model);
   const didChange = new vscode.EventEmitter<void>();
-  const treeView = vscode.window.createTreeView(Views.experiments, { treeDataProvider: provider, showCollapseAll: false });
+  // Several runs can be selected at once, to compare them.
+  const treeView = vscode.window.createTreeView(Views.experiments, { treeDataProvider: provider, showCollapseAll: true, canSelectMany: true });
   context.subscriptions.push(provider, didChange, treeView);
 
   const changed = (): void => {
@@ -76,19 +80,26 @@ export function registerExperiments(context: vscode.ExtensionContext, ui: Ui): E
     onDidChange: didChange.event,
     ready: rescan(),
     treeView,
+    model,
+    refresh: (experiment) => {
+      const node = experiment !== undefined ? model.experiment(experiment) : undefined;
+      // A run whose experiment is not listed lives under "Other runs", whose presence may change: refresh all.
+      provider.refresh(node);
+      didChange.fire();
+    },
   };
 }
 
 /** The file to open: the argument (a Uri or a tree node), else the tree selection, else a quick pick. */
 async function resolveTarget(
   target: vscode.Uri | ExperimentNode | undefined,
-  treeView: vscode.TreeView<ExperimentNode>,
+  treeView: vscode.TreeView<TreeNode>,
   model: ExperimentTreeModel,
   ui: Ui,
 ): Promise<vscode.Uri | undefined> {
   if (target instanceof vscode.Uri) return target;
   if (target?.kind === 'experiment') return vscode.Uri.file(target.fsPath);
-  const selected = treeView.selection[0];
+  const selected = treeView.selection.find((n): n is ExperimentNode => n.kind === 'experiment');
   if (selected) return vscode.Uri.file(selected.fsPath);
   const roots = model.roots();
   if (roots.length === 0) {

@@ -18,24 +18,33 @@ export class ExperimentTreeProvider implements vscode.TreeDataProvider<TreeNode>
     return this.model.children(node);
   }
 
-  getParent(): undefined {
-    // Experiments are roots; runs (later) will return their experiment here.
-    return undefined;
+  getParent(node: TreeNode): TreeNode | undefined {
+    return this.model.parentOf(node);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const view = this.model.view(node);
-    const uri = vscode.Uri.file(view.fsPath);
     const item = new vscode.TreeItem(
       view.label,
-      view.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      // Experiments with runs open by default so a new run is seen at once; the user's collapse is kept by id.
+      view.collapsible ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
     );
     item.id = view.id;
     item.description = view.description;
-    item.tooltip = view.tooltip;
     item.contextValue = view.contextValue;
-    item.resourceUri = uri;
-    item.command = { command: Commands.openExperiment, title: 'Open Experiment', arguments: [uri] };
+    if (node.kind === 'experiment') {
+      const uri = vscode.Uri.file(view.fsPath);
+      item.tooltip = view.tooltip;
+      item.resourceUri = uri;
+      item.command = { command: Commands.openExperiment, title: 'Open Experiment', arguments: [uri] };
+    } else if (node.kind === 'run') {
+      item.tooltip = view.tooltipMarkdown !== undefined ? new vscode.MarkdownString(view.tooltipMarkdown) : view.tooltip;
+      if (view.icon) item.iconPath = new vscode.ThemeIcon(view.icon.id, new vscode.ThemeColor(view.icon.color));
+      // No click command: a click selects, so several runs can be selected and compared.
+    } else {
+      item.tooltip = view.tooltip;
+      item.iconPath = new vscode.ThemeIcon('question');
+    }
     return item;
   }
 

@@ -1,0 +1,262 @@
+/**
+ * One live trainer process seen from the extension: started here (a child process) or re-attached after a
+ * window reload (only its pid is known). Its events come from tailing the run's `events.jsonl`, never from
+ * stdout, so both cases read the same way; its stderr goes to a log file that survives a reload. A process
+ * that dies without an `ended` event gets one appended (status `failed`, exit code, last stderr lines), and
+ * its stderr is copied to `trainer.log` in the run folder, so every later reader knows what happened.
+ * No `vscode` import.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { EventTail } from '../../core/runs/eventTail';
+import { isProcessAlive, summarizeRun, type RunSummary } from '../../core/runs/runSummary';
+import { EVENTS_SCHEMA_VERSION, type EndedEvent, type TrainerEvent } from '../../shared/events';
+import { lastLines, TextTail } from './textTail';
+
+export const TRAINER_LOG = 'trainer.log';
+/** How many stderr lines a failure message quotes. */
+const STDERR_LINES_IN_ERROR = 8;
+
+export interface LiveRunHandlers {
+  /** The summary changed (new events, or the process ended). */
+  onSummary(summary: RunSummary): void;
+  /** Text the trainer wrote to stderr since the last call. */
+  onStderr(text: string): void;
+  /** A reading error that does not end the run (shown, not swallowed). */
+  onError(error: Error): void;
+}
+
+export interface SpawnSpec {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The process could not be started at all. */
+  spawnError?: Error;
+}
+
+export class LiveRun {
+  private readonly events: TrainerEvent[] = [];
+  private readonly tail: EventTail;
+  private readonly stderrTail: TextTail;
+  private stderrText = '';
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private exit: Exit | undefined;
+  private finished = false;
+  private killedAfterTimeout: number | undefined;
+  private resolveEnded!: (summary: RunSummary) => void;
+  /** Settles once the process is gone and the run folder says how it ended. */
+  readonly ended: Promise<RunSummary>;
+  summary: RunSummary;
+
+  private constructor(
+    readonly runId: string,
+    readonly runDir: string,
+    readonly logFile: string,
+    private readonly handlers: LiveRunHandlers,
+    private readonly child: ChildProcess | undefined,
+    private pid: number | undefined,
+    pollMs: number,
+  ) {
+    this.tail = new EventTail(path.join(runDir, 'events.jsonl'));
+    this.stderrTail = new TextTail(logFile);
+    this.summary = summarizeRun(runId, []);
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.timer = setInterval(() => void this.tick(), pollMs);
+  }
+
+  /** Starts the trainer as a detached child (it outlives a window reload), stderr appended to `logFile`. */
+  static spawn(spec: SpawnSpec, runId: string, runDir: string, logFile: string, handlers: LiveRunHandlers, pollMs = 300): LiveRun {
+    const fd = openSync(logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, detached: true, stdio: ['ignore', 'ignore', fd] });
+    } finally {
+      closeSync(fd);
+    }
+    const run = new LiveRun(runId, runDir, logFile, handlers, child, child.pid, pollMs);
+    child.once('error', (error) => run.onExit({ code: null, signal: null, spawnError: error }));
+    child.once('exit', (code, signal) => run.onExit({ code, signal }));
+    // The host does not wait for the trainer: a run continues across a window reload.
+    child.unref();
+    void run.tick();
+    return run;
+  }
+
+  /** Follows a run another window (or a terminal) started; `pid` comes from its `started` event. */
+  static attach(runId: string, runDir: string, pid: number, logFile: string, handlers: LiveRunHandlers, pollMs = 500): LiveRun {
+    const run = new LiveRun(runId, runDir, logFile, handlers, undefined, pid, pollMs);
+    void run.tick();
+    return run;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Everything the trainer wrote to stderr so far (what this window has read of it). */
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  /**
+   * Asks the trainer to stop (SIGTERM: it finishes the step, checkpoints and writes `ended` `stopped`).
+   * If it has not ended after `timeoutMs`, it is killed and the run is recorded as failed.
+   */
+  async stop(timeoutMs: number): Promise<RunSummary> {
+    if (this.finished) return this.summary;
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => {
+      this.killedAfterTimeout = timeoutMs;
+      this.signal('SIGKILL');
+    }, timeoutMs);
+    try {
+      return await this.ended;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    try {
+      if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+      else if (!this.child && this.pid !== undefined) process.kill(this.pid, signal);
+    } catch (error) {
+      // ESRCH: it is already gone, which the next tick records.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private onExit(exit: Exit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    void this.tick();
+  }
+
+  private alive(): boolean {
+    if (this.child) return this.exit === undefined;
+    return this.pid !== undefined && isProcessAlive(this.pid);
+  }
+
+  /** One read of events and stderr; serialised, so a burst of triggers never reads twice at once. */
+  private tick(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    this.ticking ??= this.readOnce().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async readOnce(): Promise<void> {
+    // Decide liveness before reading, so an `ended` written just before exit is always read first.
+    const alive = this.alive();
+    try {
+      const text = await this.stderrTail.read();
+      if (text !== '') {
+        this.stderrText += text;
+        this.handlers.onStderr(text);
+      }
+      const fresh = await this.tail.read();
+      this.events.push(...fresh);
+      const previous = this.summary;
+      this.summary = summarizeRun(this.runId, this.events, { isAlive: () => true });
+      if (this.pid === undefined && this.summary.pid !== undefined) this.pid = this.summary.pid;
+      if (fresh.length > 0 || previous.status !== this.summary.status) this.handlers.onSummary(this.summary);
+    } catch (error) {
+      this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
+    }
+    const hasEnded = this.summary.status === 'completed' || this.summary.status === 'stopped' || this.summary.status === 'failed';
+    // A child is done when it has exited; a re-attached run when its pid is gone or it wrote `ended`.
+    if (this.child ? !alive : !alive || hasEnded) await this.finish(hasEnded);
+  }
+
+  private async finish(hasEnded: boolean): Promise<void> {
+    this.finished = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const folderExists = existsSync(this.runDir);
+    if (!hasEnded) {
+      const error = this.deathMessage();
+      const ended: EndedEvent = {
+        schemaVersion: EVENTS_SCHEMA_VERSION,
+        time: new Date().toISOString(),
+        runId: this.runId,
+        type: 'ended',
+        status: 'failed',
+        error,
+        epoch: this.summary.epoch,
+        step: this.summary.step,
+        elapsedSec: this.summary.durationSec ?? 0,
+      };
+      if (folderExists) {
+        try {
+          await appendEvent(path.join(this.runDir, 'events.jsonl'), ended);
+        } catch (e) {
+          this.handlers.onError(new Error(`Could not record the failure of run ${this.runId} in its events.jsonl: ${e instanceof Error ? e.message : String(e)}`));
+        }
+      }
+      this.events.push(ended);
+      this.summary = summarizeRun(this.runId, this.events, { isAlive: () => false });
+      this.handlers.onSummary(this.summary);
+    }
+    if (folderExists && this.child) {
+      try {
+        await copyLog(this.logFile, path.join(this.runDir, TRAINER_LOG));
+      } catch (e) {
+        this.handlers.onError(new Error(`Could not copy the trainer's stderr of run ${this.runId} to ${TRAINER_LOG}: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    }
+    this.resolveEnded(this.summary);
+  }
+
+  /** Why a run ended without an `ended` event: exit code or signal, and the last lines the trainer printed. */
+  private deathMessage(): string {
+    const exit = this.exit;
+    let what: string;
+    if (exit?.spawnError) what = `The trainer could not be started (${exit.spawnError.message}); check the twoTowerLab.nodePath setting.`;
+    else if (this.killedAfterTimeout !== undefined) what = `The trainer did not stop within ${Math.round(this.killedAfterTimeout / 1000)} s of SIGTERM, so it was killed (SIGKILL).`;
+    else if (exit) what = `The trainer exited ${exit.signal ? `on signal ${exit.signal}` : `with code ${exit.code}`} without writing an 'ended' event.`;
+    else what = `The trainer process (pid ${this.pid ?? '?'}) is gone without writing an 'ended' event (killed, crashed or out of memory).`;
+    const tail = lastLines(this.stderrText, STDERR_LINES_IN_ERROR);
+    return tail.length > 0 ? `${what} Last lines of its stderr:\n${tail.join('\n')}` : what;
+  }
+
+  /** Stops reading (the process keeps running); used when the window closes. */
+  dispose(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Appends one event, starting a new line if a killed writer left a partial one. */
+async function appendEvent(file: string, event: TrainerEvent): Promise<void> {
+  let needsNewline = false;
+  try {
+    const info = await stat(file);
+    if (info.size > 0) {
+      const text = await readFile(file);
+      needsNewline = text[text.length - 1] !== 0x0a;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await appendFile(file, `${needsNewline ? '\n' : ''}${JSON.stringify(event)}\n`);
+}
+
+/** Copies the stderr log into the run folder whole (temp name, then rename). */
+async function copyLog(from: string, to: string): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(from, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await writeFile(`${to}.partial`, text);
+  await rename(`${to}.partial`, to);
+}

@@ -1,0 +1,300 @@
+/**
+ * The runs feature's one registration point: the run manager, the run-folder watchers, progress, trainer
+ * logs, and the run commands (run, stop, resume, open plots, compare, reveal, delete, show log).
+ */
+import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunSummary } from '../../core/runs/runSummary';
+import type { LossName, TrainingMode } from '../../shared/events';
+import type { RunRef } from '../../shared/webviewProtocol';
+import { Commands } from '../commands';
+import type { ExperimentsFeature } from '../experiments/register';
+import { experimentName, type ExperimentNode, type RunNode, type TreeNode } from '../experiments/model';
+import type { PlotsController } from '../plots/register';
+import type { Ui } from '../ui';
+import { preflight, trainingChoices, type TrainingChoice } from './preflight';
+import { RunProgress } from './progress';
+import type { RunEntry } from './runRegistry';
+import { RunManager } from './runManager';
+import { runLabel } from './runView';
+import { requestOverrides } from './trainerCommand';
+import { TrainerLogs } from './trainerLogs';
+
+const SETTINGS = 'twoTowerLab';
+const DEFAULT_RUNS_DIRECTORY = '.two-tower-lab/runs';
+/** A trainer checkpoints within one step of SIGTERM; this covers a slow step plus the checkpoint write. */
+export const STOP_TIMEOUT_MS = 60_000;
+
+/** Options of `twoTowerLab.runExperiment` after the file: the code lens passes `{pickLoss: true}`. */
+export interface RunExperimentOptions {
+  pickLoss?: boolean;
+  mode?: TrainingMode;
+  loss?: LossName;
+  /** Extra `--set path=value` overrides (tests, sweeps from other extensions). */
+  set?: string[];
+}
+
+export interface RunsFeature {
+  readonly manager: RunManager;
+  /** Resolves after every runs folder was read once (and live runs re-attached). */
+  readonly ready: Promise<void>;
+  /** Fires with the reason each time a run is refused (invalid config, untrusted workspace). */
+  readonly onDidRefuse: vscode.Event<string>;
+  runsDirOf(file: string): string;
+}
+
+/** The run settings of package.json `contributes.configuration`, read fresh each time. */
+export function settings(): { nodePath?: string; maxConcurrentRuns: number; runsDirectory: string } {
+  const c = vscode.workspace.getConfiguration(SETTINGS);
+  return {
+    nodePath: c.get<string>('nodePath') || undefined,
+    maxConcurrentRuns: c.get<number>('maxConcurrentRuns', 1),
+    runsDirectory: c.get<string>('runsDirectory', DEFAULT_RUNS_DIRECTORY) || DEFAULT_RUNS_DIRECTORY,
+  };
+}
+
+function fileFolders(): vscode.WorkspaceFolder[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+}
+
+/** The workspace folder of a file (the first folder for a file outside all of them). */
+function folderOf(file: string): vscode.WorkspaceFolder | undefined {
+  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) ?? fileFolders()[0];
+}
+
+function runsDirOfFolder(folder: vscode.WorkspaceFolder): string {
+  return path.resolve(folder.uri.fsPath, settings().runsDirectory);
+}
+
+export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experiments: ExperimentsFeature, plots: PlotsController, manager: RunManager): RunsFeature {
+  const refused = new vscode.EventEmitter<string>();
+  const progress = new RunProgress(manager);
+  const logs = new TrainerLogs(manager);
+  context.subscriptions.push(refused, progress, logs, { dispose: () => manager.dispose() });
+
+  // Refresh only the experiment whose run changed (and the old one, should a run move).
+  const experimentOfRun = new Map<string, string | undefined>();
+  context.subscriptions.push(
+    manager.onDidChangeRun((runId) => {
+      const now = manager.registry.get(runId)?.experiment;
+      const before = experimentOfRun.get(runId);
+      experimentOfRun.set(runId, now);
+      const listed = (e: string | undefined) => e !== undefined && experiments.model.experiment(e) !== undefined;
+      if (!listed(now) || (before !== now && before !== undefined)) experiments.refresh();
+      else experiments.refresh(now);
+    }),
+  );
+
+  const runsDirOf = (file: string): string => {
+    const folder = folderOf(file);
+    return folder ? runsDirOfFolder(folder) : path.resolve(path.dirname(file), settings().runsDirectory);
+  };
+
+  // Watchers on every runs folder: a run started from a terminal appears; only the affected run is re-read.
+  let watchers: vscode.Disposable[] = [];
+  const watchAll = (): Promise<void> => {
+    for (const w of watchers) w.dispose();
+    watchers = [];
+    const loads: Promise<void>[] = [];
+    for (const folder of fileFolders()) {
+      const runsDir = runsDirOfFolder(folder);
+      const base = vscode.Uri.file(runsDir);
+      const events = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, '*/events.jsonl'));
+      const folders = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, '*'), true, true, false);
+      const reread = (uri: vscode.Uri): void => {
+        manager.refreshFolder(path.dirname(uri.fsPath)).catch((err: unknown) => ui.error(`Could not read the run folder ${path.dirname(uri.fsPath)}`, err));
+      };
+      watchers.push(
+        events,
+        folders,
+        events.onDidCreate(reread),
+        events.onDidChange(reread),
+        events.onDidDelete((uri) => manager.forgetFolder(path.dirname(uri.fsPath))),
+        folders.onDidDelete((uri) => manager.forgetFolder(uri.fsPath)),
+      );
+      loads.push(manager.loadAll(runsDir));
+    }
+    return Promise.all(loads).then(() => experiments.refresh());
+  };
+  context.subscriptions.push(
+    { dispose: () => watchers.forEach((w) => w.dispose()) },
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void watchAll().catch((err: unknown) => ui.error('Could not read the runs folders', err))),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SETTINGS}.maxConcurrentRuns`)) manager.settingsChanged();
+      if (e.affectsConfiguration(`${SETTINGS}.runsDirectory`)) void watchAll().catch((err: unknown) => ui.error('Could not read the runs folders', err));
+    }),
+  );
+
+  const refuse = (message: string, actions?: Record<string, () => unknown>): undefined => {
+    ui.refuse(message, actions);
+    refused.fire(message);
+    return undefined;
+  };
+
+  /** Training runs code and writes files: never in a workspace the user has not trusted. */
+  const trusted = (): boolean => {
+    if (vscode.workspace.isTrusted) return true;
+    refuse('Two-Tower Lab: training is disabled in an untrusted workspace, because a run executes the trainer on this folder\'s data and writes run folders into it. Trust the workspace to train.', {
+      'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
+    });
+    return false;
+  };
+
+  const runExperiment = async (target?: vscode.Uri | ExperimentNode, options: RunExperimentOptions = {}): Promise<string | undefined> => {
+    if (!trusted()) return undefined;
+    const uri = await experimentUri(target, experiments, ui);
+    if (!uri) return undefined;
+    // The trainer reads the file from disk: save pending edits so the run is what the editor shows.
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
+    if (open?.isDirty) await open.save();
+    const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    let choice: TrainingChoice | undefined;
+    if (options.mode !== undefined || options.loss !== undefined) {
+      choice = undefined;
+    } else if (options.pickLoss || !(target instanceof vscode.Uri)) {
+      const { choices, own } = trainingChoices(text, uri.fsPath);
+      const picked = await ui.pick(
+        choices.map((c) => ({ label: `${c.mode} · ${c.loss}`, description: own && c.mode === own.mode && c.loss === own.loss ? 'as in the file' : undefined, choice: c })),
+        `Train ${experimentName(uri.fsPath)} with which mode and loss?`,
+      );
+      if (!picked) return undefined;
+      choice = own && picked.choice.mode === own.mode && picked.choice.loss === own.loss ? undefined : picked.choice;
+    }
+    const mode = options.mode ?? choice?.mode;
+    const loss = options.loss ?? choice?.loss;
+    const request = { kind: 'train' as const, experiment: uri.fsPath, mode, loss, set: options.set };
+    const check = await preflight(text, uri.fsPath, requestOverrides(request));
+    if (!check.ok) {
+      // Opening the file lets the language server list the same errors in the Problems view.
+      await vscode.window.showTextDocument(uri, { preview: false, preserveFocus: true });
+      const more = check.errors.length > 1 ? ` (and ${check.errors.length - 1} more)` : '';
+      return refuse(`Two-Tower Lab: ${experimentName(uri.fsPath)} cannot run: ${check.errors[0]}${more}`, {
+        'Show Problems': () => vscode.commands.executeCommand('workbench.actions.view.problems'),
+      });
+    }
+    const folder = folderOf(uri.fsPath);
+    const runId = manager.launch({ experiment: uri.fsPath, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set });
+    progress.notify(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss})`, (id) => void stop(id));
+    return runId;
+  };
+
+  const stop = async (runId: string): Promise<RunSummary | undefined> => {
+    try {
+      return await manager.stop(runId);
+    } catch (err) {
+      ui.error(`Could not stop run ${runId}`, err);
+      return undefined;
+    }
+  };
+
+  const entriesOf = (node: unknown, nodes: unknown): RunEntry[] => {
+    const picked = Array.isArray(nodes) && nodes.length > 0 ? nodes : node !== undefined ? [node] : experiments.treeView.selection;
+    const ids = picked.map((n: unknown) => (typeof n === 'string' ? n : isRunNode(n) ? n.runId : undefined)).filter((id): id is string => id !== undefined);
+    return ids.map((id) => manager.registry.get(id)).filter((e): e is RunEntry => e !== undefined);
+  };
+  const refOf = (e: RunEntry): RunRef => ({ runId: e.runId, runDir: e.dir, label: e.experiment ? `${experimentName(e.experiment)} ${runLabel(e.runId, undefined)}` : e.runId });
+  /** One run: the argument, else the selected run, else a pick among all runs. */
+  const oneRun = async (node: unknown, placeHolder: string, filter: (e: RunEntry) => boolean = () => true): Promise<RunEntry | undefined> => {
+    const [entry] = entriesOf(node, undefined);
+    if (entry) return entry;
+    const candidates = manager.registry.all().filter(filter);
+    if (candidates.length === 0) {
+      ui.info('Two-Tower Lab: no run fits; start one with "Two-Tower Lab: Run Experiment".');
+      return undefined;
+    }
+    return (await ui.pick(candidates.map((e) => ({ label: e.runId, description: e.summary.status, entry: e })), placeHolder))?.entry;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.runExperiment, runExperiment),
+    vscode.commands.registerCommand(Commands.stopRun, async (node?: unknown) => {
+      const entry = await oneRun(node, 'Run to stop', (e) => manager.isActive(e.runId));
+      if (!entry) return undefined;
+      if (!manager.isActive(entry.runId)) return refuse(`Two-Tower Lab: run ${entry.runId} is ${entry.summary.status}, not running.`);
+      return stop(entry.runId);
+    }),
+    vscode.commands.registerCommand(Commands.resumeRun, async (node?: unknown) => {
+      if (!trusted()) return undefined;
+      const entry = await oneRun(node, 'Run to resume', (e) => e.summary.status === 'stopped' || e.summary.status === 'failed');
+      if (!entry) return undefined;
+      if (entry.summary.status !== 'stopped' && entry.summary.status !== 'failed') return refuse(`Two-Tower Lab: run ${entry.runId} is ${entry.summary.status}; only a stopped or failed run can be resumed.`);
+      const file = entry.experiment ?? entry.dir;
+      manager.resume(entry, path.dirname(entry.dir), folderOf(file)?.uri.fsPath ?? path.dirname(entry.dir));
+      progress.notify(entry.runId, `Resuming ${entry.runId}`, (id) => void stop(id));
+      return entry.runId;
+    }),
+    vscode.commands.registerCommand(Commands.openPlots, async (node?: unknown) => {
+      const entry = await oneRun(node, 'Run to plot');
+      if (entry) plots.show([refOf(entry)]);
+    }),
+    vscode.commands.registerCommand(Commands.compareRuns, async (node?: unknown, nodes?: unknown) => {
+      let entries = entriesOf(node, nodes);
+      if (entries.length < 2) {
+        const picked = await ui.pickMany(manager.registry.all().map((e) => ({ label: e.runId, description: e.summary.status, entry: e, picked: entries.some((x) => x.runId === e.runId) })), 'Runs to compare');
+        if (!picked) return;
+        entries = picked.map((p) => p.entry);
+      }
+      if (entries.length === 0) return;
+      plots.show(entries.map(refOf));
+    }),
+    vscode.commands.registerCommand(Commands.revealRun, async (node?: unknown) => {
+      const entry = await oneRun(node, 'Run folder to reveal');
+      if (!entry) return;
+      const uri = vscode.Uri.file(entry.dir);
+      // Remote and web windows cannot open the OS file manager of the machine that holds the folder.
+      const local = vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop;
+      await vscode.commands.executeCommand(local ? 'revealFileInOS' : 'revealInExplorer', uri);
+    }),
+    vscode.commands.registerCommand(Commands.deleteRun, async (node?: unknown, nodes?: unknown) => {
+      let entries = entriesOf(node, nodes);
+      if (entries.length === 0) {
+        const one = await oneRun(undefined, 'Run to delete');
+        entries = one ? [one] : [];
+      }
+      if (entries.length === 0) return false;
+      const active = entries.filter((e) => manager.isActive(e.runId) || e.summary.status === 'running');
+      if (active.length > 0) {
+        refuse(`Two-Tower Lab: run ${active.map((e) => e.runId).join(', ')} is still ${active[0].summary.status}; stop it before deleting it.`);
+        return false;
+      }
+      const what = entries.length === 1 ? `run ${entries[0].runId}` : `${entries.length} runs`;
+      const ok = await ui.confirm(`Delete ${what}?`, `This deletes ${entries.map((e) => e.dir).join(', ')} with its events, checkpoint and embeddings. It cannot be undone.`, 'Delete');
+      if (!ok) return false;
+      for (const e of entries) {
+        await rm(e.dir, { recursive: true, force: true });
+        manager.forgetFolder(e.dir);
+      }
+      return true;
+    }),
+    vscode.commands.registerCommand(Commands.showTrainerLog, async (node?: unknown) => {
+      const entry = await oneRun(node, 'Run whose trainer log to show');
+      if (!entry) return;
+      if (!(await logs.show(entry.runId, entry.dir))) {
+        ui.info(`Two-Tower Lab: run ${entry.runId} was started outside VS Code, so its trainer output went to the terminal that started it.`);
+      }
+    }),
+  );
+
+  return { manager, ready: watchAll(), onDidRefuse: refused.event, runsDirOf };
+}
+
+function isRunNode(n: unknown): n is RunNode {
+  return typeof n === 'object' && n !== null && (n as TreeNode).kind === 'run';
+}
+
+/** The experiment to run: the argument, else the selected experiment, else the active editor, else a pick. */
+async function experimentUri(target: vscode.Uri | ExperimentNode | undefined, experiments: ExperimentsFeature, ui: Ui): Promise<vscode.Uri | undefined> {
+  if (target instanceof vscode.Uri) return target;
+  if (target?.kind === 'experiment') return vscode.Uri.file(target.fsPath);
+  const selected = experiments.treeView.selection.find((n): n is ExperimentNode => n.kind === 'experiment');
+  if (selected) return vscode.Uri.file(selected.fsPath);
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && experiments.model.experiment(active.uri.fsPath)) return active.uri;
+  const roots = experiments.model.roots();
+  if (roots.length === 0) {
+    ui.info('Two-Tower Lab: no *.tower.yaml experiment in this workspace yet; create one with "Two-Tower Lab: New Experiment from Template".');
+    return undefined;
+  }
+  return (await ui.pick(roots.map((n) => ({ label: experimentName(n.fsPath), description: n.relativePath, uri: vscode.Uri.file(n.fsPath) })), 'Experiment to run'))?.uri;
+}

@@ -1,0 +1,225 @@
+/**
+ * The run manager: queues runs (at most `maxConcurrentRuns` at once), starts the trainer for each as a
+ * child process, follows live runs through their run folder, stops them, and keeps the RunRegistry the
+ * tree reads. Re-attaches to runs that are still running after a window reload. No `vscode` import: the
+ * extension passes its settings and paths in, and listens to `onDidChangeRun`.
+ */
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { listRunFolders, readRunFolder } from '../../core/runs/runsDir';
+import { summarizeRun, type RunSummary } from '../../core/runs/runSummary';
+import { makeRunId, slugName } from '../../core/train/runFolder';
+import type { LossName, TrainingMode } from '../../shared/events';
+import { LiveRun } from './liveRun';
+import { RunQueue } from './queue';
+import { RunRegistry, type RunEntry } from './runRegistry';
+import { trainerCommandLine, type TrainerRequest } from './trainerCommand';
+import { experimentName } from '../experiments/model';
+
+export interface RunManagerOptions {
+  /** `<extension>/dist/trainer.js`. */
+  trainerScript: string;
+  /** The host's executable (`process.execPath`). */
+  hostExecPath: string;
+  /** Where the trainers' stderr logs live while they run (outside the run folder, which the trainer creates). */
+  logDir: string;
+  settings(): { nodePath?: string; maxConcurrentRuns: number };
+  /** How long a stopped trainer may take to checkpoint and write `ended` before it is killed. */
+  stopTimeoutMs: number;
+  onError(what: string, error: unknown): void;
+  pollMs?: number;
+}
+
+export interface LaunchRequest {
+  experiment: string;
+  runsDir: string;
+  /** The trainer's working folder (the workspace folder). */
+  cwd: string;
+  mode?: TrainingMode;
+  loss?: LossName;
+  set?: readonly string[];
+}
+
+type Listener = (runId: string) => void;
+
+export class RunManager {
+  readonly registry = new RunRegistry();
+  private readonly live = new Map<string, LiveRun>();
+  private readonly stderrListeners = new Set<(runId: string, text: string) => void>();
+  private readonly listeners = new Set<Listener>();
+  private readonly queue: RunQueue;
+  /** Settles per run when its process is gone (for runs started or re-attached by this window). */
+  private readonly endings = new Map<string, Promise<RunSummary>>();
+  private readonly endingResolvers = new Map<string, (s: RunSummary) => void>();
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.queue = new RunQueue(options.settings().maxConcurrentRuns, (id, error) => options.onError(`Run ${id} could not be started`, error));
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Called with a run id whenever that run's entry changed (added, progressed, ended, removed). */
+  onDidChangeRun(listener: Listener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Called with each piece of a live run's stderr. */
+  onStderr(listener: (runId: string, text: string) => void): { dispose(): void } {
+    this.stderrListeners.add(listener);
+    return { dispose: () => this.stderrListeners.delete(listener) };
+  }
+
+  private changed(runId: string): void {
+    for (const l of this.listeners) l(runId);
+  }
+
+  logFileOf(runId: string): string {
+    return path.join(this.options.logDir, `${runId}.log`);
+  }
+
+  liveRun(runId: string): LiveRun | undefined {
+    return this.live.get(runId);
+  }
+
+  /** Resolves with the final summary once the run ended; undefined for a run this window does not follow. */
+  whenEnded(runId: string): Promise<RunSummary> | undefined {
+    return this.endings.get(runId);
+  }
+
+  settingsChanged(): void {
+    this.queue.setMaxConcurrent(this.options.settings().maxConcurrentRuns);
+  }
+
+  /** Queues a new run of an experiment; returns its run id at once (the run shows as queued until it starts). */
+  launch(request: LaunchRequest): string {
+    const runId = makeRunId(slugName(experimentName(request.experiment)));
+    const dir = path.join(request.runsDir, runId);
+    this.registry.noteLaunch(runId, request.experiment);
+    const queued = summarizeRun(runId, []);
+    this.registry.upsert(runId, dir, { ...queued, experiment: path.resolve(request.experiment), mode: request.mode, loss: request.loss });
+    this.trackEnding(runId);
+    const trainer: TrainerRequest = { kind: 'train', experiment: request.experiment, mode: request.mode, loss: request.loss, set: request.set };
+    this.queue.enqueue({ id: runId, start: () => this.start(runId, dir, request.runsDir, request.cwd, trainer) });
+    this.changed(runId);
+    return runId;
+  }
+
+  /** Queues the continuation of a stopped or failed run from its last checkpoint (same run folder). */
+  resume(entry: RunEntry, runsDir: string, cwd: string): void {
+    if (this.live.has(entry.runId) || this.queue.isWaiting(entry.runId)) throw new Error(`Run ${entry.runId} is already running or queued.`);
+    if (entry.summary.status !== 'stopped' && entry.summary.status !== 'failed') {
+      throw new Error(`Run ${entry.runId} is ${entry.summary.status}; only a stopped or failed run can be resumed.`);
+    }
+    if (entry.experiment) this.registry.noteLaunch(entry.runId, entry.experiment);
+    this.registry.upsert(entry.runId, entry.dir, { ...entry.summary, status: 'queued', error: undefined });
+    this.trackEnding(entry.runId);
+    this.queue.enqueue({ id: entry.runId, start: () => this.start(entry.runId, entry.dir, runsDir, cwd, { kind: 'resume' }) });
+    this.changed(entry.runId);
+  }
+
+  private trackEnding(runId: string): void {
+    this.endings.set(runId, new Promise((resolve) => this.endingResolvers.set(runId, resolve)));
+  }
+
+  private settle(runId: string, summary: RunSummary): void {
+    this.endingResolvers.get(runId)?.(summary);
+    this.endingResolvers.delete(runId);
+  }
+
+  private start(runId: string, dir: string, runsDir: string, cwd: string, request: TrainerRequest): Promise<void> {
+    const settings = this.options.settings();
+    const line = trainerCommandLine(
+      { trainerScript: this.options.trainerScript, nodePath: settings.nodePath, hostExecPath: this.options.hostExecPath, runsDir, runId },
+      request,
+    );
+    const run = LiveRun.spawn({ ...line, cwd }, runId, dir, this.logFileOf(runId), this.handlersFor(runId, dir), this.options.pollMs);
+    return this.follow(runId, run);
+  }
+
+  private follow(runId: string, run: LiveRun): Promise<void> {
+    this.live.set(runId, run);
+    return run.ended.then((summary) => {
+      this.live.delete(runId);
+      this.registry.upsert(runId, run.runDir, summary);
+      this.changed(runId);
+      this.settle(runId, summary);
+    });
+  }
+
+  private handlersFor(runId: string, dir: string) {
+    return {
+      onSummary: (summary: RunSummary) => {
+        // A resumed run keeps its queued look until its new `started` arrives.
+        this.registry.upsert(runId, dir, summary);
+        this.changed(runId);
+      },
+      onStderr: (text: string) => {
+        for (const l of this.stderrListeners) l(runId, text);
+      },
+      onError: (error: Error) => this.options.onError(`Following run ${runId}`, error),
+    };
+  }
+
+  /** Stops a running run (SIGTERM, then SIGKILL after the timeout) or drops a queued one. */
+  async stop(runId: string): Promise<RunSummary> {
+    if (this.queue.cancel(runId)) {
+      const entry = this.registry.get(runId);
+      const summary: RunSummary = { ...(entry?.summary ?? summarizeRun(runId, [])), status: 'stopped', error: 'Removed from the queue before it started.' };
+      if (entry) this.registry.upsert(runId, entry.dir, summary);
+      this.changed(runId);
+      this.settle(runId, summary);
+      return summary;
+    }
+    const run = this.live.get(runId);
+    if (!run) throw new Error(`Run ${runId} is not running in this window, so it cannot be stopped from here.`);
+    return run.stop(this.options.stopTimeoutMs);
+  }
+
+  /** Reads every run folder under `runsDir` (initial scan) and re-attaches to the runs still running. */
+  async loadAll(runsDir: string): Promise<void> {
+    const folders = await listRunFolders(runsDir);
+    this.registry.resetFolders(runsDir, folders);
+    for (const f of folders) {
+      if (f.summary.status === 'running' && f.summary.pid !== undefined && !this.live.has(f.runId)) this.attach(f.runId, f.dir, f.summary.pid);
+      this.changed(f.runId);
+    }
+  }
+
+  private attach(runId: string, dir: string, pid: number): void {
+    this.trackEnding(runId);
+    void this.follow(runId, LiveRun.attach(runId, dir, pid, this.logFileOf(runId), this.handlersFor(runId, dir), this.options.pollMs));
+  }
+
+  /** Re-reads one run folder after a file-system event (a run started from a terminal, or changed). */
+  async refreshFolder(dir: string): Promise<void> {
+    const runId = path.basename(dir);
+    if (this.live.has(runId)) return; // already tailed
+    const folder = await readRunFolder(dir);
+    this.registry.upsert(runId, dir, folder.summary);
+    if (folder.summary.status === 'running' && folder.summary.pid !== undefined) this.attach(runId, dir, folder.summary.pid);
+    this.changed(runId);
+  }
+
+  /** Forgets a run whose folder was deleted (unless it is only queued, or live in this window). */
+  forgetFolder(dir: string): void {
+    const runId = path.basename(dir);
+    if (this.live.has(runId) || this.queue.isWaiting(runId)) return;
+    if (this.registry.remove(runId).found) this.changed(runId);
+  }
+
+  isActive(runId: string): boolean {
+    return this.live.has(runId) || this.queue.isWaiting(runId);
+  }
+
+  liveRunIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /** Stops following (the trainers keep running: a reload re-attaches to them). */
+  dispose(): void {
+    for (const run of this.live.values()) run.dispose();
+    this.live.clear();
+    this.listeners.clear();
+    this.stderrListeners.clear();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Every run the tree knows, by run id: read from the run folders (the source of truth), plus the runs
+ * this window has queued but not started yet. Pure: the tree model and the run manager share it.
+ */
+import * as path from 'node:path';
+import type { RunSummary } from '../../core/runs/runSummary';
+
+export interface RunEntry {
+  readonly runId: string;
+  /** Absolute path of the run folder (it may not exist yet for a queued run). */
+  readonly dir: string;
+  /** The experiment file the run belongs to: its `started` event, else what this window launched it from. */
+  readonly experiment?: string;
+  readonly summary: RunSummary;
+}
+
+export class RunRegistry {
+  private readonly runs = new Map<string, RunEntry>();
+  /** Experiment files of the runs this window launched, for runs that fail before their `started` event. */
+  private readonly launchedFrom = new Map<string, string>();
+
+  /** Records that this window launched `runId` from `experiment` (kept across refreshes of the folder). */
+  noteLaunch(runId: string, experiment: string): void {
+    this.launchedFrom.set(runId, experiment);
+  }
+
+  /** Adds or replaces a run; returns the experiment it belongs to before and after (to refresh both). */
+  upsert(runId: string, dir: string, summary: RunSummary): { before?: string; after?: string } {
+    const before = this.runs.get(runId)?.experiment;
+    const experiment = summary.experiment ?? this.launchedFrom.get(runId) ?? before;
+    this.runs.set(runId, { runId, dir, experiment: experiment === undefined ? undefined : path.resolve(experiment), summary });
+    return { before, after: this.runs.get(runId)?.experiment };
+  }
+
+  /** Forgets a run (its folder was deleted); returns the experiment it belonged to. */
+  remove(runId: string): { found: boolean; experiment?: string } {
+    const entry = this.runs.get(runId);
+    this.runs.delete(runId);
+    return { found: entry !== undefined, experiment: entry?.experiment };
+  }
+
+  get(runId: string): RunEntry | undefined {
+    return this.runs.get(runId);
+  }
+
+  all(): RunEntry[] {
+    return sortNewestFirst([...this.runs.values()]);
+  }
+
+  /** Runs of one experiment file, newest first. */
+  runsOf(experiment: string): RunEntry[] {
+    const key = path.resolve(experiment);
+    return sortNewestFirst([...this.runs.values()].filter((r) => r.experiment === key));
+  }
+
+  /** Runs whose experiment is not among `experiments` (deleted, renamed, or outside the workspace). */
+  orphans(experiments: Iterable<string>): RunEntry[] {
+    const known = new Set([...experiments].map((e) => path.resolve(e)));
+    return sortNewestFirst([...this.runs.values()].filter((r) => r.experiment === undefined || !known.has(r.experiment)));
+  }
+
+  /** Replaces every run read from folders under `runsDir`, keeping runs that are only queued in this window. */
+  resetFolders(runsDir: string, folders: readonly { runId: string; dir: string; summary: RunSummary }[]): void {
+    const prefix = path.resolve(runsDir) + path.sep;
+    for (const [id, entry] of this.runs) {
+      if (entry.dir.startsWith(prefix) && entry.summary.status !== 'queued') this.runs.delete(id);
+    }
+    for (const f of folders) this.upsert(f.runId, f.dir, f.summary);
+  }
+}
+
+/** Newest first: by start time (a queued run counts as now), then by id (ids start with a timestamp). */
+export function sortNewestFirst(entries: RunEntry[]): RunEntry[] {
+  const time = (r: RunEntry): number => r.summary.startedAt ?? (r.summary.status === 'queued' ? Number.MAX_SAFE_INTEGER : 0);
+  return entries.sort((a, b) => time(b) - time(a) || b.runId.localeCompare(a.runId));
+}
