@@ -35,9 +35,26 @@ const stdoutSink = {
   },
 };
 
+// The same for stderr (progress and messages): losing the terminal must not lose the run.
+let stderrBroken = false;
+process.stderr.on('error', () => {
+  stderrBroken = true;
+});
+const stderrSink = {
+  get isTTY(): boolean {
+    return process.stderr.isTTY === true;
+  },
+  get columns(): number | undefined {
+    return process.stderr.columns;
+  },
+  write(text: string): void {
+    if (!stderrBroken) process.stderr.write(text);
+  },
+};
+
 const io: TrainIo = {
   stdout: stdoutSink,
-  stderr: process.stderr,
+  stderr: stderrSink,
   onStopSignal(handler) {
     const onSignal = (signal: NodeJS.Signals): void => handler(signal);
     process.on('SIGTERM', onSignal);
