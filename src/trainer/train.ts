@@ -110,6 +110,18 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     process.off('beforeExit', onStall);
   };
   process.on('beforeExit', onStall);
+  // An exception thrown outside the awaited chain (a callback, a timer) still ends the run as failed.
+  const onCrash = (e: unknown): void => {
+    const error = `The trainer crashed while ${phase}: ${errorText(e)}`;
+    try {
+      writer.write({ type: 'ended', status: 'failed', error, epoch: position.epoch, step: position.step, elapsedSec: (performance.now() - began) / 1000 });
+    } finally {
+      io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${error}\n`);
+      process.exit(EXIT_FAILED);
+    }
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   let model: (TrainableModel & { dispose(): void }) | undefined;
   progress.line(`run ${paths.runId}  (${paths.dir})`);
   try {
@@ -158,6 +170,8 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     return EXIT_FAILED;
   } finally {
     process.off('beforeExit', onStall);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     unregister();
     writer.close();
     model?.dispose();
