@@ -7,7 +7,7 @@
  * mask and logQ, sampler draws, counters, mining) and dividing by the step time the run reported.
  *
  *   npx tsx bench/sampling-study.ts [--epochs N] [--datasets synthetic,movielens] [--per-positive N] [--k 50] [--out FILE]
- *                                   [--only REGEX of run ids like synthetic-3-1] [--keep]
+ *                                   [--only REGEX of run ids like synthetic-3-1] [--keep] [--profile-only]
  *
  * Prints a Markdown table (also written to --out). Timing figures are of this machine and its load.
  */
@@ -217,6 +217,58 @@ function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep
   return { perStep, miningSec };
 }
 
+/** Best of `repeats` epochs of the per-batch sampling work alone (no setup), in seconds per step: the figure least disturbed by load. */
+function perBatchSecondsBest(config: Experiment, dataset: Dataset, repeats: number): number {
+  const training = config.training;
+  const rng = new Rng(training.seed);
+  const userPositives = buildUserPositiveIndex(dataset);
+  const sampler = createNegativeSampler(training, dataset, rng, userPositives);
+  const mined = minedSamplerOf(sampler);
+  if (mined) mined.refresh(randomScoreTopK(dataset, config.item_tower.output_dim, rng));
+  const correction = createInBatchCorrection(training, dataset);
+  const counters = new SamplingCounters(dataset.itemClicks);
+  const perPositive = training.negatives.per_positive;
+  const out = new Int32Array(training.batch_size * perPositive);
+  const kinds = new Uint8Array(out.length);
+  let best = Infinity;
+  for (let rep = 0; rep < repeats; rep++) {
+    const batches = new EpochBatches(dataset.train, training.batch_size, new Rng(rep));
+    const t = performance.now();
+    for (let s = 0; s < batches.steps; s++) {
+      const batch = batches.batch(s);
+      counters.recordPositives(batch);
+      if (training.negatives.source === 'in_batch') {
+        correction?.observe?.(batch, s);
+        correction?.logQ(batch);
+        const mask = training.negatives.remove_accidental_hits ? accidentalHitMask(batch, userPositives) : undefined;
+        counters.recordInBatch(batch, mask);
+      }
+      if (sampler) {
+        const slots = batch.users.length * perPositive;
+        sampler.sample(batch, perPositive, rng, out.subarray(0, slots), kinds.subarray(0, slots));
+        counters.recordNegatives(out, slots, kinds);
+      }
+    }
+    best = Math.min(best, (performance.now() - t) / 1000 / batches.steps);
+  }
+  return best;
+}
+
+/** `--profile-only`: per-batch sampling cost of every strategy, no training. */
+async function profileOnly(names: string[], perPositive: number): Promise<void> {
+  process.stdout.write('| data | negatives | per-batch sampling ms/step (best of 4 epochs, B = 256, no rebalancing) |\n|---|---|---|\n');
+  for (const n of names) {
+    const ds = DATASETS[n];
+    let dataset: Dataset | undefined;
+    for (const strategy of STRATEGIES) {
+      const loaded = await loadExperiment(path.join(ROOT, ds.file), [...ds.base, ...strategy.sets(ds, perPositive)]);
+      const config = withAbsoluteDataPaths(loaded.config, loaded.filePath);
+      dataset ??= await loadDataset(config, loaded.filePath);
+      process.stdout.write(`| ${ds.name} | ${strategy.name} | ${fmt(perBatchSecondsBest(config, dataset, 4) * 1000, 3)} |\n`);
+    }
+  }
+}
+
 function fmt(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 }
@@ -231,6 +283,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       only: { type: 'string', default: '' },
+      'profile-only': { type: 'boolean', default: false },
     },
   });
   const epochs = Number(values.epochs);
@@ -238,6 +291,10 @@ async function main(): Promise<void> {
   const k = Number(values.k);
   const names = (values.datasets ?? '').split(',').filter((s) => s !== '');
   for (const n of names) if (!DATASETS[n]) throw new Error(`--datasets: unknown '${n}'; use ${Object.keys(DATASETS).join(', ')}.`);
+  if (values['profile-only']) {
+    await profileOnly(names, perPositive);
+    return;
+  }
   const runsDir = mkdtempSync(path.join(tmpdir(), 'sampling-study-'));
   const lines: string[] = [];
   const emit = (l: string) => {
