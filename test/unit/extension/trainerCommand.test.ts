@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { requestOverrides, trainerCommandLine } from '../../../src/extension/runs/trainerCommand';
+
+const launch = { trainerScript: '/ext/dist/trainer.js', hostExecPath: '/vscode/code', runsDir: '/ws/.two-tower-lab/runs', runId: 'exp-20260101-000000-abcd' };
+
+describe('trainerCommandLine', () => {
+  it('runs dist/trainer.js with the host executable as Node, a fixed run id, and the file-based event stream', () => {
+    const line = trainerCommandLine(launch, { kind: 'train', experiment: '/ws/exp.tower.yaml', mode: 'pairwise', loss: 'logistic', set: ['training.epochs=2'] });
+    expect(line.command).toBe('/vscode/code');
+    expect(line.env).toEqual({ ELECTRON_RUN_AS_NODE: '1' });
+    expect(line.args).toEqual([
+      '/ext/dist/trainer.js', 'train', '/ws/exp.tower.yaml', '--run-id', 'exp-20260101-000000-abcd',
+      '--runs-dir', '/ws/.two-tower-lab/runs', '--events-stdout', 'off',
+      '--mode', 'pairwise', '--loss', 'logistic', '--set', 'training.epochs=2',
+    ]);
+  });
+
+  it('uses twoTowerLab.nodePath when set (no Electron variable), and resumes by run id', () => {
+    const line = trainerCommandLine({ ...launch, nodePath: ' /usr/bin/node ' }, { kind: 'resume' });
+    expect(line.command).toBe('/usr/bin/node');
+    expect(line.env).toEqual({});
+    expect(line.args).toEqual(['/ext/dist/trainer.js', 'train', '--resume', 'exp-20260101-000000-abcd', '--runs-dir', '/ws/.two-tower-lab/runs', '--events-stdout', 'off']);
+  });
+
+  it('validates the same overrides the trainer will apply', () => {
+    expect(requestOverrides({ kind: 'train', experiment: 'x', loss: 'hinge', set: ['a.b=1'] })).toEqual(['training.loss=hinge', 'a.b=1']);
+    expect(requestOverrides({ kind: 'resume' })).toEqual([]);
+  });
+});
