@@ -1,5 +1,6 @@
 /** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
 import { parseArgs } from 'node:util';
+import { LOSSES_BY_MODE } from '../core/config/schema';
 import type { BackendName, LossName, TrainingMode } from '../shared/events';
 
 export class UsageError extends Error {}
@@ -113,11 +114,16 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   return args;
 }
 
-/** The `--set` overrides the dedicated flags stand for, before the explicit `--set`s (which win). */
-export function flagOverrides(a: TrainArgs): string[] {
+/**
+ * The `--set` overrides the dedicated flags stand for, before the explicit `--set`s (which win).
+ * `--mode` alone keeps the file's loss when it suits the new mode and otherwise takes the mode's
+ * default loss, so `--mode pairwise` on a listwise file means hinge rather than an error.
+ */
+export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
   const out: string[] = [];
   if (a.mode !== undefined) out.push(`training.mode=${a.mode}`);
   if (a.loss !== undefined) out.push(`training.loss=${a.loss}`);
+  else if (a.mode !== undefined && !(LOSSES_BY_MODE[a.mode] as readonly unknown[]).includes(fileLoss)) out.push(`training.loss=${LOSSES_BY_MODE[a.mode][0]}`);
   if (a.epochs !== undefined) out.push(`training.epochs=${a.epochs}`);
   if (a.seed !== undefined) out.push(`training.seed=${a.seed}`);
   return [...out, ...a.set];

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, loadExperiment, withAbsoluteDataPaths } from '../core/config/load';
 import { formatDiagnostic } from '../core/config/diagnostics';
+import { parseExperimentText } from '../core/config/document';
 import { stringifyResolvedConfig } from '../core/config/overrides';
 import type { Experiment } from '../core/config/schema';
 import type { Dataset } from '../core/data/dataset';
@@ -40,13 +41,25 @@ export interface TrainIo {
   onStopSignal(handler: (signal: string) => void): () => void;
 }
 
+/** The `training.loss` written in an experiment file, if it can be read (errors surface later, with positions). */
+function fileLossOf(file: string | undefined): unknown {
+  if (file === undefined || !existsSync(file)) return undefined;
+  try {
+    return parseExperimentText(readFileSync(file, 'utf8')).doc.getIn(['training', 'loss']);
+  } catch (error) {
+    // Unreadable here means unreadable for loadExperiment too, which reports it properly.
+    void error;
+    return undefined;
+  }
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_INVALID = 2;
 
 export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo): Promise<number> {
   const progress = new Progress(io.stderr, args.quiet);
-  const overrides = flagOverrides(args);
+  const overrides = flagOverrides(args, fileLossOf(args.resume !== undefined ? runPaths(args.runsDir, args.resume).config : args.file));
 
   // 1. The experiment: from the file, or from the run's own config.yaml when resuming.
   let paths: RunPaths;

@@ -11,6 +11,14 @@ describe('train arguments', () => {
     expect(flagOverrides(a)).toEqual(['training.mode=pairwise', 'training.loss=hinge', 'training.epochs=3', 'training.seed=7', 'training.margin=0.3', 'training.epochs=4']);
   });
 
+  it('--mode alone keeps a file loss that suits the mode and otherwise takes the mode default', () => {
+    const a = parseTrainArgs(['x.tower.yaml', '--mode', 'pairwise']);
+    expect(flagOverrides(a, 'softmax')).toEqual(['training.mode=pairwise', 'training.loss=hinge']);
+    expect(flagOverrides(a, undefined)).toEqual(['training.mode=pairwise', 'training.loss=hinge']);
+    expect(flagOverrides(a, 'logistic')).toEqual(['training.mode=pairwise']);
+    expect(flagOverrides(parseTrainArgs(['x.tower.yaml', '--mode', 'listwise']), 'bce')).toEqual(['training.mode=listwise', 'training.loss=softmax']);
+  });
+
   it('refuse bad usage with a message that says what to give', () => {
     expect(() => parseTrainArgs([])).toThrow(/experiment file .* or --resume/);
     expect(() => parseTrainArgs(['x.tower.yaml', '--epochs', 'three'])).toThrow(/--epochs takes an integer, got 'three'/);
