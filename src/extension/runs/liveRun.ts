@@ -52,6 +52,7 @@ export class LiveRun {
   private exit: Exit | undefined;
   private finished = false;
   private killedAfterTimeout: number | undefined;
+  private stopRequested = false;
   private resolveEnded!: (summary: RunSummary) => void;
   /** Settles once the process is gone and the run folder says how it ended. */
   readonly ended: Promise<RunSummary>;
@@ -113,6 +114,7 @@ export class LiveRun {
    */
   async stop(timeoutMs: number): Promise<RunSummary> {
     if (this.finished) return this.summary;
+    this.stopRequested = true;
     this.signal('SIGTERM');
     const timer = setTimeout(() => {
       this.killedAfterTimeout = timeoutMs;
@@ -182,14 +184,15 @@ export class LiveRun {
     this.timer = undefined;
     const folderExists = existsSync(this.runDir);
     if (!hasEnded) {
-      const error = this.deathMessage();
+      // Our SIGTERM reached a trainer before it set up its stop handler: still the stop the user asked for.
+      const stoppedEarly = this.stopRequested && this.killedAfterTimeout === undefined && this.exit?.signal === 'SIGTERM';
       const ended: EndedEvent = {
         schemaVersion: EVENTS_SCHEMA_VERSION,
         time: new Date().toISOString(),
         runId: this.runId,
         type: 'ended',
-        status: 'failed',
-        error,
+        status: stoppedEarly ? 'stopped' : 'failed',
+        error: stoppedEarly ? undefined : this.deathMessage(),
         epoch: this.summary.epoch,
         step: this.summary.step,
         elapsedSec: this.summary.durationSec ?? 0,

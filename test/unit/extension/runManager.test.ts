@@ -1,0 +1,122 @@
+/**
+ * The run manager against a fake trainer (a small Node script that speaks the event protocol), so the
+ * process handling is tested for real: a trainer that dies is recorded as failed with its exit code and
+ * last stderr lines (in events.jsonl and trainer.log); SIGTERM gives `stopped`; a trainer that ignores
+ * SIGTERM is killed after the timeout and recorded as failed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseEventLines } from '../../../src/shared/events';
+import { RunManager } from '../../../src/extension/runs/runManager';
+
+// Behaviour by the experiment file's name: die, stop on SIGTERM, or ignore SIGTERM.
+const FAKE_TRAINER = String.raw`
+const fs = require('node:fs');
+const path = require('node:path');
+const args = process.argv.slice(2);
+const get = (flag) => args[args.indexOf(flag) + 1];
+const file = args[1];
+const runId = get('--run-id');
+const dir = path.join(get('--runs-dir'), runId);
+fs.mkdirSync(dir, { recursive: true });
+const events = path.join(dir, 'events.jsonl');
+const write = (e) => fs.appendFileSync(events, JSON.stringify({ schemaVersion: 1, time: new Date().toISOString(), runId, ...e }) + '\n');
+write({ type: 'started', experiment: file, mode: 'listwise', loss: 'softmax', backend: 'cpu', pid: process.pid, epochs: 3, stepsPerEpoch: 1, batchSize: 1, resumedFromEpoch: 0, dataset: { users: 1, items: 1, trainPositives: 1, testPositives: 1 }, params: {} });
+const behaviour = path.basename(file);
+if (behaviour.startsWith('die')) {
+  process.stderr.write('loading data\nRangeError: boom in step 7\n');
+  fs.appendFileSync(events, '{"schemaVersion":1,"type":"st'); // killed mid-write
+  process.exit(3);
+}
+if (behaviour.startsWith('stop')) {
+  process.on('SIGTERM', () => { write({ type: 'ended', status: 'stopped', epoch: 1, step: 1, elapsedSec: 1 }); process.exit(0); });
+} else {
+  process.on('SIGTERM', () => process.stderr.write('ignoring SIGTERM\n'));
+}
+write({ type: 'epoch', epoch: 1, step: 1, loss: 1, examplesPerSec: 1, durationSec: 1, elapsedSec: 1 });
+setInterval(() => undefined, 1000);
+`;
+
+describe('RunManager with a fake trainer process', () => {
+  let root: string;
+  let manager: RunManager;
+  let errors: string[];
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'ttl-runmanager-'));
+    writeFileSync(path.join(root, 'trainer.js'), FAKE_TRAINER);
+    errors = [];
+    manager = new RunManager({
+      trainerScript: path.join(root, 'trainer.js'),
+      hostExecPath: process.execPath,
+      logDir: path.join(root, 'logs'),
+      settings: () => ({ maxConcurrentRuns: 1 }),
+      stopTimeoutMs: 1000,
+      onError: (what, e) => errors.push(`${what}: ${String(e)}`),
+      pollMs: 50,
+    });
+  });
+
+  afterEach(() => {
+    manager.dispose();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const launch = (name: string): string =>
+    manager.launch({ experiment: path.join(root, `${name}.tower.yaml`), runsDir: path.join(root, 'runs'), cwd: root });
+
+  it('records a trainer that exits without `ended` as failed, with its exit code and last stderr lines', async () => {
+    const runId = launch('die');
+    expect(manager.registry.get(runId)?.summary.status).toBe('queued');
+    const summary = await manager.whenEnded(runId)!;
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toContain("exited with code 3 without writing an 'ended' event");
+    expect(summary.error).toContain('RangeError: boom in step 7');
+    const dir = path.join(root, 'runs', runId);
+    // The failure is in the run folder too, after the partial line, so a reload still knows.
+    const { events, badLines } = parseEventLines(readFileSync(path.join(dir, 'events.jsonl'), 'utf8'));
+    expect(badLines).toEqual([2]);
+    expect(events.at(-1)).toMatchObject({ type: 'ended', status: 'failed' });
+    expect(readFileSync(path.join(dir, 'trainer.log'), 'utf8')).toBe('loading data\nRangeError: boom in step 7\n');
+    expect(manager.registry.runsOf(path.join(root, 'die.tower.yaml')).map((r) => r.runId)).toEqual([runId]);
+    expect(errors).toEqual([]);
+  });
+
+  it('stops a run with SIGTERM (the trainer writes `ended` stopped) and drops a queued run without starting it', async () => {
+    const first = launch('stop-a');
+    const second = launch('stop-b');
+    expect(manager.registry.get(second)?.summary.status).toBe('queued');
+    await new Promise<void>((resolve) => {
+      const sub = manager.onDidChangeRun(() => {
+        if (manager.registry.get(first)?.summary.epoch === 1) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    // The queued one is dropped from the queue without ever starting.
+    expect((await manager.stop(second)).status).toBe('stopped');
+    expect(manager.registry.get(second)?.summary.error).toBe('Removed from the queue before it started.');
+    expect((await manager.stop(first)).status).toBe('stopped');
+    expect(manager.liveRunIds()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('kills a trainer that ignores SIGTERM after the timeout and records it as failed', async () => {
+    const runId = launch('stubborn');
+    await new Promise<void>((resolve) => {
+      const sub = manager.onDidChangeRun(() => {
+        if (manager.registry.get(runId)?.summary.epoch === 1) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    const summary = await manager.stop(runId);
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toContain('did not stop within 1 s of SIGTERM, so it was killed (SIGKILL)');
+    expect(summary.error).toContain('ignoring SIGTERM');
+  });
+});
