@@ -11,7 +11,7 @@ import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigPath } from './document';
 import { resolveDataPath } from './paths';
 import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../util/suggest';
 
 interface FileRef {
   /** Path of the `path` key of this file in the config. */

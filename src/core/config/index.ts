@@ -8,5 +8,5 @@ export * from './overrides';
 export { RULE_CODES, type RuleCode, type RuleDoc } from './rules';
 export * from './schema';
 export * from './schemaPath';
-export { closest, didYouMean } from './suggest';
+export { closest, didYouMean } from '../util/suggest';
 export { applyDefaults } from './validate';

@@ -10,7 +10,7 @@ import type { ConfigDiagnostic } from './diagnostics';
 import { formatPath, locate, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
 import { ExperimentSchema, type Experiment } from './schema';
 import { objectKeys, schemaAt } from './schemaPath';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../util/suggest';
 
 export interface ParsedOverride {
   /** The argument as given, e.g. "training.negatives.logq_correction=false". */

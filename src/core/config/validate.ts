@@ -12,7 +12,7 @@ import type { ConfigDiagnostic } from './diagnostics';
 import { formatPath, pointerToPath, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
 import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, ExperimentSchema, LOSSES_BY_MODE, type Experiment } from './schema';
 import { enumValues, objectKeys, schemaAt, whereKeyLives } from './schemaPath';
-import { didYouMean } from './suggest';
+import { didYouMean } from '../util/suggest';
 
 let compiled: TypeCheck<typeof ExperimentSchema> | undefined;
 function checker(): TypeCheck<typeof ExperimentSchema> {

@@ -34,20 +34,11 @@ import { initialEarlyStopping, updateEarlyStopping } from './runEarlyStopping';
 import { writeEmbeddings } from './runEmbeddings';
 import { RunEvaluator, type RetrievalModel } from './runEval';
 import type { RunPaths } from './runFolder';
+import type { TrainBatch } from './step';
 import type { WeightMap } from './weightsFile';
 
-/** One batch as the model's train step takes it (see src/core/model). */
-export interface TrainBatch {
-  users: Int32Array;
-  posItems: Int32Array;
-  /** Sampled negatives, row-major: negPerPositive per row. Absent for pure in-batch softmax. */
-  negItems?: Int32Array;
-  negPerPositive?: number;
-  /** log p_i of each row's item, subtracted from in-batch logits (logQ correction). */
-  logQ?: Float32Array;
-  /** B×B accidental-hit mask of in-batch negatives (1 = not a negative of that row). */
-  hitMask?: Uint8Array;
-}
+/** One batch as the model's train step takes it; defined once, beside the step. */
+export type { TrainBatch } from './step';
 
 /** What the loop needs from the model. */
 export interface TrainableModel extends RetrievalModel {

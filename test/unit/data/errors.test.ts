@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { closestName, DataError, editDistance } from '../../../src/core/data/errors';
+import { DataError } from '../../../src/core/data/errors';
+import { closest, editDistance } from '../../../src/core/util/suggest';
 import { loadDataset } from '../../../src/core/data/load';
 import { experiment } from './experiment';
 
@@ -30,9 +31,9 @@ describe('column name suggestions', () => {
     expect(editDistance('same', 'same')).toBe(0);
   });
   it('suggests the closest column, nothing when none is close', () => {
-    expect(closestName('usr_id', ['user_id', 'item_id', 'timestamp'])).toBe('user_id');
-    expect(closestName('TimeStamp', ['user_id', 'timestamp'])).toBe('timestamp');
-    expect(closestName('zzzzzzzz', ['user_id', 'item_id'])).toBeUndefined();
+    expect(closest('usr_id', ['user_id', 'item_id', 'timestamp'])).toBe('user_id');
+    expect(closest('TimeStamp', ['user_id', 'timestamp'])).toBe('timestamp');
+    expect(closest('zzzzzzzz', ['user_id', 'item_id'])).toBeUndefined();
   });
 });
 

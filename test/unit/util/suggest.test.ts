@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { closest, editDistance } from '../../../src/core/config/suggest';
+import { closest, editDistance } from '../../../src/core/util/suggest';
 
 describe('editDistance', () => {
   it('counts inserts, deletes, substitutions and swaps', () => {

@@ -1,4 +1,4 @@
-/** "Did you mean …": the closest candidate by edit distance, when it is close enough to be a plausible typo. */
+/** "Did you mean …": the closest candidate by edit distance, when it is close enough to be a plausible typo (keys, enum values, columns). */
 
 /** Levenshtein distance (insert, delete, substitute), case-insensitive, with adjacent transpositions costing 1. */
 export function editDistance(a: string, b: string): number {
