@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, type Experiment } from '../config/schema';
 import { inBatchSoftmaxLoss } from './inBatchSoftmax';
+import { inBatchWithHardLoss } from './inBatchWithHard';
 import { pointwiseBceLoss } from './pointwiseBce';
 import { sampledSoftmaxLoss } from './sampledSoftmax';
 import { tripletHingeLoss } from './tripletHinge';
@@ -17,6 +18,13 @@ export interface LossSpec {
   temperature: number;
   margin: number;
   scale: number;
+  /**
+   * Listwise only: the other positives of the batch are the negatives (`training.negatives.source:
+   * in_batch`), so sampled negatives, when a batch has them, are hard ones added to the in-batch
+   * columns rather than the whole softmax. Pointwise and pairwise ignore it: their in-batch
+   * negatives arrive as sampled ones.
+   */
+  inBatch?: boolean;
 }
 
 export interface LossInputs {
@@ -34,7 +42,14 @@ export function lossSpecFromConfig(config: Experiment): LossSpec {
   if (!allowed.includes(loss)) throw new Error(`training.loss: "${loss}" is not a loss of mode "${mode}"; use ${allowed.join(' or ')}.`);
   const temperature = config.score.temperature;
   if (!(temperature > 0)) throw new Error(`score.temperature must be > 0, got ${temperature}.`);
-  return { mode, loss, temperature, margin: config.training.margin ?? DEFAULT_MARGIN, scale: config.training.scale ?? DEFAULT_LOGISTIC_SCALE };
+  return {
+    mode,
+    loss,
+    temperature,
+    margin: config.training.margin ?? DEFAULT_MARGIN,
+    scale: config.training.scale ?? DEFAULT_LOGISTIC_SCALE,
+    inBatch: config.training.negatives.source === 'in_batch',
+  };
 }
 
 /** Whether a batch for this loss needs sampled negatives (listwise without them is in-batch softmax). */
@@ -42,10 +57,17 @@ export function needsSampledNegatives(spec: LossSpec): boolean {
   return spec.mode !== 'listwise';
 }
 
+/**
+ * Listwise: in-batch softmax without negItems; in-batch softmax plus each row's hard columns when the
+ * negatives are in-batch and the batch also has negItems; sampled softmax over 1 + n otherwise.
+ */
 export function computeLoss(spec: LossSpec, x: LossInputs): tf.Scalar {
   if (!x.vNeg) {
     if (spec.mode !== 'listwise') throw new Error(`training.mode "${spec.mode}" needs sampled negatives, but the batch has no negItems.`);
     return inBatchSoftmaxLoss(x.u, x.vPos, { temperature: spec.temperature, logQ: x.logQ, hitMask: x.hitMask });
+  }
+  if (spec.mode === 'listwise' && spec.inBatch) {
+    return inBatchWithHardLoss(x.u, x.vPos, x.vNeg, x.perPositive, { temperature: spec.temperature, logQ: x.logQ, hitMask: x.hitMask });
   }
   switch (spec.loss) {
     case 'bce':
