@@ -5,7 +5,6 @@ import type { TreeItemSnapshot, TwoTowerLabApi } from './api';
 import { Commands } from './commands';
 import { newExperiment, type NewExperimentOptions } from './experiments/newExperiment';
 import { registerExperiments } from './experiments/register';
-import { startLanguageClient } from './languageClient';
 import { registerPlots } from './plots/register';
 import { registerRuns, settings as runSettings, STOP_TIMEOUT_MS } from './runs/register';
 import { RunManager } from './runs/runManager';
@@ -40,7 +39,10 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
     // The initial scans run in the background; their failures are shown, not swallowed.
     experiments.ready.catch((err: unknown) => ui.error('Could not list the *.tower.yaml experiments', err));
     runs.ready.catch((err: unknown) => ui.error('Could not read the runs folders', err));
-    startLanguageClient(context).catch((err: unknown) => ui.error('The experiment language server did not start', err));
+    // The language client library is loaded after activation returns: it is large and the server starts asynchronously anyway.
+    import('./languageClient')
+      .then(({ startLanguageClient }) => startLanguageClient(context))
+      .catch((err: unknown) => ui.error('The experiment language server did not start', err));
     const runDidChange = new vscode.EventEmitter<string>();
     context.subscriptions.push(runDidChange, manager.onDidChangeRun((id) => runDidChange.fire(id)));
     const activationMs = performance.now() - began;

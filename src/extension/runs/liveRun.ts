@@ -208,7 +208,8 @@ export class LiveRun {
       this.summary = summarizeRun(this.runId, this.events, { isAlive: () => false });
       this.handlers.onSummary(this.summary);
     }
-    if (folderExists && this.child) {
+    // A re-attached run has a log only when this workspace started it (the log file outlives the window).
+    if (folderExists && (this.child || existsSync(this.logFile))) {
       try {
         await copyLog(this.logFile, path.join(this.runDir, TRAINER_LOG));
       } catch (e) {

@@ -13,7 +13,7 @@ import type { ExperimentsFeature } from '../experiments/register';
 import { experimentName, type ExperimentNode, type RunNode, type TreeNode } from '../experiments/model';
 import type { PlotsController } from '../plots/register';
 import type { Ui } from '../ui';
-import { preflight, trainingChoices, type TrainingChoice } from './preflight';
+import type { TrainingChoice } from './preflight';
 import { RunProgress } from './progress';
 import type { RunEntry } from './runRegistry';
 import { RunManager } from './runManager';
@@ -149,6 +149,8 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
     if (open?.isDirty) await open.save();
     const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    // Loaded on first use: the config checker (schema, data readers) is not needed to activate.
+    const { preflight, trainingChoices } = await import('./preflight');
     let choice: TrainingChoice | undefined;
     if (options.mode !== undefined || options.loss !== undefined) {
       choice = undefined;

@@ -177,7 +177,8 @@ export class RunManager {
 
   /** Reads every run folder under `runsDir` (initial scan) and re-attaches to the runs still running. */
   async loadAll(runsDir: string): Promise<void> {
-    const folders = await listRunFolders(runsDir);
+    // Every run that has not ended is followed: a live one is tailed, a dead one gets its failure recorded.
+    const folders = await listRunFolders(runsDir, { isAlive: () => true });
     this.registry.resetFolders(runsDir, folders);
     for (const f of folders) {
       if (f.summary.status === 'running' && f.summary.pid !== undefined && !this.live.has(f.runId)) this.attach(f.runId, f.dir, f.summary.pid);
@@ -194,7 +195,7 @@ export class RunManager {
   async refreshFolder(dir: string): Promise<void> {
     const runId = path.basename(dir);
     if (this.live.has(runId)) return; // already tailed
-    const folder = await readRunFolder(dir);
+    const folder = await readRunFolder(dir, { isAlive: () => true });
     this.registry.upsert(runId, dir, folder.summary);
     if (folder.summary.status === 'running' && folder.summary.pid !== undefined) this.attach(runId, dir, folder.summary.pid);
     this.changed(runId);

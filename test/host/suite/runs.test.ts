@@ -46,6 +46,7 @@ export function registerRunsTests(): void {
       this.timeout(60_000);
       api = await activateExtension();
       await api.runs.ready;
+      console.log(`activate() took ${api.activationMs.toFixed(1)} ms in this extension host (measured inside activate)`);
       softmax = vscode.Uri.joinPath(workspaceRoot(), 'synthetic-softmax.tower.yaml');
     });
 

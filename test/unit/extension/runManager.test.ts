@@ -4,7 +4,7 @@
  * last stderr lines (in events.jsonl and trainer.log); SIGTERM gives `stopped`; a trainer that ignores
  * SIGTERM is killed after the timeout and recorded as failed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,5 +118,32 @@ describe('RunManager with a fake trainer process', () => {
     expect(summary.status).toBe('failed');
     expect(summary.error).toContain('did not stop within 1 s of SIGTERM, so it was killed (SIGKILL)');
     expect(summary.error).toContain('ignoring SIGTERM');
+  });
+});
+
+describe('RunManager re-attaching after a reload', () => {
+  it('records a run folder whose trainer died unseen as failed, appending the ended event once', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ttl-reattach-'));
+    try {
+      const runsDir = path.join(root, 'runs');
+      const dir = path.join(runsDir, 'exp-1');
+      mkdirSync(dir, { recursive: true });
+      // A pid that cannot be alive (above the kernel's pid_max of 2^22).
+      const started = { schemaVersion: 1, time: new Date().toISOString(), runId: 'exp-1', type: 'started', experiment: path.join(root, 'exp.tower.yaml'), mode: 'listwise', loss: 'softmax', backend: 'cpu', pid: 4_194_305, epochs: 2, stepsPerEpoch: 1, batchSize: 1, resumedFromEpoch: 0, dataset: { users: 1, items: 1, trainPositives: 1, testPositives: 1 }, params: {} };
+      writeFileSync(path.join(dir, 'events.jsonl'), `${JSON.stringify(started)}\n`);
+      const manager = new RunManager({ trainerScript: 'unused', hostExecPath: process.execPath, logDir: path.join(root, 'logs'), settings: () => ({ maxConcurrentRuns: 1 }), stopTimeoutMs: 1000, onError: (w, e) => { throw new Error(`${w}: ${String(e)}`); }, pollMs: 50 });
+      await manager.loadAll(runsDir);
+      const summary = await manager.whenEnded('exp-1')!;
+      expect(summary.status).toBe('failed');
+      expect(summary.error).toContain("(pid 4194305) is gone without writing an 'ended' event");
+      // A second window reading the folder now sees the recorded ending and follows nothing.
+      await manager.loadAll(runsDir);
+      expect(manager.liveRunIds()).toEqual([]);
+      const { events } = parseEventLines(readFileSync(path.join(dir, 'events.jsonl'), 'utf8'));
+      expect(events.map((e) => e.type)).toEqual(['started', 'ended']);
+      manager.dispose();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
