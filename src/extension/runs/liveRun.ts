@@ -53,6 +53,8 @@ export class LiveRun {
   private finished = false;
   private killedAfterTimeout: number | undefined;
   private stopRequested = false;
+  /** For a resumed run: when this process was started; until it writes its own `started`, the old `ended` is history. */
+  private resumedAt: number | undefined;
   private resolveEnded!: (summary: RunSummary) => void;
   /** Settles once the process is gone and the run folder says how it ended. */
   readonly ended: Promise<RunSummary>;
@@ -75,7 +77,8 @@ export class LiveRun {
   }
 
   /** Starts the trainer as a detached child (it outlives a window reload), stderr appended to `logFile`. */
-  static spawn(spec: SpawnSpec, runId: string, runDir: string, logFile: string, handlers: LiveRunHandlers, pollMs = 300): LiveRun {
+  static spawn(spec: SpawnSpec, runId: string, runDir: string, logFile: string, handlers: LiveRunHandlers, pollMs = 300, resumed = false): LiveRun {
+    const spawnedAt = Date.now();
     const fd = openSync(logFile, 'a');
     let child: ChildProcess;
     try {
@@ -84,6 +87,7 @@ export class LiveRun {
       closeSync(fd);
     }
     const run = new LiveRun(runId, runDir, logFile, handlers, child, child.pid, pollMs);
+    if (resumed) run.resumedAt = spawnedAt;
     child.once('error', (error) => run.onExit({ code: null, signal: null, spawnError: error }));
     child.once('exit', (code, signal) => run.onExit({ code, signal }));
     // The host does not wait for the trainer: a run continues across a window reload.
@@ -168,12 +172,16 @@ export class LiveRun {
       this.events.push(...fresh);
       const previous = this.summary;
       this.summary = summarizeRun(this.runId, this.events, { isAlive: () => true });
+      if (this.resumedAt !== undefined && !this.events.some((e) => e.type === 'started' && this.isOwn(e))) {
+        // The folder still ends with the previous process's `ended`: show the resumed run as starting, not as stopped.
+        this.summary = { ...this.summary, status: 'queued', error: undefined };
+      }
       if (this.pid === undefined && this.summary.pid !== undefined) this.pid = this.summary.pid;
       if (fresh.length > 0 || previous.status !== this.summary.status) this.handlers.onSummary(this.summary);
     } catch (error) {
       this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
     }
-    const hasEnded = this.summary.status === 'completed' || this.summary.status === 'stopped' || this.summary.status === 'failed';
+    const hasEnded = this.events.some((e) => e.type === 'ended' && this.isOwn(e));
     // A child is done when it has exited; a re-attached run when its pid is gone or it wrote `ended`.
     if (this.child ? !alive : !alive || hasEnded) await this.finish(hasEnded);
   }
@@ -229,6 +237,11 @@ export class LiveRun {
     else what = `The trainer process (pid ${this.pid ?? '?'}) is gone without writing an 'ended' event (killed, crashed or out of memory).`;
     const tail = lastLines(this.stderrText, STDERR_LINES_IN_ERROR);
     return tail.length > 0 ? `${what} Last lines of its stderr:\n${tail.join('\n')}` : what;
+  }
+
+  /** Whether an event was written by this process (a resumed run's folder also holds the earlier ones). */
+  private isOwn(event: TrainerEvent): boolean {
+    return this.resumedAt === undefined || Date.parse(event.time) >= this.resumedAt;
   }
 
   /** Stops reading (the process keeps running); used when the window closes. */

@@ -132,7 +132,7 @@ export class RunManager {
       { trainerScript: this.options.trainerScript, nodePath: settings.nodePath, hostExecPath: this.options.hostExecPath, runsDir, runId },
       request,
     );
-    const run = LiveRun.spawn({ ...line, cwd }, runId, dir, this.logFileOf(runId), this.handlersFor(runId, dir), this.options.pollMs);
+    const run = LiveRun.spawn({ ...line, cwd }, runId, dir, this.logFileOf(runId), this.handlersFor(runId, dir), this.options.pollMs, request.kind === 'resume');
     return this.follow(runId, run);
   }
 

@@ -17,6 +17,18 @@ const fs = require('node:fs');
 const path = require('node:path');
 const args = process.argv.slice(2);
 const get = (flag) => args[args.indexOf(flag) + 1];
+if (args[1] === '--resume') {
+  const runId = get('--resume');
+  const events = path.join(get('--runs-dir'), runId, 'events.jsonl');
+  const write = (e) => fs.appendFileSync(events, JSON.stringify({ schemaVersion: 1, time: new Date().toISOString(), runId, ...e }) + '\n');
+  // Slow enough to be seen starting: the old 'ended' must not make the resumed run look stopped meanwhile.
+  setTimeout(() => {
+    write({ type: 'started', experiment: 'x', mode: 'listwise', loss: 'softmax', backend: 'cpu', pid: process.pid, epochs: 3, stepsPerEpoch: 1, batchSize: 1, resumedFromEpoch: 1, dataset: { users: 1, items: 1, trainPositives: 1, testPositives: 1 }, params: {} });
+    write({ type: 'ended', status: 'completed', epoch: 3, step: 3, elapsedSec: 3 });
+    process.exit(0);
+  }, 300);
+  return;
+}
 const file = args[1];
 const runId = get('--run-id');
 const dir = path.join(get('--runs-dir'), runId);
@@ -102,6 +114,30 @@ describe('RunManager with a fake trainer process', () => {
     expect((await manager.stop(first)).status).toBe('stopped');
     expect(manager.liveRunIds()).toEqual([]);
     expect(errors).toEqual([]);
+  });
+
+  it('resumes a stopped run in its folder: shown queued (not stopped) until the new process starts, then completed', async () => {
+    const runId = launch('stop-then-resume');
+    await new Promise<void>((resolve) => {
+      const sub = manager.onDidChangeRun(() => {
+        if (manager.registry.get(runId)?.summary.epoch === 1) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    expect((await manager.stop(runId)).status).toBe('stopped');
+    const statuses: string[] = [];
+    manager.onDidChangeRun((id) => {
+      if (id === runId) statuses.push(manager.registry.get(id)!.summary.status);
+    });
+    manager.resume(manager.registry.get(runId)!, path.join(root, 'runs'), root);
+    const summary = await manager.whenEnded(runId)!;
+    expect(summary.status).toBe('completed');
+    expect(summary.epoch).toBe(3);
+    expect(statuses[0]).toBe('queued');
+    expect(statuses).not.toContain('stopped');
+    expect(statuses.at(-1)).toBe('completed');
   });
 
   it('kills a trainer that ignores SIGTERM after the timeout and records it as failed', async () => {
