@@ -34,6 +34,7 @@ export const RULE_CODES = [
   { code: 'set-conflict', severity: 'error', doc: 'A --set path that goes through a scalar of the file.', fix: '{ override: string }' },
   { code: 'impressed-negatives', severity: 'error', doc: 'Impressed-but-not-clicked items used as retrieval negatives (they are ranking negatives).', fix: '{ replacement: "in_batch" | "popularity" } for training.negatives.source' },
   { code: 'logq-without-in-batch', severity: 'error', doc: 'logQ correction turned on while negatives are not in-batch.', fix: '{ replacement: "in_batch"; replacementPath: ["training","negatives","source"] } or set logq_correction: false' },
+  { code: 'logq-needs-softmax', severity: 'warning', doc: 'logQ correction with a pointwise or pairwise loss, where it does not apply (it corrects the in-batch softmax).', fix: '{ remove: ["training","negatives","logq_correction"] } or set mode: listwise' },
   { code: 'margin-without-hinge', severity: 'warning', doc: 'A margin m is set but the loss is not the triplet hinge loss.', fix: '{ remove: ["training","margin"] }' },
   { code: 'scale-without-logistic', severity: 'warning', doc: 'A scale σ is set but the loss is not the triplet logistic loss.', fix: '{ remove: ["training","scale"] }' },
   { code: 'loss-mode-mismatch', severity: 'error', doc: 'The loss does not belong to the training mode (LOSSES_BY_MODE).', fix: '{ replacement: string; allowed: string[] }' },
@@ -101,6 +102,21 @@ const logqWithoutInBatch: Rule = (ctx) => {
         'which over-penalises popular items; training on cos(a, b_i) − log p_i undoes that bias. Negatives drawn from a known sampler are not biased that way, ' +
         'so subtracting log p_i would distort the scores. Set `negatives.source: in_batch`, or `logq_correction: false`.',
       { replacement: 'in_batch', replacementPath: ['training', 'negatives', 'source'], alternative: { path: ['training', 'negatives', 'logq_correction'], value: false } },
+    ),
+  ];
+};
+
+const logqNeedsSoftmax: Rule = (ctx) => {
+  const { mode, negatives } = ctx.config.training;
+  if (!negatives.logq_correction || negatives.source !== 'in_batch' || mode === 'listwise') return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'logq-needs-softmax',
+      ['training', 'negatives', 'logq_correction'],
+      `logQ correction has no effect with \`mode: ${mode}\`: it turns the in-batch softmax, whose negatives appear ∝ p_i, into an unbiased estimate of the softmax over the whole catalogue, ` +
+        `and the ${mode} loss is not a softmax. Here the in-batch negatives are drawn as sampled negatives and trained without −log p_i. Remove \`logq_correction\` (or set it to false), or use \`mode: listwise\`.`,
+      { remove: ['training', 'negatives', 'logq_correction'] },
     ),
   ];
 };
@@ -315,6 +331,7 @@ export const STRUCTURAL_RULES: readonly Rule[] = [
   marginAndScale,
   impressedNegatives,
   logqWithoutInBatch,
+  logqNeedsSoftmax,
   pointwiseRatio,
   hardNegativesNeedLog,
   mixSumsToOne,

@@ -7,6 +7,7 @@ import type { SamplingDistribution } from '../../shared/events';
 import type { PositivePairs } from '../data/dataset';
 import { PopularitySampler, UniformSampler } from './easy';
 import { HardNegativeSampler } from './hard';
+import { InBatchNegativeSampler } from './inBatchSampler';
 import { MixedSampler } from './mixer';
 import { NO_GROUP, popularityDeciles } from './popularity';
 import { NEGATIVE_KIND_CODES, type InBatchCorrection, type NegativeKind, type NegativeSampler, type PositiveBatch } from './types';
@@ -147,12 +148,20 @@ export function targetSamplingDistribution(
   const n = pairs.items.length;
   if (opts.inBatch) for (let r = 0; r < n; r++) counters.addNegativeMass('in_batch', pairs.items[r], 1);
   const sampler = opts.sampler;
-  if (sampler instanceof UniformSampler || sampler instanceof PopularitySampler) {
+  // In-batch negatives drawn as sampled ones come ∝ occurrence in the batches, i.e. ∝ the positives.
+  const inBatchMass = (share: number): void => {
+    for (let r = 0; r < n; r++) counters.addNegativeMass('in_batch', pairs.items[r], share);
+  };
+  if (sampler instanceof InBatchNegativeSampler) {
+    inBatchMass(1);
+  } else if (sampler instanceof UniformSampler || sampler instanceof PopularitySampler) {
     addEasyMass(counters, sampler, n);
   } else if (sampler instanceof HardNegativeSampler) {
     addHardMass(counters, sampler, pairs, 1);
   } else if (sampler instanceof MixedSampler) {
-    addEasyMass(counters, sampler.easy, n * (1 - sampler.hardShare));
+    const easy = sampler.easy;
+    if (easy instanceof InBatchNegativeSampler) inBatchMass(1 - sampler.hardShare);
+    else addEasyMass(counters, easy, n * (1 - sampler.hardShare));
     addHardMass(counters, sampler.hard, pairs, sampler.hardShare);
   }
   return samplingDistribution(counters, opts.correction);

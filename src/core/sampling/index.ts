@@ -13,6 +13,7 @@ import type { Rng } from '../util/rng';
 import { PopularitySampler, UniformSampler, type EasySampler } from './easy';
 import { bandsFromConfig, HardNegativeSampler, MinedHardNegativeSampler, poolsFromRankingLog } from './hard';
 import { CountsCorrection, StreamingFrequencyEstimator } from './logq';
+import { InBatchNegativeSampler } from './inBatchSampler';
 import { MixedSampler } from './mixer';
 import { refuseImpressedNegatives } from './refuse';
 import type { InBatchCorrection, NegativeSampler } from './types';
@@ -32,6 +33,7 @@ export {
   type ScoreTopK,
 } from './hard';
 export { accidentalHitMask, inBatchWithHardLogits, logqCorrectedLogits, MASKED_LOGIT } from './inBatch';
+export { IN_BATCH_CODE, InBatchNegativeSampler } from './inBatchSampler';
 export { CountsCorrection, StreamingFrequencyEstimator } from './logq';
 export { MixedSampler } from './mixer';
 export { gini, popularityDeciles } from './popularity';
@@ -49,10 +51,13 @@ function easySampler(training: TrainingConfig, dataset: Dataset): EasySampler {
 
 /**
  * The sampler of `training.negatives`, or undefined when in-batch negatives need no sampled ones
- * (`in_batch` without hard negatives). With hard negatives:
+ * (listwise `in_batch` without hard negatives: the loss takes the batch's other positives itself).
+ * Pointwise and pairwise `in_batch` draw their negatives from the batch (`InBatchNegativeSampler`).
+ * With hard negatives:
  * - easy source + hard: a `MixedSampler` at `mix.hard` (default 0.5);
- * - `in_batch` + hard: a `HardNegativeSampler` whose slots are all hard (the batch supplies the easy
- *   negatives), falling back to uniform for users without a pool.
+ * - listwise `in_batch` + hard: a `HardNegativeSampler` whose slots are all hard (the batch supplies
+ *   the easy negatives as softmax columns), falling back to uniform for users without a pool;
+ * - pointwise/pairwise `in_batch` + hard: a `MixedSampler` of in-batch and hard draws at `mix.hard`.
  * Mined samplers start with empty pools: call `refresh(scoreTopK)` when `needsRefresh(epoch)`.
  * `rng` is not drawn from here: every draw uses the Rng handed to `sample()`, so one saved stream
  * covers sampling. It is in the signature so that a factory needing randomness keeps the call stable.
@@ -67,7 +72,12 @@ export function createNegativeSampler(
   const negatives = training.negatives;
   const hardCfg = negatives.hard;
   const easy = easySampler(training, dataset);
-  if (hardCfg.source === 'none') return negatives.source === 'in_batch' ? undefined : easy;
+  const listwiseInBatch = negatives.source === 'in_batch' && training.mode === 'listwise';
+  const sampledInBatch =
+    negatives.source === 'in_batch' && !listwiseInBatch
+      ? new InBatchNegativeSampler(new UniformSampler(dataset.items.size), negatives.remove_accidental_hits ? userPositives : undefined)
+      : undefined;
+  if (hardCfg.source === 'none') return listwiseInBatch ? undefined : (sampledInBatch ?? easy);
 
   const bands = bandsFromConfig(hardCfg);
   let hard: HardNegativeSampler;
@@ -82,22 +92,24 @@ export function createNegativeSampler(
     const topK = Math.min(hardCfg.mine_top_k, dataset.items.size - 1);
     hard = new MinedHardNegativeSampler(dataset.users.size, userPositives, bands, topK, hardCfg.mine_every, easy);
   }
-  if (negatives.source === 'in_batch') return hard;
+  if (listwiseInBatch) return hard;
   const { easy: easyShare, hard: hardShare } = negatives.mix;
   if (Math.abs(easyShare + hardShare - 1) > 1e-9) {
     throw new Error(`training.negatives.mix is easy ${easyShare} + hard ${hardShare} = ${easyShare + hardShare}; the two shares must sum to 1.`);
   }
-  return new MixedSampler(easy, hard, hardShare);
+  return new MixedSampler(sampledInBatch ?? easy, hard, hardShare);
 }
 
 /**
- * logQ correction of in-batch negatives, or undefined when it is off (or negatives are not in-batch).
+ * logQ correction of in-batch negatives, or undefined when it is off, negatives are not in-batch, or
+ * the mode is not listwise: the correction makes the in-batch softmax an unbiased estimate of the full
+ * softmax, and pointwise/pairwise losses are not a softmax (the `logq-needs-softmax` rule warns).
  * `counts`: p_i from the pairs batches are cut from (pass the rebalanced pairs when rebalancing, since
  * that is what batches hold; default the dataset's train pairs). `streaming`: the Yi et al. estimator,
  * which the loop must `observe(batch, step)` before asking `logQ(batch)`.
  */
 export function createInBatchCorrection(training: TrainingConfig, dataset: Dataset, trainPairs: PositivePairs = dataset.train): InBatchCorrection | undefined {
-  if (training.negatives.source !== 'in_batch' || !training.negatives.logq_correction) return undefined;
+  if (training.negatives.source !== 'in_batch' || !training.negatives.logq_correction || training.mode !== 'listwise') return undefined;
   if (training.negatives.logq_estimate === 'streaming') return new StreamingFrequencyEstimator(dataset.items.size);
   return CountsCorrection.fromPairs(trainPairs, dataset.items.size, training.batch_size);
 }

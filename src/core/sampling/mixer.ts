@@ -2,11 +2,13 @@
  * Mixes easy and hard negatives: each slot is hard with probability `hardShare`, easy otherwise.
  * The same sampler serves pointwise (one slot per negative label), pairwise (one slot per triplet)
  * and listwise (the n negatives of the softmax). `kinds` says which kind filled each slot; a hard
- * slot of a user without a pool is filled by the easy sampler and reported as easy.
+ * slot of a user without a pool is filled by the easy sampler and reported as easy. The easy part may
+ * be in-batch negatives (pointwise/pairwise with `source: in_batch`), drawn from the same batch.
  */
 import type { Rng } from '../util/rng';
 import { checkOut, type EasySampler } from './easy';
 import type { HardNegativeSampler } from './hard';
+import { InBatchNegativeSampler } from './inBatchSampler';
 import { NEGATIVE_KIND_CODES, type NegativeSampler, type PositiveBatch } from './types';
 
 export class MixedSampler implements NegativeSampler {
@@ -14,7 +16,7 @@ export class MixedSampler implements NegativeSampler {
   private readonly easyCode: number;
 
   constructor(
-    readonly easy: EasySampler,
+    readonly easy: EasySampler | InBatchNegativeSampler,
     readonly hard: HardNegativeSampler,
     readonly hardShare: number,
   ) {
@@ -24,6 +26,8 @@ export class MixedSampler implements NegativeSampler {
 
   sample(batch: PositiveBatch, perPositive: number, rng: Rng, out: Int32Array, kinds?: Uint8Array): void {
     checkOut(batch, perPositive, out, kinds);
+    const easy = this.easy;
+    if (easy instanceof InBatchNegativeSampler) easy.begin(batch);
     for (let r = 0; r < batch.items.length; r++) {
       const user = batch.users[r];
       const avoid = batch.items[r];
@@ -32,8 +36,10 @@ export class MixedSampler implements NegativeSampler {
         let code: number;
         if (rng.next() < this.hardShare) {
           code = this.hard.drawSlot(rng, user, avoid, out, slot);
+        } else if (easy instanceof InBatchNegativeSampler) {
+          code = easy.drawSlot(rng, r, out, slot);
         } else {
-          out[slot] = this.easy.draw(rng, avoid);
+          out[slot] = easy.draw(rng, avoid);
           code = this.easyCode;
         }
         if (kinds) kinds[slot] = code;

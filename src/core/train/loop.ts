@@ -108,7 +108,11 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const userPositives = buildUserPositiveIndex(dataset);
   const streams = freshStreams(training.seed);
   const sampler: NegativeSampler | undefined = createNegativeSampler(training, dataset, streams.sampler, userPositives);
-  const correction: InBatchCorrection | undefined = createInBatchCorrection(training, dataset);
+  // logQ's p_i must come from what is batched: the rebalanced pairs when rebalancing (set below,
+  // once the epoch's pairs are known), the train pairs otherwise.
+  let correction: InBatchCorrection | undefined = createInBatchCorrection(training, dataset);
+  const rebalancing = training.positives.rebalance.method !== 'none';
+  const countsPerEpoch = rebalancing && correction !== undefined && training.negatives.logq_estimate !== 'streaming';
   const counters = new SamplingCounters(dataset.itemClicks);
   const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
   const headline = RunEvaluator.headline(config.evaluation, training.early_stopping?.metric);
@@ -147,8 +151,8 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const elapsed = (): number => elapsedBefore + (now() - started) / 1000;
   // What sampling aims at, for the started event: rebalanced on a copy of the stream, so the run's
   // own draws are untouched.
-  const rebalanced =
-    training.positives.rebalance.method !== 'none' ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, new Rng(streams.rebalance.getState())) : undefined;
+  const rebalanced = rebalancing ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, new Rng(streams.rebalance.getState())) : undefined;
+  if (countsPerEpoch && rebalanced) correction = createInBatchCorrection(training, dataset, rebalanced.pairs);
   const targetDistribution = targetSamplingDistribution(rebalanced?.pairs ?? dataset.train, dataset.itemClicks, { sampler, inBatch, correction });
   writer.write({
     type: 'started',
@@ -213,8 +217,10 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     streams.shuffle.setState(start.shuffle);
     streams.rebalance.setState(start.rebalance);
     let pairs: PositivePairs = dataset.train;
-    if (training.positives.rebalance.method !== 'none') {
+    if (rebalancing) {
       pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, streams.rebalance).pairs;
+      // Counts-based p_i of this epoch's rebalanced positives (the streaming estimator sees the batches themselves).
+      if (countsPerEpoch) correction = createInBatchCorrection(training, dataset, pairs);
     }
     const batches = new EpochBatches(pairs, training.batch_size, streams.shuffle);
     const mined = minedSamplerOf(sampler);

@@ -52,6 +52,26 @@ describe('logq-without-in-batch', () => {
   });
 });
 
+describe('logq-needs-softmax', () => {
+  it('warns when logQ is on with in-batch negatives in pointwise or pairwise mode, at the logq_correction value', () => {
+    for (const [mode, loss] of [['pairwise', 'hinge'], ['pointwise', 'bce']]) {
+      const r = check(sub('  mode: listwise\n  loss: softmax\n', `  mode: ${mode}\n  loss: ${loss}\n`));
+      const d = only(r.diagnostics, 'logq-needs-softmax');
+      expect(d.severity).toBe('warning');
+      expect(d.message).toMatch(new RegExp(`no effect with \`mode: ${mode}\`.*not a softmax`));
+      expect(d.path).toEqual(['training', 'negatives', 'logq_correction']);
+      expect(at(d)).toEqual([14, 21, 14, 25]);
+      expect(d.data).toEqual({ remove: ['training', 'negatives', 'logq_correction'] });
+      // A warning: the config still loads and trains.
+      expect(r.config).toBeDefined();
+    }
+  });
+  it('does not fire for listwise, nor with logQ off', () => {
+    expect(codes(check(SYNTHETIC).diagnostics)).not.toContain('logq-needs-softmax');
+    expect(codes(check(sub('  mode: listwise\n  loss: softmax\n  negatives:\n    source: in_batch\n    logq_correction: true', '  mode: pairwise\n  loss: hinge\n  negatives:\n    source: in_batch\n    logq_correction: false')).diagnostics)).toEqual([]);
+  });
+});
+
 describe('margin-without-hinge and scale-without-logistic', () => {
   it('warn on a margin with the logistic loss and a scale with the hinge loss', () => {
     const r1 = check(withTraining('training:\n  mode: pairwise\n  loss: logistic\n  margin: 0.3\n'));

@@ -120,13 +120,16 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(cfg: Experiment, opts: { runsDir?: string; runId?: string; resume?: boolean; stopAfter?: number; poison?: number } = {}): Promise<{ events: TrainerEvent[]; paths: RunPaths; model: FakeModel }> {
+async function run(
+  cfg: Experiment,
+  opts: { runsDir?: string; runId?: string; resume?: boolean; stopAfter?: number; poison?: number; model?: FakeModel } = {},
+): Promise<{ events: TrainerEvent[]; paths: RunPaths; model: FakeModel }> {
   const runsDir = opts.runsDir ?? mkdtempSync(path.join(tmpdir(), 'ttl-loop-'));
   if (!opts.runsDir) dirs.push(runsDir);
   const runId = opts.runId ?? 'r';
   const dataset = tinyDataset();
   const paths = opts.resume ? (await import('../../../src/core/train/runFolder')).runPaths(runsDir, runId) : createRunFolder(runsDir, runId);
-  const model = new FakeModel(dataset.users.size, dataset.items.size, 0.1, opts.poison);
+  const model = opts.model ?? new FakeModel(dataset.users.size, dataset.items.size, 0.1, opts.poison);
   const ckpt = opts.resume ? loadCheckpoint(paths.checkpoint) : undefined;
   if (ckpt) model.setWeights(ckpt.weights);
   const writer = new EventWriter(paths.events, runId);
@@ -182,6 +185,64 @@ describe.each([
     expect(epochLosses(midResumed.events)).toEqual(epochLosses(straight.events));
     expect(midResumed.model.v).toEqual(straight.model.v);
     expect(midResumed.events.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 2, step: 10 });
+  });
+});
+
+/** Records what each batch carried (copies: batches are views reused by the loop). */
+class RecordingModel extends FakeModel {
+  readonly batches: Array<{ items: number[]; logQ?: number[]; negItems?: number[] }> = [];
+  override trainStep(b: TrainBatch): number {
+    this.batches.push({ items: Array.from(b.posItems), logQ: b.logQ && Array.from(b.logQ), negItems: b.negItems && Array.from(b.negItems) });
+    return super.trainStep(b);
+  }
+}
+
+describe('logQ with rebalanced positives', () => {
+  it('takes p_i from the rebalanced pairs that are batched, not from the raw train pairs', async () => {
+    const model = new RecordingModel(13, 11);
+    // β = 0 flattens the 36 positives to ≈ 3.6 per item, while raw train counts range from 1 to 6.
+    await run(config({ mode: 'listwise', epochs: 1, negatives: { source: 'in_batch', logq_correction: true }, positives: { rebalance: { method: 'exponent', exponent: 0 } } }), { model });
+    // With one epoch the batches hold exactly the epoch's rebalanced pairs: count them.
+    const counts = new Map<number, number>();
+    for (const b of model.batches) for (const i of b.items) counts.set(i, (counts.get(i) ?? 0) + 1);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    const rawCounts = new Map<number, number>();
+    for (const i of tinyDataset().train.items) rawCounts.set(i, (rawCounts.get(i) ?? 0) + 1);
+    // p_i = 1 − (1 − c_i/N)^B with B = 8 (CountsCorrection).
+    const logP = (c: number, n: number): number => Math.log(1 - Math.pow(1 - c / n, 8));
+    let differsFromRaw = false;
+    for (const b of model.batches) {
+      expect(b.logQ).toBeDefined();
+      b.items.forEach((item, r) => {
+        expect(b.logQ![r]).toBeCloseTo(logP(counts.get(item)!, total), 5);
+        if (Math.abs(logP(rawCounts.get(item)!, 36) - b.logQ![r]) > 1e-3) differsFromRaw = true;
+      });
+    }
+    expect(differsFromRaw).toBe(true);
+  });
+});
+
+describe('pointwise and pairwise with in-batch negatives', () => {
+  it.each([
+    ['pairwise', 'hinge'],
+    ['pointwise', 'bce'],
+  ])('%s draws its negatives from the batch (never the row\'s own item), without logQ, and counts them as in_batch', async (mode, loss) => {
+    const model = new RecordingModel(13, 11);
+    const { events } = await run(config({ mode, loss, epochs: 1, negatives: { source: 'in_batch', logq_correction: true, per_positive: 2 } }), { model });
+    expect(events.at(-1)).toMatchObject({ type: 'ended', status: 'completed' });
+    for (const b of model.batches) {
+      expect(b.logQ).toBeUndefined();
+      expect(b.negItems).toHaveLength(b.items.length * 2);
+      b.negItems!.forEach((n, slot) => {
+        const r = Math.floor(slot / 2);
+        expect(n).not.toBe(b.items[r]);
+        // From the batch, unless the row had no eligible column (then a uniform draw, counted as such).
+        if (!b.items.includes(n)) expect(b.items.every((i) => i === b.items[r])).toBe(true);
+      });
+    }
+    const sampling = events.find((e) => e.type === 'sampling');
+    if (sampling?.type !== 'sampling') throw new Error('no sampling event');
+    expect(sampling.distribution.negatives.in_batch.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
   });
 });
 
