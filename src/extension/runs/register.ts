@@ -99,9 +99,9 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     const loads: Promise<void>[] = [];
     for (const folder of fileFolders()) {
       const runsDir = runsDirOfFolder(folder);
-      const base = vscode.Uri.file(runsDir);
-      const events = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, '*/events.jsonl'));
-      const folders = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(base, '*'), true, true, false);
+      const pattern = runsPattern(folder, runsDir);
+      const events = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(pattern.base, `${pattern.prefix}*/events.jsonl`));
+      const folders = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(pattern.base, `${pattern.prefix}*`), true, true, false);
       const reread = (uri: vscode.Uri): void => {
         manager.refreshFolder(path.dirname(uri.fsPath)).catch((err: unknown) => ui.error(`Could not read the run folder ${path.dirname(uri.fsPath)}`, err));
       };
@@ -279,6 +279,17 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
   );
 
   return { manager, ready: watchAll(), onDidRefuse: refused.event, runsDirOf };
+}
+
+/**
+ * Where to watch a runs folder from. Inside the workspace folder, the pattern is relative to the folder, so
+ * the workspace's own recursive watcher serves it even before the runs folder exists (a watcher based on a
+ * folder that does not exist yet may never report anything). Outside, the runs folder itself is the base.
+ */
+function runsPattern(folder: vscode.WorkspaceFolder, runsDir: string): { base: vscode.WorkspaceFolder | vscode.Uri; prefix: string } {
+  const rel = path.relative(folder.uri.fsPath, runsDir);
+  if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) return { base: folder, prefix: `${rel.split(path.sep).join('/')}/` };
+  return { base: vscode.Uri.file(runsDir), prefix: '' };
 }
 
 function isRunNode(n: unknown): n is RunNode {

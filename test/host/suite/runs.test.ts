@@ -42,6 +42,7 @@ export function registerRunsTests(): void {
   describe('runs', () => {
     let api: TwoTowerLabApi;
     let softmax: vscode.Uri;
+    let stoppedRunId: string | undefined;
     before(async function () {
       this.timeout(60_000);
       api = await activateExtension();
@@ -114,6 +115,23 @@ export function registerRunsTests(): void {
       assert.equal(item.contextValue, 'run.stopped');
       const dir = api.runs.get(runId)!.dir;
       assert.ok(existsSync(path.join(dir, 'checkpoint')), 'a stopped run keeps a checkpoint to resume from');
+      stoppedRunId = runId;
+    });
+
+    it('resumes the stopped run from its checkpoint in the same folder (then stops it again)', async function () {
+      this.timeout(120_000);
+      assert.ok(stoppedRunId, 'the stop test did not leave a stopped run');
+      const runId = stoppedRunId;
+      const epochBefore = api.runs.get(runId)!.summary.epoch;
+      const resumed = await vscode.commands.executeCommand<string | undefined>(Commands.resumeRun, runId);
+      assert.equal(resumed, runId);
+      await waitUntil(api.runs.onDidChange, () => api.runs.get(runId)?.summary.status === 'running' && api.runs.get(runId)!.summary.epoch > epochBefore, `resumed run ${runId} to train past epoch ${epochBefore}`, 60_000);
+      assert.equal(treeItem(api, softmax.fsPath, runId)?.icon, 'sync~spin');
+      const summary = await vscode.commands.executeCommand<{ status: string } | undefined>(Commands.stopRun, runId);
+      assert.equal(summary?.status, 'stopped');
+      const starts = readFileSync(path.join(api.runs.get(runId)!.dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"started"'));
+      assert.equal(starts.length, 2, 'a resumed run writes a second started event into the same events.jsonl');
+      assert.match(starts[1], /"resumedFromEpoch":[1-9]/);
     });
 
     it('refuses an invalid config with the validator\'s file:line:column and starts nothing', async function () {
