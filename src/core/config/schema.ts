@@ -222,12 +222,12 @@ export const Negatives = Type.Object(
     per_positive: Type.Integer({
       minimum: 1,
       default: 2,
-      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive. Listwise: n in the softmax over 1 positive + n negatives (ignored by `in_batch`).',
+      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive. Listwise: n in the softmax over 1 positive + n negatives (with `in_batch`: the hard negatives added to the in-batch columns, none without `hard`). With `in_batch`, pointwise and pairwise draw these n from the other rows of the batch.',
     }),
     alpha: Type.Number({ minimum: 0, maximum: 2, default: 0.75, description: 'α of popularity sampling, P(i) ∝ clicks_i^α (0 = uniform, 1 = proportional to clicks).' }),
     logq_correction: Type.Boolean({
       default: false,
-      description: 'logQ correction of in-batch negatives: train on cos(a, b_i)/τ − log p_i, serve on cos(a, b_i). Without it popular items are over-penalised because they appear in batches ∝ their clicks.',
+      description: 'logQ correction of in-batch negatives: train on cos(a, b_i)/τ − log p_i, serve on cos(a, b_i). Without it popular items are over-penalised because they appear in batches ∝ their clicks. Listwise softmax only: pointwise and pairwise losses are not a softmax, so it is ignored there (with a warning).',
     }),
     logq_estimate: Enum(['counts', 'streaming'] as const, {
       description: '`counts`: p_i from training click counts. `streaming`: estimated online from the batch stream (Yi et al., RecSys 2019), for data too large to count first.',
