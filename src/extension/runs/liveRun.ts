@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EventTail } from '../../core/runs/eventTail';
 import { isProcessAlive, summarizeRun, type RunSummary } from '../../core/runs/runSummary';
@@ -255,10 +255,16 @@ export class LiveRun {
 async function appendEvent(file: string, event: TrainerEvent): Promise<void> {
   let needsNewline = false;
   try {
-    const info = await stat(file);
-    if (info.size > 0) {
-      const text = await readFile(file);
-      needsNewline = text[text.length - 1] !== 0x0a;
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        needsNewline = last[0] !== 0x0a;
+      }
+    } finally {
+      await handle.close();
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

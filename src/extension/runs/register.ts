@@ -17,7 +17,6 @@ import type { TrainingChoice } from './preflight';
 import { RunProgress } from './progress';
 import type { RunEntry } from './runRegistry';
 import { RunManager } from './runManager';
-import { runLabel } from './runView';
 import { requestOverrides } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
 
@@ -195,7 +194,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     const ids = picked.map((n: unknown) => (typeof n === 'string' ? n : isRunNode(n) ? n.runId : undefined)).filter((id): id is string => id !== undefined);
     return ids.map((id) => manager.registry.get(id)).filter((e): e is RunEntry => e !== undefined);
   };
-  const refOf = (e: RunEntry): RunRef => ({ runId: e.runId, runDir: e.dir, label: e.experiment ? `${experimentName(e.experiment)} ${runLabel(e.runId, undefined)}` : e.runId });
+  const refOf = (e: RunEntry): RunRef => ({ runId: e.runId, runDir: e.dir, label: e.summary.mode ? `${e.runId} (${e.summary.mode}/${e.summary.loss ?? '?'})` : e.runId });
   /** One run: the argument, else the selected run, else a pick among all runs. */
   const oneRun = async (node: unknown, placeHolder: string, filter: (e: RunEntry) => boolean = () => true): Promise<RunEntry | undefined> => {
     const [entry] = entriesOf(node, undefined);
