@@ -1,7 +1,7 @@
 /**
  * Every command id of Two-Tower Lab, declared once. package.json `contributes.commands` lists the same
- * ids; a unit test keeps the two in step. Only `openExperiment` is registered by the foundation; the
- * run manager registers the others.
+ * ids; a unit test keeps the two in step. `openExperiment` is registered by experiments/register.ts,
+ * `newExperiment` by main.ts, and the run commands by runs/register.ts.
  */
 export const Commands = {
   openExperiment: 'twoTowerLab.openExperiment',
