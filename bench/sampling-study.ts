@@ -7,7 +7,10 @@
  * mask and logQ, sampler draws, counters, mining) and dividing by the step time the run reported.
  *
  *   npx tsx bench/sampling-study.ts [--epochs N] [--datasets synthetic,movielens] [--per-positive N] [--k 50] [--out FILE]
- *                                   [--only REGEX of run ids like synthetic-3-1] [--keep] [--profile-only]
+ *                                   [--only=REGEX of run ids like synthetic-3-1] [--keep] [--profile-only]
+ *
+ * Run ids are <data>-<strategy>-<rebalancing>: `--only=-4-` re-runs the hard-mix rows (write `--only=`
+ * with `=`: node's parseArgs refuses a separate value that starts with a dash).
  *
  * Prints a Markdown table (also written to --out). Timing figures are of this machine and its load.
  */
