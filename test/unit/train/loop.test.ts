@@ -161,6 +161,11 @@ describe.each([
   ['listwise in-batch with logQ', { mode: 'listwise', loss: 'softmax', negatives: { source: 'in_batch', logq_correction: true } }],
   ['pairwise uniform', { mode: 'pairwise', loss: 'hinge', negatives: { source: 'uniform', per_positive: 2 } }],
   ['pointwise popularity, rebalanced', { mode: 'pointwise', loss: 'bce', negatives: { source: 'popularity' }, positives: { rebalance: { method: 'exponent' } } }],
+  ['pairwise in-batch, mixed with mined hard', { mode: 'pairwise', loss: 'hinge', negatives: { source: 'in_batch', per_positive: 2, hard: { source: 'mined', mine_top_k: 5, relatively_hard: [0, 5] } } }],
+  [
+    'listwise in-batch + logQ + mined hard, rebalanced',
+    { mode: 'listwise', loss: 'softmax', negatives: { source: 'in_batch', logq_correction: true, per_positive: 2, hard: { source: 'mined', mine_top_k: 5, relatively_hard: [0, 5] } }, positives: { rebalance: { method: 'exponent' } } },
+  ],
 ])('training loop (%s)', (_name, training) => {
   it('continues exactly after a resume at an epoch boundary and in the middle of an epoch', async () => {
     const straight = await run(config(training));
