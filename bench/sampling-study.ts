@@ -183,7 +183,7 @@ function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep
   if (training.positives.rebalance.method !== 'none') pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, rng).pairs;
   const perEpochSec = lap();
   const correction = createInBatchCorrection(training, dataset, pairs);
-  const inBatch = training.negatives.source === 'in_batch';
+  const inBatch = listwiseInBatch(config);
   const perPositive = training.negatives.per_positive;
   const batches = new EpochBatches(pairs, training.batch_size, new Rng(1));
   const totalSteps = batches.steps * training.epochs;
@@ -240,7 +240,7 @@ function perBatchSecondsBest(config: Experiment, dataset: Dataset, repeats: numb
     for (let s = 0; s < batches.steps; s++) {
       const batch = batches.batch(s);
       counters.recordPositives(batch);
-      if (training.negatives.source === 'in_batch') {
+      if (listwiseInBatch(config)) {
         correction?.observe?.(batch, s);
         correction?.logQ(batch);
         const mask = training.negatives.remove_accidental_hits ? accidentalHitMask(batch, userPositives) : undefined;
@@ -257,13 +257,26 @@ function perBatchSecondsBest(config: Experiment, dataset: Dataset, repeats: numb
   return best;
 }
 
+/** Whether the loop builds in-batch softmax columns (mask, logQ); pointwise/pairwise in-batch draws inside the sampler. */
+function listwiseInBatch(config: Experiment): boolean {
+  return config.training.mode === 'listwise' && config.training.negatives.source === 'in_batch';
+}
+
+/** Profiled besides the study's strategies: in-batch negatives drawn as sampled ones (pairwise). */
+const PROFILE_EXTRA: Strategy[] = [
+  {
+    name: 'in-batch drawn as sampled negatives (pairwise hinge)',
+    sets: (_d, n) => ['training.mode=pairwise', 'training.loss=hinge', 'training.negatives.source=in_batch', 'training.negatives.logq_correction=false', `training.negatives.per_positive=${n}`],
+  },
+];
+
 /** `--profile-only`: per-batch sampling cost of every strategy, no training. */
 async function profileOnly(names: string[], perPositive: number): Promise<void> {
   process.stdout.write('| data | negatives | per-batch sampling ms/step (best of 4 epochs, B = 256, no rebalancing) |\n|---|---|---|\n');
   for (const n of names) {
     const ds = DATASETS[n];
     let dataset: Dataset | undefined;
-    for (const strategy of STRATEGIES) {
+    for (const strategy of [...STRATEGIES, ...PROFILE_EXTRA]) {
       const loaded = await loadExperiment(path.join(ROOT, ds.file), [...ds.base, ...strategy.sets(ds, perPositive)]);
       const config = withAbsoluteDataPaths(loaded.config, loaded.filePath);
       dataset ??= await loadDataset(config, loaded.filePath);
