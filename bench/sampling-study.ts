@@ -4,7 +4,8 @@
  * trainer through its CLI (`two-tower-lab train <file> --set …`), on the synthetic data and on
  * MovieLens latest-small; metrics come from the runs' events.jsonl. The sampling cost is measured in
  * this process by doing exactly the sampling work of the loop for one epoch (rebalance, in-batch
- * mask and logQ, sampler draws, counters, mining) and dividing by the step time the run reported.
+ * mask and logQ, sampler draws, counters, mining; per batch the loop's own TrainBatchBuilder) and
+ * dividing by the step time the run reported.
  *
  *   npx tsx bench/sampling-study.ts [--epochs N] [--datasets synthetic,movielens] [--per-positive N] [--k 50] [--out FILE]
  *                                   [--only=REGEX of run ids like synthetic-3-1] [--keep] [--profile-only]
@@ -25,7 +26,6 @@ import type { Experiment } from '../src/core/config/schema';
 import type { Dataset, PositivePairs } from '../src/core/data/dataset';
 import { loadDataset } from '../src/core/data/load';
 import {
-  accidentalHitMask,
   buildUserPositiveIndex,
   createInBatchCorrection,
   createNegativeSampler,
@@ -35,6 +35,7 @@ import {
   type ScoreTopK,
 } from '../src/core/sampling';
 import { topK } from '../src/core/eval/topk';
+import { TrainBatchBuilder } from '../src/core/train/batchBuilder';
 import { EpochBatches } from '../src/core/train/runBatches';
 import { Rng } from '../src/core/util/rng';
 import type { TrainerEvent } from '../src/shared/events';
@@ -183,8 +184,6 @@ function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep
   if (training.positives.rebalance.method !== 'none') pairs = rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, rng).pairs;
   const perEpochSec = lap();
   const correction = createInBatchCorrection(training, dataset, pairs);
-  const inBatch = listwiseInBatch(config);
-  const perPositive = training.negatives.per_positive;
   const batches = new EpochBatches(pairs, training.batch_size, new Rng(1));
   const totalSteps = batches.steps * training.epochs;
   const correctionSec = lap();
@@ -197,24 +196,9 @@ function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep
     miningSec = lap();
     for (let e = 0; e < training.epochs; e++) if (mined.needsRefresh(e)) refreshes++;
   }
-  const out = new Int32Array(training.batch_size * perPositive);
-  const kinds = new Uint8Array(out.length);
+  const builder = new TrainBatchBuilder(training, userPositives, sampler, counters, rng);
   lap();
-  for (let s = 0; s < batches.steps; s++) {
-    const batch = batches.batch(s);
-    counters.recordPositives(batch);
-    if (inBatch) {
-      correction?.observe?.(batch, s);
-      correction?.logQ(batch);
-      const mask = training.negatives.remove_accidental_hits ? accidentalHitMask(batch, userPositives) : undefined;
-      counters.recordInBatch(batch, mask);
-    }
-    if (sampler) {
-      const slots = batch.users.length * perPositive;
-      sampler.sample(batch, perPositive, rng, out.subarray(0, slots), kinds.subarray(0, slots));
-      counters.recordNegatives(out, slots, kinds);
-    }
-  }
+  for (let s = 0; s < batches.steps; s++) builder.build(batches.batch(s), s, correction);
   const perStepSec = lap() / batches.steps;
   const perStep = perStepSec + perEpochSec / batches.steps + (perRunSec + correctionSec + miningSec * refreshes) / totalSteps;
   return { perStep, miningSec };
@@ -229,37 +213,15 @@ function perBatchSecondsBest(config: Experiment, dataset: Dataset, repeats: numb
   const mined = minedSamplerOf(sampler);
   if (mined) mined.refresh(randomScoreTopK(dataset, config.item_tower.output_dim, rng));
   const correction = createInBatchCorrection(training, dataset);
-  const counters = new SamplingCounters(dataset.itemClicks);
-  const perPositive = training.negatives.per_positive;
-  const out = new Int32Array(training.batch_size * perPositive);
-  const kinds = new Uint8Array(out.length);
+  const builder = new TrainBatchBuilder(training, userPositives, sampler, new SamplingCounters(dataset.itemClicks), rng);
   let best = Infinity;
   for (let rep = 0; rep < repeats; rep++) {
     const batches = new EpochBatches(dataset.train, training.batch_size, new Rng(rep));
     const t = performance.now();
-    for (let s = 0; s < batches.steps; s++) {
-      const batch = batches.batch(s);
-      counters.recordPositives(batch);
-      if (listwiseInBatch(config)) {
-        correction?.observe?.(batch, s);
-        correction?.logQ(batch);
-        const mask = training.negatives.remove_accidental_hits ? accidentalHitMask(batch, userPositives) : undefined;
-        counters.recordInBatch(batch, mask);
-      }
-      if (sampler) {
-        const slots = batch.users.length * perPositive;
-        sampler.sample(batch, perPositive, rng, out.subarray(0, slots), kinds.subarray(0, slots));
-        counters.recordNegatives(out, slots, kinds);
-      }
-    }
+    for (let s = 0; s < batches.steps; s++) builder.build(batches.batch(s), s, correction);
     best = Math.min(best, (performance.now() - t) / 1000 / batches.steps);
   }
   return best;
-}
-
-/** Whether the loop builds in-batch softmax columns (mask, logQ); pointwise/pairwise in-batch draws inside the sampler. */
-function listwiseInBatch(config: Experiment): boolean {
-  return config.training.mode === 'listwise' && config.training.negatives.source === 'in_batch';
 }
 
 /** Profiled besides the study's strategies: in-batch negatives drawn as sampled ones (pairwise). */

@@ -11,7 +11,6 @@ import type { BackendName, EndedEvent, TrainingMode } from '../../shared/events'
 import type { Experiment } from '../config/schema';
 import type { Dataset, PositivePairs } from '../data/dataset';
 import {
-  accidentalHitMask,
   buildUserPositiveIndex,
   createInBatchCorrection,
   createNegativeSampler,
@@ -22,10 +21,10 @@ import {
   targetSamplingDistribution,
   type InBatchCorrection,
   type NegativeSampler,
-  type PositiveBatch,
 } from '../sampling';
 import { topK } from '../eval/topk';
 import { Rng } from '../util/rng';
+import { listwiseInBatch, TrainBatchBuilder } from './batchBuilder';
 import { CHECKPOINT_FORMAT, saveCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
 import type { EventWriter } from './events';
 import { StepThrottle } from './events';
@@ -102,8 +101,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const training = config.training;
   const mode: TrainingMode = training.mode;
   const epochs = training.epochs;
-  const inBatch = mode === 'listwise' && training.negatives.source === 'in_batch';
-  const perPositive = training.negatives.per_positive;
+  const inBatch = listwiseInBatch(training);
 
   const userPositives = buildUserPositiveIndex(dataset);
   const streams = freshStreams(training.seed);
@@ -207,8 +205,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   };
 
   const throttle = new StepThrottle(250, 100, now);
-  const negOut = new Int32Array(training.batch_size * perPositive);
-  const kinds = new Uint8Array(training.batch_size * perPositive);
+  const batchBuilder = new TrainBatchBuilder(training, userPositives, sampler, counters, streams.sampler);
   let stopped = false;
   let lastYield = now();
 
@@ -233,7 +230,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     position = undefined;
     for (; stepInEpoch < batches.steps; stepInEpoch++) {
       const batch = batches.batch(stepInEpoch);
-      const trainBatch = buildBatch(batch);
+      const trainBatch = batchBuilder.build(batch, step, correction);
       const loss = model.trainStep(trainBatch);
       step++;
       if (!Number.isFinite(loss)) {
@@ -290,28 +287,6 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
   writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });
   return { status, epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, best: best() };
-
-  function buildBatch(batch: PositiveBatch): TrainBatch {
-    counters.recordPositives(batch);
-    const out: TrainBatch = { users: batch.users, posItems: batch.items };
-    if (inBatch) {
-      correction?.observe?.(batch, step);
-      if (correction) out.logQ = correction.logQ(batch);
-      const mask = training.negatives.remove_accidental_hits ? accidentalHitMask(batch, userPositives) : undefined;
-      if (mask) out.hitMask = mask;
-      counters.recordInBatch(batch, mask);
-    }
-    if (sampler) {
-      const slots = batch.users.length * perPositive;
-      const neg = negOut.subarray(0, slots);
-      const k = kinds.subarray(0, slots);
-      sampler.sample(batch, perPositive, streams.sampler, neg, k);
-      counters.recordNegatives(neg, slots, k);
-      out.negItems = neg;
-      out.negPerPositive = perPositive;
-    }
-    return out;
-  }
 }
 
 const YIELD_EVERY_MS = 50;
