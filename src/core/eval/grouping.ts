@@ -1,5 +1,6 @@
 /** Positives grouped by user (CSR layout), so that evaluation finds a user's items without scanning. */
 import type { PositivePairs } from '../data/dataset';
+import { itemsByPopularity } from '../sampling/popularity';
 
 export interface ItemsByUser {
   /** Items of user u are items[offsets[u] .. offsets[u + 1]). */
@@ -22,10 +23,8 @@ export function groupByUser(pairs: PositivePairs, numUsers: number): ItemsByUser
  * ties to the lower index. The rest are the tail.
  */
 export function headItemMask(itemClicks: Float64Array, share = 0.2): Uint8Array {
-  const n = itemClicks.length;
-  const order = Array.from({ length: Math.max(0, n - 1) }, (_, i) => i + 1);
-  order.sort((a, b) => itemClicks[b] - itemClicks[a] || a - b);
-  const mask = new Uint8Array(n);
+  const order = itemsByPopularity(itemClicks);
+  const mask = new Uint8Array(itemClicks.length);
   const headCount = Math.ceil(share * order.length);
   for (let i = 0; i < headCount; i++) mask[order[i]] = 1;
   return mask;
