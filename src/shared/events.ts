@@ -158,15 +158,23 @@ export function parseEventLines(text: string): { events: TrainerEvent[]; badLine
   const partialTail = lines.pop() ?? '';
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isTrainerEvent(value)) events.push(value);
-      else badLines.push(i + 1);
-    } catch {
-      badLines.push(i + 1);
-    }
+    const event = parseEventLine(line);
+    if (event) events.push(event);
+    else badLines.push(i + 1);
   });
   return { events, badLines, partialTail };
+}
+
+/** One complete line of an `events.jsonl`: the event, or undefined when it is not JSON or not a trainer event (the caller reports its line number). */
+export function parseEventLine(line: string): TrainerEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    // Not JSON: a corrupt line, which the caller records as bad by its number.
+    return undefined;
+  }
+  return isTrainerEvent(value) ? value : undefined;
 }
 
 export function isTrainerEvent(value: unknown): value is TrainerEvent {

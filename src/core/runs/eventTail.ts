@@ -6,7 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { isTrainerEvent, type TrainerEvent } from '../../shared/events';
+import { parseEventLine, type TrainerEvent } from '../../shared/events';
 
 export class EventTail {
   private offset = 0;
@@ -59,13 +59,9 @@ export class EventTail {
     for (const line of lines) {
       this.lineNumber++;
       if (line.trim() === '') continue;
-      try {
-        const value: unknown = JSON.parse(line);
-        if (isTrainerEvent(value)) events.push(value);
-        else this.badLines.push(this.lineNumber);
-      } catch {
-        this.badLines.push(this.lineNumber);
-      }
+      const event = parseEventLine(line);
+      if (event) events.push(event);
+      else this.badLines.push(this.lineNumber);
     }
     return events;
   }
