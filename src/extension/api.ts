@@ -4,6 +4,10 @@
  */
 import type * as vscode from 'vscode';
 import type { RunSummary } from '../core/runs/runSummary';
+import type { ProgressNotification } from './runs/progress';
+import type { PickAnswer, PickShown } from './ui';
+
+export type { PickAnswer, PickShown, ProgressNotification };
 
 /** A run as the extension knows it. */
 export interface RunSnapshot {
@@ -50,6 +54,22 @@ export interface TwoTowerLabApi {
     whenEnded(runId: string): Promise<RunSummary> | undefined;
     /** The runs folder used for an experiment file (from the twoTowerLab.runsDirectory setting). */
     runsDirOf(experiment: string): string;
+    /** Treats the workspace as untrusted (runs refused) until disposed; it never grants trust. */
+    restrictTrust(): vscode.Disposable;
+  };
+  readonly progress: {
+    /** The training status bar item's text while shown (e.g. "$(sync~spin) epoch 3/10 · loss 4.31 · 22k ex/s"), else undefined. */
+    statusText(): string | undefined;
+    /** The cancellable progress notifications this window shows, one per followed run. */
+    notifications(): ProgressNotification[];
+    /** Fires after the status bar text or the notifications changed. */
+    readonly onDidChange: vscode.Event<void>;
+  };
+  readonly ui: {
+    /** Fires with what each single-choice quick pick of the extension offers (e.g. the Run command's mode/loss pick). */
+    readonly onDidShowPick: vscode.Event<PickShown>;
+    /** The next single-choice quick pick is answered by `answer` instead of the user (automation, tests). */
+    answerNextPick(answer: PickAnswer): void;
   };
   /** Milliseconds activate() took in this window (measured inside activate). */
   readonly activationMs: number;

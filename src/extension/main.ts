@@ -64,7 +64,10 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
         list: () => manager.registry.all(),
         whenEnded: (runId) => manager.whenEnded(runId),
         runsDirOf: runs.runsDirOf,
+        restrictTrust: runs.restrictTrust,
       },
+      progress: { statusText: () => runs.progress.statusText, notifications: () => runs.progress.notifications(), onDidChange: runs.progress.onDidChange },
+      ui: { onDidShowPick: ui.onDidShowPick, answerNextPick: (answer) => ui.answerNextPick(answer) },
       activationMs,
     };
   } catch (err) {

@@ -4,11 +4,33 @@
  */
 import * as vscode from 'vscode';
 
+/** What one quick pick offered: its placeholder and its items in order. */
+export interface PickShown {
+  readonly placeHolder: string;
+  readonly items: readonly { readonly label: string; readonly description?: string }[];
+}
+
+/** Chooses an item of a pick in place of the user: its index, or undefined to dismiss the pick. */
+export type PickAnswer = (shown: PickShown) => number | undefined;
+
 export class Ui implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
+  private readonly didShowPick = new vscode.EventEmitter<PickShown>();
+  /** Fires with what each single-choice quick pick offers, before it is answered. */
+  readonly onDidShowPick = this.didShowPick.event;
+  /** Answers queued by `answerNextPick` (tests, automation through the exported API); empty for users. */
+  private readonly queuedAnswers: PickAnswer[] = [];
 
   constructor() {
     this.log = vscode.window.createOutputChannel('Two-Tower Lab', { log: true });
+  }
+
+  /**
+   * The next single-choice pick is answered by `answer` instead of being shown: the extension-host tests
+   * drive the Run command's mode/loss pick this way, since they cannot click in the workbench.
+   */
+  answerNextPick(answer: PickAnswer): void {
+    this.queuedAnswers.push(answer);
   }
 
   info(message: string): void {
@@ -26,7 +48,16 @@ export class Ui implements vscode.Disposable {
   }
 
   async pick<T extends vscode.QuickPickItem>(items: T[], placeHolder: string): Promise<T | undefined> {
-    return vscode.window.showQuickPick(items, { placeHolder });
+    const shown: PickShown = { placeHolder, items: items.map((i) => ({ label: i.label, description: i.description })) };
+    this.didShowPick.fire(shown);
+    const answer = this.queuedAnswers.shift();
+    if (!answer) return vscode.window.showQuickPick(items, { placeHolder });
+    const index = answer(shown);
+    if (index === undefined) return undefined;
+    const item = items[index];
+    if (!item) throw new Error(`a queued answer chose item ${index} of the pick '${placeHolder}', which has ${items.length} items`);
+    this.log.info(`pick '${placeHolder}' answered through the API: ${item.label}`);
+    return item;
   }
 
   async pickMany<T extends vscode.QuickPickItem>(items: T[], placeHolder: string): Promise<readonly T[] | undefined> {
@@ -51,6 +82,7 @@ export class Ui implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.didShowPick.dispose();
     this.log.dispose();
   }
 }

@@ -9,9 +9,20 @@ import { experimentName } from '../experiments/model';
 import type { RunManager } from './runManager';
 import { progressText } from './runView';
 
+/** A progress notification this window shows for a run. */
+export interface ProgressNotification {
+  readonly runId: string;
+  readonly title: string;
+}
+
 export class RunProgress implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('twoTowerLab.runProgress', vscode.StatusBarAlignment.Left, 10);
   private readonly subscription: { dispose(): void };
+  private readonly didChange = new vscode.EventEmitter<void>();
+  /** Fires after the status bar item or the set of notifications changed (the exported API reads them). */
+  readonly onDidChange = this.didChange.event;
+  private readonly open = new Map<string, ProgressNotification>();
+  private shownText: string | undefined;
 
   constructor(private readonly manager: RunManager) {
     this.item.name = 'Two-Tower Lab: training progress';
@@ -28,6 +39,8 @@ export class RunProgress implements vscode.Disposable {
     const entry = live[0];
     if (!entry) {
       this.item.hide();
+      this.shownText = undefined;
+      this.didChange.fire();
       return;
     }
     const more = live.length > 1 ? ` (+${live.length - 1})` : '';
@@ -35,6 +48,18 @@ export class RunProgress implements vscode.Disposable {
     this.item.tooltip = `Two-Tower Lab: run ${entry.runId}${entry.experiment ? ` of ${experimentName(entry.experiment)}` : ''}. Click to open its plots.`;
     this.item.command = { command: Commands.openPlots, title: 'Open Plots', arguments: [entry.runId] };
     this.item.show();
+    this.shownText = this.item.text;
+    this.didChange.fire();
+  }
+
+  /** The status bar item's text while it is shown, else undefined. */
+  get statusText(): string | undefined {
+    return this.shownText;
+  }
+
+  /** The progress notifications open now, oldest first. */
+  notifications(): ProgressNotification[] {
+    return [...this.open.values()];
   }
 
   /** A notification that follows one run until it ends; its Cancel button stops the run. */
@@ -42,6 +67,8 @@ export class RunProgress implements vscode.Disposable {
     const ended = this.manager.whenEnded(runId);
     if (!ended) return;
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      this.open.set(runId, { runId, title });
+      this.didChange.fire();
       let reported = 0;
       const cancel = token.onCancellationRequested(() => stop(runId));
       const sub = this.manager.onDidChangeRun((id) => {
@@ -57,6 +84,8 @@ export class RunProgress implements vscode.Disposable {
       } finally {
         cancel.dispose();
         sub.dispose();
+        this.open.delete(runId);
+        this.didChange.fire();
       }
     });
   }
@@ -64,6 +93,7 @@ export class RunProgress implements vscode.Disposable {
   dispose(): void {
     this.subscription.dispose();
     this.item.dispose();
+    this.didChange.dispose();
   }
 }
 

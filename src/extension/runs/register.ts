@@ -40,7 +40,14 @@ export interface RunsFeature {
   readonly ready: Promise<void>;
   /** Fires with the reason each time a run is refused (invalid config, untrusted workspace). */
   readonly onDidRefuse: vscode.Event<string>;
+  /** The status bar item and progress notifications of live runs. */
+  readonly progress: RunProgress;
   runsDirOf(file: string): string;
+  /**
+   * Treats the workspace as untrusted until the returned disposable is disposed. It can only narrow trust,
+   * never grant it: the extension-host tests use it where the host runs with workspace trust disabled.
+   */
+  restrictTrust(): vscode.Disposable;
 }
 
 /** The run settings of package.json `contributes.configuration`, read fresh each time. */
@@ -131,9 +138,19 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     return undefined;
   };
 
+  let trustRestrictions = 0;
+  const restrictTrust = (): vscode.Disposable => {
+    trustRestrictions++;
+    let disposed = false;
+    return new vscode.Disposable(() => {
+      if (!disposed) trustRestrictions--;
+      disposed = true;
+    });
+  };
+
   /** Training runs code and writes files: never in a workspace the user has not trusted. */
   const trusted = (): boolean => {
-    if (vscode.workspace.isTrusted) return true;
+    if (vscode.workspace.isTrusted && trustRestrictions === 0) return true;
     refuse('Two-Tower Lab: training is disabled in an untrusted workspace, because a run executes the trainer on this folder\'s data and writes run folders into it. Trust the workspace to train.', {
       'Manage Workspace Trust': () => vscode.commands.executeCommand('workbench.trust.manage'),
     });
@@ -277,7 +294,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     }),
   );
 
-  return { manager, ready: watchAll(), onDidRefuse: refused.event, runsDirOf };
+  return { manager, ready: watchAll(), onDidRefuse: refused.event, progress, runsDirOf, restrictTrust };
 }
 
 /**

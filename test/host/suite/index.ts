@@ -13,12 +13,13 @@ import { registerActivationTests } from './activation.test';
 import { registerExperimentsTreeTests } from './experimentsTree.test';
 import { registerLanguageTests } from './language.test';
 import { registerOpenExperimentTests } from './openExperiment.test';
+import { registerRunControlsTests } from './runControls.test';
 import { registerRunsTests } from './runs.test';
 
 export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests];
 
 interface TestRecord {
   title: string;

@@ -1,0 +1,145 @@
+/**
+ * Runs in a real VS Code: the Run command's mode/loss quick pick (the file's own pair first) and the
+ * chosen pair reaching the trainer; runs refused in an untrusted workspace; the training status bar item
+ * and the cancellable progress notification, cancelled through the workbench's own notification command.
+ * Every wait is on an event of the extension's API, never a sleep.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PickShown, TwoTowerLabApi } from '../../../src/extension/api';
+import { Commands } from '../../../src/extension/commands';
+import { activateExtension, waitUntil, workspaceRoot } from './util';
+
+/** A few hundred users and two epochs: seconds of training. */
+const SMALL = ['data.synthetic.users=300', 'data.synthetic.items=120', 'training.epochs=2'];
+
+function nextRefusal(api: TwoTowerLabApi): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const sub = api.runs.onDidRefuse((message) => {
+      sub.dispose();
+      resolve(message);
+    });
+  });
+}
+
+/** `promise`, or a rejection saying what did not happen within `timeoutMs` (a deadline, not a sleep). */
+function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+export function registerRunControlsTests(): void {
+  describe('run controls', () => {
+    let api: TwoTowerLabApi;
+    let softmax: vscode.Uri;
+    before(async function () {
+      this.timeout(60_000);
+      api = await activateExtension();
+      await api.runs.ready;
+      softmax = vscode.Uri.joinPath(workspaceRoot(), 'synthetic-softmax.tower.yaml');
+    });
+
+    it('offers every mode/loss pair in the Run quick pick, the file\'s own first, and trains with the pair chosen', async function () {
+      this.timeout(120_000);
+      const shown: PickShown[] = [];
+      const sub = api.ui.onDidShowPick((pick) => shown.push(pick));
+      let runId: string | undefined;
+      try {
+        // Dismissing the pick starts nothing.
+        const before = api.runs.list().length;
+        api.ui.answerNextPick(() => undefined);
+        const dismissed = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true, set: SMALL });
+        assert.equal(dismissed, undefined);
+        assert.equal(api.runs.list().length, before, 'a dismissed pick started a run');
+
+        api.ui.answerNextPick((pick) => pick.items.findIndex((i) => i.label === 'pairwise · logistic'));
+        runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true, set: SMALL });
+      } finally {
+        sub.dispose();
+      }
+      assert.equal(shown.length, 2, `expected one pick per Run command, saw ${shown.length}`);
+      for (const pick of shown) {
+        assert.equal(pick.placeHolder, 'Train synthetic-softmax with which mode and loss?');
+        // The fixture says listwise/softmax: that pair first, marked; then LOSSES_BY_MODE's other pairs in order.
+        assert.deepEqual(pick.items, [
+          { label: 'listwise · softmax', description: 'as in the file' },
+          { label: 'pointwise · bce', description: undefined },
+          { label: 'pairwise · hinge', description: undefined },
+          { label: 'pairwise · logistic', description: undefined },
+        ]);
+      }
+      assert.ok(runId, 'runExperiment returned no run id after the pick was answered');
+      const summary = await api.runs.whenEnded(runId);
+      assert.ok(summary, 'the run manager does not follow the run it launched');
+      assert.equal(summary.status, 'completed', `the run ended ${summary.status}: ${summary.error ?? ''}`);
+      assert.equal(summary.mode, 'pairwise');
+      assert.equal(summary.loss, 'logistic');
+      // The trainer itself trained with the chosen pair: its started event says so.
+      const started = readFileSync(path.join(api.runs.get(runId)!.dir, 'events.jsonl'), 'utf8').split('\n').find((l) => l.includes('"type":"started"'));
+      assert.ok(started, 'no started event in events.jsonl');
+      const event = JSON.parse(started) as { mode: string; loss: string };
+      assert.deepEqual({ mode: event.mode, loss: event.loss }, { mode: 'pairwise', loss: 'logistic' });
+    });
+
+    it('refuses runs in an untrusted workspace with a message that says why and how to trust it', async function () {
+      this.timeout(30_000);
+      // The harness starts code-server with --disable-workspace-trust, so the workspace is trusted and
+      // trust cannot be withdrawn from inside the host: the extension's restrictTrust() seam narrows it.
+      assert.equal(vscode.workspace.isTrusted, true);
+      const before = api.runs.list().length;
+      const restriction = api.runs.restrictTrust();
+      try {
+        const refusal = nextRefusal(api);
+        const runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { set: SMALL });
+        assert.equal(runId, undefined);
+        const message = await refusal;
+        assert.match(message, /^Two-Tower Lab: training is disabled in an untrusted workspace, because a run executes the trainer/);
+        assert.match(message, /Trust the workspace to train\.$/);
+        // Resume executes the trainer too.
+        const resumeRefusal = nextRefusal(api);
+        assert.equal(await vscode.commands.executeCommand<string | undefined>(Commands.resumeRun, 'any-run'), undefined);
+        assert.match(await resumeRefusal, /untrusted workspace/);
+        assert.equal(api.runs.list().length, before, 'a run was started in an untrusted workspace');
+      } finally {
+        restriction.dispose();
+      }
+      // Trust restored: the pick is offered again (and dismissed), so the trust check no longer refuses.
+      let picked = false;
+      api.ui.answerNextPick(() => {
+        picked = true;
+        return undefined;
+      });
+      await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true });
+      assert.ok(picked, 'after the restriction was disposed, the Run command still refused');
+    });
+
+    it('shows "epoch N/M · loss X · N ex/s" in the status bar while training, and the notification\'s Cancel stops the run', async function () {
+      this.timeout(120_000);
+      // Older notifications go, so the progress notification is the newest one the workbench holds.
+      await vscode.commands.executeCommand('notifications.clearAll');
+      const runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { set: ['training.epochs=500'] });
+      assert.ok(runId);
+      const ended = api.runs.whenEnded(runId);
+      assert.ok(ended, 'the run manager does not follow the run it launched');
+      // e.g. "$(sync~spin) epoch 2/500 · loss 3.71 · 41k ex/s" (below 10k examples/s the rate is "8123 ex/s").
+      const statusPattern = /^\$\(sync~spin\) epoch (\d+)\/500 · loss \d+\.\d{2} · \d+k? ex\/s$/;
+      await waitUntil(api.progress.onDidChange, () => statusPattern.test(api.progress.statusText() ?? ''), `the status bar to show run ${runId}'s epoch, loss and rate`, 60_000);
+      const epochShown = Number(statusPattern.exec(api.progress.statusText()!)![1]);
+      assert.ok(epochShown >= 1 && epochShown <= 500);
+      assert.deepEqual(api.progress.notifications().filter((n) => n.runId === runId), [{ runId, title: 'Training synthetic-softmax (listwise/softmax)' }]);
+      assert.equal(api.runs.get(runId)?.summary.status, 'running');
+
+      // The workbench's "accept primary action" runs the newest notification's first button: the progress
+      // notification's Cancel, as a click would. The extension hears it as the progress token's cancellation.
+      await vscode.commands.executeCommand('notification.acceptPrimaryAction');
+      const summary = await within(ended, 60_000, `run ${runId} to end after its notification was cancelled`);
+      assert.equal(summary.status, 'stopped', `cancelling the notification ended the run ${summary.status}: ${summary.error ?? ''}`);
+      await waitUntil(api.progress.onDidChange, () => api.progress.statusText() === undefined && !api.progress.notifications().some((n) => n.runId === runId), 'the status bar item and the notification to go after the run stopped');
+    });
+  });
+}
