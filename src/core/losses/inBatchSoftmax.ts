@@ -41,17 +41,21 @@ export function inBatchSoftmaxLoss(u: tf.Tensor2D, v: tf.Tensor2D, o: InBatchOpt
   const cos = tf.matMul(u, tf.transpose(v)) as tf.Tensor2D;
   const offsetValues = inBatchOffset(b, o);
   const offset = offsetValues ? tf.tensor2d(offsetValues, [b, b]) : null;
-  return softmaxCrossEntropy(cos, tf.tensor2d(identity(b), [b, b]), 1 / o.temperature, offset);
+  return softmaxCrossEntropy(cos, tf.tensor2d(diagonalTarget(b, b), [b, b]), 1 / o.temperature, offset);
 }
 
-/** The B×B identity as values, cached per B: tf.eye fills a TensorBuffer element by element (≈15 ms at B=512). */
-const identities = new Map<number, Float32Array>();
-function identity(b: number): Float32Array {
-  let m = identities.get(b);
+/**
+ * One-hot target at column i of row i, B rows of `width` columns (width B: the identity), as values
+ * cached per shape: tf.eye fills a TensorBuffer element by element (≈15 ms at B=512).
+ */
+const targets = new Map<string, Float32Array>();
+export function diagonalTarget(b: number, width: number): Float32Array {
+  const key = `${b}x${width}`;
+  let m = targets.get(key);
   if (!m) {
-    m = new Float32Array(b * b);
-    for (let i = 0; i < b; i++) m[i * b + i] = 1;
-    identities.set(b, m);
+    m = new Float32Array(b * width);
+    for (let i = 0; i < b; i++) m[i * width + i] = 1;
+    targets.set(key, m);
   }
   return m;
 }

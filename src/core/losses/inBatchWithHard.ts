@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { inBatchOffset, type InBatchOptions } from './inBatchSoftmax';
+import { diagonalTarget, inBatchOffset, type InBatchOptions } from './inBatchSoftmax';
 import { negativeCosines } from './pairScores';
 import { softmaxCrossEntropy } from './softmaxCrossEntropy';
 
@@ -31,17 +31,4 @@ function widen(offset: Float32Array, b: number, width: number): Float32Array {
   const out = new Float32Array(b * width);
   for (let i = 0; i < b; i++) out.set(offset.subarray(i * b, i * b + b), i * width);
   return out;
-}
-
-/** One-hot target at column i of row i, B rows of `width` columns, cached per shape. */
-const targets = new Map<string, Float32Array>();
-function diagonalTarget(b: number, width: number): Float32Array {
-  const key = `${b}x${width}`;
-  let m = targets.get(key);
-  if (!m) {
-    m = new Float32Array(b * width);
-    for (let i = 0; i < b; i++) m[i * width + i] = 1;
-    targets.set(key, m);
-  }
-  return m;
 }
