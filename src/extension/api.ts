@@ -68,8 +68,8 @@ export interface TwoTowerLabApi {
   readonly ui: {
     /** Fires with what each single-choice quick pick of the extension offers (e.g. the Run command's mode/loss pick). */
     readonly onDidShowPick: vscode.Event<PickShown>;
-    /** The next single-choice quick pick is answered by `answer` instead of the user (automation, tests). */
-    answerNextPick(answer: PickAnswer): void;
+    /** The next single-choice quick pick is answered by `answer` instead of the user (automation, tests); dispose to withdraw it if unused. */
+    answerNextPick(answer: PickAnswer): vscode.Disposable;
   };
   /** Milliseconds activate() took in this window (measured inside activate). */
   readonly activationMs: number;

@@ -28,9 +28,15 @@ export class Ui implements vscode.Disposable {
   /**
    * The next single-choice pick is answered by `answer` instead of being shown: the extension-host tests
    * drive the Run command's mode/loss pick this way, since they cannot click in the workbench.
+   * Dispose the result to withdraw an answer no pick used.
    */
-  answerNextPick(answer: PickAnswer): void {
+  answerNextPick(answer: PickAnswer): vscode.Disposable {
     this.queuedAnswers.push(answer);
+    // Disposing withdraws the answer if no pick used it, so it cannot answer a later, unrelated pick.
+    return new vscode.Disposable(() => {
+      const at = this.queuedAnswers.indexOf(answer);
+      if (at >= 0) this.queuedAnswers.splice(at, 1);
+    });
   }
 
   info(message: string): void {

@@ -48,19 +48,21 @@ export function registerRunControlsTests(): void {
       this.timeout(120_000);
       const shown: PickShown[] = [];
       const sub = api.ui.onDidShowPick((pick) => shown.push(pick));
+      const answers: vscode.Disposable[] = [];
       let runId: string | undefined;
       try {
         // Dismissing the pick starts nothing.
         const before = api.runs.list().length;
-        api.ui.answerNextPick(() => undefined);
+        answers.push(api.ui.answerNextPick(() => undefined));
         const dismissed = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true, set: SMALL });
         assert.equal(dismissed, undefined);
         assert.equal(api.runs.list().length, before, 'a dismissed pick started a run');
 
-        api.ui.answerNextPick((pick) => pick.items.findIndex((i) => i.label === 'pairwise · logistic'));
+        answers.push(api.ui.answerNextPick((pick) => pick.items.findIndex((i) => i.label === 'pairwise · logistic')));
         runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true, set: SMALL });
       } finally {
         sub.dispose();
+        for (const answer of answers) answer.dispose();
       }
       assert.equal(shown.length, 2, `expected one pick per Run command, saw ${shown.length}`);
       for (const pick of shown) {
@@ -110,11 +112,15 @@ export function registerRunControlsTests(): void {
       }
       // Trust restored: the pick is offered again (and dismissed), so the trust check no longer refuses.
       let picked = false;
-      api.ui.answerNextPick(() => {
+      const answer = api.ui.answerNextPick(() => {
         picked = true;
         return undefined;
       });
-      await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true });
+      try {
+        await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { pickLoss: true });
+      } finally {
+        answer.dispose();
+      }
       assert.ok(picked, 'after the restriction was disposed, the Run command still refused');
     });
 
