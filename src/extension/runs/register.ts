@@ -19,6 +19,7 @@ import type { RunEntry } from './runRegistry';
 import { RunManager } from './runManager';
 import { requestOverrides } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
+import { watchRunsDir } from './runsDirWatcher';
 
 const SETTINGS = 'twoTowerLab';
 const DEFAULT_RUNS_DIRECTORY = '.two-tower-lab/runs';
@@ -111,7 +112,14 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       const reread = (uri: vscode.Uri): void => {
         manager.refreshFolder(path.dirname(uri.fsPath)).catch((err: unknown) => ui.error(`Could not read the run folder ${path.dirname(uri.fsPath)}`, err));
       };
+      const settled = (dir: string): boolean => {
+        const runId = path.basename(dir);
+        const status = manager.registry.get(runId)?.summary.status;
+        return manager.isActive(runId) || (status !== undefined && status !== 'queued');
+      };
+      const refresh = (dir: string): Promise<void> => manager.refreshFolder(dir).catch((err: unknown) => ui.error(`Could not read the run folder ${dir}`, err));
       watchers.push(
+        watchRunsDir(runsDir, refresh, settled),
         events,
         folders,
         events.onDidCreate(reread),

@@ -1,0 +1,90 @@
+/**
+ * Finds run folders that a terminal (the CLI) creates, with node's own fs.watch (inotify on Linux), beside
+ * VS Code's FileSystemWatcher. VS Code's watcher can miss a file created inside a folder that was itself
+ * just created (seen in code-server: a CLI run never appeared), and a run folder is exactly that: a new
+ * folder, then its events.jsonl. Only the runs folder and the run folders still waiting for their first
+ * event are watched, never the whole tree; once the caller has seen a run start, its folder is released.
+ */
+import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import * as path from 'node:path';
+
+export interface RunsDirWatch {
+  dispose(): void;
+}
+
+/**
+ * Calls `onRunFolder(dir)` when a run folder appears in `runsDir` or its events.jsonl is written, until
+ * `isSettled(dir)` says the caller follows that run by itself. While `runsDir` does not exist yet, its
+ * existence is checked every `retryMs` (a stat, not a scan).
+ */
+export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Promise<void>, isSettled: (dir: string) => boolean, retryMs = 2000): RunsDirWatch {
+  let disposed = false;
+  let root: FSWatcher | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const pending = new Map<string, FSWatcher>();
+
+  const release = (dir: string): void => {
+    pending.get(dir)?.close();
+    pending.delete(dir);
+  };
+
+  const report = (dir: string): void => {
+    if (disposed) return;
+    // The caller reports its own read errors; settling is judged once its read is done.
+    void onRunFolder(dir).then(() => {
+      if (isSettled(dir)) release(dir);
+    });
+  };
+
+  const watchRunFolder = (dir: string): void => {
+    if (pending.has(dir) || isSettled(dir)) return;
+    try {
+      const w = watch(dir, (_event, name) => {
+        if (name === null || name === 'events.jsonl') report(dir);
+      });
+      w.on('error', () => release(dir)); // the folder was deleted: VS Code's watcher reports that
+      pending.set(dir, w);
+    } catch (error) {
+      // The folder vanished between the event and the watch; nothing to follow.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return;
+    }
+    // Report the folder now (a run about to start shows as queued): its events.jsonl may even be written already.
+    report(dir);
+  };
+
+  const start = (): void => {
+    if (disposed) return;
+    if (!existsSync(runsDir)) {
+      retry = setTimeout(start, retryMs);
+      return;
+    }
+    root = watch(runsDir, (_event, name) => {
+      if (name === null) return;
+      const dir = path.join(runsDir, name.toString());
+      if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) watchRunFolder(dir);
+    });
+    // Folders made before the watch started (e.g. together with the runs folder) get no event: list them once.
+    for (const name of readdirSync(runsDir)) {
+      const dir = path.join(runsDir, name);
+      if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) watchRunFolder(dir);
+    }
+    root.on('error', () => {
+      // The runs folder was deleted: wait for it to come back.
+      root?.close();
+      root = undefined;
+      if (!disposed) retry = setTimeout(start, retryMs);
+    });
+  };
+
+  start();
+  return {
+    dispose(): void {
+      disposed = true;
+      if (retry) clearTimeout(retry);
+      root?.close();
+      for (const w of pending.values()) w.close();
+      pending.clear();
+    },
+  };
+}
