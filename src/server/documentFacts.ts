@@ -7,8 +7,6 @@ import type { PathSegment } from './schemaNav';
 /** The data tables an experiment can name, by their key under `data`. */
 export type DataTable = 'interactions' | 'user_features' | 'item_features' | 'ranking_log';
 
-export const DATA_TABLES: readonly DataTable[] = ['interactions', 'user_features', 'item_features', 'ranking_log'];
-
 export class DocumentFacts {
   private readonly doc: Document;
 

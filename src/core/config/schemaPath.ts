@@ -67,14 +67,6 @@ export function enumValues(schema: TSchema): string[] | undefined {
   return values;
 }
 
-/** The description and default of the field at `path` (hover text), when the path is in the schema. */
-export function fieldDoc(path: ConfigPath): { description?: string; default?: unknown } | undefined {
-  const step = schemaAt(path);
-  if (!step.ok) return undefined;
-  const s = step.schema as { description?: string; default?: unknown };
-  return { description: s.description, default: s.default };
-}
-
 /** Every place in the schema where an object has a key named `name` (e.g. `batch_size` → [['training']]). */
 export function whereKeyLives(name: string, root: TSchema = ExperimentSchema): ConfigPath[] {
   const found: ConfigPath[] = [];

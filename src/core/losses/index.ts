@@ -52,11 +52,6 @@ export function lossSpecFromConfig(config: Experiment): LossSpec {
   };
 }
 
-/** Whether a batch for this loss needs sampled negatives (listwise without them is in-batch softmax). */
-export function needsSampledNegatives(spec: LossSpec): boolean {
-  return spec.mode !== 'listwise';
-}
-
 /**
  * Listwise: in-batch softmax without negItems; in-batch softmax plus each row's hard columns when the
  * negatives are in-batch and the batch also has negItems; sampled softmax over 1 + n otherwise.
