@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { EVENTS_FILE } from '../runs/runsDir';
 
 export interface RunPaths {
   runId: string;
@@ -22,7 +23,7 @@ export function runPaths(runsDir: string, runId: string): RunPaths {
     runId,
     dir,
     config: path.join(dir, 'config.yaml'),
-    events: path.join(dir, 'events.jsonl'),
+    events: path.join(dir, EVENTS_FILE),
     checkpoint: path.join(dir, 'checkpoint'),
     embeddings: path.join(dir, 'embeddings'),
   };

@@ -6,6 +6,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { EventTail } from '../../core/runs/eventTail';
+import { EVENTS_FILE } from '../../core/runs/runsDir';
 import type { TrainerEvent } from '../../shared/events';
 
 export interface Subscription {
@@ -13,7 +14,7 @@ export interface Subscription {
 }
 
 export function followRunFolder(runDir: string, onEvents: (events: TrainerEvent[]) => void, onError: (error: Error) => void, pollMs = 1000): Subscription {
-  const tail = new EventTail(join(runDir, 'events.jsonl'));
+  const tail = new EventTail(join(runDir, EVENTS_FILE));
   let disposed = false;
   let reading = false;
   let again = false;
@@ -35,7 +36,7 @@ export function followRunFolder(runDir: string, onEvents: (events: TrainerEvent[
         first = false;
       } while (again && !disposed);
     } catch (error) {
-      onError(new Error(`Cannot read ${join(runDir, 'events.jsonl')}: ${error instanceof Error ? error.message : String(error)}`));
+      onError(new Error(`Cannot read ${join(runDir, EVENTS_FILE)}: ${error instanceof Error ? error.message : String(error)}`));
     } finally {
       reading = false;
     }
