@@ -3,6 +3,8 @@
  * row or column when there is one) and what to do, because it ends up in the `ended` event and in
  * the editor, read by a person who did not write the loader.
  */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { closest } from '../util/suggest';
 
 export class DataError extends Error {
@@ -30,4 +32,24 @@ export function missingColumnError(file: string, column: string, role: string, a
     `${file}: no column '${column}' (${role}). The file's columns are: ${available.map((c) => `'${c}'`).join(', ')}. ${hint}Set ${configKey} to one of them.`,
     { file, column },
   );
+}
+
+/**
+ * Refuses a data file that cannot be read, saying why: missing, a folder, or not readable (permissions).
+ * Each cause has its own remedy, so "no such file" is never said of a file that exists.
+ */
+export async function assertReadableFile(file: string): Promise<void> {
+  try {
+    if ((await stat(file)).isDirectory()) {
+      throw new DataError(`${file} is a folder, not a data file. Point the path at the file inside it (e.g. ratings.csv).`, { file });
+    }
+    await access(file, constants.R_OK);
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new DataError(`No such file: ${file}. Check the path (it is resolved relative to the experiment file).`, { file });
+    }
+    throw new DataError(`${file}: cannot be read (${code ?? (error as Error).message}). Check the file's permissions.`, { file });
+  }
 }

@@ -144,8 +144,8 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
   }
   const path = resolve(baseDir, data.interactions.path);
   const format: DataFormatName = data.interactions.format ?? 'auto';
-  const resolved = resolveFormat(path, format);
   const interactions = await openTable(path, format);
+  const resolved = resolveFormat(path, format);
   const mapping = interactionMapping(interactions.columns, data.interactions.columns, resolved.reader === 'movielens' ? resolved.layout : undefined);
 
   const table = (t: { path: string; format: DataFormatName; key: string } | undefined, configKey: string): FeatureTableRef | undefined =>

@@ -46,6 +46,13 @@ describe('bad input gives a DataError that says what, where and what to do', () 
     expect(e.message).toContain('relative to the experiment file');
   });
 
+  it('a folder given as the data file: says it is a folder, not that it is missing', async () => {
+    const e = await loadError(interactions('tiny'));
+    expect(e.file).toBe(resolve(FIXTURES, 'tiny'));
+    expect(e.message).toContain('is a folder, not a data file');
+    expect(e.message).not.toContain('No such file');
+  });
+
   it('misspelled column: lists the columns and suggests the closest', async () => {
     const e = await loadError(interactions('tiny/interactions.csv', { user: 'usr_id', item: 'item_id' }));
     expect(e.column).toBe('usr_id');

@@ -2,10 +2,9 @@
  * Opens any supported table: picks the reader from `format` (or, for `auto`, from the file's name
  * and extension) and applies the MovieLens layouts.
  */
-import { access } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
-import { DataError } from '../errors';
+import { assertReadableFile, DataError } from '../errors';
 import { openDelimited } from './delimited';
 import { openJsonl } from './jsonl';
 import {
@@ -57,12 +56,9 @@ export function resolveFormat(file: string, format: DataFormatName): ResolvedFor
 
 /** Opens `file` (an absolute path) for streaming. */
 export async function openTable(file: string, format: DataFormatName): Promise<TableSource> {
+  // A missing or unreadable file is the first thing to fix, before its name or format.
+  await assertReadableFile(file);
   const resolved = resolveFormat(file, format);
-  try {
-    await access(file);
-  } catch {
-    throw new DataError(`No such file: ${file}. Check the path (it is resolved relative to the experiment file).`, { file });
-  }
   switch (resolved.reader) {
     case 'csv':
       return openDelimited(file, { delimiter: ',' });

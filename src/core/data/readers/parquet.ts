@@ -2,19 +2,14 @@
  * Parquet reader on hyparquet: the file is read through an async buffer and decoded one row group at
  * a time, so memory holds one row group of rows, not the file. Line numbers are 1-based row indices.
  */
-import { stat } from 'node:fs/promises';
 
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 
-import { DataError } from '../errors';
+import { assertReadableFile, DataError } from '../errors';
 import type { Cell, TableSource } from './source';
 
 export async function openParquet(file: string): Promise<TableSource> {
-  try {
-    await stat(file);
-  } catch {
-    throw new DataError(`No such file: ${file}. Check the path (it is resolved relative to the experiment file).`, { file });
-  }
+  await assertReadableFile(file);
   const buffer = await asyncBufferFromFile(file);
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
