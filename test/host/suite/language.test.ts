@@ -4,28 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, waitUntil, workspaceRoot } from './util';
+import { activateExtension, experimentWithLogqError, waitUntil, workspaceRoot } from './util';
 
-const WITH_LOGQ_ERROR = `name: host-language
-data:
-  synthetic:
-    users: 20
-    items: 10
-user_tower:
-  output_dim: 8
-item_tower:
-  output_dim: 8
-score:
-  temperature: 0.1
-training:
-  mode: listwise
-  loss: softmax
-  negatives:
-    source: uniform
-    logq_correction: true
-evaluation:
-  k: [5]
-`;
+const WITH_LOGQ_ERROR = experimentWithLogqError('host-language');
 
 export function registerLanguageTests(): void {
   describe('experiment language', () => {

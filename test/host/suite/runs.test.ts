@@ -11,28 +11,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TreeItemSnapshot, TwoTowerLabApi } from '../../../src/extension/api';
 import { Commands } from '../../../src/extension/commands';
-import { activateExtension, EXTENSION_ID, waitUntil, workspaceRoot } from './util';
+import { EXTENSION_ID, activateExtension, experimentWithLogqError, waitUntil, workspaceRoot } from './util';
 
-const INVALID = `name: refused
-data:
-  synthetic:
-    users: 20
-    items: 10
-user_tower:
-  output_dim: 8
-item_tower:
-  output_dim: 8
-score:
-  temperature: 0.1
-training:
-  mode: listwise
-  loss: softmax
-  negatives:
-    source: uniform
-    logq_correction: true
-evaluation:
-  k: [5]
-`;
+const INVALID = experimentWithLogqError('refused');
 
 function treeItem(api: TwoTowerLabApi, experiment: string, runId: string): TreeItemSnapshot | undefined {
   return api.experiments.treeItems(experiment).find((i) => i.id === `run:${runId}`);

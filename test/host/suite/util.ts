@@ -34,3 +34,30 @@ export function workspaceRoot(): vscode.Uri {
   if (!folder) throw new Error('the host tests need a workspace folder (the copy of test/fixtures/workspace)');
   return folder.uri;
 }
+
+/**
+ * A tiny experiment with one semantic error, `logq-without-in-batch`, at line 17, column 22 (1-based):
+ * logQ correction with uniform (not in-batch) negatives.
+ */
+export function experimentWithLogqError(name: string): string {
+  return `name: ${name}
+data:
+  synthetic:
+    users: 20
+    items: 10
+user_tower:
+  output_dim: 8
+item_tower:
+  output_dim: 8
+score:
+  temperature: 0.1
+training:
+  mode: listwise
+  loss: softmax
+  negatives:
+    source: uniform
+    logq_correction: true
+evaluation:
+  k: [5]
+`;
+}
