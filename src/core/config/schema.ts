@@ -169,7 +169,11 @@ export const Tower = Type.Object(
       { ...Strict, default: {}, description: 'The neural network that turns the concatenated embeddings into the tower\'s vector.' },
     ),
     output_dim: Type.Integer({ minimum: 1, default: 64, description: 'Dimension of the tower\'s output vector (a linear layer after the MLP). Both towers must agree.' }),
-    l2_normalize: Type.Boolean({ default: true, description: 'L2-normalise the output vector, so that the dot product is the cosine.' }),
+    l2_normalize: Type.Boolean({
+      default: true,
+      description:
+        'L2-normalise the output vector. With both towers normalised (the default) the score is the cosine cos(a, b) = a·b / (‖a‖₂ ‖b‖₂). With `false` the raw vector is used: with both towers `false` the score is the dot product a·b (logits a·b/τ for bce and softmax), as in TFRS\'s basic retrieval model, so a vector\'s length can carry popularity; with one tower `false` it is the dot product of one raw and one unit vector. Evaluation, mining and the exported embeddings use the same score.',
+    }),
   },
   { ...Strict, description: 'One tower: embeddings of the ID and features, concatenated, then an MLP to the output vector.' },
 );
@@ -178,17 +182,20 @@ export const Tower = Type.Object(
 
 export const Score = Type.Object(
   {
-    type: Enum(['cosine'] as const, { description: 'cos(a, b) = a·b / (‖a‖₂ ‖b‖₂).', default: 'cosine' }),
-    temperature: Type.Number({ default: 0.05, description: 'τ: logits are cos(a, b)/τ for the bce and softmax losses. Must be > 0; small values (0.05) sharpen the softmax.' }),
+    type: Enum(['cosine'] as const, {
+      description: 'The score is the dot product of the two towers\' output vectors: cos(a, b) = a·b / (‖a‖₂ ‖b‖₂) when both towers have `l2_normalize: true` (the default), the plain dot product a·b when both have `l2_normalize: false`.',
+      default: 'cosine',
+    }),
+    temperature: Type.Number({ default: 0.05, description: 'τ: logits are score(a, b)/τ for the bce and softmax losses (the hinge margin and the logistic σ act on the score itself). Must be > 0; small values (0.05) sharpen the softmax.' }),
   },
   { ...Strict, default: {}, description: 'How a user vector a and an item vector b are scored.' },
 );
 
 // ───────────────────────────── training ─────────────────────────────
 
-export const NegativeSource = Enum(['uniform', 'popularity', 'in_batch', 'impressed_not_clicked'] as const, {
+export const NegativeSource = Enum(['uniform', 'popularity', 'in_batch', 'mixed', 'impressed_not_clicked'] as const, {
   description:
-    'Easy negatives. `uniform`: every item equally likely (unfair to unpopular items). `popularity`: P(i) ∝ clicks_i^α, which suppresses popular items. `in_batch`: the other positives of the batch (p_i ∝ clicks_i; use logQ correction). `impressed_not_clicked` is refused: those are negatives for ranking models, not for retrieval.',
+    'Easy negatives. `uniform`: every item equally likely (unfair to unpopular items). `popularity`: P(i) ∝ clicks_i^α, which suppresses popular items. `in_batch`: the other positives of the batch (p_i ∝ clicks_i; use logQ correction). `mixed` (listwise only): mixed negative sampling (Yang et al. 2020), the in-batch columns plus `extra` items drawn from the whole catalogue by `extra_sampler` and shared by every row, so that items rarely in a batch are negatives too. `impressed_not_clicked` is refused: those are negatives for ranking models, not for retrieval.',
   default: 'uniform',
 });
 
@@ -222,25 +229,47 @@ export const Negatives = Type.Object(
     per_positive: Type.Integer({
       minimum: 1,
       default: 2,
-      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive. Listwise: n in the softmax over 1 positive + n negatives (with `in_batch`: the hard negatives added to the in-batch columns, none without `hard`). With `in_batch`, pointwise and pairwise draw these n from the other rows of the batch.',
+      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive. Listwise: n in the softmax over 1 positive + n negatives; with `in_batch` or `mixed` these n are per-row columns added to the batch\'s columns only when `hard` is on (mixed easy/hard by `mix`), and unused (warned) without it. With `in_batch`, pointwise and pairwise draw these n from the other rows of the batch.',
     }),
     alpha: Type.Number({ minimum: 0, maximum: 2, default: 0.75, description: 'α of popularity sampling, P(i) ∝ clicks_i^α (0 = uniform, 1 = proportional to clicks).' }),
     logq_correction: Type.Boolean({
       default: false,
-      description: 'logQ correction of in-batch negatives: train on cos(a, b_i)/τ − log p_i, serve on cos(a, b_i). Without it popular items are over-penalised because they appear in batches ∝ their clicks. Listwise softmax only: pointwise and pairwise losses are not a softmax, so it is ignored there (with a warning).',
+      description:
+        'logQ correction of the listwise softmax: train on cos(a, b_j)/τ − γ·log Q_j for every column j (the positive too), serve on cos(a, b_j); γ is `logq_strength`. `in_batch`: Q_j = p_j, the probability that item j is in a batch, ∝ its clicks, so without the correction popular items are over-penalised. `popularity` / `uniform` (sampled softmax, Jean et al. 2015, as TensorFlow\'s `sampled_softmax_loss`): Q_j is the probability that the sampler draws j among the row\'s n negatives; for `uniform` it is the same for every column and changes nothing. `mixed`: each column by its own probability (in-batch p_j, or the extra sampler\'s). Hard-negative columns are not corrected. Pointwise and pairwise losses are not a softmax, so it is ignored there (with a warning).',
+    }),
+    logq_strength: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 1,
+      description:
+        'γ of the logQ correction: subtract γ·log Q_j. In-batch an item is a negative with probability ∝ clicks_j; subtracting γ·log p_j makes the effective negative distribution ∝ clicks_j^(1−γ). γ = 1 is the full correction (no popularity penalty: head recall up, tail recall down), γ = 0.25 gives negatives ∝ clicks^0.75, γ = 0 is no correction. Used only with `logq_correction: true`.',
     }),
     logq_estimate: Enum(['counts', 'streaming'] as const, {
-      description: '`counts`: p_i from training click counts. `streaming`: estimated online from the batch stream (Yi et al., RecSys 2019), for data too large to count first.',
+      description: 'How p_j of in-batch columns is estimated. `counts`: from training click counts. `streaming`: online from the batch stream (Yi et al., RecSys 2019), for data too large to count first. Used only with `logq_correction: true` and in-batch columns (`in_batch`, `mixed`).',
       default: 'counts',
+    }),
+    extra: Type.Integer({
+      minimum: 1,
+      default: 128,
+      description: 'For `source: mixed`: B′, the items drawn per batch from the whole catalogue by `extra_sampler` and added as negative columns shared by every row, beside the B in-batch columns (each row scores B + B′ columns, plus its hard ones).',
+    }),
+    extra_sampler: Enum(['uniform', 'popularity'] as const, {
+      description: 'For `source: mixed`: how the `extra` items are drawn. `uniform` (Yang et al. 2020): every item equally likely, which gives items that are rarely in a batch a chance to be negatives. `popularity`: P(i) ∝ clicks_i^α.',
+      default: 'uniform',
     }),
     remove_accidental_hits: Type.Boolean({ default: true, description: 'Mask in-batch items that are also positives of the row\'s user, so a positive is never pushed down as a negative.' }),
     hard: HardNegatives,
     mix: Type.Object(
       {
-        easy: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Share of easy negatives when hard negatives are on.' }),
-        hard: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Share of hard negatives when hard negatives are on. easy + hard must be 1.' }),
+        easy: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Share of easy negatives among the `per_positive` sampled slots when hard negatives are on.' }),
+        hard: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Share of hard negatives among the `per_positive` sampled slots when hard negatives are on. easy + hard must be 1.' }),
       },
-      { ...Strict, default: {}, description: 'Mixing ratio of easy and hard negatives (must sum to 1).' },
+      {
+        ...Strict,
+        default: {},
+        description:
+          'Mixing ratio of easy and hard negatives among the `per_positive` sampled slots (must sum to 1): each slot is hard with probability `hard`. Listwise `in_batch`/`mixed`: the batch\'s columns stay, and the row\'s n extra columns are hard or easy (uniform) at this ratio; `hard: 1` makes them all hard.',
+      },
     ),
   },
   { ...Strict, default: {}, description: 'Negative sampling.' },
