@@ -42,7 +42,8 @@ export const VALUE_DOCS: Readonly<Record<string, Readonly<Record<string, string>
     coverage: '`coverage@K = |⋃_users top K| / |items|`: how much of the catalogue is ever recommended.',
   },
   'score.type': {
-    cosine: '`cos(a, b) = a·b / (‖a‖₂ ‖b‖₂)`, divided by the temperature τ for the bce and softmax losses.',
+    cosine:
+      'The dot product of the towers\' output vectors, divided by the temperature τ for the bce and softmax losses: `cos(a, b) = a·b / (‖a‖₂ ‖b‖₂)` when both towers have `l2_normalize: true` (the default); the plain dot product `a·b` when both have `l2_normalize: false`; with only one tower normalised, `a·b/‖b‖₂` (or `a·b/‖a‖₂`).',
   },
 };
 
@@ -51,6 +52,6 @@ export const FIELD_FORMULAS: Readonly<Record<string, string>> = {
   'training.margin': '`L = max(0, cos(a, b⁻) + m − cos(a, b⁺))`',
   'training.scale': '`L = log(1 + exp(σ · (cos(a, b⁻) − cos(a, b⁺))))`',
   'training.negatives.alpha': '`P(i) ∝ clicks_i^α`',
-  'score.temperature': '`logits = cos(a, b) / τ`',
+  'score.temperature': '`logits = score(a, b) / τ`, with `score = cos(a, b)` for L2-normalised towers and `a·b` for `l2_normalize: false`',
   'training.negatives.logq_correction': 'train: `cos(a, b_i) − log p_i`; serve: `cos(a, b_i)`',
 };

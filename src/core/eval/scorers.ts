@@ -9,7 +9,8 @@ export type Scorer = (users: Int32Array, out: Float32Array) => void;
 /**
  * Dot-product scores of the given user vectors against all item vectors. `userVectorsOf(users)`
  * returns users.length × dim floats (e.g. the model's user tower); `itemVectors` is numItems × dim.
- * With L2-normalised towers the dot product is the cosine, which is how the model serves.
+ * This is the model's score whatever `l2_normalize` says: the cosine when both towers normalise, the
+ * plain dot product (or one raw and one unit vector) otherwise, which is how the model serves.
  */
 export function dotScorer(userVectorsOf: (users: Int32Array) => Float32Array, itemVectors: Float32Array, dim: number): Scorer {
   const numItems = itemVectors.length / dim;

@@ -1,6 +1,7 @@
 /**
  * One tower: the JS input layer (embeddings + continuous values), then an MLP of hidden layers with the
- * configured activation (and dropout while training), a linear output layer, and L2 normalisation.
+ * configured activation (and dropout while training), a linear output layer, and L2 normalisation unless
+ * `l2_normalize: false` (then the raw linear output is the vector, and the score is a plain dot product).
  * Dense parameters live in JS arrays and enter tfjs as tensors each step, so the whole model state is
  * plain arrays (exact checkpoints) and the forward pass is a pure function of its tensor inputs.
  */
@@ -19,6 +20,8 @@ export class Tower {
   /** Kernel and bias of each hidden layer, then of the output layer: [W0, b0, W1, b1, …, Wout, bout]. */
   readonly dense: Param[] = [];
   readonly outputDim: number;
+  /** `l2_normalize`: whether forward() scales each output row to unit length. */
+  readonly normalized: boolean;
   private readonly activation: ActivationName;
   private readonly dropout: number;
   private readonly hidden: number[];
@@ -29,6 +32,7 @@ export class Tower {
     this.dropout = cfg.mlp.dropout;
     this.hidden = cfg.mlp.hidden;
     this.outputDim = cfg.output_dim;
+    this.normalized = cfg.l2_normalize;
     let fanIn = this.input.width;
     const layer = (name: string, fanOut: number): void => {
       this.dense.push(optimizer.makeParam(`${prefix}/${name}/kernel`, [fanIn, fanOut], glorotUniform(rng, fanIn, fanOut)));
@@ -58,7 +62,11 @@ export class Tower {
     });
   }
 
-  /** L2-normalised output vectors for input rows `x`; `dense` as from denseTensors(). */
+  /**
+   * Output vectors for input rows `x`, L2-normalised when the tower is (`l2_normalize`), the raw linear
+   * output otherwise; `dense` as from denseTensors(). Training, evaluation, mining and export all go
+   * through here, so they all see the same vectors.
+   */
   forward(x: tf.Tensor2D, dense: tf.Tensor[], masks: Float32Array[] | null): tf.Tensor2D {
     let h: tf.Tensor2D = x;
     const layers = dense.length / 2;
@@ -70,6 +78,7 @@ export class Tower {
       h = isFusable(act) ? (tf.fused.matMul({ a: h, b: w, bias: b, activation: act }) as tf.Tensor2D) : activate(tf.add(tf.matMul(h, w), b) as tf.Tensor2D, act);
       if (!isOutput && masks) h = tf.mul(h, tf.tensor2d(masks[l], h.shape));
     }
+    if (!this.normalized) return h;
     // rsqrt(sum(square)) is cheaper than tf.norm, which goes through Pow.
     return tf.mul(h, tf.rsqrt(tf.add(tf.sum(tf.square(h), 1, true), tf.scalar(1e-12))));
   }

@@ -1,5 +1,6 @@
 /**
- * The two-tower model: a user tower and an item tower whose L2-normalised outputs are scored by cosine.
+ * The two-tower model: a user tower and an item tower whose outputs are scored by their dot product, which
+ * is the cosine when both towers are L2-normalised (`l2_normalize`, the default).
  * The training loop calls trainStep per batch, userVectors/itemVectors for evaluation and export, and
  * getWeights/setWeights for checkpoints (optimiser state and the dropout RNG included, so a resumed run
  * continues exactly). Call initBackend() before create().
@@ -55,13 +56,13 @@ export class TwoTowerModel {
     return this.step.run(batch);
   }
 
-  /** users.length × outputDim, L2-normalised: the dot product with itemVectors() is the cosine score. */
+  /** users.length × outputDim: the dot product with itemVectors() is the score (the cosine when both towers are L2-normalised). */
   userVectors(users: Int32Array): Float32Array {
     this.assertLive();
     return this.user.vectors(users);
   }
 
-  /** All items (items.size rows, including the OOV row 0) × outputDim, L2-normalised. */
+  /** All items (items.size rows, including the OOV row 0) × outputDim; unit rows when the item tower is L2-normalised. */
   itemVectors(): Float32Array {
     this.assertLive();
     const all = new Int32Array(this.item.input.vocabulary.size);
