@@ -133,7 +133,10 @@ export const Data = Type.Object(
 
 export const CategoricalFeature = Type.Object(
   {
-    name: Type.String({ description: 'Column of the feature table (or of the interactions file) holding the feature.' }),
+    name: Type.String({
+      description:
+        'Column of the feature table holding the feature. Without a feature table it is a column of the interactions file: each user (item) takes the value of its last training row, since rows held out by `data.split` are skipped so that test rows never leak into the features.',
+    }),
     embedding_dim: Type.Integer({ minimum: 1, default: 8, description: 'Dimension of the embedding of each value; unseen values share an out-of-vocabulary embedding.' }),
     max_vocab: Type.Optional(Type.Integer({ minimum: 1, description: 'Keep only the most frequent values; the rest map to the out-of-vocabulary id.' })),
   },
@@ -142,7 +145,10 @@ export const CategoricalFeature = Type.Object(
 
 export const ContinuousFeature = Type.Object(
   {
-    name: Type.String({ description: 'Column holding the numeric feature.' }),
+    name: Type.String({
+      description:
+        'Column of the feature table holding the numeric feature. Without a feature table it is a column of the interactions file: each user (item) takes the value of its last training row, since rows held out by `data.split` are skipped so that test rows never leak into the features. Normalisation statistics come from the training data too.',
+    }),
     normalize: Enum(['zscore', 'minmax', 'log', 'none'] as const, {
       description: '`zscore`: (x − mean)/std. `minmax`: (x − min)/(max − min). `log`: log(1 + x) then z-score. `none`: as is. Statistics come from the training data only.',
       default: 'zscore',

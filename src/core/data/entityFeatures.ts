@@ -1,6 +1,8 @@
 /**
  * Joins a feature table onto the users (or items) of the interactions: one value per entity index
  * (when a key appears on several rows, as when features come from the interactions file, the last wins).
+ * Features read from the interactions file skip the rows the split holds out, so that a test row's
+ * values never reach the features (nor the categorical vocabulary) the model trains and is evaluated on.
  * Table rows whose key is not in the interactions are ignored (the entity can never be trained or
  * retrieved), but their categorical values still enter the feature's vocabulary, built from the whole
  * table so that indices are stable. Entities without a row get the OOV value (categorical) or the
@@ -31,6 +33,16 @@ export interface FeatureSpecs {
   continuous: readonly ContinuousSpec[];
 }
 
+export interface JoinOptions {
+  /** Called once per warning. */
+  warn?: (message: string) => void;
+  /**
+   * Rows of the source to ignore, by their order in it (1 = skip): the held-out rows when the features
+   * are columns of the interactions file, whose rows are the interactions' rows in the same order.
+   */
+  skipRows?: Uint8Array;
+}
+
 export function hasFeatures(specs: FeatureSpecs): boolean {
   return specs.categorical.length > 0 || specs.continuous.length > 0;
 }
@@ -48,8 +60,9 @@ export async function joinFeatures(
   trainMask: Uint8Array,
   configKey: string,
   towerKey: string,
-  warn?: (message: string) => void,
+  options: JoinOptions = {},
 ): Promise<EntityFeatures> {
+  const { warn, skipRows } = options;
   const column = (name: string, role: string, fix: string): number => {
     const i = source.columns.indexOf(name);
     if (i < 0) {
@@ -69,7 +82,10 @@ export async function joinFeatures(
   const place: CellPlace = { file: source.file, line: 0, column: '' };
   const hasRow = new Uint8Array(n);
 
+  let row = -1;
   await source.read((values, line) => {
+    row++;
+    if (skipRows?.[row]) return;
     const e = entities.lookup(cellToString(values[keyCol]));
     for (let f = 0; f < catCols.length; f++) {
       const v = cellToString(values[catCols[f]]);
@@ -97,7 +113,9 @@ export async function joinFeatures(
   if (without.length > 0 && warn) {
     const examples = without.slice(0, 5).map((id) => `'${id}'`).join(', ');
     warn(
-      `${without.length} of ${n - 1} ids of the interactions have no row in ${source.file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
+      skipRows
+        ? `${without.length} of ${n - 1} ids of the interactions have only held-out rows in ${source.file} (e.g. ${examples}): features are read from training rows only, so their categorical features are out-of-vocabulary and their continuous features the training mean.`
+        : `${without.length} of ${n - 1} ids of the interactions have no row in ${source.file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
     );
   }
   const categorical: CategoricalColumn[] = specs.categorical.map((spec, f) => {

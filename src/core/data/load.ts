@@ -44,6 +44,8 @@ interface FeatureTableRef {
   open(): Promise<TableSource>;
   key: string;
   configKey: string;
+  /** The table is the interactions file itself: its held-out rows must not give feature values. */
+  interactions?: true;
 }
 
 interface Sources {
@@ -87,9 +89,10 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
 
   const userTrainMask = countMask(split.train.users, interactions.users.size);
   const itemTrainMask = countMask(split.train.items, interactions.items.size);
-  const userFeatures = await entityFeatures(sources.userTable, interactions.users, config.user_tower, userTrainMask, 'user_tower', 'data.user_features', warn);
+  const heldOut = heldOutRows(interactions.rows, positives.rows, isTest);
+  const userFeatures = await entityFeatures(sources.userTable, interactions.users, config.user_tower, userTrainMask, heldOut, 'user_tower', 'data.user_features', warn);
   progress?.({ phase: 'user_features', rows: interactions.users.size - 1 });
-  const itemFeatures = await entityFeatures(sources.itemTable, interactions.items, config.item_tower, itemTrainMask, 'item_tower', 'data.item_features', warn);
+  const itemFeatures = await entityFeatures(sources.itemTable, interactions.items, config.item_tower, itemTrainMask, heldOut, 'item_tower', 'data.item_features', warn);
   progress?.({ phase: 'item_features', rows: interactions.items.size - 1 });
 
   let rankingLog: RankingLogData | undefined;
@@ -162,11 +165,13 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
       userTable ??= await sibling(join(dir, 'u.user'), 'user_id', 'movielens-100k');
     }
   }
-  // Without a feature table, the towers' features are columns of the interactions file (last row wins).
+  // Without a feature table, the towers' features are columns of the interactions file (the last
+  // training row wins: held-out rows are skipped, see entityFeatures).
   const fromInteractions = (key: string): FeatureTableRef => ({
     open: () => openTable(path, format),
     key,
     configKey: 'data.interactions (no feature table is given, so features are read from the interactions)',
+    interactions: true,
   });
   userTable ??= fromInteractions(mapping.user);
   itemTable ??= fromInteractions(mapping.item);
@@ -256,6 +261,13 @@ function buildSplit(data: Interactions, rows: Int32Array, isTest: Uint8Array): S
   return { train, test, droppedTestUnseen: dropped, usersWithoutTraining };
 }
 
+/** 1 for each interaction row the split holds out (a test positive, kept or dropped), by row index. */
+function heldOutRows(rowCount: number, positiveRows: Int32Array, isTest: Uint8Array): Uint8Array {
+  const out = new Uint8Array(rowCount);
+  for (let k = 0; k < positiveRows.length; k++) if (isTest[k]) out[positiveRows[k]] = 1;
+  return out;
+}
+
 function countMask(indices: Int32Array, size: number): Uint8Array {
   const mask = new Uint8Array(size);
   for (let k = 0; k < indices.length; k++) mask[indices[k]] = 1;
@@ -267,6 +279,7 @@ async function entityFeatures(
   entities: Vocabulary,
   tower: TowerConfig,
   trainMask: Uint8Array,
+  heldOut: Uint8Array,
   towerKey: string,
   tableKey: string,
   warn: (message: string) => void,
@@ -279,5 +292,5 @@ async function entityFeatures(
       file: tableKey,
     });
   }
-  return joinFeatures(await table.open(), table.key, entities, specs, trainMask, table.configKey, towerKey, warn);
+  return joinFeatures(await table.open(), table.key, entities, specs, trainMask, table.configKey, towerKey, { warn, skipRows: table.interactions ? heldOut : undefined });
 }

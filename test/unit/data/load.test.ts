@@ -165,6 +165,42 @@ describe('loadDataset on a tiny interaction log', () => {
     expect(Array.from(device.values)).toEqual([0, 2, 1]);
   });
 
+  // tiny/clicks-with-held-out-features.csv (line: user,item,time,clicked,device,age,price):
+  //   2 carol,i3,120,0,tablet,50,8   3 alice,i1,100,1,phone,30,2   4 alice,i2,200,1,phone,31,4
+  //   5 bob,i2,150,1,desktop,40,4    6 bob,i3,250,1,desktop,41,8   7 bob,i1,350,1,desktop,42,2
+  //   8 alice,i3,300,1,smart-tv,99,1000
+  // leave_last_n (n = 1) holds out bob-i1@350 (line 7) and alice-i3@300 (line 8). Carol's row is not a
+  // positive, so it is not held out and counts. The last training row of alice is line 4, of bob line 6,
+  // of i1 line 3, of i2 line 5, of i3 line 6: the held-out 'smart-tv', 99 and 1000 appear nowhere.
+  it('reads features from the interactions file from training rows only: held-out rows give no value', async () => {
+    const ds = await loadDataset(
+      experiment({
+        data: { interactions: { path: 'tiny/clicks-with-held-out-features.csv', format: 'auto' }, split: { method: 'leave_last_n', n: 1 } },
+        user_tower: { categorical: [{ name: 'device' }], continuous: [{ name: 'age', normalize: 'zscore' }] },
+        item_tower: { continuous: [{ name: 'price', normalize: 'none' }] },
+      }),
+      EXPERIMENT_FILE,
+    );
+    const held = Array.from(ds.test.users, (u, k) => `${ds.users.ids[u]}-${ds.items.ids[ds.test.items[k]]}`);
+    expect(held.sort()).toEqual(['alice-i3', 'bob-i1']);
+
+    const [device] = ds.userFeatures.categorical;
+    expect(device.vocabulary.ids).toEqual(['<oov>', 'tablet', 'phone', 'desktop']);
+    const deviceOf = (user: string) => device.vocabulary.ids[device.values[ds.users.lookup(user)]];
+    expect([deviceOf('alice'), deviceOf('bob'), deviceOf('carol')]).toEqual(['phone', 'desktop', 'tablet']);
+
+    // Statistics over the users with a training positive (alice 31, bob 41): mean 36, std 5, max 41.
+    const [age] = ds.userFeatures.continuous;
+    expect(age.stats).toEqual({ mean: 36, std: 5, min: 31, max: 41 });
+    // alice (31 − 36)/5 = −1, bob (41 − 36)/5 = 1.
+    expect(age.values[ds.users.lookup('alice')]).toBeCloseTo(-1, 6);
+    expect(age.values[ds.users.lookup('bob')]).toBeCloseTo(1, 6);
+
+    const [price] = ds.itemFeatures.continuous;
+    expect(['i1', 'i2', 'i3'].map((i) => price.values[ds.items.lookup(i)])).toEqual([2, 4, 8]);
+    expect(price.stats.max).toBe(8);
+  });
+
   it('reads a ranking log, mapping ids through the interaction vocabularies (unknown → 0)', async () => {
     const ds = await loadDataset(tiny({ ranking_log: { path: 'tiny/ranking_log.csv', format: 'auto', columns: {} } }), EXPERIMENT_FILE);
     const log = ds.rankingLog!;
