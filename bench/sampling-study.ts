@@ -35,7 +35,7 @@ import {
   type ScoreTopK,
 } from '../src/core/sampling';
 import { topK } from '../src/core/eval/topk';
-import { TrainBatchBuilder } from '../src/core/train/batchBuilder';
+import { batchSamplersFor, TrainBatchBuilder } from '../src/core/train/batchBuilder';
 import { EpochBatches } from '../src/core/train/runBatches';
 import { Rng } from '../src/core/util/rng';
 import type { TrainerEvent } from '../src/shared/events';
@@ -196,7 +196,7 @@ function samplingSecondsPerStep(config: Experiment, dataset: Dataset): { perStep
     miningSec = lap();
     for (let e = 0; e < training.epochs; e++) if (mined.needsRefresh(e)) refreshes++;
   }
-  const builder = new TrainBatchBuilder(training, userPositives, sampler, counters, rng);
+  const builder = new TrainBatchBuilder(training, userPositives, batchSamplersFor(training, dataset, userPositives, sampler), counters, rng);
   lap();
   for (let s = 0; s < batches.steps; s++) builder.build(batches.batch(s), s, correction);
   const perStepSec = lap() / batches.steps;
@@ -213,7 +213,7 @@ function perBatchSecondsBest(config: Experiment, dataset: Dataset, repeats: numb
   const mined = minedSamplerOf(sampler);
   if (mined) mined.refresh(randomScoreTopK(dataset, config.item_tower.output_dim, rng));
   const correction = createInBatchCorrection(training, dataset);
-  const builder = new TrainBatchBuilder(training, userPositives, sampler, new SamplingCounters(dataset.itemClicks), rng);
+  const builder = new TrainBatchBuilder(training, userPositives, batchSamplersFor(training, dataset, userPositives, sampler), new SamplingCounters(dataset.itemClicks), rng);
   let best = Infinity;
   for (let rep = 0; rep < repeats; rep++) {
     const batches = new EpochBatches(dataset.train, training.batch_size, new Rng(rep));

@@ -1,6 +1,6 @@
 /**
  * Listwise in-batch softmax: every other positive item of the batch is a negative of the row.
- * logits[i][j] = cos(u_i, v_j)/τ − log Q_j, and accidental hits (item j is also a positive of user i)
+ * logits[i][j] = cos(u_i, v_j)/τ − γ·log Q_j, and accidental hits (item j is also a positive of user i)
  * are masked out; the target is the diagonal.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,8 +9,10 @@ import { softmaxCrossEntropy } from './softmaxCrossEntropy';
 
 export interface InBatchOptions {
   temperature: number;
-  /** log p_j of each column's item appearing in a batch (logQ correction); subtracted from column j. */
+  /** log p_j of each column's item appearing in a batch (logQ correction); γ·log p_j is subtracted from column j. */
   logQ?: Float32Array;
+  /** γ of the correction (`training.negatives.logq_strength`, default 1): negatives end up ∝ clicks^(1−γ). */
+  logqStrength?: number;
   /** B×B row-major, 1 = mask entry (i, j) as an accidental hit. The diagonal is never masked. */
   hitMask?: Uint8Array;
 }
@@ -23,12 +25,13 @@ export function inBatchOffset(batch: number, o: InBatchOptions): Float32Array | 
   if (!o.logQ && !o.hitMask) return null;
   if (o.logQ && o.logQ.length !== batch) throw new Error(`in-batch softmax: logQ has ${o.logQ.length} entries for a batch of ${batch}.`);
   if (o.hitMask && o.hitMask.length !== batch * batch) throw new Error(`in-batch softmax: hitMask has ${o.hitMask.length} entries, expected ${batch}×${batch}.`);
+  const gamma = o.logqStrength ?? 1;
   const offset = new Float32Array(batch * batch);
   for (let i = 0; i < batch; i++) {
     for (let j = 0; j < batch; j++) {
       const k = i * batch + j;
       if (o.hitMask && i !== j && o.hitMask[k]) offset[k] = MASKED_LOGIT;
-      else if (o.logQ) offset[k] = -o.logQ[j];
+      else if (o.logQ) offset[k] = -gamma * o.logQ[j];
     }
   }
   return offset;

@@ -1,12 +1,14 @@
 /**
- * The loss of a training mode, chosen once from the experiment, applied to L2-normalised vectors:
- * u (B×d users), vPos (B×d positive items), vNeg (B·n×d sampled negatives, row-major by row) or null.
+ * The loss of a training mode, chosen once from the experiment, applied to the towers' vectors:
+ * u (B×d users), vPos (B×d positive items), vNeg (B·n×d sampled negatives, row-major by row) or null,
+ * and for mixed negative sampling vExtra (B′×d items shared by every row).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, type Experiment } from '../config/schema';
+import { batchColumns } from '../sampling/columns';
 import { inBatchSoftmaxLoss } from './inBatchSoftmax';
-import { inBatchWithHardLoss } from './inBatchWithHard';
+import { inBatchColumnsLoss } from './inBatchColumns';
 import { pointwiseBceLoss } from './pointwiseBce';
 import { sampledSoftmaxLoss } from './sampledSoftmax';
 import { tripletHingeLoss } from './tripletHinge';
@@ -25,6 +27,8 @@ export interface LossSpec {
    * negatives arrive as sampled ones.
    */
   inBatch?: boolean;
+  /** γ of the logQ correction (`training.negatives.logq_strength`); the corrections themselves come with the batch. */
+  logqStrength: number;
 }
 
 export interface LossInputs {
@@ -34,6 +38,12 @@ export interface LossInputs {
   perPositive: number;
   logQ?: Float32Array;
   hitMask?: Uint8Array;
+  vExtra?: tf.Tensor2D | null;
+  extraLogQ?: Float32Array;
+  extraMask?: Uint8Array;
+  /** log Q of each sampled slot (B·n) and, for the sampled softmax, of each row's positive (B). */
+  negLogQ?: Float32Array;
+  posLogQ?: Float32Array;
 }
 
 export function lossSpecFromConfig(config: Experiment): LossSpec {
@@ -48,22 +58,27 @@ export function lossSpecFromConfig(config: Experiment): LossSpec {
     temperature,
     margin: config.training.margin ?? DEFAULT_MARGIN,
     scale: config.training.scale ?? DEFAULT_LOGISTIC_SCALE,
-    inBatch: config.training.negatives.source === 'in_batch',
+    inBatch: batchColumns(config.training),
+    logqStrength: config.training.negatives.logq_strength,
   };
 }
 
 /**
- * Listwise: in-batch softmax without negItems; in-batch softmax plus each row's hard columns when the
- * negatives are in-batch and the batch also has negItems; sampled softmax over 1 + n otherwise.
+ * Listwise: in-batch softmax without negItems or extra items; with batch columns (`in_batch`, `mixed`)
+ * the in-batch softmax plus the shared extra columns and each row's sampled columns; sampled softmax
+ * over 1 + n otherwise.
  */
 export function computeLoss(spec: LossSpec, x: LossInputs): tf.Scalar {
+  const inBatchOptions = { temperature: spec.temperature, logQ: x.logQ, hitMask: x.hitMask, logqStrength: spec.logqStrength };
   if (!x.vNeg) {
     if (spec.mode !== 'listwise') throw new Error(`training.mode "${spec.mode}" needs sampled negatives, but the batch has no negItems.`);
-    return inBatchSoftmaxLoss(x.u, x.vPos, { temperature: spec.temperature, logQ: x.logQ, hitMask: x.hitMask });
+    if (!x.vExtra) return inBatchSoftmaxLoss(x.u, x.vPos, inBatchOptions);
   }
   if (spec.mode === 'listwise' && spec.inBatch) {
-    return inBatchWithHardLoss(x.u, x.vPos, x.vNeg, x.perPositive, { temperature: spec.temperature, logQ: x.logQ, hitMask: x.hitMask });
+    const cols = { vExtra: x.vExtra ?? null, extraLogQ: x.extraLogQ, extraMask: x.extraMask, vRow: x.vNeg, perRow: x.perPositive, rowLogQ: x.negLogQ };
+    return inBatchColumnsLoss(x.u, x.vPos, cols, inBatchOptions);
   }
+  if (!x.vNeg) throw new Error('Mixed negatives: extra columns need `training.negatives.source: mixed` with the listwise softmax.');
   switch (spec.loss) {
     case 'bce':
       return pointwiseBceLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.temperature);
@@ -72,6 +87,13 @@ export function computeLoss(spec: LossSpec, x: LossInputs): tf.Scalar {
     case 'logistic':
       return tripletLogisticLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.scale);
     case 'softmax':
-      return sampledSoftmaxLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.temperature);
+      return sampledSoftmaxLoss(
+        x.u,
+        x.vPos,
+        x.vNeg,
+        x.perPositive,
+        spec.temperature,
+        x.posLogQ && x.negLogQ ? { posLogQ: x.posLogQ, negLogQ: x.negLogQ, strength: spec.logqStrength } : undefined,
+      );
   }
 }

@@ -118,6 +118,57 @@ export function logqCorrectedLogits(cos: Float32Array, b: number, tau: number, l
   return out;
 }
 
+/** Inputs of the reference logits of a listwise softmax built from the batch (see inBatchColumnLogits). */
+export interface InBatchColumnInputs {
+  /** B×B cosines of users and the batch's positive items. */
+  cos: Float32Array;
+  b: number;
+  tau: number;
+  /** log p_j of each in-batch column (zeros for no correction). */
+  logQ: Float32Array;
+  mask?: Uint8Array;
+  /** γ of the correction (default 1). */
+  strength?: number;
+  /** B×B′ cosines with the shared extra items, their log Q (length B′) and mask (B×B′). */
+  extraCos?: Float32Array;
+  extra?: number;
+  extraLogQ?: Float32Array;
+  extraMask?: Uint8Array;
+  /** B×n cosines with each row's sampled items and their log Q (0 for hard slots). */
+  rowCos?: Float32Array;
+  n?: number;
+  rowLogQ?: Float32Array;
+}
+
+/**
+ * Reference logits of the listwise softmax whose columns come from the batch: row i has B + B′ + n
+ * columns, [cos_ij/τ − γ·log p_j (masked as above) for j < B], then [extraCos_ik/τ − γ·log Q_k, or
+ * MASKED_LOGIT where extraMask] for the B′ shared extra items (mixed negative sampling), then
+ * [rowCos_ik/τ − γ·rowLogQ_ik] for the row's own n sampled items; the target is column i.
+ */
+export function inBatchColumnLogits(x: InBatchColumnInputs): Float32Array {
+  const { b, tau } = x;
+  const gamma = x.strength ?? 1;
+  const extra = x.extra ?? 0;
+  const n = x.n ?? 0;
+  if (extra > 0 && x.extraCos?.length !== b * extra) throw new Error(`inBatchColumnLogits: extraCos has ${x.extraCos?.length} entries, expected B×B′ = ${b * extra}.`);
+  if (n > 0 && x.rowCos?.length !== b * n) throw new Error(`inBatchColumnLogits: rowCos has ${x.rowCos?.length} entries, expected B×n = ${b * n}.`);
+  const scaledLogQ = x.logQ.map((v) => gamma * v);
+  const inBatch = logqCorrectedLogits(x.cos, b, tau, scaledLogQ, x.mask);
+  const width = b + extra + n;
+  const out = new Float32Array(b * width);
+  for (let i = 0; i < b; i++) {
+    const row = i * width;
+    out.set(inBatch.subarray(i * b, i * b + b), row);
+    for (let k = 0; k < extra; k++) {
+      const masked = x.extraMask?.[i * extra + k] === 1;
+      out[row + b + k] = masked ? MASKED_LOGIT : x.extraCos![i * extra + k] / tau - gamma * (x.extraLogQ?.[k] ?? 0);
+    }
+    for (let k = 0; k < n; k++) out[row + b + extra + k] = x.rowCos![i * n + k] / tau - gamma * (x.rowLogQ?.[i * n + k] ?? 0);
+  }
+  return out;
+}
+
 /**
  * Reference logits of in-batch softmax with extra hard negatives per row (in-batch + hard mix):
  * row i has B + n columns, [cos_ij/τ − log p_j (masked as above) for j < B] then [hardCos_ik/τ for
@@ -134,12 +185,5 @@ export function inBatchWithHardLogits(
   mask?: Uint8Array,
 ): Float32Array {
   if (hardCos.length !== b * n) throw new Error(`inBatchWithHardLogits: hardCos has ${hardCos.length} entries, expected B×n = ${b * n}.`);
-  const inBatch = logqCorrectedLogits(cos, b, tau, logQ, mask);
-  const width = b + n;
-  const out = new Float32Array(b * width);
-  for (let i = 0; i < b; i++) {
-    out.set(inBatch.subarray(i * b, i * b + b), i * width);
-    for (let k = 0; k < n; k++) out[i * width + b + k] = hardCos[i * n + k] / tau;
-  }
-  return out;
+  return inBatchColumnLogits({ cos, b, tau, logQ, mask, rowCos: hardCos, n });
 }

@@ -12,7 +12,9 @@ import type { Dataset, PositivePairs } from '../data/dataset';
 import type { Rng } from '../util/rng';
 import { PopularitySampler, UniformSampler, type EasySampler } from './easy';
 import { bandsFromConfig, HardNegativeSampler, MinedHardNegativeSampler, poolsFromRankingLog } from './hard';
-import { CountsCorrection, StreamingFrequencyEstimator } from './logq';
+import { batchColumns } from './columns';
+import { ExtraColumnSampler } from './extraColumns';
+import { CountsCorrection, SampledColumnCorrection, StreamingFrequencyEstimator } from './logq';
 import { InBatchNegativeSampler } from './inBatchSampler';
 import { MixedSampler } from './mixer';
 import { refuseImpressedNegatives } from './refuse';
@@ -32,9 +34,11 @@ export {
   type RankBand,
   type ScoreTopK,
 } from './hard';
-export { accidentalHitMask, inBatchWithHardLogits, logqCorrectedLogits, MASKED_LOGIT } from './inBatch';
+export { accidentalHitMask, inBatchColumnLogits, inBatchWithHardLogits, logqCorrectedLogits, MASKED_LOGIT, type InBatchColumnInputs } from './inBatch';
 export { IN_BATCH_CODE, InBatchNegativeSampler } from './inBatchSampler';
-export { CountsCorrection, StreamingFrequencyEstimator } from './logq';
+export { batchColumns } from './columns';
+export { ExtraColumnSampler } from './extraColumns';
+export { appearanceProbability, CountsCorrection, SampledColumnCorrection, StreamingFrequencyEstimator } from './logq';
 export { MixedSampler } from './mixer';
 export { gini, popularityDeciles } from './popularity';
 export { rebalancePositives, type RebalanceConfig } from './rebalance';
@@ -42,21 +46,30 @@ export { IMPRESSED_NEGATIVES_REFUSED, refuseImpressedNegatives } from './refuse'
 export * from './types';
 export { buildUserPositiveIndex, userPositiveIndexFromPairs, type UserPositiveIndex } from './userPositives';
 
-/** The easy sampler of the config; `in_batch` draws no easy negatives, so hard ones fall back to uniform. */
+/** The easy sampler of the config; `in_batch` and `mixed` draw their easy per-row slots (and hard fallbacks) uniformly. */
 function easySampler(training: TrainingConfig, dataset: Dataset): EasySampler {
   const itemCount = dataset.items.size;
   if (training.negatives.source === 'popularity') return new PopularitySampler(dataset.itemClicks, training.negatives.alpha);
   return new UniformSampler(itemCount);
 }
 
+
+/** Refuses `mixed` outside the listwise softmax (the `mixed-needs-softmax` rule says the same in the editor). */
+function refuseMixedOutsideSoftmax(training: TrainingConfig): void {
+  if (training.negatives.source !== 'mixed' || training.mode === 'listwise') return;
+  throw new Error(
+    `training.negatives.source is \`mixed\` with \`mode: ${training.mode}\`: mixed negative sampling builds the columns of the listwise softmax (the batch's items plus \`extra\` items shared by every row), and the ${training.mode} loss has no such columns. Use \`mode: listwise\`, or \`source: in_batch\` / \`uniform\` / \`popularity\`.`,
+  );
+}
+
 /**
  * The sampler of `training.negatives`, or undefined when in-batch negatives need no sampled ones
- * (listwise `in_batch` without hard negatives: the loss takes the batch's other positives itself).
+ * (listwise `in_batch`/`mixed` without hard negatives: the loss takes the batch's other positives itself).
  * Pointwise and pairwise `in_batch` draw their negatives from the batch (`InBatchNegativeSampler`).
  * With hard negatives:
  * - easy source + hard: a `MixedSampler` at `mix.hard` (default 0.5);
- * - listwise `in_batch` + hard: a `HardNegativeSampler` whose slots are all hard (the batch supplies
- *   the easy negatives as softmax columns), falling back to uniform for users without a pool;
+ * - listwise `in_batch`/`mixed` + hard: a `MixedSampler` of uniform easy and hard slots at `mix.hard`,
+ *   added to the batch's softmax columns (`mix.hard: 1` makes every slot hard);
  * - pointwise/pairwise `in_batch` + hard: a `MixedSampler` of in-batch and hard draws at `mix.hard`.
  * Mined samplers start with empty pools: call `refresh(scoreTopK)` when `needsRefresh(epoch)`.
  * `rng` is not drawn from here: every draw uses the Rng handed to `sample()`, so one saved stream
@@ -69,10 +82,11 @@ export function createNegativeSampler(
   userPositives: UserPositiveIndex = buildUserPositiveIndex(dataset),
 ): NegativeSampler | undefined {
   refuseImpressedNegatives(training);
+  refuseMixedOutsideSoftmax(training);
   const negatives = training.negatives;
   const hardCfg = negatives.hard;
   const easy = easySampler(training, dataset);
-  const listwiseInBatch = negatives.source === 'in_batch' && training.mode === 'listwise';
+  const listwiseInBatch = batchColumns(training);
   const sampledInBatch =
     negatives.source === 'in_batch' && !listwiseInBatch
       ? new InBatchNegativeSampler(new UniformSampler(dataset.items.size), negatives.remove_accidental_hits ? userPositives : undefined)
@@ -92,12 +106,38 @@ export function createNegativeSampler(
     const topK = Math.min(hardCfg.mine_top_k, dataset.items.size - 1);
     hard = new MinedHardNegativeSampler(dataset.users.size, userPositives, bands, topK, hardCfg.mine_every, easy);
   }
-  if (listwiseInBatch) return hard;
   const { easy: easyShare, hard: hardShare } = negatives.mix;
   if (Math.abs(easyShare + hardShare - 1) > 1e-9) {
     throw new Error(`training.negatives.mix is easy ${easyShare} + hard ${hardShare} = ${easyShare + hardShare}; the two shares must sum to 1.`);
   }
+  // Listwise in-batch/mixed: the batch's columns stay, and the row's n slots are hard or uniform-easy at `mix`.
   return new MixedSampler(sampledInBatch ?? easy, hard, hardShare);
+}
+
+/** The mixed-negative-sampling extra columns (`source: mixed`, listwise), or undefined. */
+export function createExtraColumnSampler(training: TrainingConfig, dataset: Dataset, userPositives: UserPositiveIndex): ExtraColumnSampler | undefined {
+  refuseMixedOutsideSoftmax(training);
+  const negatives = training.negatives;
+  if (negatives.source !== 'mixed') return undefined;
+  const extra = negatives.extra_sampler === 'popularity' ? new PopularitySampler(dataset.itemClicks, negatives.alpha) : new UniformSampler(dataset.items.size);
+  return new ExtraColumnSampler(extra, negatives.extra, negatives.remove_accidental_hits ? userPositives : undefined);
+}
+
+/**
+ * logQ of the listwise softmax's sampled easy columns, or undefined when logQ is off or the mode is not
+ * listwise: the sampled softmax (`uniform`/`popularity`: the positive column and the n negatives, each
+ * corrected by the probability that the sampler puts it among the row's draws), and the easy slots
+ * mixed with hard ones beside in-batch/mixed columns. Hard columns are never corrected. `draws` is the
+ * expected number of easy draws per row: n, or n·mix.easy when hard negatives take the other slots.
+ */
+export function createSampledColumnCorrection(training: TrainingConfig, sampler: NegativeSampler | undefined): SampledColumnCorrection | undefined {
+  const negatives = training.negatives;
+  if (!negatives.logq_correction || training.mode !== 'listwise' || !sampler) return undefined;
+  const easy = sampler instanceof MixedSampler ? sampler.easy : sampler;
+  if (!(easy instanceof UniformSampler || easy instanceof PopularitySampler)) return undefined;
+  const easyShare = sampler instanceof MixedSampler ? 1 - sampler.hardShare : 1;
+  if (!(easyShare > 0)) return undefined;
+  return new SampledColumnCorrection(easy.probabilities(), negatives.per_positive * easyShare);
 }
 
 /**
@@ -109,7 +149,7 @@ export function createNegativeSampler(
  * which the loop must `observe(batch, step)` before asking `logQ(batch)`.
  */
 export function createInBatchCorrection(training: TrainingConfig, dataset: Dataset, trainPairs: PositivePairs = dataset.train): InBatchCorrection | undefined {
-  if (training.negatives.source !== 'in_batch' || !training.negatives.logq_correction || training.mode !== 'listwise') return undefined;
+  if (!batchColumns(training) || !training.negatives.logq_correction) return undefined;
   if (training.negatives.logq_estimate === 'streaming') return new StreamingFrequencyEstimator(dataset.items.size);
   return CountsCorrection.fromPairs(trainPairs, dataset.items.size, training.batch_size);
 }

@@ -14,6 +14,37 @@ import type { InBatchCorrection, PositiveBatch } from './types';
 /** The smallest p used, so that an item with no count never gives log 0 = −∞. */
 const MIN_P = 1e-12;
 
+/**
+ * The probability that an item drawn with probability q per draw appears at least once in `draws`
+ * independent draws: 1 − (1 − q)^draws (≈ draws·q for small q), at least MIN_P. This is the Q of
+ * every logQ correction here, so in-batch columns (draws = B), sampled columns (draws = the row's
+ * easy negatives) and mixed extra columns (draws = B′) are corrected in the same unit.
+ */
+export function appearanceProbability(q: number, draws: number): number {
+  // −expm1(draws·log1p(−q)) keeps precision for tiny q.
+  return Math.max(MIN_P, q >= 1 ? 1 : -Math.expm1(draws * Math.log1p(-q)));
+}
+
+/**
+ * logQ of columns drawn by an easy sampler (the listwise sampled softmax, and the easy slots mixed
+ * with hard ones): log Q_j with Q_j = appearanceProbability(P(j), draws), P the sampler's own
+ * probabilities. For a uniform sampler every item has the same value, so the correction is a
+ * constant shift of every column and changes nothing (the `logq-uniform-constant` rule says so).
+ */
+export class SampledColumnCorrection {
+  private readonly logP: Float32Array;
+
+  constructor(probabilities: ArrayLike<number>, readonly draws: number) {
+    if (!(draws > 0)) throw new Error(`logQ of sampled columns: the draws per row must be > 0, got ${draws}.`);
+    this.logP = new Float32Array(probabilities.length);
+    for (let i = 0; i < probabilities.length; i++) this.logP[i] = Math.log(appearanceProbability(probabilities[i], draws));
+  }
+
+  logQ(item: number): number {
+    return this.logP[item];
+  }
+}
+
 export class CountsCorrection implements InBatchCorrection {
   private readonly p: Float64Array;
   private readonly logP: Float32Array;
@@ -27,9 +58,7 @@ export class CountsCorrection implements InBatchCorrection {
     this.p = new Float64Array(counts.length);
     this.logP = new Float32Array(counts.length);
     for (let i = 0; i < counts.length; i++) {
-      const q = counts[i] / total;
-      // 1 − (1 − q)^B computed as −expm1(B·log1p(−q)) keeps precision for tiny q.
-      const p = Math.max(MIN_P, q >= 1 ? 1 : -Math.expm1(batchSize * Math.log1p(-q)));
+      const p = appearanceProbability(counts[i] / total, batchSize);
       this.p[i] = p;
       this.logP[i] = Math.log(p);
     }

@@ -1,18 +1,37 @@
 /**
  * The per-batch sampling work of the loop: count the positives, and add what the training mode
- * needs to a batch of positives — for the listwise in-batch softmax the logQ column correction and
- * the accidental-hit mask, and the sampler's negatives (kept in buffers reused from batch to batch).
+ * needs to a batch of positives — for listwise batch columns (`in_batch`, `mixed`) the logQ column
+ * correction and the accidental-hit mask, for `mixed` the B′ extra items shared by every row (with
+ * their logQ and mask), and the sampler's per-row negatives with, for the listwise softmax under logQ,
+ * the log-probability of each easy slot (kept in buffers reused from batch to batch).
  * The sampling study times this very code (bench/sampling-study.ts).
  */
 import type { TrainingConfig } from '../config/schema';
-import type { InBatchCorrection, NegativeSampler, PositiveBatch, SamplingCounters, UserPositiveIndex } from '../sampling';
-import { accidentalHitMask } from '../sampling';
+import type { ExtraColumnSampler, InBatchCorrection, NegativeSampler, PositiveBatch, SampledColumnCorrection, SamplingCounters, UserPositiveIndex } from '../sampling';
+import type { Dataset } from '../data/dataset';
+import { accidentalHitMask, batchColumns, createExtraColumnSampler, createSampledColumnCorrection, NEGATIVE_KIND_CODES } from '../sampling';
 import type { Rng } from '../util/rng';
 import type { TrainBatch } from './step';
 
-/** Whether the loop builds in-batch softmax columns (mask, logQ); pointwise/pairwise in-batch negatives are drawn by the sampler. */
-export function listwiseInBatch(training: TrainingConfig): boolean {
-  return training.mode === 'listwise' && training.negatives.source === 'in_batch';
+/** Kind codes of easy slots, whose logQ is the easy sampler's; hard slots get no correction. */
+const EASY_CODES = new Set(['uniform', 'popularity'].map((k) => NEGATIVE_KIND_CODES.indexOf(k as 'uniform')));
+
+/** Samplers and corrections of a run, as the loop built them from the config. */
+export interface BatchSamplers {
+  negatives: NegativeSampler | undefined;
+  /** `source: mixed`: the shared extra columns. */
+  extra?: ExtraColumnSampler;
+  /** logQ of easy sampled columns of the listwise softmax (undefined when logQ is off). */
+  sampledCorrection?: SampledColumnCorrection;
+}
+
+/** The batch samplers of `training`, around the negative sampler the caller built (it restores and refreshes that one). */
+export function batchSamplersFor(training: TrainingConfig, dataset: Dataset, userPositives: UserPositiveIndex, negatives: NegativeSampler | undefined): BatchSamplers {
+  return {
+    negatives,
+    extra: createExtraColumnSampler(training, dataset, userPositives),
+    sampledCorrection: createSampledColumnCorrection(training, negatives),
+  };
 }
 
 export class TrainBatchBuilder {
@@ -20,27 +39,32 @@ export class TrainBatchBuilder {
   private readonly perPositive: number;
   private readonly negOut: Int32Array;
   private readonly kinds: Uint8Array;
+  private readonly negLogQ: Float32Array;
+  private readonly extraOut: Int32Array;
 
   constructor(
     private readonly training: TrainingConfig,
     private readonly userPositives: UserPositiveIndex,
-    private readonly sampler: NegativeSampler | undefined,
+    private readonly samplers: BatchSamplers,
     private readonly counters: SamplingCounters,
     private readonly samplerRng: Rng,
   ) {
-    this.inBatch = listwiseInBatch(training);
+    this.inBatch = batchColumns(training);
     this.perPositive = training.negatives.per_positive;
     this.negOut = new Int32Array(training.batch_size * this.perPositive);
     this.kinds = new Uint8Array(training.batch_size * this.perPositive);
+    this.negLogQ = new Float32Array(training.batch_size * this.perPositive);
+    this.extraOut = new Int32Array(samplers.extra?.count ?? 0);
   }
 
   /**
    * The train batch for `batch`; `step` is what the streaming logQ estimator sees, `correction` the
-   * current one (it changes per epoch when rebalancing). negItems is a view of a reused buffer:
-   * valid until the next call.
+   * current one (it changes per epoch when rebalancing). negItems, negLogQ and extraItems are views of
+   * reused buffers: valid until the next call.
    */
   build(batch: PositiveBatch, step: number, correction: InBatchCorrection | undefined): TrainBatch {
-    const { training, counters, sampler, perPositive } = this;
+    const { training, counters, perPositive } = this;
+    const { negatives: sampler, extra, sampledCorrection } = this.samplers;
     counters.recordPositives(batch);
     const out: TrainBatch = { users: batch.users, posItems: batch.items };
     if (this.inBatch) {
@@ -50,6 +74,13 @@ export class TrainBatchBuilder {
       if (mask) out.hitMask = mask;
       counters.recordInBatch(batch, mask);
     }
+    if (extra) {
+      extra.sample(this.samplerRng, this.extraOut);
+      out.extraItems = this.extraOut;
+      if (correction) out.extraLogQ = extra.logQ(this.extraOut);
+      out.extraMask = extra.mask(batch, this.extraOut);
+      recordExtraColumns(counters, this.extraOut, extra.easy.kind, out.extraMask, batch.items.length);
+    }
     if (sampler) {
       const slots = batch.users.length * perPositive;
       const neg = this.negOut.subarray(0, slots);
@@ -58,7 +89,24 @@ export class TrainBatchBuilder {
       counters.recordNegatives(neg, slots, k);
       out.negItems = neg;
       out.negPerPositive = perPositive;
+      if (sampledCorrection) {
+        const logQ = this.negLogQ.subarray(0, slots);
+        for (let s = 0; s < slots; s++) logQ[s] = EASY_CODES.has(k[s]) ? sampledCorrection.logQ(neg[s]) : 0;
+        out.negLogQ = logQ;
+        // The sampled softmax corrects its positive column too; batch columns carry p_j in logQ instead.
+        if (!this.inBatch) out.posLogQ = Float32Array.from(batch.items, (item) => sampledCorrection.logQ(item));
+      }
     }
     return out;
+  }
+}
+
+/** Each extra item is a negative of every row that does not mask it. */
+function recordExtraColumns(counters: SamplingCounters, items: Int32Array, kind: 'uniform' | 'popularity', mask: Uint8Array, rows: number): void {
+  const width = items.length;
+  for (let k = 0; k < width; k++) {
+    let uses = rows;
+    for (let r = 0; r < rows; r++) uses -= mask[r * width + k];
+    counters.addNegativeMass(kind, items[k], uses);
   }
 }

@@ -11,6 +11,7 @@ import type { BackendName, EndedEvent, TrainingMode } from '../../shared/events'
 import type { Experiment } from '../config/schema';
 import type { Dataset, PositivePairs } from '../data/dataset';
 import {
+  batchColumns,
   buildUserPositiveIndex,
   createInBatchCorrection,
   createNegativeSampler,
@@ -24,7 +25,7 @@ import {
 } from '../sampling';
 import { topK } from '../eval/topk';
 import { Rng } from '../util/rng';
-import { listwiseInBatch, TrainBatchBuilder } from './batchBuilder';
+import { batchSamplersFor, TrainBatchBuilder } from './batchBuilder';
 import { CHECKPOINT_FORMAT, saveCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
 import type { EventWriter } from './events';
 import { StepThrottle } from './events';
@@ -101,7 +102,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const training = config.training;
   const mode: TrainingMode = training.mode;
   const epochs = training.epochs;
-  const inBatch = listwiseInBatch(training);
+  const inBatch = batchColumns(training);
 
   const userPositives = buildUserPositiveIndex(dataset);
   const streams = freshStreams(training.seed);
@@ -205,7 +206,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   };
 
   const throttle = new StepThrottle(250, 100, now);
-  const batchBuilder = new TrainBatchBuilder(training, userPositives, sampler, counters, streams.sampler);
+  const batchBuilder = new TrainBatchBuilder(training, userPositives, batchSamplersFor(training, dataset, userPositives, sampler), counters, streams.sampler);
   let stopped = false;
   let lastYield = now();
 

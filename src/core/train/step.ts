@@ -21,6 +21,13 @@ export interface TrainBatch {
   logQ?: Float32Array;
   /** In-batch: B×B, 1 = accidental hit to mask. */
   hitMask?: Uint8Array;
+  /** Mixed negative sampling: B′ items shared by every row as extra softmax columns, their log Q and B×B′ mask. */
+  extraItems?: Int32Array;
+  extraLogQ?: Float32Array;
+  extraMask?: Uint8Array;
+  /** Listwise softmax under logQ: log Q of each sampled slot (B×n, 0 for hard slots) and, for the sampled softmax, of each row's positive. */
+  negLogQ?: Float32Array;
+  posLogQ?: Float32Array;
 }
 
 /** Checks a batch's shapes and returns n, the negatives per positive (0 for in-batch). */
@@ -52,7 +59,10 @@ export class TrainStep {
   run(batch: TrainBatch): number {
     const n = negativesPerPositive(batch);
     const b = batch.users.length;
-    const items = n > 0 && batch.negItems ? concat(batch.posItems, batch.negItems) : batch.posItems;
+    const negs = n > 0 && batch.negItems ? batch.negItems : undefined;
+    const extra = batch.extraItems && batch.extraItems.length > 0 ? batch.extraItems : undefined;
+    const items = concat(batch.posItems, negs, extra);
+    const negEnd = b + (negs ? negs.length : 0);
     const uw = this.user.input.width;
     const iw = this.item.input.width;
     this.userBuf = sized(this.userBuf, b * uw);
@@ -69,9 +79,22 @@ export class TrainStep {
       const f = (...xs: tf.Tensor[]): tf.Scalar => {
         const u = this.user.forward(xs[0] as tf.Tensor2D, xs.slice(2, 2 + nu), userMasks);
         const v = this.item.forward(xs[1] as tf.Tensor2D, xs.slice(2 + nu), itemMasks);
-        const vPos = n > 0 ? tf.slice(v, [0, 0], [b, -1]) : v;
-        const vNeg = n > 0 ? tf.slice(v, [b, 0], [b * n, -1]) : null;
-        return computeLoss(this.loss, { u, vPos, vNeg, perPositive: n, logQ: batch.logQ, hitMask: batch.hitMask });
+        const vPos = items.length > b ? tf.slice(v, [0, 0], [b, -1]) : v;
+        const vNeg = negs ? tf.slice(v, [b, 0], [b * n, -1]) : null;
+        const vExtra = extra ? tf.slice(v, [negEnd, 0], [extra.length, -1]) : null;
+        return computeLoss(this.loss, {
+          u,
+          vPos,
+          vNeg,
+          perPositive: n,
+          logQ: batch.logQ,
+          hitMask: batch.hitMask,
+          vExtra,
+          extraLogQ: batch.extraLogQ,
+          extraMask: batch.extraMask,
+          negLogQ: batch.negLogQ,
+          posLogQ: batch.posLogQ,
+        });
       };
       const { value, grads } = tf.valueAndGrads(f)([xu, xi, ...this.user.denseTensors(), ...this.item.denseTensors()]);
       const loss = value.dataSync()[0];
@@ -90,9 +113,12 @@ function sized(buf: Float32Array, size: number): Float32Array {
   return buf.length === size ? buf : new Float32Array(size);
 }
 
-function concat(a: Int32Array, b: Int32Array): Int32Array {
-  const out = new Int32Array(a.length + b.length);
+/** a, then b and c when given; a itself when there is nothing to append. */
+function concat(a: Int32Array, b: Int32Array | undefined, c: Int32Array | undefined): Int32Array {
+  if (!b && !c) return a;
+  const out = new Int32Array(a.length + (b?.length ?? 0) + (c?.length ?? 0));
   out.set(a);
-  out.set(b, a.length);
+  if (b) out.set(b, a.length);
+  if (c) out.set(c, a.length + (b?.length ?? 0));
   return out;
 }

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  appearanceProbability,
   CountsCorrection,
+  createExtraColumnSampler,
   createInBatchCorrection,
   createNegativeSampler,
-  HardNegativeSampler,
+  createSampledColumnCorrection,
+  ExtraColumnSampler,
+  userPositiveIndexFromPairs,
   minedSamplerOf,
   MixedSampler,
   PopularitySampler,
@@ -32,16 +36,27 @@ describe('createNegativeSampler', () => {
     expect(createNegativeSampler(training({ negatives: { source: 'in_batch' } }), data, new Rng(1))).toBeUndefined();
   });
 
-  it('mixes easy and log-based hard negatives at mix.hard, or gives hard-only slots beside in-batch ones', () => {
+  it('mixes easy and log-based hard negatives at mix.hard, also in the slots beside listwise in-batch columns', () => {
     const mixed = createNegativeSampler(training({ negatives: { source: 'popularity', hard: { source: 'ranking_log' }, mix: { easy: 0.7, hard: 0.3 } } }), data, new Rng(1));
     expect(mixed).toBeInstanceOf(MixedSampler);
     expect((mixed as MixedSampler).hardShare).toBe(0.3);
+    // Listwise in-batch + hard: the row's slots are hard or uniform-easy at mix (the in-batch columns are the loss's).
     // User 1's target is item 1 at rank 0; the default band [10, 50) holds items 4 and 5 (discarded).
-    const hard = createNegativeSampler(training({ negatives: { source: 'in_batch', hard: { source: 'ranking_log' } } }), data, new Rng(1));
-    expect(hard).toBeInstanceOf(HardNegativeSampler);
-    const out = new Int32Array(100);
-    hard?.sample({ users: new Int32Array(10).fill(1), items: new Int32Array(10).fill(1) }, 10, new Rng(2), out);
-    expect(new Set(out)).toEqual(new Set([4, 5]));
+    const slotsAt = (hardShare: number) => {
+      const sampler = createNegativeSampler(training({ negatives: { source: 'in_batch', hard: { source: 'ranking_log' }, mix: { easy: 1 - hardShare, hard: hardShare } } }), data, new Rng(1));
+      expect(sampler).toBeInstanceOf(MixedSampler);
+      expect((sampler as MixedSampler).easy).toBeInstanceOf(UniformSampler);
+      const out = new Int32Array(10_000);
+      sampler?.sample({ users: new Int32Array(10).fill(1), items: new Int32Array(10).fill(1) }, 1000, new Rng(2), out);
+      return Array.from(out);
+    };
+    expect(new Set(slotsAt(1))).toEqual(new Set([4, 5]));
+    // At 0.5/0.5: half the slots hard; uniform easy slots over items 2..5 (never the positive 1) put 4 and 5 at ½ of the rest.
+    // Expected share of {4, 5}: 0.5 + 0.5 · 2/4 = 0.75, within 5σ (σ = √(10⁴·0.75·0.25) ≈ 43).
+    const half = slotsAt(0.5).filter((i) => i === 4 || i === 5).length;
+    expect(Math.abs(half - 7500)).toBeLessThan(220);
+    // At 0/1 every slot is easy: {4, 5} at 2/4 = 5,000.
+    expect(Math.abs(slotsAt(0).filter((i) => i === 4 || i === 5).length - 5000)).toBeLessThan(250);
   });
 
   it('exposes the mined sampler so the loop can refresh it', () => {
@@ -86,5 +101,62 @@ describe('createInBatchCorrection', () => {
 
   it('streaming: the Yi et al. estimator', () => {
     expect(createInBatchCorrection(inBatch({ logq_correction: true, logq_estimate: 'streaming' }), data)).toBeInstanceOf(StreamingFrequencyEstimator);
+  });
+});
+
+describe('mixed negative sampling and the logQ of sampled columns', () => {
+  const positives = userPositiveIndexFromPairs(data.train, data.users.size);
+
+  it('`mixed` (listwise) gets B′ extra items from its extra sampler, batch-column logQ and no per-row sampler without hard negatives', () => {
+    const t = training({ negatives: { source: 'mixed', extra: 4, extra_sampler: 'uniform', logq_correction: true } });
+    const extra = createExtraColumnSampler(t, data, positives);
+    expect(extra).toBeInstanceOf(ExtraColumnSampler);
+    expect(extra?.count).toBe(4);
+    expect(extra?.easy).toBeInstanceOf(UniformSampler);
+    expect(createNegativeSampler(t, data, new Rng(1))).toBeUndefined();
+    expect(createInBatchCorrection(t, data)).toBeInstanceOf(CountsCorrection);
+    const pop = createExtraColumnSampler(training({ negatives: { source: 'mixed', extra_sampler: 'popularity' } }), data, positives);
+    expect(pop?.easy).toBeInstanceOf(PopularitySampler);
+    expect(createExtraColumnSampler(training({ negatives: { source: 'in_batch' } }), data, positives)).toBeUndefined();
+  });
+
+  it('extra logQ: Q_k = 1 − (1 − 1/5)^B′ for uniform over the 5 real items; B′ = 4 → 1 − 0.8⁴ = 0.5904', () => {
+    const extra = createExtraColumnSampler(training({ negatives: { source: 'mixed', extra: 4 } }), data, positives)!;
+    const out = new Int32Array(4);
+    extra.sample(new Rng(3), out);
+    for (const item of out) expect(item).toBeGreaterThanOrEqual(1);
+    const logQ = extra.logQ(out);
+    for (const v of logQ) expect(v).toBeCloseTo(Math.log(0.5904), 5);
+    expect(appearanceProbability(0.2, 4)).toBeCloseTo(0.5904, 10);
+  });
+
+  it("the extra mask hides the row's own item and, with accidental hits removed, the user's other positives", () => {
+    // User 1's positives are items 1 and 2; user 3's are 3 and 1.
+    const batch = { users: Int32Array.of(1, 3), items: Int32Array.of(1, 3) };
+    const items = Int32Array.of(2, 1, 5);
+    const withHits = createExtraColumnSampler(training({ negatives: { source: 'mixed', extra: 3 } }), data, positives)!;
+    expect(Array.from(withHits.mask(batch, items))).toEqual([1, 1, 0, 0, 1, 0]);
+    const ownOnly = createExtraColumnSampler(training({ negatives: { source: 'mixed', extra: 3, remove_accidental_hits: false } }), data, positives)!;
+    expect(Array.from(ownOnly.mask(batch, items))).toEqual([0, 1, 0, 0, 0, 0]);
+  });
+
+  it('refuses `mixed` outside the listwise softmax, saying why', () => {
+    expect(() => createNegativeSampler(training({ mode: 'pairwise', loss: 'hinge', negatives: { source: 'mixed' } }), data, new Rng(1))).toThrow(/mixed.*mode: pairwise.*columns of the listwise softmax/);
+  });
+
+  it('sampled softmax logQ: Q_j = appearance of P(j) in the row\'s n draws, the easy share of n when mixed with hard; none without logQ or outside listwise', () => {
+    const pop = training({ negatives: { source: 'popularity', per_positive: 3, logq_correction: true } });
+    const sampler = createNegativeSampler(pop, data, new Rng(1));
+    const c = createSampledColumnCorrection(pop, sampler)!;
+    expect(c.draws).toBe(3);
+    const p = (sampler as PopularitySampler).probabilities();
+    expect(c.logQ(1)).toBeCloseTo(Math.log(1 - (1 - p[1]) ** 3), 5);
+    // The most clicked item gets the largest Q, so the largest subtraction.
+    expect(c.logQ(1)).toBeGreaterThan(c.logQ(2));
+    const withHard = training({ negatives: { source: 'in_batch', per_positive: 4, logq_correction: true, hard: { source: 'ranking_log' }, mix: { easy: 0.25, hard: 0.75 } } });
+    expect(createSampledColumnCorrection(withHard, createNegativeSampler(withHard, data, new Rng(1)))?.draws).toBe(1);
+    expect(createSampledColumnCorrection(training({ negatives: { source: 'popularity' } }), sampler)).toBeUndefined();
+    const pointwise = training({ mode: 'pointwise', loss: 'bce', negatives: { source: 'popularity', logq_correction: true } });
+    expect(createSampledColumnCorrection(pointwise, createNegativeSampler(pointwise, data, new Rng(1)))).toBeUndefined();
   });
 });

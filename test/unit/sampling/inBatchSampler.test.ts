@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   createInBatchCorrection,
   createNegativeSampler,
-  HardNegativeSampler,
   IN_BATCH_CODE,
   InBatchNegativeSampler,
   MixedSampler,
@@ -134,11 +133,13 @@ describe('the factory with `in_batch` in pointwise and pairwise modes', () => {
     expect(createNegativeSampler(training({ mode: 'listwise', negatives: { source: 'in_batch' } }), data, new Rng(1))).toBeUndefined();
   });
 
-  it('with hard negatives: pairwise mixes in-batch and hard draws at mix.hard; listwise takes hard-only slots', () => {
+  it('with hard negatives: pairwise mixes in-batch and hard draws at mix.hard; listwise mixes uniform and hard slots beside its in-batch columns', () => {
     const mixed = createNegativeSampler(training({ mode: 'pairwise', negatives: { source: 'in_batch', hard: { source: 'ranking_log' }, mix: { easy: 0.5, hard: 0.5 } } }), data, new Rng(1));
     expect(mixed).toBeInstanceOf(MixedSampler);
     expect((mixed as MixedSampler).easy).toBeInstanceOf(InBatchNegativeSampler);
-    expect(createNegativeSampler(training({ mode: 'listwise', negatives: { source: 'in_batch', hard: { source: 'ranking_log' } } }), data, new Rng(1))).toBeInstanceOf(HardNegativeSampler);
+    const listwise = createNegativeSampler(training({ mode: 'listwise', negatives: { source: 'in_batch', hard: { source: 'ranking_log' } } }), data, new Rng(1));
+    expect(listwise).toBeInstanceOf(MixedSampler);
+    expect((listwise as MixedSampler).easy).toBeInstanceOf(UniformSampler);
     // User 1's hard pool is {4, 5} (ranks 10, 11 in the band [10, 50)); rows of user 1 at item 1 in a batch with items 2 and 3.
     const batch = { users: Int32Array.of(1, 4, 6), items: Int32Array.of(1, 2, 3) };
     const perPositive = 10_000;
