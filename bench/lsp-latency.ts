@@ -46,10 +46,10 @@ async function main(): Promise<void> {
     let version = 1;
     let withErrors = 0;
     for (let i = 0; i < WARMUP + EDITS; i++) {
-      // Mostly typing a number; every 10th edit introduces the logQ error, the next removes it.
+      // Mostly typing a number; every 10th edit introduces an error (impressed negatives), the next removes it.
       const breaking = i % 10 === 0;
       const line = breaking || i % 10 === 1 ? sourceLine : epochsLine;
-      const newLine = line === sourceLine ? `    source: ${breaking ? 'uniform' : 'in_batch'}` : `  epochs: ${(i % 9) + 1}`;
+      const newLine = line === sourceLine ? `    source: ${breaking ? 'impressed_not_clicked' : 'in_batch'}` : `  epochs: ${(i % 9) + 1}`;
       const oldLength = text.split('\n')[line].length;
       const current = text.split('\n');
       current[line] = newLine;
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       });
       const result = await published;
       const elapsed = performance.now() - start;
-      if (breaking && !result.diagnostics.some((d) => d.code === 'logq-without-in-batch')) throw new Error(`edit ${i}: expected the logQ error`);
+      if (breaking && !result.diagnostics.some((d) => d.code === 'impressed-negatives')) throw new Error(`edit ${i}: expected the impressed-negatives error`);
       if (result.diagnostics.length > 0) withErrors++;
       if (i >= WARMUP) samples.push(elapsed);
     }

@@ -15,9 +15,10 @@ export const VALUE_DOCS: Readonly<Record<string, Readonly<Record<string, string>
     listwise: 'One positive and n negatives: softmax over `[cos(a,b⁺), cos(a,b⁻₁), …, cos(a,b⁻ₙ)]`, cross-entropy `−log s⁺`. Loss `softmax`.',
   },
   'training.negatives.source': {
-    uniform: 'Easy negatives drawn uniformly from all items: `P(i) = 1/|I|`.\n\nUnfair to unpopular items: positives are mostly popular, so uniform negatives are mostly unpopular.',
-    popularity: 'Easy negatives drawn by popularity: `P(i) ∝ clicks_i^α` (α = `alpha`, 0.75 by default).\n\nSuppresses popular items, which uniform sampling lets through.',
-    in_batch: 'The other positives of the batch are the negatives: a batch of n pairs gives n(n − 1) negatives.\n\nAn item is in a batch with `p_i ∝ clicks_i`, which over-penalises popular items; set `logq_correction: true` to train on `cos(a, b_i) − log p_i` and serve on `cos(a, b_i)`.',
+    uniform: 'Easy negatives drawn uniformly from all items: `P(i) = 1/|I|`.\n\nUnfair to unpopular items: positives are mostly popular, so uniform negatives are mostly unpopular. The logQ correction changes nothing here: `Q_j` is the same for every column.',
+    popularity: 'Easy negatives drawn by popularity: `P(i) ∝ clicks_i^α` (α = `alpha`, 0.75 by default).\n\nSuppresses popular items, which uniform sampling lets through. Listwise with `logq_correction: true` (sampled softmax, Jean et al. 2015): logits `cos(a, b_j)/τ − γ·log Q_j`, `Q_j` the probability that the sampler draws j among the row\'s n negatives.',
+    in_batch: 'The other positives of the batch are the negatives: a batch of n pairs gives n(n − 1) negatives.\n\nAn item is in a batch with `p_j ∝ clicks_j`, which over-penalises popular items; set `logq_correction: true` to train on `cos(a, b_j)/τ − γ·log p_j` and serve on `cos(a, b_j)`: the negatives then act as if drawn `∝ clicks_j^(1−γ)` (γ = `logq_strength`).',
+    mixed: 'Mixed negative sampling (Yang et al. 2020), listwise only: each row\'s softmax is over the B items of the batch (its own positive among them) and `extra` B′ items drawn from the whole catalogue by `extra_sampler` and shared by every row:\n\n`s = softmax([cos(a,b₁), …, cos(a,b_B), cos(a,b′₁), …, cos(a,b′_B′)] / τ − γ·log Q)`, `L = −log s⁺`\n\nWith `logq_correction: true` each column has its own `Q_j`: `p_j ∝ clicks_j` in-batch, the extra sampler\'s probability for the extra ones. Items rarely in a batch become negatives too.',
     impressed_not_clicked: 'Refused: items impressed but not clicked are negatives for **ranking** models (they passed retrieval and were shown), not for retrieval. A retrieval model must tell relevant items from the whole catalogue, so its negatives come from all items or the batch.',
   },
   'training.negatives.hard.source': {
@@ -31,8 +32,12 @@ export const VALUE_DOCS: Readonly<Record<string, Readonly<Record<string, string>
     cap: 'At most `cap` positives per item (down-samples hot items); items with fewer than `floor` are repeated up to `floor` (up-samples cold items).',
   },
   'training.negatives.logq_correction': {
-    true: 'Train on `cos(a, b_i)/τ − log p_i`, serve on `cos(a, b_i)`. `p_i` is the probability that item i appears in a batch (∝ its clicks). Only meaningful with `source: in_batch`.',
-    false: 'No correction: in-batch negatives penalise popular items ∝ their clicks.',
+    true: 'Train on `cos(a, b_j)/τ − γ·log Q_j` for every column j (the positive too), serve on `cos(a, b_j)`; γ = `logq_strength`. `in_batch`: `Q_j = p_j`, the probability that j is in a batch (∝ its clicks). `popularity`: `Q_j` is the probability that the sampler draws j (sampled softmax). `mixed`: each column by its own. `uniform`: `Q_j` is constant, so nothing changes. Listwise only.',
+    false: 'No correction: in-batch negatives penalise popular items ∝ their clicks, popularity-sampled ones ∝ clicks^α.',
+  },
+  'training.negatives.extra_sampler': {
+    uniform: 'Extra items drawn uniformly: `P(i) = 1/|I|`, so items rarely in a batch get to be negatives (Yang et al. 2020).',
+    popularity: 'Extra items drawn by popularity: `P(i) ∝ clicks_i^α` (α = `alpha`).',
   },
   'evaluation.metrics': {
     recall: '`recall@K = |held-out positives ∩ top K| / |held-out positives|`, averaged over users; also split into head and tail items.',
@@ -53,5 +58,7 @@ export const FIELD_FORMULAS: Readonly<Record<string, string>> = {
   'training.scale': '`L = log(1 + exp(σ · (cos(a, b⁻) − cos(a, b⁺))))`',
   'training.negatives.alpha': '`P(i) ∝ clicks_i^α`',
   'score.temperature': '`logits = score(a, b) / τ`, with `score = cos(a, b)` for L2-normalised towers and `a·b` for `l2_normalize: false`',
-  'training.negatives.logq_correction': 'train: `cos(a, b_i) − log p_i`; serve: `cos(a, b_i)`',
+  'training.negatives.logq_correction': 'train: `cos(a, b_j)/τ − γ·log Q_j`; serve: `cos(a, b_j)`',
+  'training.negatives.logq_strength': 'train: `cos(a, b_j)/τ − γ·log Q_j`; in-batch negatives then act as if drawn `∝ clicks_j^(1−γ)` (γ = 0: no correction; γ = 1: as if uniform, no popularity penalty)',
+  'training.negatives.extra': 'each row scores `B + B′` columns: the batch\'s B items (its own positive among them) and the B′ shared extra items, plus its hard ones',
 };

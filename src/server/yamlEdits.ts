@@ -2,7 +2,7 @@
  * Text edits that change one field of an experiment file while leaving every other line as the user wrote it
  * (comments, order, quoting): set a scalar, remove a key, rename a key. Used by the quick fixes.
  */
-import { isMap, isScalar, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import type { Position, TextEdit } from 'vscode-languageserver/node';
 
 import { locate, parseExperimentText, type ConfigPath } from '../core/config/document';
@@ -47,6 +47,7 @@ export function setValueEdit(text: string, path: ConfigPath, value: ScalarValue)
   const missing = path.slice(found.depth);
   if (missing.some((segment) => typeof segment === 'number')) return undefined;
   const parent = found.node as Node | undefined;
+  if (found.depth > 0 && isMap(parent) && parent.flow) return insertIntoFlowMap(text, parent.items as Pair[], parent.range, missing as string[], value);
   let insertAt: number;
   let indent: number;
   if (found.depth === 0) {
@@ -72,6 +73,53 @@ export function setValueEdit(text: string, path: ConfigPath, value: ScalarValue)
   const needsNewline = insertAt === text.length && text.length > 0 && !text.endsWith('\n');
   const position = positionAt(text, insertAt);
   return { range: { start: position, end: position }, newText: `${needsNewline ? '\n' : ''}${lines.join('\n')}\n` };
+}
+
+/** Inserts `a: { b: value }` for the missing keys `[a, b]` into a flow mapping `{ … }`, after its last entry. */
+function insertIntoFlowMap(text: string, items: Pair[], range: [number, number, number] | null | undefined, missing: string[], value: ScalarValue): TextEdit | undefined {
+  if (!range) return undefined;
+  const entry = missing.reduceRight((inner, key, i) => (i === missing.length - 1 ? `${key}: ${inner}` : `${key}: { ${inner} }`), yamlScalar(value));
+  const last = items[items.length - 1];
+  const lastEnd = last ? ((last.value as Node | null)?.range?.[1] ?? (last.key as Node | null)?.range?.[1]) : undefined;
+  if (last && lastEnd === undefined) return undefined;
+  // After the last entry (`{ a: 1 }` → `{ a: 1, b: 2 }`), or just inside the brace of an empty `{}`.
+  const offset = lastEnd ?? text.indexOf('{', range[0]) + 1;
+  const position = positionAt(text, offset);
+  return { range: { start: position, end: position }, newText: last ? `, ${entry}` : ` ${entry} ` };
+}
+
+/** Replaces the written scalar at `path` with `yamlText` as is (a flow value such as `[10]` or `{ path: x }`). */
+export function replaceValueEdit(text: string, path: ConfigPath, yamlText: string): TextEdit | undefined {
+  const { doc } = parseExperimentText(text);
+  const found = locate(doc, path);
+  if (found.depth !== path.length || !isScalar(found.node) || !found.node.range) return undefined;
+  const [start, end] = found.node.range;
+  return { range: { start: positionAt(text, start), end: positionAt(text, end) }, newText: yamlText };
+}
+
+/** Removes the list item at `path` (its last segment is the index): `, 500` from a flow list, or the `- 500` line. */
+export function removeItemEdit(text: string, path: ConfigPath): TextEdit | undefined {
+  const index = path[path.length - 1];
+  if (typeof index !== 'number') return undefined;
+  const { doc } = parseExperimentText(text);
+  const found = locate(doc, path.slice(0, -1));
+  const seq = found.node;
+  if (found.depth !== path.length - 1 || !isSeq(seq) || index >= seq.items.length) return undefined;
+  const span = (i: number): [number, number] | undefined => {
+    const r = (seq.items[i] as Node | null)?.range;
+    return r ? [r[0], r[1]] : undefined;
+  };
+  const item = span(index);
+  if (!item) return undefined;
+  if (!seq.flow) {
+    const start = lineStartOffset(text, item[0]);
+    return { range: { start: positionAt(text, start), end: positionAt(text, nextLineOffset(text, item[1] - 1)) }, newText: '' };
+  }
+  // In a flow list take the separator too: the one before the item, or for the first item the one after it.
+  const before = index > 0 ? span(index - 1) : undefined;
+  const after = index + 1 < seq.items.length ? span(index + 1) : undefined;
+  const [start, end] = before ? [before[1], item[1]] : after ? [item[0], after[0]] : item;
+  return { range: { start: positionAt(text, start), end: positionAt(text, end) }, newText: '' };
 }
 
 /** Removes the key at `path` with its value (the whole lines), or undefined when it is not written. */

@@ -74,14 +74,22 @@ describe('initialize and diagnostics', () => {
 
   it('publishes a semantic error with its code and exact range, and didChange clears it', async () => {
     const uri = newUri();
-    const text = VALID.replace('source: in_batch', 'source: uniform');
+    const text = VALID.replace('source: in_batch', 'source: impressed_not_clicked');
     const diagnostics = await client.open(uri, text);
-    expect(diagnostics.map((d) => d.code)).toEqual(['logq-without-in-batch']);
-    // `    logq_correction: true` is line 32 (0-based 31); the value `true` spans characters 21..25.
-    expect(diagnostics[0].range).toEqual({ start: { line: 31, character: 21 }, end: { line: 31, character: 25 } });
+    expect(diagnostics.map((d) => d.code)).toEqual(['impressed-negatives']);
+    // `    source: impressed_not_clicked` is line 31 (0-based 30); the value spans characters 12..33.
+    expect(diagnostics[0].range).toEqual({ start: { line: 30, character: 12 }, end: { line: 30, character: 33 } });
     expect(diagnostics[0].severity).toBe(1);
-    expect(diagnostics[0].message).toMatch(/in-batch/);
+    expect(diagnostics[0].message).toMatch(/ranking models/);
     expect(await client.change(uri, VALID)).toEqual([]);
+  });
+
+  it('publishes a warning for logQ over uniform negatives, and none for popularity (the sampled softmax corrects by log Q_j)', async () => {
+    const uri = newUri();
+    const warned = await client.open(uri, VALID.replace('source: in_batch', 'source: uniform'));
+    expect(warned.map((d) => [d.code, d.severity])).toEqual([['logq-uniform-constant', 2]]);
+    expect(warned[0].range).toEqual({ start: { line: 31, character: 21 }, end: { line: 31, character: 25 } });
+    expect(await client.change(uri, VALID.replace('source: in_batch', 'source: popularity'))).toEqual([]);
   });
 
   it('reports a YAML syntax error where it is', async () => {
@@ -124,15 +132,56 @@ describe('initialize and diagnostics', () => {
 });
 
 describe('quick fixes (applied to the text)', () => {
-  it('logQ without in-batch negatives: switch to in-batch', async () => {
-    const { fixed, after } = await fixOnce(VALID.replace('source: in_batch', 'source: uniform'), 'logq-without-in-batch', /in_batch/);
+  it('logQ over uniform negatives changes nothing: remove it', async () => {
+    const text = VALID.replace('source: in_batch', 'source: uniform');
+    const { fixed, after } = await fixOnce(text, 'logq-uniform-constant', /Remove `logq_correction`/);
+    expect(fixed).toBe(text.replace('    logq_correction: true\n', ''));
+    expect(after).toEqual([]);
+  });
+
+  it('logQ in a pairwise mode: remove it', async () => {
+    const text = VALID.replace('mode: listwise', 'mode: pairwise').replace('loss: softmax', 'loss: hinge').replace('source: in_batch', 'source: popularity');
+    const { fixed, after } = await fixOnce(text, 'logq-needs-softmax', /Remove `logq_correction`/);
+    expect(fixed).toBe(text.replace('    logq_correction: true\n', ''));
+    expect(after).toEqual([]);
+  });
+
+  it('a logq_strength with the correction off: remove it, or turn the correction on', async () => {
+    const text = VALID.replace('source: in_batch', 'source: popularity').replace('logq_correction: true', 'logq_strength: 0.5');
+    const removed = await fixOnce(text, 'logq-strength-unused', /Remove `logq_strength`/);
+    expect(removed.fixed).toBe(text.replace('    logq_strength: 0.5\n', ''));
+    expect(removed.after).toEqual([]);
+    const turnedOn = await fixOnce(text, 'logq-strength-unused', /Set `logq_correction: true`/);
+    // A missing key goes first in its mapping (setValueEdit), here before `source`.
+    expect(turnedOn.fixed).toBe(text.replace('    source: popularity\n', '    logq_correction: true\n    source: popularity\n'));
+    expect(turnedOn.after).toEqual([]);
+  });
+
+  it('a streaming logq_estimate without in-batch columns: remove it', async () => {
+    const text = VALID.replace('source: in_batch', 'source: popularity').replace('logq_correction: true', 'logq_correction: true\n    logq_estimate: streaming');
+    const { fixed, after } = await fixOnce(text, 'logq-estimate-unused', /Remove `logq_estimate`/);
+    expect(fixed).toBe(VALID.replace('source: in_batch', 'source: popularity'));
+    expect(after).toEqual([]);
+  });
+
+  it('a per_positive that listwise in-batch negatives without hard ones do not use: remove it', async () => {
+    const text = VALID.replace('logq_correction: true', 'logq_correction: true\n    per_positive: 8');
+    const { fixed, after } = await fixOnce(text, 'per-positive-unused', /Remove `per_positive`/);
     expect(fixed).toBe(VALID);
     expect(after).toEqual([]);
   });
 
-  it('logQ without in-batch negatives: or turn the correction off', async () => {
-    const { fixed, after } = await fixOnce(VALID.replace('source: in_batch', 'source: uniform'), 'logq-without-in-batch', /logq_correction: false/);
-    expect(fixed).toBe(VALID.replace('source: in_batch', 'source: uniform').replace('logq_correction: true', 'logq_correction: false'));
+  it('mixed negatives in a pairwise mode: use in-batch ones', async () => {
+    const text = VALID.replace('mode: listwise', 'mode: pairwise').replace('loss: softmax', 'loss: hinge').replace('source: in_batch', 'source: mixed').replace('    logq_correction: true\n', '');
+    const { fixed, after } = await fixOnce(text, 'mixed-needs-softmax', /Use `in_batch` negatives/);
+    expect(fixed).toBe(text.replace('source: mixed', 'source: in_batch'));
+    expect(after).toEqual([]);
+  });
+
+  it('extra / extra_sampler without mixed negatives: remove each', async () => {
+    const text = VALID.replace('logq_correction: true', 'logq_correction: true\n    extra: 64');
+    const { fixed, after } = await fixOnce(text, 'extra-without-mixed', /Remove `extra`/);
+    expect(fixed).toBe(VALID);
     expect(after).toEqual([]);
   });
 
@@ -215,6 +264,105 @@ describe('quick fixes (applied to the text)', () => {
 
   it('a bad enum value: change it to the closest', async () => {
     const { fixed, after } = await fixOnce(VALID.replace('loss: softmax', 'loss: sofmax'), 'schema-enum', /softmax/);
+    expect(fixed).toBe(VALID);
+    expect(after).toEqual([]);
+  });
+
+  it('a time-based split left at its default on a file without timestamps: insert `split: { method: random }` under data', async () => {
+    const text = VALID.replace('      timestamp: ts\n', '');
+    const { fixed, after, diagnostic } = await fixOnce(text, 'split-needs-timestamp', /Use the `random` split/);
+    // Reported on the `interactions` key, since `data.split` is not in the file.
+    expect(diagnostic.range.start).toEqual({ line: 2, character: 2 });
+    expect(fixed).toBe(text.replace('data:\n', 'data:\n  split:\n    method: random\n'));
+    expect(after).toEqual([]);
+  });
+
+  it('a time-based split that is written: change its method', async () => {
+    const text = VALID.replace('      timestamp: ts\n', '').replace('    key: user_id\n', '    key: user_id\n  split: { method: time_cut, cut: 0.8 }\n');
+    const { fixed, after } = await fixOnce(text, 'split-needs-timestamp', /Use the `random` split/);
+    expect(fixed).toBe(text.replace('method: time_cut', 'method: random'));
+    expect(after).toEqual([]);
+  });
+
+  it('rating_at_least on a file without ratings: use the click flag it has, or every row', async () => {
+    const text = VALID.replace('    key: user_id\n', '    key: user_id\n  positive: { rule: rating_at_least }\n');
+    const clicked = await fixOnce(text, 'positive-needs-column', /Use `positive\.rule: clicked`/);
+    expect(clicked.fixed).toBe(text.replace('rule: rating_at_least', 'rule: clicked'));
+    expect(clicked.after).toEqual([]);
+    const all = await fixOnce(text, 'positive-needs-column', /Use `positive\.rule: all`/);
+    expect(all.fixed).toBe(text.replace('rule: rating_at_least', 'rule: all'));
+    expect(all.after).toEqual([]);
+  });
+
+  it('rating_at_least on a file whose rating column has another name: map it (the preferred fix)', async () => {
+    const text = 'data:\n  interactions:\n    path: explicit/log.csv\n    columns:\n      timestamp: ts\n  positive: { rule: rating_at_least }\nuser_tower: { output_dim: 8 }\nitem_tower: { output_dim: 8 }\nevaluation:\n  k: [1]\n';
+    const uri = newUri();
+    const diagnostics = (await client.open(uri, text)).filter((d) => d.code === 'positive-needs-column');
+    const actions = await codeActions(uri, diagnostics);
+    await client.close(uri);
+    // explicit/log.csv has `Rating` and no click flag: map the column first, else every row is a positive.
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([['Map `columns.rating` to `Rating`', true], ['Use `positive.rule: all`', false]]);
+    const { fixed, after } = await fixOnce(text, 'positive-needs-column', /Map `columns\.rating`/);
+    expect(fixed).toBe(text.replace('      timestamp: ts\n', '      rating: Rating\n      timestamp: ts\n'));
+    expect(after).toEqual([]);
+  });
+
+  it('a number below its minimum or above its maximum: clamp it to the bound', async () => {
+    const low = await fixOnce(VALID.replace('batch_size: 64', 'batch_size: 0'), 'schema-range', /minimum, 1/);
+    expect(low.fixed).toBe(VALID.replace('batch_size: 64', 'batch_size: 1'));
+    expect(low.after).toEqual([]);
+    const high = await fixOnce(VALID.replace('logq_correction: true', 'logq_correction: true\n    logq_strength: 1.5'), 'schema-range', /maximum, 1/);
+    expect(high.fixed).toBe(VALID.replace('logq_correction: true', 'logq_correction: true\n    logq_strength: 1'));
+    expect(high.after).toEqual([]);
+  });
+
+  it('a number on an exclusive bound: the default when it is inside, else nothing', async () => {
+    const text = VALID.replace('  epochs: 2\n', '  epochs: 2\n  learning_rate: 0\n');
+    const { fixed, after } = await fixOnce(text, 'schema-range', /default, 0\.001/);
+    expect(fixed).toBe(text.replace('learning_rate: 0', 'learning_rate: 0.001'));
+    expect(after).toEqual([]);
+    // `scale` has no schema default (its default of 10 is filled by the loss): no value is obvious.
+    const uri = newUri();
+    const scale = VALID.replace('mode: listwise', 'mode: pairwise').replace('loss: softmax', 'loss: logistic').replace('source: in_batch', 'source: popularity').replace('    logq_correction: true\n', '').replace('  epochs: 2\n', '  epochs: 2\n  scale: 0\n');
+    const diagnostics = (await client.open(uri, scale)).filter((d) => d.code === 'schema-range');
+    expect(diagnostics).toHaveLength(1);
+    expect(await codeActions(uri, diagnostics)).toEqual([]);
+    await client.close(uri);
+  });
+
+  it('a value of the wrong type: convert it where one value is obvious', async () => {
+    const quoted = await fixOnce(VALID.replace('batch_size: 64', 'batch_size: "64"'), 'schema-type', /number 64/);
+    expect(quoted.fixed).toBe(VALID);
+    expect(quoted.after).toEqual([]);
+    const yes = VALID.replace('  k: [1, 2]', '  k: [1, 2]\n  exclude_seen: yes');
+    const boolean = await fixOnce(yes, 'schema-type', /boolean true/);
+    expect(boolean.fixed).toBe(yes.replace('exclude_seen: yes', 'exclude_seen: true'));
+    expect(boolean.after).toEqual([]);
+    const scalar = VALID.replace('  k: [1, 2]', '  k: 2');
+    const list = await fixOnce(scalar, 'schema-type', /list: \[2\]/);
+    expect(list.fixed).toBe(VALID.replace('  k: [1, 2]', '  k: [2]'));
+    expect(list.after).toEqual([]);
+  });
+
+  it('a K above the catalogue: drop it when another K remains, else use a round K ≤ half the catalogue', async () => {
+    // data/interactions.csv has 3 items.
+    const dropped = await fixOnce(VALID.replace('k: [1, 2]', 'k: [1, 500]'), 'k-exceeds-catalogue', /Drop K = 500/);
+    expect(dropped.fixed).toBe(VALID.replace('k: [1, 2]', 'k: [1]'));
+    expect(dropped.after).toEqual([]);
+    const replaced = await fixOnce(VALID.replace('k: [1, 2]', 'k: [500]'), 'k-exceeds-catalogue', /Set K to 1/);
+    expect(replaced.fixed).toBe(VALID.replace('k: [1, 2]', 'k: [1]'));
+    expect(replaced.after).toEqual([]);
+  });
+
+  it('a data file that does not exist: offer the files of that folder with the closest names, best first', async () => {
+    const text = VALID.replace('data/users.csv', 'data/user.csv');
+    const uri = newUri();
+    const diagnostics = (await client.open(uri, text)).filter((d) => d.code === 'data-file-missing');
+    expect(diagnostics[0]?.message).toMatch(/Did you mean `data\/users\.csv`\?/);
+    const actions = await codeActions(uri, diagnostics);
+    await client.close(uri);
+    expect(actions.map((a) => [a.title, a.isPreferred])).toEqual([['Use `data/users.csv`', true]]);
+    const { fixed, after } = await fixOnce(text, 'data-file-missing', /data\/users\.csv/);
     expect(fixed).toBe(VALID);
     expect(after).toEqual([]);
   });
@@ -345,7 +493,21 @@ describe('hover', () => {
   it('shows the sampler formula and the logQ correction', async () => {
     const at = positionOf(text, 'source: in_batch', 'in_batch');
     const value = await hover(uri, at.line, at.character);
-    expect(value).toContain('cos(a, b_i) − log p_i');
+    expect(value).toContain('cos(a, b_j)/τ − γ·log p_j');
+    expect(value).toContain('clicks_j^(1−γ)');
+  });
+
+  it('shows γ·log Q_j on logq_correction and logq_strength, and the mixed column set', async () => {
+    const doc = newUri();
+    const body = 'training:\n  negatives:\n    source: mixed\n    logq_correction: true\n    logq_strength: 0.5\n';
+    await client.open(doc, body);
+    expect(await hover(doc, 3, 6)).toContain('cos(a, b_j)/τ − γ·log Q_j');
+    const strength = await hover(doc, 4, 6);
+    expect(strength).toContain('γ·log Q_j');
+    expect(strength).toContain('clicks_j^(1−γ)');
+    const mixed = await hover(doc, 2, 14);
+    expect(mixed).toContain('Yang et al. 2020');
+    expect(mixed).toContain('− γ·log Q');
   });
 });
 

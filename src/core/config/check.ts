@@ -3,9 +3,11 @@
  * YAML syntax → --set overrides → schema (with defaults) → two-tower semantic rules → data rules.
  * A later stage runs only when the earlier ones found no error, so one mistake gives one diagnostic.
  */
+import { Value } from '@sinclair/typebox/value';
+
 import type { ConfigDiagnostic } from './diagnostics';
 import { hasErrors, sortDiagnostics } from './diagnostics';
-import { parseExperimentText, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
+import { locate, parseExperimentText, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
 import { runDataRules } from './dataRules';
 import type { DataProbe } from './dataProbe';
 import { applyOverrides, type ParsedOverride } from './overrides';
@@ -34,6 +36,11 @@ interface Stage {
   diagnostics: ConfigDiagnostic[];
   applied: ParsedOverride[];
   candidate?: Experiment;
+  /**
+   * True when the text already spells out every default (a run's config.yaml, or a copy of one): then a key
+   * being written says nothing about what the user chose, and the rules see no key as written.
+   */
+  spelledOut?: boolean;
 }
 
 function structuralStage(text: string, overrides: readonly string[]): Stage {
@@ -59,7 +66,7 @@ function structuralStage(text: string, overrides: readonly string[]): Stage {
   const schemaErrors = schemaDiagnostics(parsed, value);
   diagnostics.push(...markOverridden(schemaErrors, applied));
   if (hasErrors(schemaErrors) || !isValidExperiment(value)) return { parsed, diagnostics, applied };
-  return { parsed, diagnostics, applied, candidate: value };
+  return { parsed, diagnostics, applied, candidate: value, spelledOut: Value.Equal(raw, value) };
 }
 
 /** True when the value contains itself (a recursive YAML alias); such a value cannot be validated or copied. */
@@ -73,8 +80,13 @@ function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
   return cyclic;
 }
 
-function ruleContext(parsed: ParsedExperimentText, config: Experiment): RuleContext {
-  return { config, rangeAt: (path, target) => rangeAt(parsed, path, target) };
+/** The rules' view of the check. `parsed.doc` has the --set overrides applied, so a key set on the command line counts as written. */
+function ruleContext({ parsed, candidate, spelledOut }: Stage & { candidate: Experiment }): RuleContext {
+  return {
+    config: candidate,
+    rangeAt: (path, target) => rangeAt(parsed, path, target),
+    written: (path) => !spelledOut && locate(parsed.doc, path).depth === path.length,
+  };
 }
 
 /** Says which diagnostics are about a value that came from --set, since their range points at the file. */
@@ -96,14 +108,14 @@ function finish(stage: Stage, extra: ConfigDiagnostic[]): CheckResult {
 export function checkExperimentTextSync(text: string, options: Omit<CheckOptions, 'probe'>): CheckResult {
   const stage = structuralStage(text, options.overrides ?? []);
   if (!stage.candidate) return finish(stage, []);
-  return finish(stage, runStructuralRules(ruleContext(stage.parsed, stage.candidate)));
+  return finish(stage, runStructuralRules(ruleContext({ ...stage, candidate: stage.candidate })));
 }
 
 /** The full check, including the data files through `probe` when given. Never throws on bad input. */
 export async function checkExperimentText(text: string, options: CheckOptions): Promise<CheckResult> {
   const stage = structuralStage(text, options.overrides ?? []);
   if (!stage.candidate) return finish(stage, []);
-  const ctx = ruleContext(stage.parsed, stage.candidate);
+  const ctx = ruleContext({ ...stage, candidate: stage.candidate });
   const structural = runStructuralRules(ctx);
   const data = options.probe ? await runDataRules(ctx, options.probe, options.filePath) : [];
   return finish(stage, [...structural, ...data]);

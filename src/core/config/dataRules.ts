@@ -3,6 +3,7 @@
  * not have (with did-you-mean), and an evaluation K larger than the catalogue. They read headers through a
  * DataProbe, so the language server can run them lazily and the tests can fake the file system.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { MOVIELENS_RATING_COLUMNS } from '../data/readers/movielens';
@@ -11,13 +12,30 @@ import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigPath } from './document';
 import { resolveDataPath } from './paths';
 import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
-import { didYouMean } from '../util/suggest';
+import { closest, didYouMean } from '../util/suggest';
 
 interface FileRef {
   /** Path of the `path` key of this file in the config. */
   at: ConfigPath;
   relPath: string;
   format: DataFormatName;
+}
+
+/**
+ * The files beside a missing one whose names are plausible typos of its name (suggest.ts's `closest`, best
+ * first, at most three), written like `relPath` (same folder prefix), so each can replace it as is.
+ */
+async function nearbyFiles(relPath: string, abs: string): Promise<string[]> {
+  // A folder that is missing too (or unreadable) has nothing to offer; the diagnostic says where it looked.
+  const entries = await fs.readdir(path.dirname(abs), { withFileTypes: true }).catch(() => []);
+  let pool = entries.filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('.tower.yaml')).map((e) => e.name);
+  const found: string[] = [];
+  for (let next = closest(path.basename(abs), pool); next !== undefined && found.length < 3; next = closest(path.basename(abs), pool)) {
+    found.push(next);
+    pool = pool.filter((name) => name !== next);
+  }
+  const prefix = relPath.slice(0, relPath.length - path.basename(relPath).length);
+  return found.map((name) => prefix + name);
 }
 
 /** Checks one file exists and returns its columns, or pushes the file's own diagnostic. */
@@ -32,9 +50,11 @@ async function columnsOf(ctx: RuleContext, probe: DataProbe, experimentFile: str
   }
   if (result instanceof Error) {
     const missing = result instanceof DataFileError ? result.kind === 'missing' : /ENOENT|does not exist/.test(result.message);
+    const candidates = missing ? await nearbyFiles(ref.relPath, abs) : [];
+    const hint = candidates.length > 0 ? ` Did you mean ${candidates.map((c) => `\`${c}\``).join(' or ')}?` : '';
     out.push(
       missing
-        ? ruleDiagnostic(ctx, 'data-file-missing', ref.at, `The data file \`${ref.relPath}\` does not exist (looked for ${abs}). Paths are relative to the experiment file.`, { resolvedPath: abs })
+        ? ruleDiagnostic(ctx, 'data-file-missing', ref.at, `The data file \`${ref.relPath}\` does not exist (looked for ${abs}). Paths are relative to the experiment file.${hint}`, { resolvedPath: abs, candidates })
         : ruleDiagnostic(ctx, 'data-file-unreadable', ref.at, `The data file \`${ref.relPath}\` cannot be read: ${result.message}`, { resolvedPath: abs }),
     );
     return undefined;
@@ -82,10 +102,20 @@ function roleRules(ctx: RuleContext, label: string, given: Columns | undefined, 
     );
   }
   if (rule === 'rating_at_least' && !has('rating')) {
+    // The fixes the data allows: a header column that looks like the rating, the click flag if there is one, or every row.
+    const mapTo = closest('rating', header);
+    const replacements = has('clicked') ? ['clicked', 'all'] : ['all'];
     out.push(
-      ruleDiagnostic(ctx, 'positive-needs-column', ruleAt, `The positive rule \`rating_at_least\` needs a rating column, but \`${label}\` has no \`rating\` column and none is mapped. Map \`data.interactions.columns.rating\`.`, {
-        column: 'rating',
-      }),
+      ruleDiagnostic(
+        ctx,
+        'positive-needs-column',
+        ruleAt,
+        `The positive rule \`rating_at_least\` needs a rating column, but \`${label}\` has no \`rating\` column and none is mapped. ` +
+          (mapTo ? `Map \`data.interactions.columns.rating: ${mapTo}\`` : 'Map `data.interactions.columns.rating` to the column that holds it') +
+          (has('clicked') ? ', or use `rule: clicked` (the file has a click flag)' : '') +
+          ', or `rule: all` if every row is a positive.',
+        { column: 'rating', replacements, ...(mapTo ? { mapTo } : {}) },
+      ),
     );
   }
   const method = split?.method ?? 'leave_last_n';

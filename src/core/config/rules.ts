@@ -26,15 +26,20 @@ export const RULE_CODES = [
   { code: 'schema-unknown-key', severity: 'error', doc: 'A key the schema does not know at that level.', fix: '{ key: string; replacement?: string; validKeys: string[] }: rename the key to `replacement`' },
   { code: 'schema-required', severity: 'error', doc: 'A required key is missing (reported on the enclosing key).', fix: '{ key: string }: the missing key' },
   { code: 'schema-enum', severity: 'error', doc: 'A value that is not one of the allowed names.', fix: '{ replacement?: string; allowed: string[] }: replace the value' },
-  { code: 'schema-type', severity: 'error', doc: 'A value of the wrong type (string for a number, scalar for a mapping…).' },
-  { code: 'schema-range', severity: 'error', doc: 'A number outside its allowed range, or a list that is too short.', fix: '{ minimum?|maximum?|exclusiveMinimum?|exclusiveMaximum?: number }' },
+  { code: 'schema-type', severity: 'error', doc: 'A value of the wrong type (string for a number, scalar for a mapping…).', fix: 'none for most; `{ replacement: { path } }` for a file given as a bare path. The language server converts where one value is obvious: "64" → 64, "yes"/"true" → true, 10 → [10] for a list' },
+  { code: 'schema-range', severity: 'error', doc: 'A number outside its allowed range, or a list that is too short.', fix: '{ minimum?|maximum?|exclusiveMinimum?|exclusiveMaximum?: number }: the language server clamps to a minimum/maximum, and for an exclusive bound offers bound ± 1 (integers) or the schema default' },
   { code: 'schema-invalid', severity: 'error', doc: 'Any other schema violation.' },
   { code: 'set-syntax', severity: 'error', doc: 'A --set argument that is not path=value or whose value is not YAML.', fix: '{ override: string }' },
   { code: 'set-unknown-path', severity: 'error', doc: 'A --set path that is not a field of the experiment.', fix: '{ override: string; replacement?: string }' },
   { code: 'set-conflict', severity: 'error', doc: 'A --set path that goes through a scalar of the file.', fix: '{ override: string }' },
   { code: 'impressed-negatives', severity: 'error', doc: 'Impressed-but-not-clicked items used as retrieval negatives (they are ranking negatives).', fix: '{ replacement: "in_batch" | "popularity" } for training.negatives.source' },
-  { code: 'logq-without-in-batch', severity: 'error', doc: 'logQ correction turned on while negatives are not in-batch.', fix: '{ replacement: "in_batch"; replacementPath: ["training","negatives","source"] } or set logq_correction: false' },
-  { code: 'logq-needs-softmax', severity: 'warning', doc: 'logQ correction with a pointwise or pairwise loss, where it does not apply (it corrects the in-batch softmax).', fix: '{ remove: ["training","negatives","logq_correction"] } or set mode: listwise' },
+  { code: 'logq-needs-softmax', severity: 'warning', doc: 'logQ correction with a pointwise or pairwise loss, where it does not apply (it corrects the logits of a softmax over sampled columns), whatever the source.', fix: '{ remove: ["training","negatives","logq_correction"] } or set mode: listwise' },
+  { code: 'logq-uniform-constant', severity: 'warning', doc: 'logQ correction of a listwise softmax over uniform negatives (no hard ones): Q_j is the same for every column, so it changes nothing.', fix: '{ remove: ["training","negatives","logq_correction"] }' },
+  { code: 'logq-strength-unused', severity: 'warning', doc: 'logq_strength written while the logQ correction is off or the loss is not a listwise softmax.', fix: '{ remove: ["training","negatives","logq_strength"]; alternative?: { path: [..."logq_correction"]; value: true } }' },
+  { code: 'logq-estimate-unused', severity: 'warning', doc: 'logq_estimate written while the logQ correction is off (or not a listwise softmax), or `streaming` without in-batch columns (source not in_batch/mixed).', fix: '{ remove: ["training","negatives","logq_estimate"] }' },
+  { code: 'per-positive-unused', severity: 'warning', doc: 'per_positive written with listwise in_batch/mixed negatives and no hard negatives, where the n per-row columns are not used.', fix: '{ remove: ["training","negatives","per_positive"] }' },
+  { code: 'mixed-needs-softmax', severity: 'error', doc: 'Mixed negative sampling (source: mixed) with a pointwise or pairwise loss: it builds the column set of a listwise softmax.', fix: '{ replacement: "in_batch" } for training.negatives.source' },
+  { code: 'extra-without-mixed', severity: 'warning', doc: 'extra or extra_sampler written while negatives.source is not mixed.', fix: '{ remove: ["training","negatives","extra" | "extra_sampler"] }' },
   { code: 'margin-without-hinge', severity: 'warning', doc: 'A margin m is set but the loss is not the triplet hinge loss.', fix: '{ remove: ["training","margin"] }' },
   { code: 'scale-without-logistic', severity: 'warning', doc: 'A scale σ is set but the loss is not the triplet logistic loss.', fix: '{ remove: ["training","scale"] }' },
   { code: 'loss-mode-mismatch', severity: 'error', doc: 'The loss does not belong to the training mode (LOSSES_BY_MODE).', fix: '{ replacement: string; allowed: string[] }' },
@@ -46,20 +51,25 @@ export const RULE_CODES = [
   { code: 'output-dim-mismatch', severity: 'error', doc: 'User and item tower output dimensions differ.', fix: '{ replacement: number } for item_tower.output_dim (the user tower\'s)' },
   { code: 'data-source', severity: 'error', doc: 'Neither or both of data.interactions and data.synthetic are given.' },
   { code: 'early-stopping-metric', severity: 'error', doc: 'The early-stopping metric is not one the evaluation computes.', fix: '{ replacement?: string; allowed: string[] }' },
-  { code: 'k-exceeds-catalogue', severity: 'warning', doc: 'An evaluation K larger than the number of items.', fix: '{ items: number }' },
+  { code: 'k-exceeds-catalogue', severity: 'warning', doc: 'An evaluation K larger than the number of items.', fix: '{ items: number; removeItem?: true; replacement?: number }: drop K from evaluation.k when another K remains, or use the largest round K ≤ items/2' },
   { code: 'unknown-column', severity: 'error', doc: 'A column or feature name that the data file does not have.', fix: '{ replacement?: string; columns: string[] }' },
-  { code: 'positive-needs-column', severity: 'error', doc: 'The positive rule needs a click (or rating) column that the interactions file does not have.', fix: '{ replacement?: "rating_at_least" | "all"; column: string } for data.positive.rule' },
-  { code: 'split-needs-timestamp', severity: 'error', doc: 'A time-based split (leave_last_n, time_cut) on a file without a timestamp column.', fix: '{ replacement: "random" } for data.split.method' },
-  { code: 'data-file-missing', severity: 'error', doc: 'A data file that does not exist.', fix: '{ resolvedPath: string }' },
+  { code: 'positive-needs-column', severity: 'error', doc: 'The positive rule needs a click (or rating) column that the interactions file does not have.', fix: '{ replacement?: "rating_at_least" | "all"; replacements?: ("clicked" | "all")[]; mapTo?: string; column: string }: data.positive.rule, or map data.interactions.columns[column] to `mapTo`' },
+  { code: 'split-needs-timestamp', severity: 'error', doc: 'A time-based split (leave_last_n, time_cut) on a file without a timestamp column.', fix: '{ replacement: "random" } for data.split.method (written, or inserted when the split is the default)' },
+  { code: 'data-file-missing', severity: 'error', doc: 'A data file that does not exist.', fix: '{ resolvedPath: string; candidates: string[] }: files of that folder with the closest names, written like the path (best first)' },
   { code: 'data-file-unreadable', severity: 'error', doc: 'A data file that exists but whose header cannot be read.', fix: '{ resolvedPath: string }' },
 ] as const satisfies readonly RuleDoc[];
 
 export type RuleCode = (typeof RULE_CODES)[number]['code'];
 
-/** What a rule sees: the defaulted, schema-valid config, and how to turn a path into a text range. */
+/** What a rule sees: the defaulted, schema-valid config, how to turn a path into a text range, and which keys were written. */
 export interface RuleContext {
   config: Experiment;
   rangeAt(path: ConfigPath, target?: RangeTarget): Range;
+  /**
+   * True when the file (or a `--set` override) writes the key at `path`. The config is defaulted, so this is
+   * how a rule tells a value the user chose from one that only fills a default.
+   */
+  written(path: ConfigPath): boolean;
 }
 
 export function severityOf(code: RuleCode): Severity {
@@ -90,35 +100,143 @@ const impressedNegatives: Rule = (ctx) => {
   ];
 };
 
-const logqWithoutInBatch: Rule = (ctx) => {
-  const neg = ctx.config.training.negatives;
-  if (!neg.logq_correction || neg.source === 'in_batch') return [];
-  return [
-    ruleDiagnostic(
-      ctx,
-      'logq-without-in-batch',
-      ['training', 'negatives', 'logq_correction'],
-      `logQ correction needs in-batch negatives, but \`negatives.source\` is \`${neg.source}\`. In a batch an item appears with probability p_i ∝ its clicks, ` +
-        'which over-penalises popular items; training on cos(a, b_i) − log p_i undoes that bias. Negatives drawn from a known sampler are not biased that way, ' +
-        'so subtracting log p_i would distort the scores. Set `negatives.source: in_batch`, or `logq_correction: false`.',
-      { replacement: 'in_batch', replacementPath: ['training', 'negatives', 'source'], alternative: { path: ['training', 'negatives', 'logq_correction'], value: false } },
-    ),
-  ];
-};
+const NEGATIVES: ConfigPath = ['training', 'negatives'];
+const at = (key: string): ConfigPath => [...NEGATIVES, key];
 
+/** The sources whose softmax has in-batch columns (Q_j = p_j, the probability that j is in a batch). */
+const IN_BATCH_COLUMNS: readonly string[] = ['in_batch', 'mixed'];
+
+/**
+ * logQ correction is a correction of softmax logits (−γ·log Q_j per column), so it is ignored by the
+ * pointwise and pairwise losses whatever the negatives are.
+ */
 const logqNeedsSoftmax: Rule = (ctx) => {
   const { mode, negatives } = ctx.config.training;
-  if (!negatives.logq_correction || negatives.source !== 'in_batch' || mode === 'listwise') return [];
+  if (!negatives.logq_correction || mode === 'listwise') return [];
   return [
     ruleDiagnostic(
       ctx,
       'logq-needs-softmax',
-      ['training', 'negatives', 'logq_correction'],
-      `logQ correction has no effect with \`mode: ${mode}\`: it turns the in-batch softmax, whose negatives appear ∝ p_i, into an unbiased estimate of the softmax over the whole catalogue, ` +
-        `and the ${mode} loss is not a softmax. Here the in-batch negatives are drawn as sampled negatives and trained without −log p_i. Remove \`logq_correction\` (or set it to false), or use \`mode: listwise\`.`,
-      { remove: ['training', 'negatives', 'logq_correction'] },
+      at('logq_correction'),
+      `logQ correction has no effect with \`mode: ${mode}\`: it subtracts γ·log Q_j from the logit of every column of a softmax, so that a softmax over columns drawn with probability Q_j estimates the softmax over the whole catalogue, ` +
+        `and the ${mode} loss is not a softmax. ` +
+        (negatives.source === 'in_batch' ? 'Here the in-batch negatives are drawn as sampled negatives and trained without −log p_i. ' : '') +
+        'Remove `logq_correction` (or set it to false), or use `mode: listwise`.',
+      { remove: at('logq_correction') },
     ),
   ];
+};
+
+/**
+ * Uniform negatives have the same Q_j for every item, and a softmax does not change when every logit moves by
+ * the same amount. Hard-negative columns are not corrected, so with them the shift is not uniform: no warning.
+ */
+const logqUniformConstant: Rule = (ctx) => {
+  const { mode, negatives } = ctx.config.training;
+  if (mode !== 'listwise' || !negatives.logq_correction || negatives.source !== 'uniform' || negatives.hard.source !== 'none') return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'logq-uniform-constant',
+      at('logq_correction'),
+      'With `source: uniform` the logQ correction changes nothing: every item is drawn with the same probability, so Q_j is the same for every column, ' +
+        'every logit drops by the same γ·log Q, and a softmax does not change when all its logits move together. ' +
+        'The correction matters when Q_j differs between items: `popularity` (Q_j from clicks_j^α), `in_batch` (p_j ∝ clicks_j) or `mixed`. Remove `logq_correction`, or use one of those sources.',
+      { remove: at('logq_correction') },
+    ),
+  ];
+};
+
+const logqStrengthUnused: Rule = (ctx) => {
+  const { mode, negatives } = ctx.config.training;
+  if (!ctx.written(at('logq_strength')) || (mode === 'listwise' && negatives.logq_correction)) return [];
+  const why = mode !== 'listwise' ? `the ${mode} loss is not a softmax, so no logQ correction is applied` : '`logq_correction` is off';
+  // Turning the correction on is the other fix, where it would then act (not for uniform negatives, where it is a constant).
+  const canTurnOn = mode === 'listwise' && negatives.source !== 'uniform' && negatives.source !== 'impressed_not_clicked';
+  return [
+    ruleDiagnostic(
+      ctx,
+      'logq-strength-unused',
+      at('logq_strength'),
+      `\`logq_strength\` is the γ of the logQ correction (train on cos(a, b_j)/τ − γ·log Q_j), but ${why}, so it has no effect. Remove it` +
+        (canTurnOn ? ', or set `logq_correction: true`.' : mode !== 'listwise' ? ', or use `mode: listwise` with `logq_correction: true`.' : '.'),
+      { remove: at('logq_strength'), ...(canTurnOn ? { alternative: { path: at('logq_correction'), value: true } } : {}) },
+      'key',
+    ),
+  ];
+};
+
+const logqEstimateUnused: Rule = (ctx) => {
+  const { mode, negatives } = ctx.config.training;
+  if (!ctx.written(at('logq_estimate'))) return [];
+  let why: string | undefined;
+  if (!negatives.logq_correction) why = 'the logQ correction is off (`logq_correction: false`)';
+  else if (mode !== 'listwise') why = `the ${mode} loss is not a softmax, so no logQ correction is applied`;
+  else if (negatives.logq_estimate === 'streaming' && !IN_BATCH_COLUMNS.includes(negatives.source)) {
+    why = `\`source: ${negatives.source}\` has no in-batch columns: its Q_j is the sampler's own probability, known exactly, so there is no p_j to estimate from the batch stream`;
+  }
+  if (why === undefined) return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'logq-estimate-unused',
+      at('logq_estimate'),
+      `\`logq_estimate\` says how p_j, the probability that item j is in a batch, is estimated for the logQ correction of in-batch columns, but ${why}. It has no effect: remove it.`,
+      { remove: at('logq_estimate') },
+      'key',
+    ),
+  ];
+};
+
+const perPositiveUnused: Rule = (ctx) => {
+  const { mode, negatives } = ctx.config.training;
+  if (!ctx.written(at('per_positive')) || mode !== 'listwise' || !IN_BATCH_COLUMNS.includes(negatives.source) || negatives.hard.source !== 'none') return [];
+  const columns = negatives.source === 'mixed' ? 'the batch\'s positives and the `extra` items shared by every row' : 'the other positives of the batch';
+  return [
+    ruleDiagnostic(
+      ctx,
+      'per-positive-unused',
+      at('per_positive'),
+      `With listwise \`${negatives.source}\` negatives each row's softmax is over its positive and ${columns}; the \`per_positive\` n per-row columns are added only for hard negatives, ` +
+        'and `hard.source` is `none`, so it has no effect. Remove it, or turn hard negatives on (`hard.source: mined`, or `ranking_log` with a ranking log).',
+      { remove: at('per_positive') },
+      'key',
+    ),
+  ];
+};
+
+const mixedNeedsSoftmax: Rule = (ctx) => {
+  const { mode, negatives } = ctx.config.training;
+  if (negatives.source !== 'mixed' || mode === 'listwise') return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'mixed-needs-softmax',
+      at('source'),
+      'Mixed negative sampling (Yang et al. 2020) builds the column set of a listwise softmax: the batch\'s in-batch columns plus `extra` items drawn by `extra_sampler` and shared by every row. ' +
+        `The ${mode} loss scores each positive against its own per-row negatives, so there is no column set to mix. ` +
+        'Use `source: in_batch` (the other rows\' positives as negatives) or `uniform` / `popularity`, or `mode: listwise`.',
+      { replacement: 'in_batch' },
+    ),
+  ];
+};
+
+const extraWithoutMixed: Rule = (ctx) => {
+  const source = ctx.config.training.negatives.source;
+  if (source === 'mixed') return [];
+  const what = { extra: 'B′, the number of items drawn per batch', extra_sampler: 'how the extra items are drawn' } as const;
+  return (['extra', 'extra_sampler'] as const)
+    .filter((key) => ctx.written(at(key)))
+    .map((key) =>
+      ruleDiagnostic(
+        ctx,
+        'extra-without-mixed',
+        at(key),
+        `\`${key}\` is ${what[key]} for mixed negative sampling (\`source: mixed\`, listwise), but the source is \`${source}\`, so it has no effect. Remove it, or use \`source: mixed\`.`,
+        { remove: at(key) },
+        'key',
+      ),
+    );
 };
 
 const marginAndScale: Rule = (ctx) => {
@@ -306,18 +424,35 @@ const kVersusSyntheticCatalogue: Rule = (ctx) => {
   return kExceedsCatalogue(ctx, items, 'the synthetic catalogue has');
 };
 
-/** Warns for each K larger than the catalogue: recall@K is then trivially 1 and says nothing. */
+/** The largest of 1, 2, 5, 10, 20, 50, … that is at most `limit`, or undefined below 1. */
+function roundAtMost(limit: number): number | undefined {
+  let best: number | undefined;
+  for (let power = 1; power <= limit; power *= 10) for (const m of [1, 2, 5]) if (m * power <= limit) best = m * power;
+  return best;
+}
+
+/**
+ * Warns for each K larger than the catalogue: recall@K is then trivially 1 and says nothing. The fix drops K
+ * when another K of the list still fits (and early stopping does not watch this one); a K equal to the
+ * catalogue would be as trivial, so the replacement is the largest round K at most half the catalogue.
+ */
 export function kExceedsCatalogue(ctx: RuleContext, items: number, whose: string): ConfigDiagnostic[] {
   const out: ConfigDiagnostic[] = [];
-  ctx.config.evaluation.k.forEach((k, index) => {
+  const ks = ctx.config.evaluation.k;
+  const watched = ctx.config.training.early_stopping?.metric;
+  const replacement = roundAtMost(Math.floor(items / 2));
+  ks.forEach((k, index) => {
     if (k <= items) return;
+    const removeItem = ks.some((other, i) => i !== index && other <= items) && !watched?.endsWith(`@${k}`);
+    const fix = { ...(removeItem ? { removeItem: true } : {}), ...(replacement !== undefined && !ks.includes(replacement) ? { replacement } : {}) };
     out.push(
       ruleDiagnostic(
         ctx,
         'k-exceeds-catalogue',
         ['evaluation', 'k', index],
-        `K = ${k} is larger than the catalogue (${whose} ${items} items): the top ${k} would hold every item, so recall@${k} and hit rate@${k} are trivially 1 and tell nothing about the model. Use a K well below ${items}.`,
-        { items },
+        `K = ${k} is larger than the catalogue (${whose} ${items} items): the top ${k} would hold every item, so recall@${k} and hit rate@${k} are trivially 1 and tell nothing about the model. ` +
+          (removeItem ? `Drop it from \`evaluation.k\`, or use a K well below ${items}.` : `Use a K well below ${items}${fix.replacement !== undefined ? `, e.g. ${fix.replacement}` : ''}.`),
+        { items, ...fix },
       ),
     );
   });
@@ -330,8 +465,13 @@ export const STRUCTURAL_RULES: readonly Rule[] = [
   lossForMode,
   marginAndScale,
   impressedNegatives,
-  logqWithoutInBatch,
+  mixedNeedsSoftmax,
   logqNeedsSoftmax,
+  logqUniformConstant,
+  logqStrengthUnused,
+  logqEstimateUnused,
+  perPositiveUnused,
+  extraWithoutMixed,
   pointwiseRatio,
   hardNegativesNeedLog,
   mixSumsToOne,

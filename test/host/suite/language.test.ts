@@ -4,9 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { activateExtension, experimentWithLogqError, waitUntil, workspaceRoot } from './util';
+import { activateExtension, experimentWithImpressedNegatives, waitUntil, workspaceRoot } from './util';
 
-const WITH_LOGQ_ERROR = experimentWithLogqError('host-language');
+const WITH_ERROR = experimentWithImpressedNegatives('host-language');
 
 export function registerLanguageTests(): void {
   describe('experiment language', () => {
@@ -14,7 +14,7 @@ export function registerLanguageTests(): void {
     before(async () => {
       await activateExtension();
       uri = vscode.Uri.joinPath(workspaceRoot(), 'host-language-test.tower.yaml');
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(WITH_LOGQ_ERROR));
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(WITH_ERROR));
     });
     after(async () => {
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -24,16 +24,16 @@ export function registerLanguageTests(): void {
     const codes = (): string[] => vscode.languages.getDiagnostics(uri).map((d) => String(typeof d.code === 'object' ? d.code.value : d.code));
 
     it('shows the server\'s semantic diagnostic, then applies its quick fix', async () => {
-      const shown = waitUntil(vscode.languages.onDidChangeDiagnostics, () => codes().includes('logq-without-in-batch'), 'the logq-without-in-batch diagnostic', 30_000);
+      const shown = waitUntil(vscode.languages.onDidChangeDiagnostics, () => codes().includes('impressed-negatives'), 'the impressed-negatives diagnostic', 30_000);
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
       assert.equal(doc.languageId, 'two-tower');
       await shown;
-      const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => String(typeof d.code === 'object' ? d.code.value : d.code) === 'logq-without-in-batch')!;
+      const diagnostic = vscode.languages.getDiagnostics(uri).find((d) => String(typeof d.code === 'object' ? d.code.value : d.code) === 'impressed-negatives')!;
       assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
-      // Line 17 (0-based 16) is `    logq_correction: true`; the range covers `true`.
-      assert.equal(diagnostic.range.start.line, 16);
-      assert.equal(diagnostic.range.start.character, 21);
+      // Line 16 (0-based 15) is `    source: impressed_not_clicked`; the range starts at the value.
+      assert.equal(diagnostic.range.start.line, 15);
+      assert.equal(diagnostic.range.start.character, 12);
 
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
       const fix = actions.find((a) => /in_batch/.test(a.title));

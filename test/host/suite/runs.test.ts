@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TreeItemSnapshot, TwoTowerLabApi } from '../../../src/extension/api';
 import { Commands } from '../../../src/extension/commands';
-import { EXTENSION_ID, activateExtension, experimentWithLogqError, waitUntil, workspaceRoot } from './util';
+import { EXTENSION_ID, activateExtension, experimentWithImpressedNegatives, waitUntil, workspaceRoot } from './util';
 
-const INVALID = experimentWithLogqError('refused');
+const INVALID = experimentWithImpressedNegatives('refused');
 
 function treeItem(api: TwoTowerLabApi, experiment: string, runId: string): TreeItemSnapshot | undefined {
   return api.experiments.treeItems(experiment).find((i) => i.id === `run:${runId}`);
@@ -130,8 +130,8 @@ export function registerRunsTests(): void {
         const runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, uri);
         assert.equal(runId, undefined);
         const message = await refusal;
-        // Line 17, column 22 is the `true` of `logq_correction: true`, as the language server reports it.
-        assert.ok(message.includes(`${uri.fsPath}:17:22: error logq-without-in-batch`), message);
+        // Line 16, column 13 is the `impressed_not_clicked` of `source:`, as the language server reports it.
+        assert.ok(message.includes(`${uri.fsPath}:16:13: error impressed-negatives`), message);
         assert.equal(api.runs.list().length, before);
         // A mode/loss pair that does not fit is refused the same way, before any process starts.
         const mismatch = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { mode: 'pointwise', loss: 'softmax' });

@@ -36,10 +36,10 @@ export function workspaceRoot(): vscode.Uri {
 }
 
 /**
- * A tiny experiment with one semantic error, `logq-without-in-batch`, at line 17, column 22 (1-based):
- * logQ correction with uniform (not in-batch) negatives.
+ * A tiny experiment with one semantic error, `impressed-negatives`, at line 16, column 13 (1-based):
+ * impressed-but-not-clicked items as listwise negatives. Its quick fix (`in_batch`) leaves no diagnostic.
  */
-export function experimentWithLogqError(name: string): string {
+export function experimentWithImpressedNegatives(name: string): string {
   return `name: ${name}
 data:
   synthetic:
@@ -55,8 +55,7 @@ training:
   mode: listwise
   loss: softmax
   negatives:
-    source: uniform
-    logq_correction: true
+    source: impressed_not_clicked
 evaluation:
   k: [5]
 `;

@@ -41,10 +41,10 @@ describe('data rules against real files', () => {
   it('a consistent config is clean except for K above the 3-item catalogue', async () => {
     const text = base('  item_features: { path: data/items.csv, key: item }\n');
     const r = await run(text);
-    // log.csv has items a, b, c: K = 5 > 3 warns, K = 2 does not.
+    // log.csv has items a, b, c: K = 5 > 3 warns, K = 2 does not (so 5 can be dropped); 1 is the largest round K ≤ 3 / 2.
     expect(codes(r.diagnostics)).toEqual(['k-exceeds-catalogue']);
     expect(r.diagnostics[0]!.path).toEqual(['evaluation', 'k', 1]);
-    expect(r.diagnostics[0]!.data).toEqual({ items: 3 });
+    expect(r.diagnostics[0]!.data).toEqual({ items: 3, removeItem: true, replacement: 1 });
     expect(r.config).toBeDefined();
   });
 
@@ -76,6 +76,21 @@ describe('data rules against real files', () => {
     expect(at(d)).toEqual([2, 10, 2, 23]);
     expect(d.message).toContain(path.join(dir, 'data', 'nope.csv'));
     expect(codes(r.diagnostics)).not.toContain('unknown-column');
+    // log.csv is 3 edits from nope.csv: within suggest.ts's limit for an 8-letter name, so it is offered.
+    expect(d.data).toEqual({ resolvedPath: path.join(dir, 'data', 'nope.csv'), candidates: ['data/log.csv'] });
+    const far = only((await run(base().replace('data/log.csv', 'data/interactions-2024.csv'))).diagnostics, 'data-file-missing');
+    expect(far.data).toEqual({ resolvedPath: path.join(dir, 'data', 'interactions-2024.csv'), candidates: [] });
+    expect(far.message).not.toMatch(/Did you mean/);
+  });
+
+  it('a missing file names the files of its folder with the closest names, written like the path', async () => {
+    const r = await run(base().replace('data/log.csv', './data/item.csv'));
+    const d = only(r.diagnostics, 'data-file-missing');
+    // items.csv is one edit away; log.csv and ranking.csv are too far to be a typo of item.csv.
+    expect(d.data).toEqual({ resolvedPath: path.join(dir, 'data', 'item.csv'), candidates: ['./data/items.csv'] });
+    expect(d.message).toMatch(/Did you mean `\.\/data\/items\.csv`\?/);
+    const several = only((await run(base().replace('data/log.csv', 'data/ranking.tsv'))).diagnostics, 'data-file-missing');
+    expect((several.data as { candidates: string[] }).candidates[0]).toBe('data/ranking.csv');
   });
 
   it('checks the ranking log and feature-table key columns', async () => {
@@ -92,7 +107,8 @@ describe('data rules against real files', () => {
     const r = await run(text);
     // The copy in ../shared rates 9,725 distinct movies (awk -F, 'NR>1{a[$2]=1} END{print length(a)}' ratings.csv): K = 10000 exceeds it.
     expect(codes(r.diagnostics)).toEqual(['k-exceeds-catalogue']);
-    expect(r.diagnostics[0]!.data).toEqual({ items: 9725 });
+    // 2000 is the largest of 1, 2, 5, 10, …, 1000, 2000, 5000 that is ≤ 9725 / 2 = 4862.
+    expect(r.diagnostics[0]!.data).toEqual({ items: 9725, removeItem: true, replacement: 2000 });
   });
 });
 
@@ -112,8 +128,14 @@ describe('positive-needs-column and split-needs-timestamp', () => {
     expect(d.path).toEqual(['data', 'positive', 'rule']);
     expect(d.data).toEqual({ replacement: 'all', column: 'clicked' });
   });
-  it('rating_at_least without a rating column is flagged; with one it is clean', async () => {
-    expect(only((await run(ml('  positive: { rule: rating_at_least }\n'), probe(['userId', 'movieId', 'timestamp']))).diagnostics, 'positive-needs-column').data).toEqual({ column: 'rating' });
+  it('rating_at_least without a rating column is flagged, offering what the data allows; with one it is clean', async () => {
+    const none = only((await run(ml('  positive: { rule: rating_at_least }\n'), probe(['userId', 'movieId', 'timestamp']))).diagnostics, 'positive-needs-column');
+    expect(none.data).toEqual({ column: 'rating', replacements: ['all'] });
+    expect(none.message).toMatch(/Map `data\.interactions\.columns\.rating` to the column that holds it, or `rule: all`/);
+    // A click flag allows `clicked`; a header column that looks like the rating can be mapped.
+    const clicks = only((await run(ml('  positive: { rule: rating_at_least }\n'), probe(['userId', 'movieId', 'clicked', 'Rating']))).diagnostics, 'positive-needs-column');
+    expect(clicks.data).toEqual({ column: 'rating', replacements: ['clicked', 'all'], mapTo: 'Rating' });
+    expect(clicks.message).toMatch(/columns\.rating: Rating`, or use `rule: clicked`/);
     expect((await run(ml('  positive: { rule: rating_at_least }\n'), probe(['userId', 'movieId', 'rating', 'timestamp']))).diagnostics).toEqual([]);
   });
   it('a time-based split without a timestamp column is flagged; random is fine', async () => {

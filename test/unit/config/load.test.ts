@@ -26,21 +26,21 @@ describe('loadExperimentFile', () => {
 
   it('throws ConfigError listing every error as file:line:col: severity code: message', async () => {
     const p = path.join(dir, 'bad.tower.yaml');
-    await fs.writeFile(p, SYNTHETIC.replace('item_tower:\n  output_dim: 16', 'item_tower:\n  output_dim: 8').replace('source: in_batch', 'source: impressed_not_clicked'));
+    await fs.writeFile(p, SYNTHETIC.replace('item_tower:\n  output_dim: 16', 'item_tower:\n  output_dim: 8').replace('loss: softmax', 'loss: hinge').replace('source: in_batch', 'source: impressed_not_clicked'));
     const error = await loadExperimentFile(p).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ConfigError);
     const ce = error as ConfigError;
-    // logQ stays on while the source is no longer in-batch, so that rule fires as well.
-    expect(ce.errors.map((d) => d.code)).toEqual(['output-dim-mismatch', 'impressed-negatives', 'logq-without-in-batch']);
+    expect(ce.errors.map((d) => d.code)).toEqual(['output-dim-mismatch', 'loss-mode-mismatch', 'impressed-negatives']);
     const lines = ce.message.split('\n');
     expect(lines[0]).toBe(`${p}: 3 errors in the experiment:`);
     // Line 9 (1-based), column 15: the `8` of `  output_dim: 8` under item_tower.
     expect(lines[1]).toMatch(new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:15: error output-dim-mismatch: `));
-    expect(lines[2]).toMatch(/:14:13: error impressed-negatives: /);
-    expect(lines[3]).toMatch(/:15:22: error logq-without-in-batch: /);
+    // Line 12, column 9: the `hinge` of `  loss: hinge`; line 14, column 13: `impressed_not_clicked`.
+    expect(lines[2]).toMatch(/:12:9: error loss-mode-mismatch: /);
+    expect(lines[3]).toMatch(/:14:13: error impressed-negatives: /);
   });
 
   it('reports a missing experiment file as a ConfigError too', async () => {

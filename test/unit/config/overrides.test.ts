@@ -58,11 +58,22 @@ describe('--set', () => {
   });
 
   it('runs the semantic rules on the overridden config', () => {
-    const r = check(['training.negatives.source=popularity']);
-    expect(codes(r.diagnostics)).toEqual(['logq-without-in-batch']);
-    const text = SYNTHETIC.replace('    logq_correction: true\n', '').replace('source: in_batch', 'source: popularity');
-    const d = only(check(['training.negatives.logq_correction=true'], text).diagnostics, 'logq-without-in-batch');
+    const r = check(['training.mode=pairwise', 'training.loss=hinge', 'training.negatives.source=mixed']);
+    expect(codes(r.diagnostics)).toEqual(['mixed-needs-softmax', 'logq-needs-softmax']);
+    const text = SYNTHETIC.replace('    logq_correction: true\n', '').replace('source: in_batch', 'source: impressed_not_clicked');
+    expect(codes(check([], text).diagnostics)).toEqual(['impressed-negatives']);
+    const d = only(check(['training.negatives.source=uniform', 'training.negatives.logq_correction=true'], text).diagnostics, 'logq-uniform-constant');
     expect(d.message).toMatch(/value set by --set training\.negatives\.logq_correction=true/);
+  });
+
+  it('counts a key set by --set as written, like a key of the file', () => {
+    // The file does not write per_positive, so the rule is quiet; setting it on the command line is writing it.
+    expect(check([]).diagnostics).toEqual([]);
+    const d = only(check(['training.negatives.per_positive=4']).diagnostics, 'per-positive-unused');
+    expect(d.message).toMatch(/value set by --set training\.negatives\.per_positive=4/);
+    // Setting it to what it already is still writes it; the default alone does not.
+    expect(codes(check(['training.negatives.per_positive=2']).diagnostics)).toEqual(['per-positive-unused']);
+    expect(codes(check(['training.negatives.logq_correction=false', 'training.negatives.logq_strength=0.5']).diagnostics)).toEqual(['logq-strength-unused']);
   });
 
   it('keeps the positions of the rest of the file valid', () => {
@@ -84,8 +95,12 @@ describe('stringifyResolvedConfig', () => {
     const trainingKeys = Object.keys((parse(text) as { training: object }).training);
     expect(trainingKeys.slice(0, 3)).toEqual(['mode', 'loss', 'negatives']);
     expect(trainingKeys.indexOf('epochs')).toBeGreaterThan(trainingKeys.indexOf('batch_size'));
+    // Every default is written out, so no key counts as chosen: the rules on keys without effect stay quiet.
     const again = checkExperimentTextSync(text, { filePath: file });
     expect(again.diagnostics).toEqual([]);
     expect(again.config).toEqual(r.config);
+    // Deleting one key makes it a hand-edited file again, where a written per_positive is the user's.
+    const edited = checkExperimentTextSync(text.replace(/^ {4}remove_accidental_hits: true\n/m, ''), { filePath: file });
+    expect(codes(edited.diagnostics)).toContain('per-positive-unused');
   });
 });

@@ -38,37 +38,149 @@ describe('impressed-negatives', () => {
   });
 });
 
-describe('logq-without-in-batch', () => {
-  it('fires when logQ is on with sampled negatives', () => {
-    const d = only(check(sub('source: in_batch', 'source: popularity')).diagnostics, 'logq-without-in-batch');
-    expect(d.severity).toBe('error');
-    expect(d.message).toMatch(/p_i ∝ its clicks/);
+describe('logQ correction with each source', () => {
+  it('is fine for a listwise softmax over in-batch, popularity or mixed negatives (the sampled softmax subtracts log Q_j too)', () => {
+    for (const source of ['in_batch', 'popularity', 'mixed']) {
+      const r = check(sub('source: in_batch', `source: ${source}`));
+      expect(r.diagnostics, source).toEqual([]);
+      expect(r.config!.training.negatives.logq_correction).toBe(true);
+    }
+  });
+});
+
+describe('logq-uniform-constant', () => {
+  it('warns that uniform negatives make the correction a constant, at the logq_correction value', () => {
+    const r = check(sub('source: in_batch', 'source: uniform'));
+    const d = only(r.diagnostics, 'logq-uniform-constant');
+    expect(d.severity).toBe('warning');
+    expect(d.message).toMatch(/changes nothing.*same for every column/);
     expect(d.path).toEqual(['training', 'negatives', 'logq_correction']);
     expect(at(d)).toEqual([14, 21, 14, 25]);
+    expect(d.data).toEqual({ remove: ['training', 'negatives', 'logq_correction'] });
+    expect(r.config).toBeDefined();
   });
-  it('does not fire with in-batch negatives, nor with logQ off', () => {
-    expect(codes(check(SYNTHETIC).diagnostics)).not.toContain('logq-without-in-batch');
-    expect(codes(check(sub('source: in_batch\n    logq_correction: true', 'source: popularity\n    logq_correction: false')).diagnostics)).toEqual([]);
+  it('is quiet with logQ off, and with hard negatives (their columns are not corrected, so the shift is not the same for all)', () => {
+    expect(check(sub('source: in_batch\n    logq_correction: true', 'source: uniform\n    logq_correction: false')).diagnostics).toEqual([]);
+    expect(check(sub('source: in_batch\n    logq_correction: true', 'source: uniform\n    logq_correction: true\n    hard: { source: mined }')).diagnostics).toEqual([]);
   });
 });
 
 describe('logq-needs-softmax', () => {
-  it('warns when logQ is on with in-batch negatives in pointwise or pairwise mode, at the logq_correction value', () => {
+  it('warns when logQ is on in pointwise or pairwise mode, whatever the source, at the logq_correction value', () => {
     for (const [mode, loss] of [['pairwise', 'hinge'], ['pointwise', 'bce']]) {
-      const r = check(sub('  mode: listwise\n  loss: softmax\n', `  mode: ${mode}\n  loss: ${loss}\n`));
-      const d = only(r.diagnostics, 'logq-needs-softmax');
-      expect(d.severity).toBe('warning');
-      expect(d.message).toMatch(new RegExp(`no effect with \`mode: ${mode}\`.*not a softmax`));
-      expect(d.path).toEqual(['training', 'negatives', 'logq_correction']);
-      expect(at(d)).toEqual([14, 21, 14, 25]);
-      expect(d.data).toEqual({ remove: ['training', 'negatives', 'logq_correction'] });
-      // A warning: the config still loads and trains.
-      expect(r.config).toBeDefined();
+      for (const source of ['in_batch', 'uniform', 'popularity']) {
+        const r = check(sub('source: in_batch', `source: ${source}`, sub('  mode: listwise\n  loss: softmax\n', `  mode: ${mode}\n  loss: ${loss}\n`)));
+        const d = only(r.diagnostics, 'logq-needs-softmax');
+        expect(d.severity).toBe('warning');
+        expect(d.message).toMatch(new RegExp(`no effect with \`mode: ${mode}\`.*not a softmax`));
+        expect(d.path).toEqual(['training', 'negatives', 'logq_correction']);
+        expect(at(d)).toEqual([14, 21, 14, 25]);
+        expect(d.data).toEqual({ remove: ['training', 'negatives', 'logq_correction'] });
+        // A warning: the config still loads and trains.
+        expect(r.config).toBeDefined();
+        expect(codes(r.diagnostics)).toEqual(['logq-needs-softmax']);
+      }
     }
   });
   it('does not fire for listwise, nor with logQ off', () => {
     expect(codes(check(SYNTHETIC).diagnostics)).not.toContain('logq-needs-softmax');
     expect(codes(check(sub('  mode: listwise\n  loss: softmax\n  negatives:\n    source: in_batch\n    logq_correction: true', '  mode: pairwise\n  loss: hinge\n  negatives:\n    source: in_batch\n    logq_correction: false')).diagnostics)).toEqual([]);
+  });
+});
+
+describe('logq-strength-unused', () => {
+  it('warns on a written logq_strength while the correction is off, offering to turn it on', () => {
+    const r = check(sub('source: in_batch\n    logq_correction: true', 'source: popularity\n    logq_strength: 0.5'));
+    const d = only(r.diagnostics, 'logq-strength-unused');
+    expect(d.severity).toBe('warning');
+    expect(d.message).toMatch(/γ of the logQ correction.*`logq_correction` is off/);
+    // Line 14 is `    logq_strength: 0.5`: the key spans columns 4..17.
+    expect(at(d)).toEqual([14, 4, 14, 17]);
+    expect(d.data).toEqual({ remove: ['training', 'negatives', 'logq_strength'], alternative: { path: ['training', 'negatives', 'logq_correction'], value: true } });
+    expect(r.config).toBeDefined();
+  });
+  it('does not offer to turn on a correction that would change nothing (uniform), and says why for pairwise', () => {
+    const uniform = only(check(sub('source: in_batch\n    logq_correction: true', 'source: uniform\n    logq_strength: 0.5')).diagnostics, 'logq-strength-unused');
+    expect(uniform.data).toEqual({ remove: ['training', 'negatives', 'logq_strength'] });
+    const pairwise = check(sub('    logq_correction: true', '    logq_correction: true\n    logq_strength: 0.5', withTraining('training:\n  mode: pairwise\n  negatives:\n    source: in_batch\n    logq_correction: true\n')));
+    expect(codes(pairwise.diagnostics).sort()).toEqual(['logq-needs-softmax', 'logq-strength-unused']);
+    expect(only(pairwise.diagnostics, 'logq-strength-unused').message).toMatch(/pairwise loss is not a softmax/);
+  });
+  it('is quiet when the correction uses it, and when it is not written (the default γ = 1 is always there)', () => {
+    expect(check(sub('    logq_correction: true', '    logq_correction: true\n    logq_strength: 0.25')).diagnostics).toEqual([]);
+    expect(check(sub('source: in_batch\n    logq_correction: true', 'source: popularity')).diagnostics).toEqual([]);
+  });
+});
+
+describe('logq-estimate-unused', () => {
+  it('warns on a written logq_estimate while the correction is off', () => {
+    const d = only(check(sub('    logq_correction: true', '    logq_correction: false\n    logq_estimate: counts')).diagnostics, 'logq-estimate-unused');
+    expect(d.severity).toBe('warning');
+    expect(d.message).toMatch(/correction is off/);
+    expect(d.data).toEqual({ remove: ['training', 'negatives', 'logq_estimate'] });
+    expect(at(d)).toEqual([15, 4, 15, 17]);
+  });
+  it('warns on `streaming` without in-batch columns, where Q_j is the sampler\'s own', () => {
+    const d = only(check(sub('source: in_batch\n    logq_correction: true', 'source: popularity\n    logq_correction: true\n    logq_estimate: streaming')).diagnostics, 'logq-estimate-unused');
+    expect(d.message).toMatch(/`source: popularity` has no in-batch columns/);
+  });
+  it('is quiet for `streaming` with in_batch or mixed, and for `counts` with popularity', () => {
+    for (const source of ['in_batch', 'mixed']) {
+      expect(check(sub('source: in_batch\n    logq_correction: true', `source: ${source}\n    logq_correction: true\n    logq_estimate: streaming`)).diagnostics, source).toEqual([]);
+    }
+    expect(check(sub('source: in_batch\n    logq_correction: true', 'source: popularity\n    logq_correction: true\n    logq_estimate: counts')).diagnostics).toEqual([]);
+  });
+});
+
+describe('per-positive-unused', () => {
+  it('warns on a written per_positive with listwise in_batch or mixed negatives and no hard ones', () => {
+    for (const source of ['in_batch', 'mixed']) {
+      const r = check(sub('source: in_batch\n', `source: ${source}\n    per_positive: 4\n`));
+      const d = only(r.diagnostics, 'per-positive-unused');
+      expect(d.severity).toBe('warning');
+      expect(d.message).toMatch(/added only for hard negatives/);
+      expect(d.data).toEqual({ remove: ['training', 'negatives', 'per_positive'] });
+      expect(at(d)).toEqual([14, 4, 14, 16]);
+    }
+  });
+  it('is quiet with hard negatives, with sampled listwise negatives, and for the other modes', () => {
+    expect(check(sub('source: in_batch\n', 'source: in_batch\n    per_positive: 4\n    hard: { source: mined }\n')).diagnostics).toEqual([]);
+    expect(check(sub('source: in_batch\n', 'source: popularity\n    per_positive: 4\n')).diagnostics).toEqual([]);
+    expect(check(withTraining('training:\n  mode: pairwise\n  negatives:\n    source: in_batch\n    per_positive: 4\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('mixed-needs-softmax', () => {
+  it('refuses mixed negative sampling in pointwise and pairwise mode, suggesting in_batch', () => {
+    for (const mode of ['pointwise', 'pairwise']) {
+      const r = check(withTraining(`training:\n  mode: ${mode}\n  negatives:\n    source: mixed\n`));
+      const d = only(r.diagnostics, 'mixed-needs-softmax');
+      expect(d.severity).toBe('error');
+      expect(d.message).toMatch(/column set of a listwise softmax/);
+      expect(d.path).toEqual(['training', 'negatives', 'source']);
+      // Line 12 is `    source: mixed`: the value spans columns 12..17.
+      expect(at(d)).toEqual([12, 12, 12, 17]);
+      expect(d.data).toEqual({ replacement: 'in_batch' });
+      expect(r.config).toBeUndefined();
+    }
+  });
+  it('accepts mixed in listwise mode', () => {
+    expect(check(sub('source: in_batch', 'source: mixed')).diagnostics).toEqual([]);
+  });
+});
+
+describe('extra-without-mixed', () => {
+  it('warns on each of extra and extra_sampler written while the source is not mixed', () => {
+    const r = check(sub('    logq_correction: true\n', '    logq_correction: true\n    extra: 64\n    extra_sampler: popularity\n'));
+    const ds = r.diagnostics.filter((d) => d.code === 'extra-without-mixed');
+    expect(ds.map((d) => d.path)).toEqual([['training', 'negatives', 'extra'], ['training', 'negatives', 'extra_sampler']]);
+    expect(ds.map(at)).toEqual([[15, 4, 15, 9], [16, 4, 16, 17]]);
+    expect(ds[0]!.severity).toBe('warning');
+    expect(ds[0]!.message).toMatch(/source is `in_batch`/);
+    expect(ds[1]!.data).toEqual({ remove: ['training', 'negatives', 'extra_sampler'] });
+  });
+  it('is quiet with source: mixed', () => {
+    expect(check(sub('source: in_batch\n    logq_correction: true\n', 'source: mixed\n    logq_correction: true\n    extra: 64\n    extra_sampler: popularity\n')).diagnostics).toEqual([]);
   });
 });
 
@@ -209,6 +321,20 @@ describe('k-exceeds-catalogue (synthetic)', () => {
     expect(ks.map((d) => d.path)).toEqual([['evaluation', 'k', 2], ['evaluation', 'k', 3]]);
     expect(ks[0]!.severity).toBe('warning');
     expect(r.config).toBeDefined();
+  });
+  it('offers to drop K when another K fits, and the largest round K ≤ half the catalogue', () => {
+    // 200 items: 100 is the largest of 1, 2, 5, 10, 20, 50, 100, … that is ≤ 200 / 2.
+    const d = only(check(sub('k: [10, 50]', 'k: [10, 500]')).diagnostics, 'k-exceeds-catalogue');
+    expect(d.data).toEqual({ items: 200, removeItem: true, replacement: 100 });
+    expect(d.message).toMatch(/Drop it from `evaluation\.k`/);
+    // The only K: nothing to fall back on, so only the replacement.
+    expect(only(check(sub('k: [10, 50]', 'k: [500]')).diagnostics, 'k-exceeds-catalogue').data).toEqual({ items: 200, replacement: 100 });
+    // A replacement already in the list is not offered twice.
+    expect(only(check(sub('k: [10, 50]', 'k: [100, 500]')).diagnostics, 'k-exceeds-catalogue').data).toEqual({ items: 200, removeItem: true });
+  });
+  it('does not drop a K that early stopping watches', () => {
+    const text = sub('    logq_correction: true\n', '    logq_correction: true\n  early_stopping: { metric: recall@500 }\n', sub('k: [10, 50]', 'k: [10, 500]'));
+    expect(only(check(text).diagnostics, 'k-exceeds-catalogue').data).toEqual({ items: 200, replacement: 100 });
   });
 });
 
