@@ -9,6 +9,10 @@
  *
  *   npx tsx bench/sampling-study.ts [--epochs N] [--datasets synthetic,movielens] [--per-positive N] [--k 50] [--out FILE]
  *                                   [--only=REGEX of run ids like synthetic-3-1] [--keep] [--profile-only]
+ *                                   [--gamma-sweep [--svg FILE]]
+ *
+ * `--gamma-sweep` trains in-batch + logQ at logq_strength γ ∈ {0, 0.25, 0.5, 0.75, 1} instead, prints
+ * overall, head and tail recall per γ, and with --svg draws head against tail recall per data set.
  *
  * Run ids are <data>-<strategy>-<rebalancing>: `--only=-4-` re-runs the hard-mix rows (write `--only=`
  * with `=`: node's parseArgs refuses a separate value that starts with a dash).
@@ -71,7 +75,15 @@ const STRATEGIES: Strategy[] = [
   { name: 'in-batch', sets: () => ['training.negatives.source=in_batch', 'training.negatives.logq_correction=false'] },
   { name: 'in-batch + logQ', sets: () => ['training.negatives.source=in_batch', 'training.negatives.logq_correction=true'] },
   {
-    name: 'in-batch + logQ + hard',
+    name: 'popularity^0.75 + logQ (sampled softmax)',
+    sets: (_d, n) => ['training.negatives.source=popularity', 'training.negatives.alpha=0.75', 'training.negatives.logq_correction=true', `training.negatives.per_positive=${n}`],
+  },
+  {
+    name: 'mixed: in-batch + 128 uniform + logQ',
+    sets: () => ['training.negatives.source=mixed', 'training.negatives.extra=128', 'training.negatives.extra_sampler=uniform', 'training.negatives.logq_correction=true'],
+  },
+  {
+    name: 'in-batch + logQ + hard (mix 0.5/0.5)',
     sets: (d, n) => [
       'training.negatives.source=in_batch',
       'training.negatives.logq_correction=true',
@@ -81,6 +93,9 @@ const STRATEGIES: Strategy[] = [
     ],
   },
 ];
+
+/** `--gamma-sweep`: in-batch + logQ at each strength γ (negatives ∝ clicks^(1−γ)), no rebalancing. */
+const GAMMAS = [0, 0.25, 0.5, 0.75, 1];
 
 const REBALANCING: Array<{ name: string; sets: string[] }> = [
   { name: 'none', sets: ['training.positives.rebalance.method=none'] },
@@ -247,6 +262,79 @@ async function profileOnly(names: string[], perPositive: number): Promise<void> 
   }
 }
 
+interface GammaPoint {
+  gamma: number;
+  overall: number;
+  head: number;
+  tail: number;
+}
+
+function gammaSweep(names: string[], epochs: number, k: number, out: string | undefined, svg: string | undefined): void {
+  const runsDir = mkdtempSync(path.join(tmpdir(), 'gamma-sweep-'));
+  const lines = [`Epochs ${epochs}; in-batch softmax with logQ at strength γ (negatives ∝ clicks^(1−γ)); recall@${k}; head = top 20% of items by training clicks.`, ''];
+  lines.push(`| data | γ | recall@${k} | head | tail | recall@10 |`, '|---|---|---|---|---|---|');
+  const curves: Array<{ name: string; points: GammaPoint[]; baseline: GammaPoint }> = [];
+  try {
+    for (const n of names) {
+      const ds = DATASETS[n];
+      const points: GammaPoint[] = [];
+      let baseline: Record<string, number> = {};
+      for (const gamma of GAMMAS) {
+        const sets = [...ds.base, 'training.negatives.source=in_batch', 'training.negatives.logq_correction=true', `training.negatives.logq_strength=${gamma}`, 'training.positives.rebalance.method=none'];
+        process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${n}: γ = ${gamma}\n`);
+        const fig = train(ds, sets, epochs, runsDir, `${n}-gamma-${gamma}`);
+        baseline = fig.baseline;
+        const m = fig.metrics;
+        points.push({ gamma, overall: m[`recall@${k}`], head: m[`recall_head@${k}`], tail: m[`recall_tail@${k}`] });
+        lines.push(`| ${ds.name} | ${gamma} | ${fmt(m[`recall@${k}`])} | ${fmt(m[`recall_head@${k}`])} | ${fmt(m[`recall_tail@${k}`])} | ${fmt(m['recall@10'])} |`);
+        process.stdout.write(`${lines[lines.length - 1]}\n`);
+      }
+      lines.push(`| ${ds.name} | popularity baseline | ${fmt(baseline[`recall@${k}`])} | ${fmt(baseline[`recall_head@${k}`])} | ${fmt(baseline[`recall_tail@${k}`])} | ${fmt(baseline['recall@10'])} |`);
+      curves.push({ name: ds.name, points, baseline: { gamma: NaN, overall: baseline[`recall@${k}`], head: baseline[`recall_head@${k}`], tail: baseline[`recall_tail@${k}`] } });
+    }
+  } finally {
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+  if (out) writeFileSync(out, `${lines.join('\n')}\n`);
+  else process.stdout.write(`${lines.join('\n')}\n`);
+  if (svg) writeFileSync(svg, headTailSvg(curves, k));
+}
+
+/** Head recall (x) against tail recall (y) per γ, one panel per data set, the popularity baseline as a cross. */
+function headTailSvg(curves: Array<{ name: string; points: GammaPoint[]; baseline: GammaPoint }>, k: number): string {
+  const panelW = 360;
+  const panelH = 280;
+  const pad = { left: 56, right: 16, top: 34, bottom: 44 };
+  const width = curves.length * panelW;
+  const parts: string[] = [];
+  curves.forEach((c, p) => {
+    const x0 = p * panelW;
+    const pts = [...c.points, c.baseline];
+    const maxX = Math.max(...pts.map((q) => q.head)) * 1.1;
+    const maxY = Math.max(...pts.map((q) => q.tail)) * 1.15 || 1;
+    const sx = (v: number) => x0 + pad.left + (v / maxX) * (panelW - pad.left - pad.right);
+    const sy = (v: number) => pad.top + (1 - v / maxY) * (panelH - pad.top - pad.bottom);
+    parts.push(`<text x="${x0 + panelW / 2}" y="18" text-anchor="middle" font-weight="bold">${c.name}</text>`);
+    parts.push(`<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(maxX)}" y2="${sy(0)}" stroke="#444"/><line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(0)}" y2="${sy(maxY)}" stroke="#444"/>`);
+    for (let t = 0; t <= 4; t++) {
+      const vx = (maxX * t) / 4;
+      const vy = (maxY * t) / 4;
+      parts.push(`<text x="${sx(vx)}" y="${sy(0) + 14}" text-anchor="middle" font-size="10">${vx.toFixed(2)}</text>`);
+      parts.push(`<text x="${sx(0) - 4}" y="${sy(vy) + 3}" text-anchor="end" font-size="10">${vy.toFixed(3)}</text>`);
+    }
+    parts.push(`<text x="${x0 + panelW / 2}" y="${panelH - 8}" text-anchor="middle" font-size="11">head recall@${k}</text>`);
+    parts.push(`<text x="${x0 + 12}" y="${panelH / 2}" font-size="11" transform="rotate(-90 ${x0 + 12} ${panelH / 2})" text-anchor="middle">tail recall@${k}</text>`);
+    parts.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${c.points.map((q) => `${sx(q.head)},${sy(q.tail)}`).join(' ')}"/>`);
+    for (const q of c.points) {
+      parts.push(`<circle cx="${sx(q.head)}" cy="${sy(q.tail)}" r="3.5" fill="#1f77b4"/><text x="${sx(q.head) + 6}" y="${sy(q.tail) - 6}" font-size="10">γ=${q.gamma}</text>`);
+    }
+    const b = c.baseline;
+    parts.push(`<path d="M${sx(b.head) - 5},${sy(b.tail) - 5}L${sx(b.head) + 5},${sy(b.tail) + 5}M${sx(b.head) - 5},${sy(b.tail) + 5}L${sx(b.head) + 5},${sy(b.tail) - 5}" stroke="#d62728" stroke-width="2"/>`);
+    parts.push(`<text x="${sx(b.head) + 7}" y="${sy(b.tail) + 12}" font-size="10" fill="#d62728">popularity</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${panelH}" viewBox="0 0 ${width} ${panelH}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
+}
+
 function fmt(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 }
@@ -262,6 +350,8 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       only: { type: 'string', default: '' },
       'profile-only': { type: 'boolean', default: false },
+      'gamma-sweep': { type: 'boolean', default: false },
+      svg: { type: 'string' },
     },
   });
   const epochs = Number(values.epochs);
@@ -271,6 +361,10 @@ async function main(): Promise<void> {
   for (const n of names) if (!DATASETS[n]) throw new Error(`--datasets: unknown '${n}'; use ${Object.keys(DATASETS).join(', ')}.`);
   if (values['profile-only']) {
     await profileOnly(names, perPositive);
+    return;
+  }
+  if (values['gamma-sweep']) {
+    gammaSweep(names, epochs, k, values.out, values.svg);
     return;
   }
   const runsDir = mkdtempSync(path.join(tmpdir(), 'sampling-study-'));
