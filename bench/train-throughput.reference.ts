@@ -51,6 +51,8 @@ export function referenceExperiment(batch: number): Experiment {
     item_tower: referenceTower('item'),
     score: { type: 'cosine', temperature: 0.05 },
     training: {
+      engine: 'tfjs',
+      engine_options: { processes: 1, nodes: 1, device: 'auto' },
       mode: 'listwise',
       loss: 'softmax',
       negatives: {

@@ -303,8 +303,34 @@ export const EarlyStopping = Type.Object(
   { ...Strict, description: 'Stop training when an evaluation metric stops improving.' },
 );
 
+/** The engines that can train an experiment; the first is the default. */
+export const ENGINES = ['tfjs', 'torch'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export const EngineOptions = Type.Object(
+  {
+    processes: Type.Integer({ minimum: 1, default: 1, description: 'torch: worker processes per node (torchrun `--nproc_per_node`): one per GPU, or a few per CPU machine. The global batch `batch_size` is cut into one shard per process; in-batch negatives still span the whole batch.' }),
+    nodes: Type.Integer({ minimum: 1, default: 1, description: 'torch: machines taking part (torchrun `--nnodes`). Above 1, start the same command on every node with a rendezvous endpoint (see `two-tower-lab launch --emit k8s|slurm` and docs/scale-out.md); the run folder must be on storage every node sees.' }),
+    device: Enum(['auto', 'cpu', 'cuda'] as const, {
+      description: 'torch: where the workers train. `auto`: CUDA when torch finds a GPU (one per process, NCCL), else CPU (gloo). `cuda` fails clearly when no GPU is found (`two-tower-lab doctor` tells).',
+      default: 'auto',
+    }),
+    threads: Type.Optional(Type.Integer({ minimum: 1, description: 'torch: intra-op threads per process (OMP_NUM_THREADS / torch.set_num_threads). Default: the machine\'s cores divided by `processes`.' })),
+    python: Type.Optional(
+      Type.String({ description: 'torch: the Python interpreter that has torch (default: `python3`, then `/usr/bin/python3`; in the editor the setting `twoTowerLab.pythonPath`). `torchrun` is run as `<python> -m torch.distributed.run`.' }),
+    ),
+  },
+  { ...Strict, default: {}, description: 'Options of the torch engine (ignored, with a warning, by tfjs).' },
+);
+
 export const Training = Type.Object(
   {
+    engine: Enum(ENGINES, {
+      description:
+        '`tfjs`: the embedded engine in the trainer process (nothing to install, one process). `torch`: PyTorch with DistributedDataParallel launched by torchrun, one process or many (`engine_options`), for data that outgrows one process; the same run folder, events and checkpoints. `two-tower-lab doctor` says what this machine has.',
+      default: 'tfjs',
+    }),
+    engine_options: EngineOptions,
     mode: Enum(['pointwise', 'pairwise', 'listwise'] as const, {
       description: '`pointwise`: binary classification, cos → +1 for positives and −1 for negatives. `pairwise`: triplets (a, b⁺, b⁻), cos(a, b⁺) > cos(a, b⁻). `listwise`: softmax over 1 positive and n negatives.',
       default: 'listwise',

@@ -49,6 +49,8 @@ export function tinyExperiment(training: Partial<Experiment['training']> = {}, t
     item_tower: tower({ categorical: [{ name: 'genre', embedding_dim: 2 }], continuous: [{ name: 'price', normalize: 'zscore', embedding_dim: 8 }], ...towers.item }),
     score: { type: 'cosine', temperature: 0.5 },
     training: {
+      engine: 'tfjs',
+      engine_options: { processes: 1, nodes: 1, device: 'auto' },
       mode: 'listwise',
       loss: 'softmax',
       negatives: {
