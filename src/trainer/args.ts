@@ -1,6 +1,6 @@
 /** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
 import { parseArgs } from 'node:util';
-import { LOSSES_BY_MODE } from '../core/config/schema';
+import { ENGINES, LOSSES_BY_MODE, type EngineName } from '../core/config/schema';
 import type { BackendName, LossName, TrainingMode } from '../shared/events';
 
 export class UsageError extends Error {}
@@ -16,6 +16,10 @@ export interface TrainArgs {
   runId?: string;
   set: string[];
   backend?: BackendName;
+  /** `--engine`, `--processes`, `--python`: training.engine and its engine_options. */
+  engine?: EngineName;
+  processes?: number;
+  python?: string;
   quiet: boolean;
   /** Mirror events on stdout: `auto` = when stdout is not a terminal. */
   eventsStdout: 'auto' | 'on' | 'off';
@@ -51,6 +55,9 @@ options:
   --resume RUN_ID                      continue a stopped run from its last checkpoint
   --run-id ID                          use this run id instead of <name>-<yyyymmdd-hhmmss>-<hex>
   --backend tensorflow|wasm|cpu        preferred tfjs backend (default: the first that works)
+  --engine tfjs|torch                  the engine (overrides training.engine; torch: PyTorch workers under torchrun)
+  --processes N                        torch: worker processes (overrides training.engine_options.processes)
+  --python PATH                        torch: the interpreter with torch (overrides training.engine_options.python)
   --events-stdout auto|on|off          mirror events.jsonl on stdout (auto: when stdout is not a terminal)
   --quiet                              no progress or table on stderr
 `;
@@ -86,6 +93,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'run-id': { type: 'string' },
     set: { type: 'string', multiple: true },
     backend: { type: 'string' },
+    engine: { type: 'string' },
+    processes: { type: 'string' },
+    python: { type: 'string' },
     'events-stdout': { type: 'string' },
     quiet: { type: 'boolean' },
   });
@@ -107,6 +117,9 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     runId: str('run-id'),
     set: (v.set as string[] | undefined) ?? [],
     backend: oneOf('backend', str('backend'), ['tensorflow', 'wasm', 'cpu'] as const),
+    engine: oneOf('engine', str('engine'), ENGINES),
+    processes: int('processes', str('processes')),
+    python: str('python'),
     quiet: v.quiet === true,
     eventsStdout: oneOf('events-stdout', str('events-stdout'), ['auto', 'on', 'off'] as const) ?? 'auto',
   };
@@ -126,6 +139,10 @@ export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
   else if (a.mode !== undefined && !(LOSSES_BY_MODE[a.mode] as readonly unknown[]).includes(fileLoss)) out.push(`training.loss=${LOSSES_BY_MODE[a.mode][0]}`);
   if (a.epochs !== undefined) out.push(`training.epochs=${a.epochs}`);
   if (a.seed !== undefined) out.push(`training.seed=${a.seed}`);
+  if (a.engine !== undefined) out.push(`training.engine=${a.engine}`);
+  if (a.processes !== undefined) out.push(`training.engine_options.processes=${a.processes}`);
+  // JSON keeps a path with spaces or YAML punctuation one string.
+  if (a.python !== undefined) out.push(`training.engine_options.python=${JSON.stringify(a.python)}`);
   return [...out, ...a.set];
 }
 

@@ -1,4 +1,5 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate | doctor`. */
+import { doctorCommand } from './doctor';
 import { generateCommand } from './generate';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
@@ -12,6 +13,7 @@ commands:
   eval <run-id>             evaluate a run's last checkpoint against the popularity baseline
   export <run-id>           export item and user embeddings and the model weights [--out DIR]
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
+  doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
 
 common options: --runs-dir DIR (default .two-tower-lab/runs), --backend tensorflow|wasm|cpu
 `;
@@ -93,6 +95,9 @@ async function main(argv: string[]): Promise<number> {
     case 'generate':
       if (help) return printHelp(USAGE);
       return generateCommand(parseGenerateArgs(rest), process.stdout);
+    case 'doctor':
+      if (help) return printHelp(USAGE);
+      return doctorCommand(rest, () => tfjsEngine.initBackend(), process.stdout);
     default:
       process.stderr.write(`two-tower-lab: unknown command '${command}'\n${USAGE}`);
       return EXIT_INVALID;

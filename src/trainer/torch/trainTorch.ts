@@ -1,0 +1,109 @@
+/**
+ * The torch Runner behind the front door: the run folder, config.yaml and the data are already there
+ * (src/trainer/train.ts); this writes the prepared arrays and the `started` event, hands the training
+ * to the torch workers, and turns their end into the trainer's exit code. The `started` event is the
+ * tfjs engine's (the same sampling targets and hard-negative report, from the same data) plus the
+ * engine, device, processes and world size.
+ */
+import { cpus } from 'node:os';
+
+import type { Experiment } from '../../core/config/schema';
+import type { Dataset } from '../../core/data/dataset';
+import { batchColumns, buildUserPositiveIndex, createInBatchCorrection, createNegativeSampler, rebalancePositives, targetSamplingDistribution } from '../../core/sampling';
+import { hardNegativesReport } from '../../core/sampling/hardReport';
+import type { CheckpointState } from '../../core/train/checkpoint';
+import type { EventWriter } from '../../core/train/events';
+import type { RunPaths } from '../../core/train/runFolder';
+import { Rng } from '../../core/util/rng';
+import type { TrainerEvent } from '../../shared/events';
+import { writePrepared } from './prepare';
+import type { TorchProbe } from './probe';
+import { findPackageDir, runTorchWorkers, type TorchOutcome } from './runner';
+
+export interface TorchRunInputs {
+  config: Experiment;
+  dataset: Dataset;
+  paths: RunPaths;
+  writer: EventWriter;
+  probe: TorchProbe;
+  device: 'cpu' | 'cuda';
+  experimentFile: string;
+  params: Record<string, string | number | boolean>;
+  resume?: CheckpointState;
+  onEvent(event: TrainerEvent): void;
+  onStopSignal(handler: (signal: string) => void): () => void;
+}
+
+/** Threads per worker: engine_options.threads, else the cores shared among the processes (at least 1). */
+export function threadsPerProcess(config: Experiment): number {
+  const o = config.training.engine_options;
+  return o.threads ?? Math.max(1, Math.floor(cpus().length / o.processes));
+}
+
+export async function trainWithTorch(x: TorchRunInputs): Promise<TorchOutcome> {
+  const { config, dataset, paths, writer } = x;
+  const training = config.training;
+  writePrepared(paths.dir, paths.runId, config, dataset);
+  const processes = training.engine_options.processes;
+  const threads = threadsPerProcess(config);
+  writer.write(startedEvent(x, processes, threads));
+  return runTorchWorkers({
+    python: x.probe.python,
+    device: x.device,
+    processes,
+    threads,
+    runDir: paths.dir,
+    resume: x.resume !== undefined,
+    packageDir: findPackageDir(),
+    onEvent: x.onEvent,
+    onStopSignal: x.onStopSignal,
+  });
+}
+
+function startedEvent(x: TorchRunInputs, processes: number, threads: number): Parameters<EventWriter['write']>[0] {
+  const { config, dataset } = x;
+  const training = config.training;
+  const userPositives = buildUserPositiveIndex(dataset);
+  const sampler = createNegativeSampler(training, dataset, new Rng(training.seed), userPositives);
+  const rebalanced =
+    training.positives.rebalance.method !== 'none' ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, rebalanceStream(training.seed)) : undefined;
+  const pairs = rebalanced?.pairs ?? dataset.train;
+  const correction = createInBatchCorrection(training, dataset, pairs);
+  const distribution = targetSamplingDistribution(pairs, dataset.itemClicks, { sampler, inBatch: batchColumns(training), correction });
+  const hardNegatives = hardNegativesReport({ sampler, hard: training.negatives.hard, userPositives, pairs, rankingLog: dataset.rankingLog, epoch: x.resume?.epoch ?? 0 });
+  return {
+    type: 'started',
+    experiment: x.experimentFile,
+    mode: training.mode,
+    loss: training.loss,
+    backend: 'torch',
+    engine: 'torch',
+    device: x.device,
+    processes,
+    worldSize: processes * training.engine_options.nodes,
+    threads,
+    torch: x.probe.torch,
+    pid: process.pid,
+    epochs: training.epochs,
+    stepsPerEpoch: Math.ceil(dataset.train.users.length / training.batch_size),
+    batchSize: training.batch_size,
+    resumedFromEpoch: x.resume?.epoch ?? 0,
+    dataset: {
+      users: dataset.users.size - 1,
+      items: dataset.items.size - 1,
+      trainPositives: dataset.train.users.length,
+      testPositives: dataset.test.users.length,
+      droppedTestUnseen: dataset.stats.droppedTestUnseen,
+    },
+    params: x.params,
+    sampling: rebalanced ? { distribution, rebalance: rebalanced.stats } : { distribution },
+    ...(hardNegatives ? { hardNegatives } : {}),
+  };
+}
+
+/** The loop's rebalancing stream (its second fork of the run seed, after shuffling), for the same expected distribution. */
+function rebalanceStream(seed: number): Rng {
+  const root = new Rng(seed);
+  root.fork();
+  return root.fork();
+}
