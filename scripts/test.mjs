@@ -2,9 +2,10 @@
 // `npm test`: build, then every test tier, then exactly one summary line `N passed, N failed`.
 //   tier 1  vitest: unit, language-server, trainer-process and browser tests (test/**, src/**/*.test.ts)
 //   tier 2  extension-host tests in a real VS Code (code-server, offline): test/host/run.mjs
+//   tier 3  Python tests of the torch engine (unittest, python/tests), with the Python that has torch
 // A tier that crashes (no report, runner error) counts as one failure, never as zero tests.
 // Exit code 0 only when every tier ran and nothing failed.
-//   node scripts/test.mjs [--tiers=unit,host]
+//   node scripts/test.mjs [--tiers=unit,host,python]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
@@ -15,8 +16,8 @@ const outDir = path.join(repoRoot, 'test-output');
 const codeServerEntry = path.join(repoRoot, 'test/host/code-server/node_modules/code-server/out/node/entry.js');
 
 const tiersArg = process.argv.find((a) => a.startsWith('--tiers='));
-const tiers = new Set((tiersArg ? tiersArg.slice('--tiers='.length) : 'unit,host').split(','));
-for (const t of tiers) if (t !== 'unit' && t !== 'host') throw new Error(`scripts/test.mjs: unknown tier '${t}' in --tiers (known: unit, host)`);
+const tiers = new Set((tiersArg ? tiersArg.slice('--tiers='.length) : 'unit,host,python').split(','));
+for (const t of tiers) if (!['unit', 'host', 'python'].includes(t)) throw new Error(`scripts/test.mjs: unknown tier '${t}' in --tiers (known: unit, host, python)`);
 
 /** Runs a command with inherited output; returns its exit status (null when killed by a signal). */
 function run(cmd, args, env = {}) {
@@ -103,9 +104,41 @@ function hostTier(built) {
   results.push({ name, passed: json.passed ?? 0, failed, skipped: 0, note });
 }
 
+/** Runs python/tests with unittest and a JSON report: Debian's python3 (python3-torch) unless TWO_TOWER_LAB_PYTHON names one. */
+const PYTHON_RUNNER = `
+import json, sys, unittest
+suite = unittest.defaultTestLoader.discover("python/tests", top_level_dir="python")
+result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+report = {"run": result.testsRun, "failures": len(result.failures), "errors": len(result.errors), "skipped": len(result.skipped),
+          "skipReasons": sorted(set(r for _, r in result.skipped))}
+open(sys.argv[1], "w").write(json.dumps(report))
+`;
+
+function pythonTier() {
+  const name = 'tier 3: python (unittest, torch engine)';
+  const python = process.env.TWO_TOWER_LAB_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const report = path.join(outDir, 'python.json');
+  rmSync(report, { force: true });
+  const status = run(python, ['-c', PYTHON_RUNNER, report], { PYTHONPATH: path.join(repoRoot, 'python'), OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' });
+  const json = existsSync(report) ? readJson(report) : undefined;
+  if (!json) {
+    results.push({ name, passed: 0, failed: 1, skipped: 0, note: `crashed: ${python} exited ${status}, no report` });
+    return;
+  }
+  const failed = json.failures + json.errors;
+  const skipped = json.skipped;
+  const passed = json.run - failed - skipped;
+  if (json.run === 0) {
+    results.push({ name, passed: 0, failed: 1, skipped: 0, note: 'crashed: no test ran' });
+    return;
+  }
+  results.push({ name, passed, failed, skipped, note: `${python}${skipped ? `; skipped: ${json.skipReasons.join('; ')}` : ''}` });
+}
+
 mkdirSync(outDir, { recursive: true });
 const built = buildStep();
 if (tiers.has('unit')) unitTier();
+if (tiers.has('python')) pythonTier();
 if (tiers.has('host')) hostTier(built);
 
 console.log('');
