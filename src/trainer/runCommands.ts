@@ -27,7 +27,9 @@ async function restoreRun(args: RunArgs, engine: Engine) {
   await engine.initBackend(args.backend);
   const dataset = await loadDataset(config, paths.config);
   const model = await engine.createModel(config, dataset);
-  model.setWeights(checkpoint.weights);
+  // A torch checkpoint holds the model in the same names and layouts, without tfjs optimiser state.
+  if (checkpoint.state.engine === 'torch') model.setModelWeights(checkpoint.weights);
+  else model.setWeights(checkpoint.weights);
   return { paths, config, dataset, model, checkpoint };
 }
 

@@ -117,6 +117,25 @@ export class TwoTowerModel {
     this.dropoutRng.setState(decodeRngState(w[RNG_KEY].data));
   }
 
+  /**
+   * Restores only the model's tensors (no optimiser slots, step or dropout RNG), for evaluating and
+   * exporting a checkpoint written by another engine (torch writes the model in these names and layouts).
+   */
+  setModelWeights(w: WeightMap): void {
+    this.assertLive();
+    const problems: string[] = [];
+    const params = this.params();
+    for (const p of params) {
+      const got = w[p.name];
+      if (!got) problems.push(`missing "${p.name}"`);
+      else if (got.shape.join(',') !== p.shape.join(',') || got.data.length !== p.value.length) problems.push(`"${p.name}" has shape [${got.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`);
+    }
+    if (problems.length) {
+      throw new Error(`The checkpoint's model does not fit this experiment's towers (changed since it was saved?): ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? `; and ${problems.length - 8} more` : ''}.`);
+    }
+    for (const p of params) p.value.set(w[p.name].data);
+  }
+
   /** Nothing of the model lives in tfjs between calls; this marks the model unusable. */
   dispose(): void {
     this.disposed = true;
