@@ -28,6 +28,48 @@ export interface SamplingDistribution {
   negatives: Record<string, number[]>;
   /** Mean logQ probability `p_i` of the items in each decile, when logQ correction is on. */
   logqP?: number[];
+  /** With hard negatives: the hard slots that an easy negative filled because the row's user had no hard candidate. */
+  hardFallback?: HardFallback;
+}
+
+/** Hard slots that fell back to an easy negative (reported as that easy kind in `negatives`). */
+export interface HardFallback {
+  /** Share of hard slots that fell back: counted over the epoch in `sampling`, expected from the pools in `started`. */
+  share: number;
+  /** `sampling` only: hard slots drawn in the epoch, and how many of them fell back. */
+  slots?: number;
+  fellBack?: number;
+}
+
+/** What one rank band of hard negatives yields: (user, item) candidates whose rank behind the user's target lies in [from, to). */
+export interface HardBandYield {
+  band: 'relatively_hard' | 'extremely_hard';
+  from: number;
+  to: number;
+  /** Pool entries of the users with training positives. */
+  candidates: number;
+  /** Users with at least one candidate in this band, of `users`. */
+  usersWithCandidates: number;
+  /** Users with training positives: each of them draws hard slots. */
+  users: number;
+}
+
+/** The hard-negative pools of a run: in `started`, and in the `sampling` event of each epoch whose pools were mined before it. */
+export interface HardNegativesReport {
+  source: 'ranking_log' | 'mined';
+  /** The bands `training.negatives.hard.band` uses, in config order; absent when not known (mined pools restored from an older checkpoint). */
+  bands?: HardBandYield[];
+  /** Users with a candidate in some band (a non-empty pool), of `users`. */
+  usersWithPool: number;
+  users: number;
+  /** Expected share of hard slots that fall back to an easy negative: the positives whose user has no pool. */
+  fallbackShare: number;
+  /** `ranking_log`: the smallest and largest rank in the log (a band is measured from the target's rank, so it cannot reach beyond `max`). */
+  logRanks?: { min: number; max: number };
+  /** `mined` before its first mining: the pools are empty, and every hard slot falls back, until they are mined before this epoch (1-based). */
+  firstMiningBeforeEpoch?: number;
+  /** `mined`: how many items are retrieved per user (mine_top_k, at most the catalogue); mined ranks stay below it. */
+  mineTopK?: number;
 }
 
 export interface RebalanceStats {
@@ -66,6 +108,8 @@ export interface StartedEvent extends EventBase {
   /** Flattened resolved parameters (`training.loss` → `softmax`) for tables and tooltips. */
   params: Record<string, string | number | boolean>;
   sampling?: { distribution?: SamplingDistribution; rebalance?: RebalanceStats };
+  /** With hard negatives: what each band yields (for `mined`, the pools are empty until the first mining). */
+  hardNegatives?: HardNegativesReport;
 }
 
 export interface StepEvent extends EventBase {
@@ -110,6 +154,8 @@ export interface SamplingEvent extends EventBase {
   type: 'sampling';
   epoch: number;
   distribution: SamplingDistribution;
+  /** `mined` hard negatives: the yield of the pools mined before this epoch. */
+  hardNegatives?: HardNegativesReport;
 }
 
 export interface CheckpointEvent extends EventBase {

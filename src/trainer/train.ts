@@ -21,6 +21,7 @@ import type { WeightMap } from '../core/train/weightsFile';
 import { createRunFolder, experimentName, makeRunId, runPaths, type RunPaths } from '../core/train/runFolder';
 import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/events';
 import { flagOverrides, type TrainArgs } from './args';
+import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
 import { Progress, type ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
@@ -99,7 +100,8 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
   writeFileAtomic(paths.config, stringifyResolvedConfig(config));
   const mirrorOn = args.eventsStdout === 'on' || (args.eventsStdout === 'auto' && io.stdout.isTTY !== true);
   let epochs = config.training.epochs;
-  const writer = new EventWriter(paths.events, paths.runId, mirrorOn ? (line) => io.stdout.write(line) : undefined, (event) => report(event, progress, epochs));
+  const hardNotes = new HardNegativeNotes();
+  const writer = new EventWriter(paths.events, paths.runId, mirrorOn ? (line) => io.stdout.write(line) : undefined, (event) => report(event, progress, epochs, hardNotes));
   let stopSignal: string | undefined;
   const unregister = io.onStopSignal((signal) => {
     if (stopSignal !== undefined) {
@@ -207,8 +209,8 @@ export function errorText(e: unknown): string {
   return String(e);
 }
 
-/** Plain progress lines: one per epoch and per evaluation. */
-function report(event: TrainerEvent, progress: Progress, epochs: number): void {
+/** Plain progress lines: one per epoch and per evaluation, and what the hard negatives yield. */
+function report(event: TrainerEvent, progress: Progress, epochs: number, hardNotes: HardNegativeNotes): void {
   switch (event.type) {
     case 'started':
       if ((event.dataset.droppedTestUnseen ?? 0) > 0) {
@@ -219,9 +221,13 @@ function report(event: TrainerEvent, progress: Progress, epochs: number): void {
       progress.line(
         `${event.mode}/${event.loss} on ${event.backend}: ${event.dataset.users} users, ${event.dataset.items} items, ${event.dataset.trainPositives} train / ${event.dataset.testPositives} test positives, ${event.stepsPerEpoch} steps × ${event.epochs} epochs${event.resumedFromEpoch > 0 ? `, resumed after epoch ${event.resumedFromEpoch}` : ''}`,
       );
+      for (const line of hardNotes.started(event)) progress.line(line);
       break;
     case 'epoch':
       progress.line(`epoch ${event.epoch}/${epochs}  loss ${event.loss.toFixed(4)}  ${Math.round(event.examplesPerSec)} ex/s  ${event.durationSec.toFixed(1)}s`);
+      break;
+    case 'sampling':
+      for (const line of hardNotes.sampling(event)) progress.line(line);
       break;
     case 'eval': {
       const keys = Object.keys(event.metrics).filter((k) => /^(recall|ndcg)@/.test(k));

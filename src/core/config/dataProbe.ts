@@ -1,8 +1,9 @@
 /**
  * Reads just enough of a data file to check an experiment against it: the column names (first line of a
  * CSV/TSV/JSONL file, the footer of a Parquet file, or the names the MovieLens readers give), and, for
- * small files, the number of distinct items. Never throws and never reads a big file whole: the header
- * read stops at 64 KB. Results are cached by path, modification time and size.
+ * small files, the number of distinct items and the range of a numeric column (a ranking log's ranks).
+ * Never throws and never reads a big file whole: the header read stops at 64 KB. Results are cached by
+ * path, modification time and size.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +25,13 @@ export interface DataProbe {
   columns(absPath: string, format?: DataFormatName): Promise<string[] | Error>;
   /** Distinct values of `itemColumn`, when cheap enough to count; undefined when not known. */
   itemCount?(absPath: string, itemColumn: string, format?: DataFormatName): Promise<number | undefined | Error>;
+  /** Smallest and largest number in `column` (e.g. a ranking log's ranks), when cheap enough to read; undefined when not known. */
+  numberRange?(absPath: string, column: string, format?: DataFormatName): Promise<NumberRange | undefined | Error>;
+}
+
+export interface NumberRange {
+  min: number;
+  max: number;
 }
 
 /** A data file that is missing (`kind: 'missing'`) or cannot be read (`kind: 'unreadable'`). */
@@ -51,7 +59,7 @@ export const MOVIELENS_COLUMNS: Readonly<Record<Exclude<MovieLensLayout, 'latest
 };
 
 export const HEADER_READ_LIMIT = 64 * 1024;
-/** Item counting reads the whole file, so only files up to this size are counted. */
+/** Item counting and number ranges read the whole file, so only files up to this size are read. */
 export const ITEM_COUNT_SIZE_LIMIT = 32 * 1024 * 1024;
 
 export type ConcreteFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | { movieLens: MovieLensLayout };
@@ -190,23 +198,26 @@ export async function readColumns(absPath: string, format: DataFormatName = 'aut
   return headerColumns(line, kind === 'tsv' ? '\t' : ',', absPath);
 }
 
-/** Counts distinct values of a column of a text file up to ITEM_COUNT_SIZE_LIMIT; undefined beyond, or for Parquet. */
-export async function countDistinct(absPath: string, column: string, format: DataFormatName = 'auto'): Promise<number | undefined | DataFileError> {
+/**
+ * Calls `cell` with the text of `column` on every data line of a text file up to ITEM_COUNT_SIZE_LIMIT.
+ * Returns false when the file is not scanned (too big, Parquet, no such column, a MovieLens feature
+ * table), or an error.
+ */
+async function scanColumn(absPath: string, column: string, format: DataFormatName, cell: (text: string) => void): Promise<boolean | DataFileError> {
   const st = await statOrError(absPath);
   if (st instanceof Error) return st;
-  if (st.size > ITEM_COUNT_SIZE_LIMIT) return undefined;
+  if (st.size > ITEM_COUNT_SIZE_LIMIT) return false;
   const kind = concreteFormat(absPath, format);
-  if (kind === 'parquet') return undefined;
+  if (kind === 'parquet') return false;
   const columns = await readColumns(absPath, format);
   if (columns instanceof Error) return columns;
   const index = columns.indexOf(column);
-  if (index < 0) return undefined;
+  if (index < 0) return false;
   const layout = typeof kind === 'object' ? kind.movieLens : undefined;
-  // Counting is for interaction files; the MovieLens feature tables (pipe-separated, derived columns) are not counted.
-  if (layout !== undefined && layout !== 'latest-ratings' && layout !== '100k-data') return undefined;
+  // Scanning is for interaction files and ranking logs; the MovieLens feature tables (pipe-separated, derived columns) are not read.
+  if (layout !== undefined && layout !== 'latest-ratings' && layout !== '100k-data') return false;
   const delimiter = kind === 'tsv' || layout === '100k-data' ? '\t' : ',';
   const hasHeader = layout !== '100k-data';
-  const seen = new Set<string>();
   const stream = createReadStream(absPath, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let first = true;
@@ -220,19 +231,41 @@ export async function countDistinct(absPath: string, column: string, format: Dat
       if (line === '') continue;
       if (kind === 'jsonl') {
         const row = JSON.parse(line) as Record<string, unknown>;
-        seen.add(String(row[column]));
+        cell(String(row[column]));
       } else {
-        // Quoted delimiters are rare in id columns; a plain split keeps counting cheap.
-        seen.add(line.split(delimiter)[index] ?? '');
+        // Quoted delimiters are rare in id and number columns; a plain split keeps scanning cheap.
+        cell(line.split(delimiter)[index] ?? '');
       }
     }
   } catch (e) {
-    return new DataFileError(`${absPath}: cannot count items: ${errorMessage(e)}`, 'unreadable', absPath);
+    return new DataFileError(`${absPath}: cannot read column \`${column}\`: ${errorMessage(e)}`, 'unreadable', absPath);
   } finally {
     lines.close();
     stream.destroy();
   }
-  return seen.size;
+  return true;
+}
+
+/** Counts distinct values of a column of a text file up to ITEM_COUNT_SIZE_LIMIT; undefined beyond, or for Parquet. */
+export async function countDistinct(absPath: string, column: string, format: DataFormatName = 'auto'): Promise<number | undefined | DataFileError> {
+  const seen = new Set<string>();
+  const scanned = await scanColumn(absPath, column, format, (text) => seen.add(text));
+  if (scanned instanceof Error) return scanned;
+  return scanned ? seen.size : undefined;
+}
+
+/** Smallest and largest number of a column of a text file up to ITEM_COUNT_SIZE_LIMIT (cells that are not numbers are skipped); undefined beyond, for Parquet, or without numbers. */
+export async function numberRange(absPath: string, column: string, format: DataFormatName = 'auto'): Promise<NumberRange | undefined | DataFileError> {
+  let min = Infinity;
+  let max = -Infinity;
+  const scanned = await scanColumn(absPath, column, format, (text) => {
+    const v = text.trim() === '' ? NaN : Number(text.replace(/^"|"$/g, ''));
+    if (!Number.isFinite(v)) return;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  });
+  if (scanned instanceof Error) return scanned;
+  return scanned && min <= max ? { min, max } : undefined;
 }
 
 /** The file-system probe, cached by path + mtime + size, so that re-checking on every keystroke reads nothing twice. */
@@ -254,6 +287,7 @@ export function createFileDataProbe(): DataProbe & { clear(): void } {
   return {
     columns: (absPath, format = 'auto') => cached(`columns\0${absPath}\0${format}`, absPath, () => readColumns(absPath, format)),
     itemCount: (absPath, itemColumn, format = 'auto') => cached(`items\0${absPath}\0${itemColumn}\0${format}`, absPath, () => countDistinct(absPath, itemColumn, format)),
+    numberRange: (absPath, column, format = 'auto') => cached(`range\0${absPath}\0${column}\0${format}`, absPath, () => numberRange(absPath, column, format)),
     clear: () => cache.clear(),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Rules that look at the data files: a missing or unreadable file, a column or feature that the file does
- * not have (with did-you-mean), and an evaluation K larger than the catalogue. They read headers through a
- * DataProbe, so the language server can run them lazily and the tests can fake the file system.
+ * not have (with did-you-mean), an evaluation K larger than the catalogue, and a hard-negative band beyond
+ * the ranking log's ranks (hardBandRules.ts). They read headers through a DataProbe, so the language server
+ * can run them lazily and the tests can fake the file system.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,7 @@ import { MOVIELENS_RATING_COLUMNS } from '../data/readers/movielens';
 import { DataFileError, isMovieLensFile, movieLensLayoutOf, movieLensSiblingTable, type DataFormatName, type DataProbe } from './dataProbe';
 import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigPath } from './document';
+import { hardBandRules } from './hardBandRules';
 import { resolveDataPath } from './paths';
 import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
 import { closest, didYouMean } from '../util/suggest';
@@ -211,5 +213,6 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
       }
     }
   }
+  out.push(...(await hardBandRules(ctx, probe, experimentFile)));
   return out;
 }

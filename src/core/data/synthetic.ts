@@ -1,14 +1,14 @@
 /**
  * The synthetic generator: users and items with hidden latent vectors, Zipf item popularity,
  * impressions drawn by popularity × relevance (as an upstream recommender would show them), clicks
- * drawn from the latent scores, P(click) = sigmoid((u·v − bias)/T), and a ranking log whose requests
- * nominate ~50 items (top by latent score plus popular ones), ranked by a noisy latent score, all but
- * the top few discarded. Seeded: the same config and seed give the same data, byte for byte.
+ * drawn from the latent scores, P(click) = sigmoid((u·v − bias)/T), and a ranking log (see
+ * `rankingLog`). Seeded: the same config and seed give the same data, byte for byte.
  *
  * Each part draws from its own forked Rng, so turning the ranking log off does not change the clicks.
  */
 import type { SyntheticConfig } from '../config/schema';
 import { Rng } from '../util/rng';
+import { Growable } from './growable';
 
 /** Latent scores have unit variance: each latent component is N(0, σ²) with σ = d^(−1/4). */
 const CLICK_BIAS = 1;
@@ -18,6 +18,15 @@ const NOMINATED_PER_REQUEST = 50;
 /** Items the ranker shows per request; the rest of the nominated items are discarded. */
 const SHOWN_PER_REQUEST = 10;
 const RANKING_NOISE = 0.5;
+/**
+ * The log ranks the catalogue down to this depth (ranks 0 .. depth − 1); behind the nominated items it
+ * keeps one item in DEEP_SAMPLE_EVERY, so that the default bands [10, 50) and [100, 500) both find
+ * candidates (~12 per user in the deep band) for 1.6 times the rows of the nominated part alone.
+ */
+export const RANKING_LOG_DEPTH = 1000;
+const DEEP_SAMPLE_EVERY = 32;
+/** Latent scores have unit variance: [−6, 6] holds all but a vanishing share of them. */
+const SCORE_RANGE = 6;
 const SEGMENTS = 4;
 const CATEGORIES = 8;
 
@@ -118,6 +127,8 @@ export function generateSynthetic(cfg: SyntheticConfig, seed: number): Synthetic
   const popularityRng = root.fork();
   const impressionRng = root.fork();
   const logRng = root.fork();
+  // Forked last, so that the nominated part of the log (and everything before it) is as without it.
+  const deepLogRng = root.fork();
   const U = cfg.users;
   const I = cfg.items;
   const d = cfg.latent_dim;
@@ -205,12 +216,24 @@ export function generateSynthetic(cfg: SyntheticConfig, seed: number): Synthetic
     clicked: Uint8Array.from(rows.clicked),
   };
   const data: SyntheticData = { seed, latentDim: d, clickBias: CLICK_BIAS, clickTemperature: cfg.click_temperature, users, items, interactions };
-  if (cfg.ranking_log) data.rankingLog = rankingLog(data, logRng);
+  if (cfg.ranking_log) data.rankingLog = rankingLog(data, logRng, deepLogRng);
   return data;
 }
 
-/** One request per user: nominate the top items by latent score and popular ones, rank by a noisy score. */
-function rankingLog(data: SyntheticData, rng: Rng): SyntheticRankingLog {
+/** The largest rank the generator's ranking log holds for a catalogue of `items` items (what a band can reach). */
+export function syntheticLogMaxRank(items: number): number {
+  return Math.min(items, RANKING_LOG_DEPTH) - 1;
+}
+
+/**
+ * One request per user. The upstream system nominates ~50 items (the top half by latent score, the
+ * rest popular ones), which the ranker orders by a noisy latent score (ranks 0–49), showing the top 10
+ * and discarding the others. Behind them the rest of the catalogue follows, ordered by latent score,
+ * as a wider and cheaper nomination that ranking discarded (ranks 50 .. RANKING_LOG_DEPTH − 1); of
+ * those the log keeps a seeded sample of one item in DEEP_SAMPLE_EVERY, as real logs sample their long
+ * tail, so the candidates of a deep rank band are a uniform sample of the band.
+ */
+function rankingLog(data: SyntheticData, rng: Rng, deepRng: Rng): SyntheticRankingLog {
   const U = data.users.ids.length;
   const I = data.items.ids.length;
   const perRequest = Math.min(NOMINATED_PER_REQUEST, I);
@@ -221,13 +244,20 @@ function rankingLog(data: SyntheticData, rng: Rng): SyntheticRankingLog {
   const scores = new Float32Array(I);
   const nominated = new Uint8Array(I);
   const out = {
-    request: new Int32Array(U * perRequest),
-    user: new Int32Array(U * perRequest),
-    item: new Int32Array(U * perRequest),
-    rank: new Int32Array(U * perRequest),
-    discarded: new Uint8Array(U * perRequest),
+    request: new Growable(Int32Array),
+    user: new Growable(Int32Array),
+    item: new Growable(Int32Array),
+    rank: new Growable(Int32Array),
+    discarded: new Growable(Uint8Array),
   };
-  let row = 0;
+  const push = (u: number, item: number, rank: number): void => {
+    out.request.push(u);
+    out.user.push(u);
+    out.item.push(item);
+    out.rank.push(rank);
+    out.discarded.push(rank >= SHOWN_PER_REQUEST ? 1 : 0);
+  };
+  const deep = new DeepSample(I, deepRng);
   const picked: number[] = [];
   for (let u = 0; u < U; u++) {
     trueScores(data, u, scores);
@@ -251,17 +281,125 @@ function rankingLog(data: SyntheticData, rng: Rng): SyntheticRankingLog {
       }
     }
     const ranked = picked.map((i) => ({ i, s: scores[i] + RANKING_NOISE * rng.normal() })).sort((a, b) => b.s - a.s || a.i - b.i);
-    for (let r = 0; r < ranked.length; r++) {
-      out.request[row] = u;
-      out.user[row] = u;
-      out.item[row] = ranked[r].i;
-      out.rank[row] = r;
-      out.discarded[row] = r >= SHOWN_PER_REQUEST ? 1 : 0;
-      nominated[ranked[r].i] = 0;
-      row++;
+    for (let r = 0; r < ranked.length; r++) push(u, ranked[r].i, r);
+    deep.draw(scores, nominated, ranked.length, (item, rank) => push(u, item, rank));
+    for (const { i } of ranked) nominated[i] = 0;
+  }
+  return { request: out.request.finish(), user: out.user.finish(), item: out.item.finish(), rank: out.rank.finish(), discarded: out.discarded.finish() };
+}
+
+/**
+ * The sampled tail of a request: each item that was not nominated is kept with probability
+ * 1/DEEP_SAMPLE_EVERY, and its rank is `first` plus the number of non-nominated items ahead of it by
+ * latent score (ties: lower index first). Sorting the catalogue per request would cost more than the
+ * scores themselves, so one pass buckets the items by score instead (latent scores have unit variance,
+ * so SCORE_RANGE covers nearly all of them; outliers go to the end buckets): a kept item's rank is the
+ * number of items in higher buckets plus exact comparisons with the few in its own bucket.
+ */
+class DeepSample {
+  private readonly kept: number[] = [];
+  /** Per bucket: how many items it holds, and the first kept item in it (−1: none), chained by `nextKept`. */
+  private readonly bucketSize: Int32Array;
+  private readonly firstKept: Int32Array;
+  private readonly hasKept: Uint8Array;
+  private readonly nextKept: Int32Array;
+  private readonly keptBucket: Int32Array;
+  /** Per kept item: the items of its own bucket ahead of it. */
+  private readonly aheadInBucket: Int32Array;
+  /** Items that share a bucket with a kept item (only those need an exact comparison). */
+  private readonly sharing: Int32Array;
+  private readonly order: Float64Array;
+  private readonly buckets: number;
+  /** Buckets per unit of score. */
+  private readonly perUnit: number;
+  private readonly skip: number;
+
+  constructor(
+    private readonly itemCount: number,
+    private readonly rng: Rng,
+  ) {
+    this.buckets = Math.max(1, itemCount);
+    this.perUnit = this.buckets / (2 * SCORE_RANGE);
+    this.bucketSize = new Int32Array(this.buckets);
+    this.firstKept = new Int32Array(this.buckets).fill(-1);
+    this.hasKept = new Uint8Array(this.buckets);
+    this.sharing = new Int32Array(itemCount + 1);
+    this.nextKept = new Int32Array(itemCount);
+    this.keptBucket = new Int32Array(itemCount);
+    this.aheadInBucket = new Int32Array(itemCount);
+    this.order = new Float64Array(itemCount);
+    this.skip = Math.log(1 - 1 / DEEP_SAMPLE_EVERY);
+  }
+
+  /** Bucket 0 holds the highest scores; the key is monotone in the score, so a higher bucket never ranks ahead. */
+  private bucket(score: number): number {
+    const x = (SCORE_RANGE - score) * this.perUnit;
+    return x <= 0 ? 0 : x >= this.buckets ? this.buckets - 1 : x | 0;
+  }
+
+  draw(scores: Float32Array, nominated: Uint8Array, first: number, emit: (item: number, rank: number) => void): void {
+    const { kept, bucketSize, firstKept, hasKept, nextKept, keptBucket, aheadInBucket, sharing, order, itemCount: I } = this;
+    if (first >= RANKING_LOG_DEPTH) return;
+    kept.length = 0;
+    // Geometric gaps between kept indices: one draw per kept item instead of one per item.
+    for (let i = this.gap(); i < I; i += 1 + this.gap()) if (!nominated[i]) kept.push(i);
+    const m = kept.length;
+    if (m === 0) return;
+    for (let t = 0; t < m; t++) {
+      const b = this.bucket(scores[kept[t]]);
+      keptBucket[t] = b;
+      nextKept[t] = firstKept[b];
+      firstKept[b] = t;
+      hasKept[b] = 1;
+      aheadInBucket[t] = 0;
+    }
+    // One pass counts the items per bucket and lists those that share a bucket with a kept item
+    // (without a branch: the slot is overwritten unless the bucket has one).
+    bucketSize.fill(0);
+    const { buckets, perUnit } = this;
+    let shared = 0;
+    for (let i = 0; i < I; i++) {
+      if (nominated[i]) continue;
+      // this.bucket(scores[i]), inlined: this loop runs over the whole catalogue for every request.
+      const x = (SCORE_RANGE - scores[i]) * perUnit;
+      const b = x <= 0 ? 0 : x >= buckets ? buckets - 1 : x | 0;
+      bucketSize[b]++;
+      sharing[shared] = i;
+      shared += hasKept[b];
+    }
+    for (let c = 0; c < shared; c++) {
+      const i = sharing[c];
+      const s = scores[i];
+      for (let t = firstKept[this.bucket(s)]; t >= 0; t = nextKept[t]) {
+        const k = kept[t];
+        if (s > scores[k] || (s === scores[k] && i < k)) aheadInBucket[t]++;
+      }
+    }
+    // Items in higher buckets: bucketSize becomes its exclusive prefix sums.
+    let above = 0;
+    for (let b = 0; b < bucketSize.length; b++) {
+      const size = bucketSize[b];
+      bucketSize[b] = above;
+      above += size;
+    }
+    // The rows in rank order: rank · I + item sorts by rank, and is exact in a double.
+    for (let t = 0; t < m; t++) order[t] = (first + bucketSize[keptBucket[t]] + aheadInBucket[t]) * I + kept[t];
+    for (let t = 0; t < m; t++) {
+      firstKept[keptBucket[t]] = -1;
+      hasKept[keptBucket[t]] = 0;
+    }
+    const rows = order.subarray(0, m).sort();
+    for (const key of rows) {
+      const rank = Math.floor(key / I);
+      if (rank >= RANKING_LOG_DEPTH) return;
+      emit(key - rank * I, rank);
     }
   }
-  return out;
+
+  /** Items skipped before the next kept one: Geometric(1/DEEP_SAMPLE_EVERY) on {0, 1, …}. */
+  private gap(): number {
+    return Math.floor(Math.log(1 - this.rng.next()) / this.skip);
+  }
 }
 
 /** Indices of the k largest scores, best first (ties: lower index first). */

@@ -2,11 +2,13 @@
  * Counters of what was actually drawn, per item-popularity decile: positives, and each kind of
  * negative. The loop records every batch and reads a `SamplingDistribution` each epoch (for the
  * `started` and `sampling` events), then resets. Recording is a few array increments per item.
+ * With hard negatives the distribution also says how many hard slots fell back to easy negatives
+ * (the hard sampler counts them as it draws; the counters read and reset its tally).
  */
-import type { SamplingDistribution } from '../../shared/events';
+import type { HardFallback, SamplingDistribution } from '../../shared/events';
 import type { PositivePairs } from '../data/dataset';
 import { PopularitySampler, UniformSampler } from './easy';
-import { HardNegativeSampler } from './hard';
+import { HardNegativeSampler, type HardPools } from './hard';
 import { InBatchNegativeSampler } from './inBatchSampler';
 import { MixedSampler } from './mixer';
 import { NO_GROUP, popularityDeciles } from './popularity';
@@ -14,14 +16,25 @@ import { NEGATIVE_KIND_CODES, type InBatchCorrection, type NegativeKind, type Ne
 
 const IN_BATCH_CODE = NEGATIVE_KIND_CODES.indexOf('in_batch');
 
+/** The hard-negative part of a sampler, if any (alone, or the hard side of a mix). */
+export function hardSamplerOf(sampler: NegativeSampler | undefined): HardNegativeSampler | undefined {
+  if (sampler instanceof HardNegativeSampler) return sampler;
+  if (sampler instanceof MixedSampler) return sampler.hard;
+  return undefined;
+}
+
 export class SamplingCounters {
   readonly decile: Uint8Array;
   private readonly positives = new Float64Array(10);
   /** negatives[code·10 + decile]. */
   private readonly negatives = new Float64Array(NEGATIVE_KIND_CODES.length * 10);
+  /** Whose fallback tally the distribution reports, and `reset` clears. */
+  readonly hard: HardNegativeSampler | undefined;
 
-  constructor(itemClicks: ArrayLike<number>) {
+  /** `sampler`: the run's negative sampler, whose hard part (if any) counts its fallbacks. */
+  constructor(itemClicks: ArrayLike<number>, sampler?: NegativeSampler) {
     this.decile = popularityDeciles(itemClicks);
+    this.hard = hardSamplerOf(sampler);
   }
 
   recordPositives(batch: PositiveBatch): void {
@@ -77,6 +90,7 @@ export class SamplingCounters {
   reset(): void {
     this.positives.fill(0);
     this.negatives.fill(0);
+    this.hard?.resetTally();
   }
 
   /** Raw counts (not shares), e.g. for tests and for a ratio of kinds. */
@@ -107,7 +121,8 @@ function shares(counts: ArrayLike<number>): number[] {
 
 /**
  * The distribution for the `started`/`sampling` events: per decile, the share of positives and of
- * each negative kind drawn at least once, and (with logQ) the mean p_i of the decile's items.
+ * each negative kind drawn at least once, (with logQ) the mean p_i of the decile's items, and (with
+ * hard negatives) the hard slots drawn since the last reset and the share that fell back to easy.
  */
 export function samplingDistribution(counters: SamplingCounters, correction?: InBatchCorrection): SamplingDistribution {
   const negatives: Record<string, number[]> = {};
@@ -116,6 +131,10 @@ export function samplingDistribution(counters: SamplingCounters, correction?: In
     if (counts.some((v) => v > 0)) negatives[kind] = shares(counts);
   });
   const distribution: SamplingDistribution = { positives: shares(counters.positiveCounts()), negatives };
+  if (counters.hard) {
+    const { slots, fellBack } = counters.hard.slotTally();
+    distribution.hardFallback = { share: slots > 0 ? fellBack / slots : 0, slots, fellBack };
+  }
   const p = correction?.itemProbabilities?.();
   if (p) {
     const sum = new Float64Array(10);
@@ -164,7 +183,25 @@ export function targetSamplingDistribution(
     else addEasyMass(counters, easy, n * (1 - sampler.hardShare));
     addHardMass(counters, sampler.hard, pairs, sampler.hardShare);
   }
-  return samplingDistribution(counters, opts.correction);
+  const distribution = samplingDistribution(counters, opts.correction);
+  const hard = hardSamplerOf(sampler);
+  if (hard) distribution.hardFallback = expectedHardFallback(hard.currentPools, pairs);
+  return distribution;
+}
+
+/** What share of hard slots will fall back to easy: every positive row whose user has no pool. */
+export function expectedHardFallback(pools: HardPools, pairs: PositivePairs): HardFallback {
+  return { share: pairs.users.length > 0 ? rowsWithoutPool(pools, pairs) / pairs.users.length : 0 };
+}
+
+function rowsWithoutPool({ offsets }: HardPools, pairs: PositivePairs): number {
+  const userCount = offsets.length - 1;
+  let without = 0;
+  for (let r = 0; r < pairs.users.length; r++) {
+    const u = pairs.users[r];
+    if (!(u >= 0 && u < userCount && offsets[u + 1] > offsets[u])) without++;
+  }
+  return without;
 }
 
 function addEasyMass(counters: SamplingCounters, easy: UniformSampler | PopularitySampler, total: number): void {

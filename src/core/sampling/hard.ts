@@ -3,7 +3,8 @@
  * user's target, either from the upstream system's ranking log or mined with the model itself
  * (retrieve the top K, drop the user's positives, take a rank band). Each user gets a pool; a draw
  * is uniform over the pool of the row's user. A user with an empty pool gets an easy negative
- * instead, reported as that easy kind, so the statistics show what was really drawn.
+ * instead, reported as that easy kind, so the statistics show what was really drawn; the sampler
+ * counts those fallbacks, and the pool builders count what each band yields, for the run's report.
  */
 import type { NegativesConfig } from '../config/schema';
 import type { RankingLogData } from '../data/dataset';
@@ -16,20 +17,40 @@ import type { UserPositiveIndex } from './userPositives';
 /** A rank band [from, to): 0 is the target itself (log) or the best non-positive item (mined). */
 export type RankBand = readonly [number, number];
 
+/** What one rank band yielded: candidates (pool entries) and users with at least one, among the users with training positives. */
+export interface BandYield {
+  candidates: number;
+  users: number;
+}
+
 /** Per-user pools in CSR layout: user u's hard negatives are items[offsets[u] .. offsets[u + 1]). */
 export interface HardPools {
   readonly offsets: Int32Array;
   readonly items: Int32Array;
+  /** What each band given to the builder yielded, in the order given (unknown for pools from elsewhere). */
+  readonly bandYields?: readonly BandYield[];
+}
+
+/** The names of the bands in `training.negatives.hard`. */
+export type BandName = 'relatively_hard' | 'extremely_hard';
+
+/** Hard slots drawn since the last reset, and how many of them an easy negative filled (no pool). */
+export interface HardSlotTally {
+  slots: number;
+  fellBack: number;
 }
 
 /** Retrieves the top `k` item indices of each user, best first: `users.length × k`, row-major. */
 export type ScoreTopK = (users: Int32Array, k: number) => Int32Array;
 
 export function bandsFromConfig(hard: NegativesConfig['hard']): RankBand[] {
-  const bands: RankBand[] = [];
-  if (hard.band === 'relatively_hard' || hard.band === 'both') bands.push(checkBand(hard.relatively_hard, 'relatively_hard'));
-  if (hard.band === 'extremely_hard' || hard.band === 'both') bands.push(checkBand(hard.extremely_hard, 'extremely_hard'));
-  return bands;
+  return namedBandsFromConfig(hard).map((b) => b.band);
+}
+
+/** The bands `training.negatives.hard.band` uses, with their names, in the order of `bandsFromConfig`. */
+export function namedBandsFromConfig(hard: Pick<NegativesConfig['hard'], 'band' | 'relatively_hard' | 'extremely_hard'>): { name: BandName; band: RankBand }[] {
+  const names: BandName[] = hard.band === 'both' ? ['relatively_hard', 'extremely_hard'] : [hard.band];
+  return names.map((name) => ({ name, band: checkBand(hard[name], name) }));
 }
 
 function checkBand(band: readonly [number, number], name: string): RankBand {
@@ -49,14 +70,52 @@ export function emptyPools(userCount: number): HardPools {
 }
 
 /** Builds CSR pools from (user, item) candidate lists gathered in any order. */
-function poolsFromCandidates(userCount: number, candUsers: number[], candItems: number[]): HardPools {
+function poolsFromCandidates(userCount: number, candUsers: number[], candItems: number[], bandYields?: readonly BandYield[]): HardPools {
   const offsets = new Int32Array(userCount + 1);
   for (const u of candUsers) offsets[u + 1]++;
   for (let u = 0; u < userCount; u++) offsets[u + 1] += offsets[u];
   const cursor = offsets.slice(0, userCount);
   const items = new Int32Array(candItems.length);
   for (let k = 0; k < candItems.length; k++) items[cursor[candUsers[k]]++] = candItems[k];
-  return { offsets, items };
+  return bandYields ? { offsets, items, bandYields } : { offsets, items };
+}
+
+/**
+ * Counts, per band, the candidates whose rank offset lies in it and the users who have one. Only
+ * users with training positives count: no other user ever draws a hard slot.
+ */
+class BandCounter {
+  private readonly candidates: number[];
+  private readonly seen: Uint8Array[];
+
+  constructor(
+    private readonly bands: readonly RankBand[],
+    private readonly userPositives: UserPositiveIndex,
+    userCount: number,
+  ) {
+    this.candidates = bands.map(() => 0);
+    this.seen = bands.map(() => new Uint8Array(userCount));
+  }
+
+  add(user: number, offset: number): void {
+    if (!(this.userPositives.offsets[user + 1] > this.userPositives.offsets[user])) return;
+    this.bands.forEach(([from, to], b) => {
+      if (offset < from || offset >= to) return;
+      this.candidates[b]++;
+      this.seen[b][user] = 1;
+    });
+  }
+
+  yields(): BandYield[] {
+    return this.bands.map((_, b) => ({ candidates: this.candidates[b], users: this.seen[b].reduce((n, v) => n + v, 0) }));
+  }
+}
+
+/** Users with a non-empty pool. */
+function usersWithPool(pools: HardPools): number {
+  let n = 0;
+  for (let u = 0; u + 1 < pools.offsets.length; u++) if (pools.offsets[u + 1] > pools.offsets[u]) n++;
+  return n;
 }
 
 /**
@@ -74,6 +133,7 @@ export function poolsFromRankingLog(log: RankingLogData, userCount: number, user
 
   const candUsers: number[] = [];
   const candItems: number[] = [];
+  const counter = new BandCounter(bands, userPositives, userCount);
   let start = 0;
   while (start < n) {
     let end = start + 1;
@@ -92,14 +152,16 @@ export function poolsFromRankingLog(log: RankingLogData, userCount: number, user
       const row = order[k];
       const item = log.items[row];
       if (item <= 0 || !log.discarded[row] || userPositives.has(user, item)) continue;
-      if (inBands(log.ranks[row] - target, bands)) {
+      const offset = log.ranks[row] - target;
+      if (inBands(offset, bands)) {
         candUsers.push(user);
         candItems.push(item);
+        counter.add(user, offset);
       }
     }
     start = end;
   }
-  return poolsFromCandidates(userCount, candUsers, candItems);
+  return poolsFromCandidates(userCount, candUsers, candItems, counter.yields());
 }
 
 /**
@@ -119,6 +181,7 @@ export function mineHardNegatives(
   for (let u = 0; u < userCount; u++) if (userPositives.offsets[u + 1] > userPositives.offsets[u]) users.push(u);
   const candUsers: number[] = [];
   const candItems: number[] = [];
+  const counter = new BandCounter(bands, userPositives, userCount);
   for (let s = 0; s < users.length; s += chunk) {
     const batchUsers = Int32Array.from(users.slice(s, s + chunk));
     const top = scoreTopK(batchUsers, topK);
@@ -134,12 +197,13 @@ export function mineHardNegatives(
         if (inBands(rank, bands)) {
           candUsers.push(u);
           candItems.push(item);
+          counter.add(u, rank);
         }
         rank++;
       }
     }
   }
-  return poolsFromCandidates(userCount, candUsers, candItems);
+  return poolsFromCandidates(userCount, candUsers, candItems, counter.yields());
 }
 
 export const HARD_LOG_CODE = NEGATIVE_KIND_CODES.indexOf('hard_log');
@@ -149,6 +213,7 @@ export const HARD_MINED_CODE = NEGATIVE_KIND_CODES.indexOf('hard_mined');
 export class HardNegativeSampler implements NegativeSampler {
   private pools: HardPools;
   private readonly code: number;
+  private readonly tally: HardSlotTally = { slots: 0, fellBack: 0 };
 
   constructor(
     readonly kind: 'hard_log' | 'hard_mined',
@@ -169,9 +234,17 @@ export class HardNegativeSampler implements NegativeSampler {
 
   /** Users with at least one hard negative. */
   usersWithPool(): number {
-    let n = 0;
-    for (let u = 0; u + 1 < this.pools.offsets.length; u++) if (this.pools.offsets[u + 1] > this.pools.offsets[u]) n++;
-    return n;
+    return usersWithPool(this.pools);
+  }
+
+  /** Hard slots drawn by `drawSlot` since the last `resetTally`, and how many fell back to easy. */
+  slotTally(): HardSlotTally {
+    return { ...this.tally };
+  }
+
+  resetTally(): void {
+    this.tally.slots = 0;
+    this.tally.fellBack = 0;
   }
 
   /** One hard draw for `user`, or −1 when the user has no pool. */
@@ -185,10 +258,12 @@ export class HardNegativeSampler implements NegativeSampler {
   /** One slot: a hard draw if the user has a pool, else an easy one; returns the kind code. */
   drawSlot(rng: Rng, user: number, avoid: number, out: Int32Array, slot: number): number {
     const hard = this.drawHard(rng, user);
+    this.tally.slots++;
     if (hard >= 0) {
       out[slot] = hard;
       return this.code;
     }
+    this.tally.fellBack++;
     out[slot] = this.fallback.draw(rng, avoid);
     return NEGATIVE_KIND_CODES.indexOf(this.fallback.kind);
   }
@@ -204,10 +279,14 @@ export class HardNegativeSampler implements NegativeSampler {
     }
   }
 
-  /** Log pools are rebuilt from the data; mined pools are saved, since the model that mined them moved on. */
+  /**
+   * Log pools are rebuilt from the data; mined pools are saved, since the model that mined them moved
+   * on, with their band yields (for the report of a resumed run; checkpoints before them have none).
+   */
   saveState(): unknown {
     if (this.kind === 'hard_log') return { kind: this.kind };
-    return { kind: this.kind, offsets: encodeInt32(this.pools.offsets), items: encodeInt32(this.pools.items) };
+    const yields = this.pools.bandYields ? { bandYields: this.pools.bandYields.map((y) => ({ ...y })) } : {};
+    return { kind: this.kind, offsets: encodeInt32(this.pools.offsets), items: encodeInt32(this.pools.items), ...yields };
   }
 
   restoreState(state: unknown): void {
@@ -220,12 +299,22 @@ export class HardNegativeSampler implements NegativeSampler {
     if (offsets.length !== this.pools.offsets.length || offsets[offsets.length - 1] !== items.length) {
       throw new Error(`Checkpoint sampler state: the mined pools cover ${offsets.length - 1} users, this run has ${this.pools.offsets.length - 1}. Start a fresh run instead of --resume.`);
     }
-    this.pools = { offsets, items };
+    this.pools = { offsets, items, ...savedYields(rec.bandYields) };
   }
+}
+
+/** Band yields saved with mined pools, if the checkpoint has well-formed ones. */
+function savedYields(value: unknown): { bandYields?: BandYield[] } {
+  if (!Array.isArray(value)) return {};
+  const ok = value.every((y: unknown) => typeof y === 'object' && y !== null && typeof (y as BandYield).candidates === 'number' && typeof (y as BandYield).users === 'number');
+  return ok ? { bandYields: (value as BandYield[]).map((y) => ({ candidates: y.candidates, users: y.users })) } : {};
 }
 
 /** Mined hard negatives: pools refreshed with the model every `mineEvery` epochs. */
 export class MinedHardNegativeSampler extends HardNegativeSampler {
+  /** The epoch (counted from 0) before which pools are first mined; until then every hard slot falls back. */
+  readonly firstMiningEpoch = 1;
+
   constructor(
     private readonly userCount: number,
     private readonly userPositives: UserPositiveIndex,
@@ -242,7 +331,7 @@ export class MinedHardNegativeSampler extends HardNegativeSampler {
    * then pools are mined before epoch 1, 1 + N, 1 + 2N, …
    */
   needsRefresh(epoch: number): boolean {
-    return epoch >= 1 && (epoch - 1) % this.mineEvery === 0;
+    return epoch >= this.firstMiningEpoch && (epoch - this.firstMiningEpoch) % this.mineEvery === 0;
   }
 
   refresh(scoreTopK: ScoreTopK): void {

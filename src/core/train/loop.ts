@@ -23,6 +23,7 @@ import {
   type InBatchCorrection,
   type NegativeSampler,
 } from '../sampling';
+import { hardNegativesReport } from '../sampling/hardReport';
 import { topK } from '../eval/topk';
 import { Rng } from '../util/rng';
 import { batchSamplersFor, TrainBatchBuilder } from './batchBuilder';
@@ -112,7 +113,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   let correction: InBatchCorrection | undefined = createInBatchCorrection(training, dataset);
   const rebalancing = training.positives.rebalance.method !== 'none';
   const countsPerEpoch = rebalancing && correction !== undefined && training.negatives.logq_estimate !== 'streaming';
-  const counters = new SamplingCounters(dataset.itemClicks);
+  const counters = new SamplingCounters(dataset.itemClicks, sampler);
   const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
   const headline = RunEvaluator.headline(config.evaluation, training.early_stopping?.metric);
   if (!(headline in evaluator.baseline)) {
@@ -153,6 +154,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const rebalanced = rebalancing ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, new Rng(streams.rebalance.getState())) : undefined;
   if (countsPerEpoch && rebalanced) correction = createInBatchCorrection(training, dataset, rebalanced.pairs);
   const targetDistribution = targetSamplingDistribution(rebalanced?.pairs ?? dataset.train, dataset.itemClicks, { sampler, inBatch, correction });
+  const hardNegatives = hardNegativesReport({ sampler, hard: training.negatives.hard, userPositives, pairs: rebalanced?.pairs ?? dataset.train, rankingLog: dataset.rankingLog, epoch });
   writer.write({
     type: 'started',
     experiment: opts.experimentFile,
@@ -173,6 +175,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     },
     params: opts.params,
     sampling: rebalanced ? { distribution: targetDistribution, rebalance: rebalanced.stats } : { distribution: targetDistribution },
+    ...(hardNegatives ? { hardNegatives } : {}),
   });
 
   let lastMetrics: Record<string, number> | undefined;
@@ -222,7 +225,12 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     }
     const batches = new EpochBatches(pairs, training.batch_size, streams.shuffle);
     const mined = minedSamplerOf(sampler);
-    if (stepInEpoch === 0 && mined?.needsRefresh(epoch)) mined.refresh(mineWith(model, dataset.items.size));
+    // Freshly mined pools are reported with the epoch's sampling event.
+    let minedReport: ReturnType<typeof hardNegativesReport>;
+    if (stepInEpoch === 0 && mined?.needsRefresh(epoch)) {
+      mined.refresh(mineWith(model, dataset.items.size));
+      minedReport = hardNegativesReport({ sampler, hard: training.negatives.hard, userPositives, pairs, epoch });
+    }
     counters.reset();
     const epochBegan = now();
     let epochLoss = position?.lossSum ?? 0;
@@ -268,7 +276,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     if (pending) writer.write({ type: 'step', step, epoch, loss: pending.loss, examplesPerSec: pending.examplesPerSec, numTensors: numTensors(), elapsedSec: elapsed() });
     const durationSec = (now() - epochBegan) / 1000;
     writer.write({ type: 'epoch', epoch, step, loss: epochSteps > 0 ? epochLoss / epochSteps : 0, examplesPerSec: epochExamples / Math.max(1e-9, durationSec), durationSec, elapsedSec: elapsed() });
-    writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction) });
+    writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction), ...(minedReport ? { hardNegatives: minedReport } : {}) });
     if (epoch % config.evaluation.every === 0 || epoch === epochs) {
       lastMetrics = evaluator.evaluate(model);
       writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });

@@ -2,7 +2,7 @@
  * The sampling-distribution chart: for one run at one epoch, the share of positives and of each kind of
  * negative in each item-popularity decile (decile 1 = the most popular tenth of items).
  */
-import type { SamplingDistribution } from '../../shared/events';
+import type { HardFallback, SamplingDistribution } from '../../shared/events';
 import type { RunRecord, SamplingSnapshot } from './runStore';
 
 export interface SamplingChartData {
@@ -11,6 +11,8 @@ export interface SamplingChartData {
   /** 1..10. */
   x: number[];
   series: { label: string; kind: 'positives' | 'negatives' | 'logq'; values: number[] }[];
+  /** With hard negatives: the share of hard slots that fell back to easy ones (expected at start, counted per epoch). */
+  hardFallback?: string;
 }
 
 /** Runs that have at least one distribution to show. */
@@ -37,5 +39,14 @@ export function samplingChartData(runId: string, snapshot: SamplingSnapshot): Sa
     series.push({ label: `negatives: ${kind}`, kind: 'negatives', values: checkDeciles(kind, d.negatives[kind], runId, snapshot.epoch) });
   }
   if (d.logqP) series.push({ label: 'logQ mean p', kind: 'logq', values: checkDeciles('logqP', d.logqP, runId, snapshot.epoch) });
-  return { runId, epoch: snapshot.epoch, x: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], series };
+  const data: SamplingChartData = { runId, epoch: snapshot.epoch, x: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], series };
+  if (d.hardFallback) data.hardFallback = hardFallbackText(d.hardFallback);
+  return data;
+}
+
+/** E.g. `hard slots that fell back to easy negatives (users without a hard candidate): 12.5% (1,250 of 10,000)`; without counts, the expected share. */
+export function hardFallbackText(f: HardFallback): string {
+  const share = `${(100 * f.share).toFixed(1)}%`;
+  if (f.slots === undefined || f.fellBack === undefined) return `hard slots expected to fall back to easy negatives (users without a hard candidate): ${share}`;
+  return `hard slots that fell back to easy negatives (users without a hard candidate): ${share} (${f.fellBack.toLocaleString('en-US')} of ${f.slots.toLocaleString('en-US')})`;
 }

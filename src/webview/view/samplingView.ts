@@ -14,6 +14,8 @@ export class SamplingView {
   private readonly runSelect: HTMLSelectElement;
   private readonly epochSelect: HTMLSelectElement;
   private readonly plotHost: HTMLElement;
+  /** The share of hard slots that fell back to easy negatives, under the chart. */
+  private readonly note: HTMLElement;
   private plot: uPlot | null = null;
   private shapeKey = '';
   data: SamplingChartData | null = null;
@@ -54,7 +56,10 @@ export class SamplingView {
     header.append(title, this.runSelect, this.epochSelect, actions);
     this.plotHost = document.createElement('div');
     this.plotHost.className = 'chart-plot';
-    this.root.append(header, this.plotHost);
+    this.note = document.createElement('p');
+    this.note.className = 'chart-note';
+    this.note.hidden = true;
+    this.root.append(header, this.plotHost, this.note);
   }
 
   /** Hides itself when no shown run has sampling data. */
@@ -76,6 +81,8 @@ export class SamplingView {
     if (!snapshot) return;
     this.epochSelect.value = String(snapshot.epoch);
     this.data = samplingChartData(run.ref.runId, snapshot);
+    this.note.textContent = this.data.hardFallback ?? '';
+    this.note.hidden = this.data.hardFallback === undefined;
     const key = JSON.stringify([this.data.series.map((s) => s.label), theme]);
     const aligned = [this.data.x, ...this.data.series.map((s) => s.values)] as uPlot.AlignedData;
     if (this.plot && key === this.shapeKey) {

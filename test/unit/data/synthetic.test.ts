@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyntheticConfig } from '../../../src/core/config/schema';
 import type { Dataset } from '../../../src/core/data/dataset';
 import { loadDataset } from '../../../src/core/data/load';
-import { generateSynthetic, trueScore, trueScores } from '../../../src/core/data/synthetic';
+import { generateSynthetic, syntheticLogMaxRank, trueScore, trueScores } from '../../../src/core/data/synthetic';
 import { syntheticCsv, writeSynthetic } from '../../../src/core/data/syntheticTables';
+import { buildUserPositiveIndex, poolsFromRankingLog } from '../../../src/core/sampling';
 import { experiment } from './experiment';
 
 const SMALL: SyntheticConfig = { users: 300, items: 200, latent_dim: 8, zipf_exponent: 1, impressions_per_user: 30, click_temperature: 0.5, ranking_log: true };
@@ -85,17 +86,68 @@ describe('generateSynthetic', () => {
     expect(trueScores(d, u)[i]).toBeCloseTo(expected, 6);
   });
 
-  it('writes a ranking log: ~50 nominated items per request, ranked 0..49, all but the top 10 discarded', () => {
+  it('writes a ranking log: 50 nominated items ranked 0..49, all but the top 10 discarded, then a sample of the deeper ranks', () => {
     const d = generateSynthetic(SMALL, 4);
     const log = d.rankingLog!;
-    expect(log.request.length).toBe(SMALL.users * 50);
+    const rowsOf = (request: number): number[] => Array.from(log.request.keys()).filter((r) => log.request[r] === request);
+    const first = rowsOf(0);
     for (let r = 0; r < 50; r++) {
-      expect(log.request[r]).toBe(0);
-      expect(log.rank[r]).toBe(r);
-      expect(log.discarded[r]).toBe(r >= 10 ? 1 : 0);
+      expect(log.rank[first[r]]).toBe(r);
+      expect(log.discarded[first[r]]).toBe(r >= 10 ? 1 : 0);
     }
-    // Nominated items are distinct within a request.
-    expect(new Set(log.item.subarray(0, 50)).size).toBe(50);
+    // Items are distinct within a request, and deeper rows are discarded, in rank order, below the catalogue's size.
+    expect(new Set(first.map((r) => log.item[r])).size).toBe(first.length);
+    const deep = first.slice(50).map((r) => log.rank[r]);
+    expect(deep.length).toBeGreaterThan(0);
+    expect(deep).toEqual([...deep].sort((a, b) => a - b));
+    expect(deep[0]).toBeGreaterThanOrEqual(50);
+    expect(deep.at(-1)).toBeLessThan(SMALL.items);
+    for (const r of first.slice(50)) expect(log.discarded[r]).toBe(1);
+    // One in 32 of the 150 items behind the nominated 50: about 4.7 per request.
+    const perRequest = log.request.length / SMALL.users;
+    expect(perRequest).toBeGreaterThan(50 + 3);
+    expect(perRequest).toBeLessThan(50 + 7);
+  });
+
+  it('ranks a deep item behind every nominated item and every other item of higher latent score', () => {
+    const d = generateSynthetic(SMALL, 4);
+    const log = d.rankingLog!;
+    let checked = 0;
+    for (let u = 0; u < 20; u++) {
+      const rows = Array.from(log.request.keys()).filter((r) => log.request[r] === u);
+      const nominated = new Set(rows.filter((r) => log.rank[r] < 50).map((r) => log.item[r]));
+      const scores = trueScores(d, u);
+      for (const r of rows.filter((row) => log.rank[row] >= 50)) {
+        const k = log.item[r];
+        let ahead = 0;
+        for (let j = 0; j < SMALL.items; j++) if (!nominated.has(j) && (scores[j] > scores[k] || (scores[j] === scores[k] && j < k))) ahead++;
+        expect(log.rank[r]).toBe(50 + ahead);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it('reaches rank 999 on a catalogue of 1000 items, and no deeper on a larger one', () => {
+    const maxRank = (items: number) => generateSynthetic({ ...SMALL, users: 40, items }, 9).rankingLog!.rank.reduce((a, b) => Math.max(a, b), 0);
+    expect(syntheticLogMaxRank(1000)).toBe(999);
+    expect(syntheticLogMaxRank(200)).toBe(199);
+    // 40 requests × ~30 sampled ranks in 50..999: the deepest is near the end.
+    expect(maxRank(1000)).toBeGreaterThan(950);
+    expect(maxRank(1000)).toBeLessThanOrEqual(999);
+    expect(maxRank(1500)).toBeLessThanOrEqual(999);
+  });
+
+  it('gives both default hard-negative bands, [10, 50) and [100, 500), candidates for most users', async () => {
+    const cfg = { ...SMALL, items: 1000 };
+    const ds = await loadDataset(experiment({ data: { synthetic: cfg, seed: 3 } }), '/tmp/x.tower.yaml');
+    const positives = buildUserPositiveIndex(ds);
+    const usersWithPositives = Array.from({ length: ds.users.size }, (_, u) => u).filter((u) => positives.offsets[u + 1] > positives.offsets[u]);
+    for (const band of [[10, 50], [100, 500]] as const) {
+      const pools = poolsFromRankingLog(ds.rankingLog!, ds.users.size, positives, [band]);
+      const covered = usersWithPositives.filter((u) => pools.offsets[u + 1] > pools.offsets[u]).length;
+      expect(covered / usersWithPositives.length, `band [${band[0]}, ${band[1]})`).toBeGreaterThan(0.95);
+    }
   });
 });
 
@@ -134,7 +186,7 @@ describe('synthetic data in memory and through files', () => {
     );
     expect(comparable(files)).toEqual(comparable(memory));
     expect(memory.stats.impressedNotClicked).toBeGreaterThan(0);
-    expect(memory.rankingLog!.items.length).toBe(SMALL.users * 50);
+    expect(memory.rankingLog!.items.length).toBe(generateSynthetic(SMALL, seed).rankingLog!.request.length);
     expect(memory.userFeatures.categorical[0].vocabulary.size).toBe(5); // <oov> + segments s0..s3
   });
 });
