@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
-import { LANGUAGE_ID } from '../shared/languageProtocol';
+import { LANGUAGE_ID, WORKSPACE_TRUST_NOTIFICATION, type ServerInitializationOptions, type WorkspaceTrustParams } from '../shared/languageProtocol';
 
 export async function startLanguageClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
@@ -18,6 +18,8 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
   context.subscriptions.push(dataFiles);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
+    // A function, so that a restarted server learns the trust of now. Untrusted: no data file outside the workspace is read.
+    initializationOptions: (): ServerInitializationOptions => ({ workspaceTrusted: vscode.workspace.isTrusted }),
     // Data files whose headers the diagnostics read: a change re-checks the open experiments.
     synchronize: { fileEvents: dataFiles },
     middleware: {
@@ -33,6 +35,13 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
   };
   const client = new LanguageClient('twoTowerLab.languageServer', 'Two-Tower Lab language server', serverOptions, clientOptions);
   context.subscriptions.push(client);
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      const params: WorkspaceTrustParams = { trusted: true };
+      // A server that is not running learns it from initializationOptions when it starts.
+      if (client.isRunning()) void client.sendNotification(WORKSPACE_TRUST_NOTIFICATION, params);
+    }),
+  );
   await client.start();
   return client;
 }

@@ -10,12 +10,15 @@ import {
   TextDocumentSyncKind,
   type Connection,
   type Diagnostic,
+  type InitializeParams,
   type InitializeResult,
+  type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 
-import type { DataProbe } from '../core/config/dataProbe';
+import { confinedProbe, type DataProbe, type ReadPolicy } from '../core/config/dataProbe';
 import type { ConfigDiagnostic } from '../core/config/diagnostics';
+import { WORKSPACE_TRUST_NOTIFICATION, type ServerInitializationOptions, type WorkspaceTrustParams } from '../shared/languageProtocol';
 import { codeActionsFor, type DiagnosticData } from './codeActions';
 import { codeLensesFor } from './codeLens';
 import { completeAt } from './completion';
@@ -52,13 +55,23 @@ export class ExperimentLanguageServer {
   /** Per document: whether a check is running, and whether another edit arrived meanwhile. */
   private readonly checks = new Map<string, { running: boolean; again: boolean }>();
   private connection: Connection | undefined;
+  /** Trusted until the client says otherwise (initializationOptions.workspaceTrusted). */
+  private policy: ReadPolicy = { trusted: true, folders: [] };
+  /** Every data read of the server goes through this probe, which honours `policy`. */
+  private readonly probe: DataProbe;
 
-  constructor(private readonly options: ServerOptions) {}
+  constructor(private readonly options: ServerOptions) {
+    this.probe = confinedProbe(options.probe, () => this.policy);
+  }
 
   listen(connection: Connection): void {
     this.connection = connection;
-    connection.onInitialize(
-      (): InitializeResult => ({
+    let foldersChange = false;
+    connection.onInitialize((params: InitializeParams): InitializeResult => {
+      const init = (params.initializationOptions ?? {}) as ServerInitializationOptions;
+      this.policy = { trusted: init.workspaceTrusted !== false, folders: workspaceFolderPaths(params.workspaceFolders, params.rootUri) };
+      foldersChange = params.capabilities.workspace?.workspaceFolders === true;
+      return {
         capabilities: {
           textDocumentSync: TextDocumentSyncKind.Incremental,
           completionProvider: { triggerCharacters: [' ', '/', ':'] },
@@ -67,16 +80,28 @@ export class ExperimentLanguageServer {
           documentSymbolProvider: true,
           definitionProvider: true,
           codeLensProvider: { resolveProvider: false },
+          workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
         },
         serverInfo: { name: 'two-tower-lab' },
-      }),
-    );
+      };
+    });
+    // Trust and folders decide which data files may be read: a change re-checks every open experiment.
+    connection.onInitialized(() => {
+      if (!foldersChange) return;
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        const removed = new Set(workspaceFolderPaths(e.removed));
+        this.policy = { ...this.policy, folders: [...this.policy.folders.filter((f) => !removed.has(f)), ...workspaceFolderPaths(e.added)] };
+        this.recheckAll();
+      });
+    });
+    connection.onNotification(WORKSPACE_TRUST_NOTIFICATION, (params: WorkspaceTrustParams) => {
+      this.policy = { ...this.policy, trusted: params.trusted === true };
+      this.recheckAll();
+    });
     // Fired on open as well as on every change.
     this.documents.onDidChangeContent((e) => this.scheduleCheck(e.document.uri));
     // A data file changed on disk (the client watches them): its header may have changed, so re-check every open experiment.
-    connection.onDidChangeWatchedFiles(() => {
-      for (const doc of this.documents.all()) this.scheduleCheck(doc.uri);
-    });
+    connection.onDidChangeWatchedFiles(() => this.recheckAll());
     this.documents.onDidClose((e) => {
       this.checks.delete(e.document.uri);
       void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
@@ -86,7 +111,7 @@ export class ExperimentLanguageServer {
       const doc = this.documents.get(params.textDocument.uri);
       if (!doc) return [];
       const text = doc.getText();
-      return completeAt({ lines: text.split('\n'), text, line: params.position.line, character: params.position.character, filePath: filePathOf(doc.uri), columns: this.options.probe });
+      return completeAt({ lines: text.split('\n'), text, line: params.position.line, character: params.position.character, filePath: filePathOf(doc.uri), columns: this.probe });
     });
     connection.onHover((params) => {
       const doc = this.documents.get(params.textDocument.uri);
@@ -113,6 +138,10 @@ export class ExperimentLanguageServer {
     connection.listen();
   }
 
+  private recheckAll(): void {
+    for (const doc of this.documents.all()) this.scheduleCheck(doc.uri);
+  }
+
   /**
    * The light debounce: edits that arrive while a check runs (or in the same tick) collapse into one more
    * check of the latest text, and results for a text that has changed since are never published.
@@ -136,7 +165,7 @@ export class ExperimentLanguageServer {
       if (!doc || !connection) break;
       const version = doc.version;
       try {
-        const { diagnostics } = await this.options.check(doc.getText(), { filePath: filePathOf(uri), probe: this.options.probe });
+        const { diagnostics } = await this.options.check(doc.getText(), { filePath: filePathOf(uri), probe: this.probe });
         if (this.documents.get(uri)?.version === version && this.checks.get(uri) === state) {
           await connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLspDiagnostic) });
         }
@@ -147,4 +176,10 @@ export class ExperimentLanguageServer {
     } while (state.again);
     state.running = false;
   }
+}
+
+/** File-system paths of the workspace folders (the root URI when the client sends no folders); non-file URIs are left out. */
+function workspaceFolderPaths(folders: readonly WorkspaceFolder[] | null | undefined, rootUri?: string | null): string[] {
+  const uris = folders && folders.length > 0 ? folders.map((f) => f.uri) : rootUri ? [rootUri] : [];
+  return uris.filter((uri) => uri.startsWith('file:')).map((uri) => fileURLToPath(uri));
 }

@@ -17,3 +17,19 @@ export interface RunExperimentOptions {
   /** Ask for the loss / training mode with a quick pick instead of using the file's. */
   pickLoss?: boolean;
 }
+
+/**
+ * Sent by the client in `initialize` as `initializationOptions`. A client that sends none (other editors,
+ * tests) is taken as a trusted workspace: only VS Code has workspace trust.
+ */
+export interface ServerInitializationOptions {
+  /** `vscode.workspace.isTrusted`: when false, the server reads no data file outside the workspace folders. */
+  workspaceTrusted?: boolean;
+}
+
+/** Notification, client → server: the user trusted the workspace (VS Code cannot take trust back without a reload). */
+export const WORKSPACE_TRUST_NOTIFICATION = 'twoTower/workspaceTrust';
+
+export interface WorkspaceTrustParams {
+  trusted: boolean;
+}

@@ -14,6 +14,7 @@ import { parquetMetadataAsync, parquetSchema, type AsyncBuffer } from 'hyparquet
 
 import type { Static } from '@sinclair/typebox';
 
+import { csvProblem, headerShape, jsonSyntaxProblem, looksLikeHeader, NOT_A_HEADER_HINT } from '../data/readers/header';
 import { ML100K_DATA_HEADER, ML100K_ITEM_COLUMNS, ML100K_USER_HEADER, ML_LATEST_MOVIES_COLUMNS, movieLensLayout, type MovieLensLayout } from '../data/readers/movielens';
 import type { DataFormat } from './schema';
 
@@ -34,11 +35,15 @@ export interface NumberRange {
   max: number;
 }
 
-/** A data file that is missing (`kind: 'missing'`) or cannot be read (`kind: 'unreadable'`). */
+/**
+ * A data file that is missing (`kind: 'missing'`), cannot be read (`unreadable`), whose first line is not a
+ * header (`not-a-table`: its content is never put in the message), or that the probe may not read
+ * (`not-read`: an untrusted workspace and a path outside its folders, see confinedProbe).
+ */
 export class DataFileError extends Error {
   constructor(
     message: string,
-    readonly kind: 'missing' | 'unreadable',
+    readonly kind: 'missing' | 'unreadable' | 'not-a-table' | 'not-read',
     readonly filePath: string,
   ) {
     super(message);
@@ -146,7 +151,7 @@ function headerColumns(line: string, delimiter: string, absPath: string): string
     const rows = parseCsv(line, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
     return (rows[0] ?? []).map((c) => c.trim());
   } catch (e) {
-    return new DataFileError(`${absPath}: the header line cannot be parsed: ${errorMessage(e)}`, 'unreadable', absPath);
+    return new DataFileError(`${absPath}: the header line cannot be parsed: ${e instanceof Error ? csvProblem(e) : String(e)}`, 'unreadable', absPath);
   }
 }
 
@@ -158,7 +163,7 @@ function jsonlColumns(line: string, absPath: string): string[] | DataFileError {
     }
     return Object.keys(first);
   } catch (e) {
-    return new DataFileError(`${absPath}: the first line is not valid JSON (${errorMessage(e)})`, 'unreadable', absPath);
+    return new DataFileError(`${absPath}: the first line is not valid JSON (${jsonSyntaxProblem(e)}); JSONL data needs one JSON object per line. Its content is not shown.`, 'unreadable', absPath);
   }
 }
 
@@ -194,8 +199,11 @@ export async function readColumns(absPath: string, format: DataFormatName = 'aut
   if (kind === 'parquet') return parquetColumns(absPath, st.size);
   const line = await readFirstLine(absPath, st.size);
   if (line instanceof Error) return line;
-  if (kind === 'jsonl') return jsonlColumns(line, absPath);
-  return headerColumns(line, kind === 'tsv' ? '\t' : ',', absPath);
+  const columns = kind === 'jsonl' ? jsonlColumns(line, absPath) : headerColumns(line, kind === 'tsv' ? '\t' : ',', absPath);
+  if (columns instanceof Error || looksLikeHeader(columns)) return columns;
+  // Not a header: say so by its shape, never by its content (the path may point at /etc/passwd or a key).
+  const what = kind === 'jsonl' ? 'the keys of the first object do not look like column names' : 'the first line does not look like a header of column names';
+  return new DataFileError(`${absPath}: ${what} (${headerShape(columns)}). ${NOT_A_HEADER_HINT}`, 'not-a-table', absPath);
 }
 
 /**
@@ -238,7 +246,8 @@ async function scanColumn(absPath: string, column: string, format: DataFormatNam
       }
     }
   } catch (e) {
-    return new DataFileError(`${absPath}: cannot read column \`${column}\`: ${errorMessage(e)}`, 'unreadable', absPath);
+    // A row that is not JSON: say so without quoting it.
+    return new DataFileError(`${absPath}: cannot read column \`${column}\`: ${e instanceof SyntaxError ? `a line is not valid JSON (${jsonSyntaxProblem(e)})` : errorMessage(e)}`, 'unreadable', absPath);
   } finally {
     lines.close();
     stream.destroy();
@@ -290,4 +299,60 @@ export function createFileDataProbe(): DataProbe & { clear(): void } {
     numberRange: (absPath, column, format = 'auto') => cached(`range\0${absPath}\0${column}\0${format}`, absPath, () => numberRange(absPath, column, format)),
     clear: () => cache.clear(),
   };
+}
+
+/** What the language server may read: everything in a trusted workspace, only inside its folders otherwise. */
+export interface ReadPolicy {
+  trusted: boolean;
+  /** Absolute paths of the workspace folders. */
+  folders: readonly string[];
+}
+
+/** The real path of `p`, through symlinks, also for a path that does not exist yet (its nearest existing folder's real path + the rest). */
+async function realPathOf(p: string): Promise<string> {
+  const rest: string[] = [];
+  for (let at = path.resolve(p); ; at = path.dirname(at)) {
+    try {
+      return path.join(await fs.realpath(at), ...rest.reverse());
+    } catch {
+      // Not there (or not reachable): try its folder, keeping the name.
+      if (path.dirname(at) === at) return path.resolve(p);
+      rest.push(path.basename(at));
+    }
+  }
+}
+
+/** True when `absPath`, symlinks resolved, is inside one of `folders` (symlinks resolved too). */
+export async function isInsideFolders(absPath: string, folders: readonly string[]): Promise<boolean> {
+  const target = await realPathOf(absPath);
+  for (const folder of folders) {
+    const rel = path.relative(await realPathOf(folder), target);
+    if (rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))) return true;
+  }
+  return false;
+}
+
+/**
+ * The probe of an untrusted workspace: a file outside the workspace folders (a symlink inside that points out
+ * counts as outside) is not opened, not even stat'ed, and comes back as a `not-read` DataFileError. A data
+ * path in a workspace someone else wrote may name any file of the machine (`/etc/passwd`, `~/.ssh/id_rsa`),
+ * and checking it would put its first line or its existence on screen. `policy` is asked at each call, so a
+ * workspace that becomes trusted reads at the next check. Every method of DataProbe takes the path first
+ * and is guarded here; a new method must be added too (the unit test checks the file probe's).
+ */
+export function confinedProbe(inner: DataProbe, policy: () => ReadPolicy): DataProbe {
+  async function refusal(absPath: string): Promise<DataFileError | undefined> {
+    const { trusted, folders } = policy();
+    if (trusted || (await isInsideFolders(absPath, folders))) return undefined;
+    return new DataFileError(
+      `${absPath} is outside the workspace folders and the workspace is not trusted, so the language server does not read it (in an untrusted workspace it reads data files inside the workspace only). Trust the workspace to check this file, or use a data file inside the workspace.`,
+      'not-read',
+      absPath,
+    );
+  }
+  function guard<A extends unknown[], R>(method: ((absPath: string, ...rest: A) => Promise<R>) | undefined): ((absPath: string, ...rest: A) => Promise<R | DataFileError>) | undefined {
+    if (!method) return undefined;
+    return async (absPath, ...rest) => (await refusal(absPath)) ?? method.call(inner, absPath, ...rest);
+  }
+  return { columns: guard(inner.columns)!, itemCount: guard(inner.itemCount), numberRange: guard(inner.numberRange) };
 }

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+import { columnList, isColumnName } from '../data/readers/header';
 import { MOVIELENS_RATING_COLUMNS } from '../data/readers/movielens';
 import { DataFileError, isMovieLensFile, movieLensLayoutOf, movieLensSiblingTable, type DataFormatName, type DataProbe } from './dataProbe';
 import type { ConfigDiagnostic } from './diagnostics';
@@ -51,6 +52,14 @@ async function columnsOf(ctx: RuleContext, probe: DataProbe, experimentFile: str
     result = e instanceof Error ? e : new Error(String(e));
   }
   if (result instanceof Error) {
+    if (result instanceof DataFileError && result.kind === 'not-read') {
+      out.push(ruleDiagnostic(ctx, 'data-file-not-read', ref.at, `The data file \`${ref.relPath}\` is not checked: ${result.message}`, { resolvedPath: abs }));
+      return undefined;
+    }
+    if (result instanceof DataFileError && result.kind === 'not-a-table') {
+      out.push(ruleDiagnostic(ctx, 'data-file-unreadable', ref.at, `The data file \`${ref.relPath}\` does not look like a table: ${result.message}`, { resolvedPath: abs }));
+      return undefined;
+    }
     const missing = result instanceof DataFileError ? result.kind === 'missing' : /ENOENT|does not exist/.test(result.message);
     const candidates = missing ? await nearbyFiles(ref.relPath, abs) : [];
     const hint = candidates.length > 0 ? ` Did you mean ${candidates.map((c) => `\`${c}\``).join(' or ')}?` : '';
@@ -64,13 +73,16 @@ async function columnsOf(ctx: RuleContext, probe: DataProbe, experimentFile: str
   return { abs, columns: result };
 }
 
+/** A column the file lacks; the file's columns are listed (and suggested) only where they look like names (data/readers/header.ts). */
 function checkColumn(ctx: RuleContext, out: ConfigDiagnostic[], at: ConfigPath, name: string, columns: string[], fileLabel: string, role: string): void {
   if (columns.includes(name)) return;
-  const hint = didYouMean(name, columns);
+  const names = columns.filter(isColumnName);
+  const hint = didYouMean(name, names);
+  const list = columnList(columns, (c) => c);
   out.push(
-    ruleDiagnostic(ctx, 'unknown-column', at, `\`${fileLabel}\` has no column \`${name}\` (${role}).${hint.text} Its columns are: ${columns.join(', ')}.`, {
+    ruleDiagnostic(ctx, 'unknown-column', at, `\`${fileLabel}\` has no column \`${name}\` (${role}).${hint.text} ${list === '' ? 'None of its columns looks like a column name, so they are not shown: check the path.' : `Its columns are: ${list}.`}`, {
       replacement: hint.suggestion,
-      columns,
+      columns: names,
     }),
   );
 }
@@ -105,7 +117,7 @@ function roleRules(ctx: RuleContext, label: string, given: Columns | undefined, 
   }
   if (rule === 'rating_at_least' && !has('rating')) {
     // The fixes the data allows: a header column that looks like the rating, the click flag if there is one, or every row.
-    const mapTo = closest('rating', header);
+    const mapTo = closest('rating', header.filter(isColumnName));
     const replacements = has('clicked') ? ['clicked', 'all'] : ['all'];
     out.push(
       ruleDiagnostic(

@@ -57,6 +57,7 @@ export const RULE_CODES = [
   { code: 'split-needs-timestamp', severity: 'error', doc: 'A time-based split (leave_last_n, time_cut) on a file without a timestamp column.', fix: '{ replacement: "random" } for data.split.method (written, or inserted when the split is the default)' },
   { code: 'data-file-missing', severity: 'error', doc: 'A data file that does not exist.', fix: '{ resolvedPath: string; candidates: string[] }: files of that folder with the closest names, written like the path (best first)' },
   { code: 'data-file-unreadable', severity: 'error', doc: 'A data file that exists but whose header cannot be read.', fix: '{ resolvedPath: string }' },
+  { code: 'data-file-not-read', severity: 'info', doc: 'A data file outside the workspace folders of an untrusted workspace: the language server does not read it, so its columns are not checked.' },
   { code: 'hard-band-outside-log', severity: 'warning', doc: 'A used hard-negative rank band starts beyond the deepest rank of the ranking log (file or synthetic), so it selects no candidate.' },
 ] as const satisfies readonly RuleDoc[];
 

@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { closest } from '../util/suggest';
+import { columnList, isColumnName } from './readers/header';
 
 export class DataError extends Error {
   override readonly name = 'DataError';
@@ -24,14 +25,20 @@ export class DataError extends Error {
   }
 }
 
-/** The error for a column the configuration names but the file lacks. */
+/**
+ * The error for a column the configuration names but the file lacks. The file's columns are listed, and
+ * suggested, only where they look like column names (readers/header.ts): the file may not be a table.
+ */
 export function missingColumnError(file: string, column: string, role: string, available: readonly string[], configKey: string): DataError {
-  const suggestion = closest(column, available);
+  const names = available.filter(isColumnName);
+  const suggestion = closest(column, names);
   const hint = suggestion ? `Did you mean '${suggestion}'? ` : '';
-  return new DataError(
-    `${file}: no column '${column}' (${role}). The file's columns are: ${available.map((c) => `'${c}'`).join(', ')}. ${hint}Set ${configKey} to one of them.`,
-    { file, column },
-  );
+  const list = columnList(available);
+  const rest =
+    list === ''
+      ? `None of the file's ${available.length} columns looks like a column name, so they are not shown. Check that the path points at the data table, then set ${configKey} to one of its columns.`
+      : `The file's columns are: ${list}. ${hint}Set ${configKey} to one of them.`;
+  return new DataError(`${file}: no column '${column}' (${role}). ${rest}`, { file, column });
 }
 
 /**

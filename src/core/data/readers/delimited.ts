@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { parse, type Parser } from 'csv-parse';
 
 import { DataError } from '../errors';
+import { csvProblem, headerShape, looksLikeHeader, NOT_A_HEADER_HINT } from './header';
 import type { Cell, RowHandler, TableSource } from './source';
 
 export interface DelimitedOptions {
@@ -55,6 +56,10 @@ export async function openDelimited(file: string, options: DelimitedOptions): Pr
       throw new DataError(`${file}: the file is empty (no header row). Give a file with a header line and data rows.`, { file });
     }
     header = first.map((h) => h.trim());
+    if (!looksLikeHeader(header)) {
+      stream.destroy();
+      throw new DataError(`${file}:${line}: the first line does not look like a header of column names (${headerShape(header)}), so the file is not read as a table. ${NOT_A_HEADER_HINT}`, { file, row: line });
+    }
   }
   const width = header.length;
   const derive = options.derive;
@@ -150,5 +155,5 @@ function wrapParseError(file: string, e: unknown): Error {
   if (err.code === 'ENOENT') return new DataError(`No such file: ${file}. Check the path (it is resolved relative to the experiment file).`, { file });
   if (!(e instanceof Error)) return new Error(String(e));
   const where = typeof err.lines === 'number' ? `${file}:${err.lines}` : file;
-  return new DataError(`${where}: cannot parse the file as delimited text: ${err.message}`, { file, row: err.lines });
+  return new DataError(`${where}: cannot parse the file as delimited text: ${csvProblem(err)}`, { file, row: err.lines });
 }

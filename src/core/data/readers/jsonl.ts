@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 
 import { DataError } from '../errors';
+import { headerShape, jsonSyntaxProblem, looksLikeHeader } from './header';
 import type { Cell, RowHandler, TableSource } from './source';
 
 export async function openJsonl(file: string): Promise<TableSource> {
@@ -53,7 +54,7 @@ export async function openJsonl(file: string): Promise<TableSource> {
     try {
       parsed = JSON.parse(trimmed);
     } catch (e) {
-      throw new DataError(`${file}:${line}: not valid JSON (${(e as Error).message}). Each line must be one JSON object.`, { file, row: line });
+      throw new DataError(`${file}:${line}: not valid JSON (${jsonSyntaxProblem(e)}). Each line must be one JSON object.`, { file, row: line });
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new DataError(`${file}:${line}: expected a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}. Each line must be one JSON object.`, { file, row: line });
@@ -75,6 +76,13 @@ export async function openJsonl(file: string): Promise<TableSource> {
     first = parseLine(buffered.shift()!, firstLine);
   }
   const columns = Object.keys(first);
+  if (!looksLikeHeader(columns)) {
+    stream.destroy();
+    throw new DataError(
+      `${file}:${firstLine}: the keys of the first object do not look like column names (${headerShape(columns)}), so the file is not read as a table. Its content is not shown. Check that the path points at the data table: one JSON object per line, whose keys name the columns (e.g. {"user_id": "u1", "item_id": "i1"}).`,
+      { file, row: firstLine },
+    );
+  }
   const values = new Array<Cell>(columns.length);
   const emit = (o: Record<string, unknown>, line: number, onRow: RowHandler) => {
     for (let c = 0; c < columns.length; c++) values[c] = toCell(o[columns[c]]);
