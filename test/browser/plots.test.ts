@@ -1,18 +1,43 @@
 /**
- * Browser tests of the plots webview in headless Chromium: recorded trainer events go in through the
- * same messages the extension posts; the series drawn, the table, exports, state and CSP come out.
- * Screenshots land in test-output/screenshots/ for a person to look at.
+ * Browser tests of the plots webview in headless Chromium: recorded trainer events, and a run the real
+ * trainer writes in beforeAll, go in through the same messages the extension posts; the series drawn,
+ * the axes as drawn (tick labels read off the canvas), zoom, hover legends, the table, exports, state
+ * and CSP come out. Screenshots land in test-output/screenshots/ for a person to look at.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportCsvMessage, ExportPngMessage, PlotsViewState, WebviewErrorMessage } from '../../src/shared/webviewProtocol';
-import { afterRender, ensureWebviewBundle, fixtureRuns, launchBrowser, openPanel, panelHtml, postAndRender, SCREENSHOTS, startServer, waitForPosted, type FixtureRun, type PageServer } from './harness';
+import type { TrainerEvent } from '../../src/shared/events';
+import {
+  afterRedraw,
+  afterRender,
+  drawnAxes,
+  ensureWebviewBundle,
+  fitTicks,
+  fixtureRuns,
+  launchBrowser,
+  openPanel,
+  panelHtml,
+  postAndRender,
+  REAL_RUN_ID,
+  SCREENSHOTS,
+  startServer,
+  trainRealRun,
+  waitForPosted,
+  type DrawnAxes,
+  type FixtureRun,
+  type PageServer,
+} from './harness';
 
 let browser: Browser;
 let server: PageServer;
 let runs: FixtureRun[];
+/** A run the real trainer wrote in beforeAll (events.jsonl read as the panel host reads it). */
+let real: FixtureRun;
+let realRunsDir: string;
 
 const byId = (id: string) => runs.find((r) => r.ref.runId.endsWith(id))!;
 const stepsOf = (run: FixtureRun) => run.events.flatMap((e) => (e.type === 'step' ? [e] : []));
@@ -22,6 +47,8 @@ beforeAll(async () => {
   await ensureWebviewBundle();
   mkdirSync(SCREENSHOTS, { recursive: true });
   runs = fixtureRuns();
+  realRunsDir = mkdtempSync(join(tmpdir(), 'ttl-plots-runs-'));
+  real = await trainRealRun(realRunsDir);
   server = await startServer();
   browser = await launchBrowser();
 });
@@ -29,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  if (realRunsDir) rmSync(realRunsDir, { recursive: true, force: true });
 });
 
 async function panelWithRuns(selected: FixtureRun[], state?: Partial<PlotsViewState>): Promise<Page> {
@@ -37,6 +65,87 @@ async function panelWithRuns(selected: FixtureRun[], state?: Partial<PlotsViewSt
   await waitForPosted(page, 'initialized');
   await postAndRender(page, { type: 'showRuns', replace: true, runs: selected });
   return page;
+}
+
+/** The x range a chart shows, read from its drawn x tick labels: the values at the plot's left and right edges. */
+function xRange(axes: DrawnAxes): { min: number; max: number; unitsPerPx: number; pxOf(value: number): number } {
+  const fit = fitTicks(axes.x);
+  expect(fit.worstMissPx, 'x tick labels lie on one line').toBeLessThanOrEqual(1);
+  return {
+    min: fit.valueAt(axes.plot.left),
+    max: fit.valueAt(axes.plot.left + axes.plot.width),
+    unitsPerPx: 1 / fit.pxPerUnit,
+    pxOf: (value) => axes.plot.left + (value - fit.valueAt(axes.plot.left)) * fit.pxPerUnit,
+  };
+}
+
+/** The chart shows x from `min` to `max`, within `px` pixels at either end. */
+async function expectXRange(page: Page, chartId: string, min: number, max: number, px = 1): Promise<void> {
+  const range = xRange(await drawnAxes(page, chartId));
+  expect(Math.abs(range.min - min) / range.unitsPerPx, `${chartId}: x min ${range.min} ≈ ${min}`).toBeLessThanOrEqual(px);
+  expect(Math.abs(range.max - max) / range.unitsPerPx, `${chartId}: x max ${range.max} ≈ ${max}`).toBeLessThanOrEqual(px);
+}
+
+/** The y values a chart draws (all its series). */
+async function drawnYs(page: Page, chartId: string): Promise<number[]> {
+  const chart = (await page.evaluate(() => window.__plots!.charts())).find((c) => c.id === chartId)!;
+  return chart.series.flatMap((s) => s.y.filter((v): v is number => v !== null && Number.isFinite(v)));
+}
+
+/**
+ * A linear y axis: labels with one increment between them, each at the height a straight line through
+ * all of them puts it (within a pixel), and the axis spans every drawn value. (A 200 px chart of recall
+ * may get only two labels; the loss gets three or more.)
+ */
+function expectLinearY(axes: DrawnAxes, ys: number[]): void {
+  const values = axes.y.map((t) => t.value);
+  expect(values.length, `y labels ${values.join(', ')}`).toBeGreaterThanOrEqual(2);
+  const increments = values.slice(1).map((v, i) => v - values[i]);
+  for (const d of increments) expect(d).toBeCloseTo(increments[0], 9);
+  const fit = fitTicks(axes.y);
+  expect(fit.worstMissPx, `y labels ${values.join(', ')} lie on a linear axis`).toBeLessThanOrEqual(1);
+  expect(fit.valueAt(axes.plot.top + axes.plot.height)).toBeLessThanOrEqual(Math.min(...ys));
+  expect(fit.valueAt(axes.plot.top)).toBeGreaterThanOrEqual(Math.max(...ys));
+}
+
+/**
+ * A log10 y axis: the labels' heights follow log10 of their values (within a pixel) and, given three or
+ * more labels, not the values themselves (a straight line through them misses by several pixels); two
+ * labels are consecutive powers of ten, which no linear axis labels next to each other (its steps are
+ * 1, 2, 2.5 or 5 × 10^k). The top of the axis is a power of ten, and the axis spans every drawn value.
+ */
+function expectLog10Y(axes: DrawnAxes, ys: number[]): void {
+  const labels = axes.y.map((t) => t.label).join(', ');
+  expect(axes.y.length, `y labels ${labels}`).toBeGreaterThanOrEqual(2);
+  const log = fitTicks(axes.y, Math.log10);
+  expect(log.worstMissPx, `y labels ${labels} lie on a log10 axis`).toBeLessThanOrEqual(1);
+  if (axes.y.length >= 3) expect(fitTicks(axes.y).worstMissPx, `y labels ${labels} are not on a linear axis`).toBeGreaterThan(3);
+  else expect(Math.log10(axes.y[1].value / axes.y[0].value), `y labels ${labels} are a decade apart`).toBeCloseTo(1, 9);
+  const top = log.valueAt(axes.plot.top);
+  expect(Math.abs(top - Math.round(top)) * Math.abs(log.pxPerUnit), `top of the axis 10^${top} is a power of ten`).toBeLessThanOrEqual(1);
+  expect(10 ** log.valueAt(axes.plot.top + axes.plot.height)).toBeLessThanOrEqual(Math.min(...ys));
+  expect(10 ** top).toBeGreaterThanOrEqual(Math.max(...ys));
+}
+
+/** The legend of a chart as shown: series label → value text (uPlot's live legend shows the values at the cursor). */
+async function legendOf(page: Page, chartId: string): Promise<Record<string, string>> {
+  return page.evaluate(
+    (id) => Object.fromEntries([...document.querySelectorAll(`[data-chart-id="${id}"] .u-legend .u-series`)].map((row) => [row.querySelector('.u-label')?.textContent ?? '', row.querySelector('.u-value')?.textContent ?? ''])),
+    chartId,
+  );
+}
+
+/** A value as the legend shows it: four significant digits (chartView's formatValue for the values here). */
+const shown = (v: number) => String(+v.toPrecision(4));
+
+/** Drags the mouse across a chart's plot area from one page x to another, at mid height. */
+async function drag(page: Page, chartId: string, fromX: number, toX: number): Promise<void> {
+  const { plot } = await drawnAxes(page, chartId);
+  const y = Math.round(plot.top + plot.height / 2);
+  await page.mouse.move(fromX, y);
+  await page.mouse.down();
+  await page.mouse.move(toX, y, { steps: 8 });
+  await page.mouse.up();
 }
 
 describe('plots webview', () => {
@@ -137,9 +246,9 @@ describe('plots webview', () => {
       expect(loss.x[0]).toBeCloseTo(0.1, 12);
       expect(loss.x.at(-1)).toBe(4);
 
+      expectLinearY(await drawnAxes(page, 'loss'), await drawnYs(page, 'loss'));
       await afterRender(page, () => page.check('#log-scale'));
-      const logScaleDistr = await page.evaluate(() => document.querySelectorAll('[data-chart-id="loss"] .u-axis').length);
-      expect(logScaleDistr).toBe(2);
+      expectLog10Y(await drawnAxes(page, 'loss'), await drawnYs(page, 'loss'));
       const state = (await page.evaluate(() => window.__savedState)) as PlotsViewState;
       expect(state).toMatchObject({ smoothing: 0, xAxis: 'epoch', logScale: true });
       expect(state.runs.map((r) => r.runId)).toEqual(runs.slice(0, 2).map((r) => r.ref.runId));
@@ -242,6 +351,102 @@ describe('plots webview', () => {
       await page.waitForFunction(() => window.__plots!.renderCount() >= 1);
       expect(await page.isVisible('.empty')).toBe(true);
       expect(await page.evaluate(() => window.__plots!.charts())).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('plots webview on a run the real trainer wrote', () => {
+  const evalSteps = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'eval' ? [e.step] : []));
+  const stepSteps = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'step' ? [e.step] : []));
+
+  it('draws the loss, a metric and the throughput on a linear y axis, on a log10 axis after the toggle, and linear again after it', async () => {
+    const page = await panelWithRuns([real]);
+    try {
+      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
+      await afterRender(page, () => page.check('#log-scale'));
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-log-scale.png'), fullPage: false });
+      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLog10Y(await drawnAxes(page, id), await drawnYs(page, id));
+      // The loss (2.3…3.5) gets the labels 2, 5 and 10: three heights that only a log axis puts there.
+      expect((await drawnAxes(page, 'loss')).y.length).toBeGreaterThanOrEqual(3);
+      await afterRender(page, () => page.uncheck('#log-scale'));
+      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('shows the values under the cursor in the legends of every chart', async () => {
+    const page = await panelWithRuns([real], { smoothing: 0 });
+    try {
+      // The end of epoch 2: a step event and an eval event share that step.
+      const evalEvent = evalsOf(real)[1];
+      const stepEvent = stepsOf(real).find((e) => e.step === evalEvent.step)!;
+      const axes = await drawnAxes(page, 'loss');
+      await page.mouse.move(Math.round(xRange(axes).pxOf(evalEvent.step)), Math.round(axes.plot.top + axes.plot.height / 2));
+      await expect.poll(() => legendOf(page, 'loss'), { timeout: 5000 }).toEqual({ step: String(evalEvent.step), [REAL_RUN_ID]: shown(stepEvent.loss) });
+      // The other charts follow the cursor (one sync group) and show their own values at that step.
+      expect(await legendOf(page, 'throughput')).toEqual({ step: String(evalEvent.step), [REAL_RUN_ID]: shown(stepEvent.examplesPerSec) });
+      expect(await legendOf(page, 'eval:recall@10')).toEqual({
+        step: String(evalEvent.step),
+        [REAL_RUN_ID]: shown(evalEvent.metrics['recall@10']),
+        'popularity baseline': shown(evalEvent.baseline['recall@10']),
+      });
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-hover.png'), fullPage: false });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('zooms every chart to a dragged span, keeps it while live events arrive, and resets on double-click or Reset zoom', async () => {
+    // The run arrives as a live one would: up to the third eval, then up to the fourth, then the rest.
+    const evalAt = real.events.flatMap((e, i) => (e.type === 'eval' ? [i] : []));
+    const cut3 = evalAt[2] + 1;
+    const cut4 = evalAt[3] + 1;
+    const upTo = (n: number) => real.events.slice(0, n);
+    const full = (events: TrainerEvent[]) => ({ loss: [stepSteps(events)[0], stepSteps(events).at(-1)!], metric: [evalSteps(events)[0], evalSteps(events).at(-1)!] });
+    const expectFull = async (events: TrainerEvent[]) => {
+      const f = full(events);
+      await expectXRange(page, 'loss', f.loss[0], f.loss[1]);
+      await expectXRange(page, 'eval:recall@10', f.metric[0], f.metric[1]);
+    };
+    const charts = ['loss', 'eval:recall@10'];
+
+    const page = await panelWithRuns([{ ref: real.ref, events: upTo(cut3) }]);
+    try {
+      await expectFull(upTo(cut3));
+      const before = await drawnAxes(page, 'loss');
+      const x = xRange(before);
+      // Whole pixels: the mouse events carry integer client coordinates.
+      const from = Math.round(before.plot.left + before.plot.width * 0.25);
+      const to = Math.round(before.plot.left + before.plot.width * 0.7);
+      const span = [x.min + (from - before.plot.left) * x.unitsPerPx, x.min + (to - before.plot.left) * x.unitsPerPx];
+      await afterRedraw(page, charts, () => drag(page, 'loss', from, to));
+      await expectXRange(page, 'loss', span[0], span[1]);
+      // The metric charts zoom to the same steps (their x axis starts at the first eval, so other pixels).
+      await expectXRange(page, 'eval:recall@10', span[0], span[1]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-zoomed.png'), fullPage: false });
+
+      // Live events do not undo the zoom.
+      await postAndRender(page, { type: 'appendEvents', runId: real.ref.runId, events: real.events.slice(cut3, cut4) });
+      await expectXRange(page, 'loss', span[0], span[1]);
+      await expectXRange(page, 'eval:recall@10', span[0], span[1]);
+
+      // A double-click on one chart shows all the data again in every chart…
+      const { plot } = await drawnAxes(page, 'loss');
+      await afterRedraw(page, charts, () => page.mouse.dblclick(Math.round(plot.left + plot.width / 2), Math.round(plot.top + plot.height / 2)));
+      await expectFull(upTo(cut4));
+      // …and every chart follows live data again.
+      await postAndRender(page, { type: 'appendEvents', runId: real.ref.runId, events: real.events.slice(cut4) });
+      await expectFull(real.events);
+
+      // Zoomed again (from a metric chart this time), the toolbar's Reset zoom shows all the data too.
+      const metricPlot = (await drawnAxes(page, 'eval:recall@10')).plot;
+      await afterRedraw(page, charts, () => drag(page, 'eval:recall@10', Math.round(metricPlot.left + metricPlot.width * 0.4), Math.round(metricPlot.left + metricPlot.width * 0.6)));
+      expect(xRange(await drawnAxes(page, 'loss')).max).toBeLessThan(full(real.events).loss[1] * 0.9);
+      await afterRedraw(page, charts, () => page.click('#reset-zoom'));
+      await expectFull(real.events);
     } finally {
       await page.close();
     }

@@ -147,9 +147,11 @@ export class ChartView {
             if (s) this.ctx.onToggleRun(s.runId, options.show);
           },
         ],
-        setSelect: [
-          (u) => {
-            if (u.select.width > 0) this.zoomed = true;
+        // Zoomed is read off the x scale whenever it changes, however it changed: a drag here or in a synced
+        // chart, a double-click here or in a synced chart, Reset zoom, or live data that rescales.
+        setScale: [
+          (u, key) => {
+            if (key === 'x') this.zoomed = showsLessThanData(u);
           },
         ],
       },
@@ -157,10 +159,6 @@ export class ChartView {
     this.plotHost.replaceChildren();
     this.plot = new uPlot(opts, this.data(), this.plotHost);
     this.zoomed = false;
-    // uPlot's own double-click resets the zoom; follow it so that live data moves the view again.
-    this.plot.over.addEventListener('dblclick', () => {
-      this.zoomed = false;
-    });
   }
 
   /** Follows the run toggles made in any chart's legend. */
@@ -218,6 +216,18 @@ export class ChartView {
     this.plot = null;
     this.root.remove();
   }
+}
+
+/**
+ * True when the x scale leaves out some of the data (the user zoomed). A synced chart zooms and resets
+ * with the one the user dragged or double-clicked, but gets no DOM event of its own, so the scale is
+ * the only thing that tells.
+ */
+function showsLessThanData(u: uPlot): boolean {
+  const xs = u.data[0];
+  const { min, max } = u.scales.x;
+  if (xs.length < 2 || min == null || max == null) return false;
+  return min > xs[0] || max < xs[xs.length - 1];
 }
 
 export function formatValue(v: number): string {
