@@ -14,7 +14,7 @@ import { PopularitySampler, UniformSampler, type EasySampler } from './easy';
 import { bandsFromConfig, HardNegativeSampler, MinedHardNegativeSampler, poolsFromRankingLog } from './hard';
 import { batchColumns } from './columns';
 import { ExtraColumnSampler } from './extraColumns';
-import { CountsCorrection, SampledColumnCorrection, StreamingFrequencyEstimator } from './logq';
+import { CountsCorrection, StreamingFrequencyEstimator } from './logq';
 import { InBatchNegativeSampler } from './inBatchSampler';
 import { MixedSampler } from './mixer';
 import { refuseImpressedNegatives } from './refuse';
@@ -40,6 +40,7 @@ export { batchColumns } from './columns';
 export { ExtraColumnSampler } from './extraColumns';
 export { appearanceProbability, CountsCorrection, SampledColumnCorrection, StreamingFrequencyEstimator } from './logq';
 export { MixedSampler } from './mixer';
+export { createRowColumnCorrection, RowColumnCorrection } from './rowCorrection';
 export { gini, popularityDeciles } from './popularity';
 export { rebalancePositives, type RebalanceConfig } from './rebalance';
 export { IMPRESSED_NEGATIVES_REFUSED, refuseImpressedNegatives } from './refuse';
@@ -121,23 +122,6 @@ export function createExtraColumnSampler(training: TrainingConfig, dataset: Data
   if (negatives.source !== 'mixed') return undefined;
   const extra = negatives.extra_sampler === 'popularity' ? new PopularitySampler(dataset.itemClicks, negatives.alpha) : new UniformSampler(dataset.items.size);
   return new ExtraColumnSampler(extra, negatives.extra, negatives.remove_accidental_hits ? userPositives : undefined);
-}
-
-/**
- * logQ of the listwise softmax's sampled easy columns, or undefined when logQ is off or the mode is not
- * listwise: the sampled softmax (`uniform`/`popularity`: the positive column and the n negatives, each
- * corrected by the probability that the sampler puts it among the row's draws), and the easy slots
- * mixed with hard ones beside in-batch/mixed columns. Hard columns are never corrected. `draws` is the
- * expected number of easy draws per row: n, or n·mix.easy when hard negatives take the other slots.
- */
-export function createSampledColumnCorrection(training: TrainingConfig, sampler: NegativeSampler | undefined): SampledColumnCorrection | undefined {
-  const negatives = training.negatives;
-  if (!negatives.logq_correction || training.mode !== 'listwise' || !sampler) return undefined;
-  const easy = sampler instanceof MixedSampler ? sampler.easy : sampler;
-  if (!(easy instanceof UniformSampler || easy instanceof PopularitySampler)) return undefined;
-  const easyShare = sampler instanceof MixedSampler ? 1 - sampler.hardShare : 1;
-  if (!(easyShare > 0)) return undefined;
-  return new SampledColumnCorrection(easy.probabilities(), negatives.per_positive * easyShare);
 }
 
 /**

@@ -3,26 +3,23 @@
  * needs to a batch of positives — for listwise batch columns (`in_batch`, `mixed`) the logQ column
  * correction and the accidental-hit mask, for `mixed` the B′ extra items shared by every row (with
  * their logQ and mask), and the sampler's per-row negatives with, for the listwise softmax under logQ,
- * the log-probability of each easy slot (kept in buffers reused from batch to batch).
+ * the log-probability of each slot under its own proposal (kept in buffers reused from batch to batch).
  * The sampling study times this very code (bench/sampling-study.ts).
  */
 import type { TrainingConfig } from '../config/schema';
-import type { ExtraColumnSampler, InBatchCorrection, NegativeSampler, PositiveBatch, SampledColumnCorrection, SamplingCounters, UserPositiveIndex } from '../sampling';
 import type { Dataset } from '../data/dataset';
-import { accidentalHitMask, batchColumns, createExtraColumnSampler, createSampledColumnCorrection, NEGATIVE_KIND_CODES } from '../sampling';
+import type { ExtraColumnSampler, InBatchCorrection, NegativeSampler, PositiveBatch, RowColumnCorrection, SamplingCounters, UserPositiveIndex } from '../sampling';
+import { accidentalHitMask, batchColumns, createExtraColumnSampler, createRowColumnCorrection } from '../sampling';
 import type { Rng } from '../util/rng';
 import type { TrainBatch } from './step';
-
-/** Kind codes of easy slots, whose logQ is the easy sampler's; hard slots get no correction. */
-const EASY_CODES = new Set(['uniform', 'popularity'].map((k) => NEGATIVE_KIND_CODES.indexOf(k as 'uniform')));
 
 /** Samplers and corrections of a run, as the loop built them from the config. */
 export interface BatchSamplers {
   negatives: NegativeSampler | undefined;
   /** `source: mixed`: the shared extra columns. */
   extra?: ExtraColumnSampler;
-  /** logQ of easy sampled columns of the listwise softmax (undefined when logQ is off). */
-  sampledCorrection?: SampledColumnCorrection;
+  /** logQ of the per-row sampled columns of the listwise softmax, easy and hard (undefined when logQ is off). */
+  rowCorrection?: RowColumnCorrection;
 }
 
 /** The batch samplers of `training`, around the negative sampler the caller built (it restores and refreshes that one). */
@@ -30,7 +27,7 @@ export function batchSamplersFor(training: TrainingConfig, dataset: Dataset, use
   return {
     negatives,
     extra: createExtraColumnSampler(training, dataset, userPositives),
-    sampledCorrection: createSampledColumnCorrection(training, negatives),
+    rowCorrection: createRowColumnCorrection(training, negatives),
   };
 }
 
@@ -64,7 +61,7 @@ export class TrainBatchBuilder {
    */
   build(batch: PositiveBatch, step: number, correction: InBatchCorrection | undefined): TrainBatch {
     const { training, counters, perPositive } = this;
-    const { negatives: sampler, extra, sampledCorrection } = this.samplers;
+    const { negatives: sampler, extra, rowCorrection } = this.samplers;
     counters.recordPositives(batch);
     const out: TrainBatch = { users: batch.users, posItems: batch.items };
     if (this.inBatch) {
@@ -89,12 +86,12 @@ export class TrainBatchBuilder {
       counters.recordNegatives(neg, slots, k);
       out.negItems = neg;
       out.negPerPositive = perPositive;
-      if (sampledCorrection) {
+      if (rowCorrection) {
         const logQ = this.negLogQ.subarray(0, slots);
-        for (let s = 0; s < slots; s++) logQ[s] = EASY_CODES.has(k[s]) ? sampledCorrection.logQ(neg[s]) : 0;
+        rowCorrection.fill(batch, perPositive, neg, k, logQ);
         out.negLogQ = logQ;
         // The sampled softmax corrects its positive column too; batch columns carry p_j in logQ instead.
-        if (!this.inBatch) out.posLogQ = Float32Array.from(batch.items, (item) => sampledCorrection.logQ(item));
+        if (!this.inBatch) out.posLogQ = rowCorrection.positiveLogQ(batch);
       }
     }
     return out;

@@ -5,7 +5,8 @@ import {
   createExtraColumnSampler,
   createInBatchCorrection,
   createNegativeSampler,
-  createSampledColumnCorrection,
+  createRowColumnCorrection,
+  NEGATIVE_KIND_CODES,
   ExtraColumnSampler,
   userPositiveIndexFromPairs,
   minedSamplerOf,
@@ -147,16 +148,39 @@ describe('mixed negative sampling and the logQ of sampled columns', () => {
   it('sampled softmax logQ: Q_j = appearance of P(j) in the row\'s n draws, the easy share of n when mixed with hard; none without logQ or outside listwise', () => {
     const pop = training({ negatives: { source: 'popularity', per_positive: 3, logq_correction: true } });
     const sampler = createNegativeSampler(pop, data, new Rng(1));
-    const c = createSampledColumnCorrection(pop, sampler)!;
-    expect(c.draws).toBe(3);
+    const c = createRowColumnCorrection(pop, sampler)!;
+    expect(c.easy?.draws).toBe(3);
     const p = (sampler as PopularitySampler).probabilities();
-    expect(c.logQ(1)).toBeCloseTo(Math.log(1 - (1 - p[1]) ** 3), 5);
+    expect(c.easy?.logQ(1)).toBeCloseTo(Math.log(1 - (1 - p[1]) ** 3), 5);
     // The most clicked item gets the largest Q, so the largest subtraction.
-    expect(c.logQ(1)).toBeGreaterThan(c.logQ(2));
-    const withHard = training({ negatives: { source: 'in_batch', per_positive: 4, logq_correction: true, hard: { source: 'ranking_log' }, mix: { easy: 0.25, hard: 0.75 } } });
-    expect(createSampledColumnCorrection(withHard, createNegativeSampler(withHard, data, new Rng(1)))?.draws).toBe(1);
-    expect(createSampledColumnCorrection(training({ negatives: { source: 'popularity' } }), sampler)).toBeUndefined();
+    expect(c.easy!.logQ(1)).toBeGreaterThan(c.easy!.logQ(2));
+    expect(Array.from(c.positiveLogQ({ users: Int32Array.of(1), items: Int32Array.of(1) }))[0]).toBeCloseTo(c.easy!.logQ(1), 6);
+    expect(createRowColumnCorrection(training({ negatives: { source: 'popularity' } }), sampler)).toBeUndefined();
     const pointwise = training({ mode: 'pointwise', loss: 'bce', negatives: { source: 'popularity', logq_correction: true } });
-    expect(createSampledColumnCorrection(pointwise, createNegativeSampler(pointwise, data, new Rng(1)))).toBeUndefined();
+    expect(createRowColumnCorrection(pointwise, createNegativeSampler(pointwise, data, new Rng(1)))).toBeUndefined();
+  });
+
+  it('hard slots are corrected by their own proposal: uniform over the user\'s pool, over the row\'s expected hard draws', () => {
+    // n = 4 at mix 0.25 easy / 0.75 hard: 1 expected easy draw (uniform over 5 items) and 3 hard draws.
+    const t = training({ negatives: { source: 'in_batch', per_positive: 4, logq_correction: true, hard: { source: 'ranking_log' }, mix: { easy: 0.25, hard: 0.75 } } });
+    const c = createRowColumnCorrection(t, createNegativeSampler(t, data, new Rng(1)))!;
+    expect(c.easy?.draws).toBe(1);
+    expect(c.hardDraws).toBe(3);
+    // User 1's pool is {4, 5}: Q = 1 − (1 − ½)³ = 0.875; a uniform easy item: Q = 1/5; user 2 has no pool (its hard slots fell back to easy).
+    const batch = { users: Int32Array.of(1, 2), items: Int32Array.of(1, 1) };
+    const hardLog = NEGATIVE_KIND_CODES.indexOf('hard_log');
+    const uniform = NEGATIVE_KIND_CODES.indexOf('uniform');
+    const out = new Float32Array(8);
+    c.fill(batch, 4, Int32Array.of(4, 5, 2, 3, 2, 3, 4, 5), Uint8Array.of(hardLog, hardLog, uniform, hardLog, uniform, uniform, uniform, uniform), out);
+    expect(out[0]).toBeCloseTo(Math.log(0.875), 5);
+    expect(out[2]).toBeCloseTo(Math.log(0.2), 5);
+    expect(out[4]).toBeCloseTo(Math.log(0.2), 5);
+    // All hard: no easy part, hard slots still corrected.
+    const allHard = training({ negatives: { source: 'in_batch', per_positive: 2, logq_correction: true, hard: { source: 'ranking_log' }, mix: { easy: 0, hard: 1 } } });
+    const h = createRowColumnCorrection(allHard, createNegativeSampler(allHard, data, new Rng(1)))!;
+    expect(h.easy).toBeUndefined();
+    const two = new Float32Array(2);
+    h.fill({ users: Int32Array.of(1), items: Int32Array.of(1) }, 2, Int32Array.of(4, 5), Uint8Array.of(hardLog, hardLog), two);
+    expect(two[0]).toBeCloseTo(Math.log(0.75), 5);
   });
 });
