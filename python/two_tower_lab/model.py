@@ -58,12 +58,12 @@ class Tower(nn.Module):
             if seg.kind == "table":
                 self.tables.append(nn.Parameter(torch.from_numpy(embedding_init(rng, seg.rows, seg.dim))))
                 self.table_names.append(f"{prefix}/{seg.name}")
-                row_of = None if seg.array is None else torch.from_numpy(np.asarray(arrays(seg.array), dtype=np.int64))
+                row_of = None if seg.array is None else torch.from_numpy(np.array(arrays(seg.array), dtype=np.int64))
                 if row_of is not None and row_of.numel() != vocabulary:
                     raise ValueError(f"{prefix}/{seg.name}: the row array '{seg.array}' has {row_of.numel()} entries for {vocabulary} entities.")
                 self._segments.append(("table", len(self.tables) - 1, row_of))
             else:
-                values = torch.from_numpy(np.asarray(arrays(seg.array), dtype=np.float32))
+                values = torch.from_numpy(np.array(arrays(seg.array), dtype=np.float32))
                 if values.numel() != vocabulary:
                     raise ValueError(f"{prefix} feature '{seg.name}': the value array '{seg.array}' has {values.numel()} entries for {vocabulary} entities.")
                 self._segments.append(("value", values))

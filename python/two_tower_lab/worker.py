@@ -1,0 +1,108 @@
+"""The worker entry that torchrun starts on every rank:
+
+    python -m two_tower_lab.worker --run-dir <run> [--resume]
+
+SIGTERM (or SIGINT) asks for a stop: the ranks agree on it at the end of the step, rank 0 checkpoints
+and writes `ended` `stopped`, every rank exits 0; a second signal exits at once (130). An error writes
+`ended` `failed` with what went wrong (rank 0) and exits 1, except when a collective failed because
+another rank is gone: then rank 0 writes nothing, and the front door names the rank that died.
+"""
+import argparse
+import os
+import signal
+import sys
+import traceback
+
+from .events import EventWriter, NullWriter
+from .names import EVENTS_FILE
+
+
+def error_text(exc: BaseException, rank: int) -> str:
+    """For people: the message of an error we raise on purpose, else its type and where it struck."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name in ("torch", "numpy"):
+        return (
+            f"{sys.executable} (Python {sys.version.split()[0]}) has no {exc.name}, which the torch engine needs. Install it (Debian/Ubuntu: "
+            "`apt-get install python3-torch python3-numpy`; elsewhere: `pip install torch numpy`), or point training.engine_options.python "
+            "(the editor setting twoTowerLab.pythonPath) at a Python that has it."
+        )
+    if isinstance(exc, (ValueError, FileNotFoundError)) and str(exc):
+        return str(exc)
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+    return f"torch worker rank {rank} failed with {type(exc).__name__}: {exc}{where}. The worker's stderr (the run folder's torchrun/ logs) has the whole traceback."
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m two_tower_lab.worker", description="Train one rank of a Two-Tower Lab torch run.")
+    parser.add_argument("--run-dir", required=True, help="the run folder, with prepared/ written by the front door")
+    parser.add_argument("--resume", action="store_true", help="continue from the run's checkpoint/")
+    args = parser.parse_args(argv)
+    run_dir = os.path.abspath(args.run_dir)
+
+    stops = []
+
+    def on_signal(signum, _frame):
+        stops.append(signum)
+        if len(stops) > 1:
+            os._exit(130)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    rank = int(os.environ.get("RANK", "0"))
+    writer = None
+    progress = None
+    dist = None
+    try:
+        import torch  # noqa: F401  (a missing torch is the first thing to say)
+
+        from .distributed import Distributed, is_peer_failure
+        from .loop import Loop, Progress
+        from .prepared import Prepared
+
+        run_id = Prepared(run_dir).run_id
+        if rank == 0:
+            writer = EventWriter(os.path.join(run_dir, EVENTS_FILE), run_id)
+        config_device = ((Prepared(run_dir).config["training"].get("engine_options") or {}).get("device")) or "auto"
+        dist = Distributed(config_device)
+        progress = Progress()
+        Loop(run_dir, dist, writer or NullWriter(), lambda: bool(stops), resume=args.resume, progress=progress).run()
+        return 0
+    except BaseException as exc:  # noqa: BLE001  (every failure must end the run visibly)
+        traceback.print_exc(file=sys.stderr)
+        peer = False
+        try:
+            from .distributed import is_peer_failure
+
+            peer = dist is not None and dist.distributed and is_peer_failure(exc)
+        except ImportError:
+            pass
+        if rank == 0 and not peer:
+            if writer is None:
+                try:
+                    writer = EventWriter(os.path.join(run_dir, EVENTS_FILE), _run_id(run_dir))
+                except OSError:
+                    writer = None
+            if writer is not None:
+                body = {"type": "ended", "status": "failed", "error": error_text(exc, rank), "epoch": 0, "step": 0, "elapsedSec": 0.0}
+                if progress is not None:
+                    body.update(epoch=progress.epoch, step=progress.step, elapsedSec=progress.elapsed())
+                writer.write(body)
+        return 1
+    finally:
+        if writer is not None:
+            writer.close()
+        if dist is not None:
+            try:
+                dist.close()
+            except Exception as exc:  # noqa: BLE001  (a peer already gone; nothing left to tidy)
+                print(f"two_tower_lab.worker: closing the process group: {exc}", file=sys.stderr)
+
+
+def _run_id(run_dir: str) -> str:
+    """The run id when even the prepared folder could not be read: the folder's name."""
+    return os.path.basename(os.path.normpath(run_dir))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
