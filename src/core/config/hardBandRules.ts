@@ -69,10 +69,8 @@ export async function hardBandRules(ctx: RuleContext, probe: DataProbe, experime
   });
 }
 
-/** The band's own key when the file writes it; else `band`, which chose it (the range of an absent key falls back to its parent). */
+/** The band's own key when the file writes it; else `band`, which chose it. */
 function bandPath(ctx: RuleContext, name: BandName): ConfigPath {
   const own: ConfigPath = ['training', 'negatives', 'hard', name];
-  const parent: ConfigPath = ['training', 'negatives', 'hard'];
-  const same = JSON.stringify(ctx.rangeAt(own, 'key')) === JSON.stringify(ctx.rangeAt(parent, 'key'));
-  return same ? ['training', 'negatives', 'hard', 'band'] : own;
+  return ctx.written(own) ? own : ['training', 'negatives', 'hard', 'band'];
 }
