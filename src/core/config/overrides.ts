@@ -4,7 +4,7 @@
  * `0.5`, `false`, `[10, 50]` and `{easy: 0.7, hard: 0.3}` mean what they would in the file.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { Document, isCollection, isMap, isScalar, parse, visit, YAMLParseError } from 'yaml';
+import { Document, isCollection, isMap, isScalar, isSeq, parse, visit, YAMLParseError } from 'yaml';
 
 import type { ConfigDiagnostic } from './diagnostics';
 import { formatPath, locate, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
@@ -85,6 +85,11 @@ export function applyOverrides(parsed: Pick<ParsedExperimentText, 'doc' | 'lineC
       fail('set-unknown-path', message, undefined, { override: arg, replacement });
       continue;
     }
+    const gap = indexPastEnd(parsed.doc, o.path);
+    if (gap) {
+      fail('set-unknown-path', `\`--set ${arg}\`: ${gap.message}`, gap.written ? gap.listPath : undefined, { override: arg });
+      continue;
+    }
     const error = setInDocument(parsed.doc, o.path, o.value);
     if (error) {
       fail('set-conflict', `\`--set ${arg}\`: ${error}`, o.path, { override: arg });
@@ -93,6 +98,30 @@ export function applyOverrides(parsed: Pick<ParsedExperimentText, 'doc' | 'lineC
     applied.push(o);
   }
   return { diagnostics, applied };
+}
+
+/**
+ * A list index past the end of its list (`evaluation.k.7` when the file has `k: [1]`): setting it would
+ * leave the items between empty, which the schema then reports one by one as "got the boolean undefined"
+ * at 1:1. One index past the end appends; a list that the path creates starts at index 0.
+ */
+function indexPastEnd(doc: Document, path: ConfigPath): { message: string; listPath: ConfigPath; written: boolean } | undefined {
+  const found = locate(doc, path);
+  for (let depth = found.depth; depth < path.length; depth++) {
+    const index = path[depth];
+    if (typeof index !== 'number') continue;
+    const listPath = path.slice(0, depth);
+    const list = depth === found.depth ? (depth === 0 ? doc.contents : found.node) : undefined;
+    const written = isSeq(list);
+    const length = written ? list.items.length : 0;
+    if (index <= length) continue;
+    const name = `\`${formatPath(listPath)}\``;
+    const whole = `give the whole list: --set '${formatPath(listPath)}=[…]'`;
+    if (!written) return { listPath, written, message: `${name} is not written in the file, so it starts at index 0; index ${index} would leave items 0–${index - 1} empty. Use index 0, or ${whole}.` };
+    const items = list.items.length === 1 ? '1 item (index 0)' : `${list.items.length} items (indices 0–${list.items.length - 1})`;
+    return { listPath, written, message: `${name} has ${items} in the file, so there is no index ${index}. Use an index up to ${length} (${length} appends an item), or ${whole}.` };
+  }
+  return undefined;
 }
 
 /** Sets a value in the document, creating missing mappings on the way; returns why it could not. */
