@@ -89,8 +89,17 @@ export interface StartedEvent extends EventBase {
   experiment: string;
   mode: TrainingMode;
   loss: LossName;
-  backend: BackendName;
-  /** Process id of the trainer, so a reader can tell whether a `running` run is still alive. */
+  /** The tfjs backend, or `torch` for runs of the torch engine. */
+  backend: BackendName | 'torch';
+  /** The engine that trains the run (absent in runs written before there were two: tfjs). */
+  engine?: 'tfjs' | 'torch';
+  /** torch: where the workers train, how many processes this node starts, ranks in all, threads each, torch's version. */
+  device?: 'cpu' | 'cuda';
+  processes?: number;
+  worldSize?: number;
+  threads?: number;
+  torch?: string;
+  /** Process id of the trainer (the front door for torch runs), so a reader can tell whether a `running` run is still alive. */
   pid: number;
   epochs: number;
   stepsPerEpoch: number;

@@ -25,11 +25,13 @@ import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
 import { Progress, type ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
+import { checkTorchEngine, EngineUnavailable, type TorchReady } from './torch/engineCheck';
+import { trainWithTorch } from './torch/trainTorch';
 
 /** How the trainer gets a model and a backend; the CLI passes the tfjs ones, tests may pass others. */
 export interface Engine {
   initBackend(preferred?: BackendName): Promise<BackendName>;
-  createModel(config: Experiment, dataset: Dataset): Promise<TrainableModel & { dispose(): void }>;
+  createModel(config: Experiment, dataset: Dataset): Promise<TrainableModel & { dispose(): void; setModelWeights(w: WeightMap): void }>;
   numTensors(): number;
   /** The model's own tensors among a checkpoint's weights (without optimiser state), for export. */
   modelWeights(all: WeightMap): WeightMap;
@@ -67,6 +69,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
   let experimentFile: string;
   let config: Experiment;
   let originalExperiment: string;
+  let torch: TorchReady | undefined;
   try {
     if (args.resume !== undefined) {
       paths = runPaths(args.runsDir, args.resume);
@@ -76,6 +79,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       }
       const loaded = await loadExperiment(paths.config, overrides);
       config = loaded.config;
+      torch = config.training.engine === 'torch' ? checkTorchEngine(config) : undefined;
       experimentFile = paths.config;
       originalExperiment = firstStartedExperiment(paths.events) ?? paths.config;
       printWarnings(loaded.filePath, loaded.warnings, progress);
@@ -85,12 +89,14 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       experimentFile = loaded.filePath;
       originalExperiment = loaded.filePath;
       printWarnings(loaded.filePath, loaded.warnings, progress);
+      // Before the run folder exists: an engine that cannot start writes nothing.
+      torch = config.training.engine === 'torch' ? checkTorchEngine(config) : undefined;
       const runId = args.runId ?? makeRunId(experimentName(loaded.filePath, loaded.config.name));
       paths = createRunFolder(args.runsDir, runId);
     }
   } catch (e) {
-    if (e instanceof ConfigError) {
-      io.stderr.write(`${e.message}\n`);
+    if (e instanceof ConfigError || e instanceof EngineUnavailable) {
+      io.stderr.write(`${e instanceof EngineUnavailable ? 'two-tower-lab: ' : ''}${e.message}\n`);
       return EXIT_INVALID;
     }
     throw e;
@@ -145,6 +151,42 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       throw new Error(`Run ${paths.runId} has no checkpoint yet (it stopped before the end of its first epoch), so it cannot be resumed. Start it again: two-tower-lab train <file>.`);
     }
     if (checkpoint) position = { epoch: checkpoint.state.epoch, step: checkpoint.state.step };
+    if (checkpoint) refuseEngineSwitch(checkpoint.state, config.training.engine, paths.runId);
+    if (torch) {
+      phase = `loading the data of ${experimentFile}`;
+      const dataset = await loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
+      phase = 'training on torch';
+      const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
+      const outcome = await trainWithTorch({
+        config,
+        dataset,
+        paths,
+        writer,
+        probe: torch.probe,
+        device: torch.device,
+        experimentFile: originalExperiment,
+        params: flattenParams(config),
+        resume: checkpoint?.state,
+        onEvent: (event) => {
+          // Rank 0 writes events.jsonl; the front door shows them as if it had written them.
+          if (mirrorOn) io.stdout.write(`${JSON.stringify(event)}\n`);
+          if (event.type === 'step') {
+            position = { epoch: event.epoch, step: event.step };
+            progress.step({ epoch: event.epoch, epochs, step: event.step, totalSteps, examples: event.step * config.training.batch_size });
+          } else {
+            report(event, progress, epochs, hardNotes);
+          }
+        },
+        onStopSignal: io.onStopSignal,
+      });
+      if (outcome.failure !== undefined) throw new Error(outcome.failure);
+      if (outcome.ended?.status === 'failed') {
+        io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${outcome.ended.error ?? 'see events.jsonl'}\n`);
+        return EXIT_FAILED;
+      }
+      if (outcome.ended?.status === 'stopped') progress.line(`stopped at epoch ${outcome.ended.epoch}; continue with: two-tower-lab train --resume ${paths.runId}`);
+      return EXIT_OK;
+    }
     phase = 'starting the tfjs backend';
     const backend = await engine.initBackend(args.backend);
     phase = `loading the data of ${experimentFile}`;
@@ -191,6 +233,13 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     writer.close();
     model?.dispose();
   }
+}
+
+/** A run continues on the engine that trained it: the checkpoints of tfjs and torch hold different optimiser state. */
+function refuseEngineSwitch(state: { engine?: string }, engine: string, runId: string): void {
+  const trainedBy = state.engine ?? 'tfjs';
+  if (trainedBy === engine) return;
+  throw new Error(`Run ${runId} was trained by the ${trainedBy} engine, and --resume asks for ${engine}: a run continues on the engine that trained it (their checkpoints hold different optimiser and sampler state). Resume without --engine, or start a new run on ${engine}.`);
 }
 
 function printWarnings(file: string, warnings: Parameters<typeof formatDiagnostic>[1][], progress: Progress): void {

@@ -32,6 +32,8 @@ export interface CheckpointState {
   earlyStopping: EarlyStoppingState;
   /** True when early stopping ended the run (a resume then has nothing left to do). */
   stoppedEarly: boolean;
+  /** The engine that wrote the checkpoint (absent: tfjs); a run resumes on the same engine. */
+  engine?: 'tfjs' | 'torch';
   /** Set when the run stopped inside an epoch: where to continue. */
   epochPosition?: EpochPosition;
 }
