@@ -276,3 +276,42 @@ class Counters(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RowCorrection(unittest.TestCase):
+    def training(self, **negatives):
+        base = {"source": "in_batch", "per_positive": 4, "logq_correction": True, "alpha": 0.75, "remove_accidental_hits": True,
+                "hard": {"source": "ranking_log", "band": "relatively_hard", "relatively_hard": [0, 5]}, "mix": {"easy": 0.25, "hard": 0.75}}
+        base.update(negatives)
+        return {"mode": "listwise", "batch_size": 2, "negatives": base}
+
+    def test_hard_slots_by_their_own_proposal(self):
+        from two_tower_lab.sampling import create_row_column_correction
+
+        # Items 1..5 (uniform easy: Q = 1/5 over 1 expected easy draw); user 1's pool {4, 5}, 3 hard draws:
+        # Q = 1 − (1 − ½)³ = 0.875 (factory.test.ts); user 2 has no pool (its hard slots fell back to easy).
+        pools = HardPools(np.array([0, 0, 2, 2]), np.array([4, 5]))
+        idx = index([[1, 1], [2, 1]], 3)
+        t = self.training()
+        c = create_row_column_correction(t, create_negative_sampler(t, 6, np.ones(6), idx, pools))
+        self.assertEqual((c.easy.draws, c.hard_draws), (1, 3))
+        kinds = np.array([HARD_LOG_CODE, HARD_LOG_CODE, UNIFORM_CODE, HARD_LOG_CODE, UNIFORM_CODE, UNIFORM_CODE, UNIFORM_CODE, UNIFORM_CODE])
+        out = c.fill(np.array([1, 2]), 4, np.array([4, 5, 2, 3, 2, 3, 4, 5]), kinds)
+        np.testing.assert_allclose(out[[0, 2, 4]], np.log([0.875, 0.2, 0.2]), rtol=1e-6)
+        # All hard: no easy part, hard slots still corrected: 1 − ½² = 0.75.
+        t = self.training(per_positive=2, mix={"easy": 0, "hard": 1})
+        h = create_row_column_correction(t, create_negative_sampler(t, 6, np.ones(6), idx, pools))
+        self.assertIsNone(h.easy)
+        self.assertAlmostEqual(float(h.fill(np.array([1]), 2, np.array([4, 5]), np.array([HARD_LOG_CODE, HARD_LOG_CODE]))[0]), math.log(0.75), places=5)
+
+    def test_none_without_logq_or_outside_listwise(self):
+        from two_tower_lab.sampling import create_row_column_correction
+
+        idx = index([[1, 1]], 3)
+        t = self.training(source="popularity", hard={"source": "none"})
+        s = create_negative_sampler(t, 6, np.array([0, 5, 3, 1, 1, 1.0]), idx)
+        c = create_row_column_correction(t, s)
+        p = s.probabilities()
+        self.assertAlmostEqual(float(c.easy.log_q(np.array([1]))[0]), math.log(1 - (1 - p[1]) ** 4), places=5)
+        self.assertIsNone(create_row_column_correction(dict(t, negatives=dict(t["negatives"], logq_correction=False)), s))
+        self.assertIsNone(create_row_column_correction(dict(t, mode="pointwise"), s))

@@ -11,13 +11,10 @@ from typing import Optional
 import numpy as np
 
 from .losses import batch_columns
-from .names import POPULARITY_CODE, UNIFORM_CODE
-from .sampling import create_extra_column_sampler, create_sampled_column_correction
+from .sampling import create_extra_column_sampler, create_row_column_correction
 from .sampling.counters import SamplingCounters
 from .sampling.easy import PositiveBatch
 from .sampling.positives import UserPositiveIndex, accidental_hit_mask
-
-EASY_CODES = (UNIFORM_CODE, POPULARITY_CODE)
 
 
 @dataclass
@@ -48,7 +45,7 @@ class TrainBatchBuilder:
         self.positives = positives
         self.negatives = negatives
         self.extra = create_extra_column_sampler(training, item_count, item_clicks, positives)
-        self.sampled_correction = create_sampled_column_correction(training, negatives)
+        self.row_correction = create_row_column_correction(training, negatives)
         self.counters = counters
         self.rng = rng
         self.in_batch = batch_columns(training)
@@ -85,10 +82,9 @@ class TrainBatchBuilder:
                 counters.record_negatives(neg, kinds)
             out.neg_items = neg
             out.per_positive = n
-            if self.sampled_correction is not None:
-                easy = np.isin(kinds, EASY_CODES)
-                out.neg_logq = np.where(easy, self.sampled_correction.log_q(neg), 0).astype(np.float32)
+            if self.row_correction is not None:
+                out.neg_logq = self.row_correction.fill(out.users, n, neg, kinds)
                 # The sampled softmax corrects its positive column too; batch columns carry p_j in logq instead.
                 if not self.in_batch:
-                    out.pos_logq = self.sampled_correction.log_q(out.pos_items)
+                    out.pos_logq = self.row_correction.positive_log_q(out.pos_items)
         return out

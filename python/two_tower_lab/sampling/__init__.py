@@ -10,9 +10,10 @@ from .easy import PopularitySampler, PositiveBatch, UniformSampler
 from .extra import ExtraColumnSampler
 from .hard import HardNegativeSampler, HardPools, MinedHardNegativeSampler, named_bands
 from .in_batch import InBatchNegativeSampler
-from .logq import CountsCorrection, SampledColumnCorrection, StreamingFrequencyEstimator
+from .logq import CountsCorrection, StreamingFrequencyEstimator
 from .mixer import MixedSampler
 from .positives import UserPositiveIndex
+from .row_correction import RowColumnCorrection, create_row_column_correction
 
 IMPRESSED_NEGATIVES_REFUSED = (
     "training.negatives.source is `impressed_not_clicked`, which a retrieval model must not use. Items that were impressed but not clicked "
@@ -26,7 +27,8 @@ __all__ = [
     "UserPositiveIndex",
     "create_negative_sampler",
     "create_extra_column_sampler",
-    "create_sampled_column_correction",
+    "create_row_column_correction",
+    "RowColumnCorrection",
     "create_in_batch_correction",
     "hard_sampler_of",
     "mined_sampler_of",
@@ -89,20 +91,6 @@ def create_extra_column_sampler(training: dict, item_count: int, item_clicks, po
         return None
     extra = PopularitySampler(item_clicks, float(negatives["alpha"])) if negatives["extra_sampler"] == "popularity" else UniformSampler(item_count)
     return ExtraColumnSampler(extra, int(negatives["extra"]), positives if negatives["remove_accidental_hits"] else None)
-
-
-def create_sampled_column_correction(training: dict, sampler) -> Optional[SampledColumnCorrection]:
-    """logQ of the listwise softmax's easy sampled columns, or None (index.ts createSampledColumnCorrection)."""
-    negatives = training["negatives"]
-    if not negatives["logq_correction"] or training["mode"] != "listwise" or sampler is None:
-        return None
-    easy = sampler.easy if isinstance(sampler, MixedSampler) else sampler
-    if not isinstance(easy, (UniformSampler, PopularitySampler)):
-        return None
-    easy_share = 1 - sampler.hard_share if isinstance(sampler, MixedSampler) else 1
-    if not easy_share > 0:
-        return None
-    return SampledColumnCorrection(easy.probabilities(), int(negatives["per_positive"]) * easy_share)
 
 
 def create_in_batch_correction(training: dict, train_items: np.ndarray, item_count: int):
