@@ -81,6 +81,8 @@ export async function joinFeatures(
   const entityCon = specs.continuous.map(() => new Float64Array(n).fill(NaN));
   const place: CellPlace = { file: source.file, line: 0, column: '' };
   const hasRow = new Uint8Array(n);
+  // The largest magnitude of each continuous feature and its line, for the message when normalising it overflows.
+  const largest = specs.continuous.map(() => ({ value: 0, line: 0 }));
 
   let row = -1;
   await source.read((values, line) => {
@@ -98,6 +100,14 @@ export async function joinFeatures(
       place.line = line;
       place.column = specs.continuous[f].name;
       const v = cellToNumber(values[conCols[f]], place, false);
+      if (v === Infinity || v === -Infinity) {
+        throw new DataError(`${source.file}:${line}: column '${place.column}' has ${v}, which is not a finite number. Fix the value, or leave the cell empty for a missing value.`, {
+          file: source.file,
+          row: line,
+          column: place.column,
+        });
+      }
+      if (Math.abs(v) > Math.abs(largest[f].value)) largest[f] = { value: v, line };
       if (specs.continuous[f].normalize === 'log' && v <= -1) {
         throw new DataError(
           `${source.file}:${line}: column '${place.column}' has ${v}, but 'log' normalisation needs values > −1 (it takes log(1 + x)). Use normalize: zscore or minmax, or fix the value.`,
@@ -124,13 +134,41 @@ export async function joinFeatures(
     for (let e = 1; e < n; e++) values[e] = vocabulary.lookup(entityCat[f][e]);
     return { name: spec.name, vocabulary, values };
   });
-  const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) => continuousColumn(spec, entityCon[f], trainMask));
+  const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) =>
+    continuousColumn(spec, entityCon[f], trainMask, { file: source.file, key: `${towerKey}.continuous[${f}]`, largest: largest[f] }),
+  );
   return { categorical, continuous };
 }
 
-/** Normalises (and bucketises, when asked) one continuous feature with training statistics. */
-export function continuousColumn(spec: ContinuousSpec, raw: Float64Array, trainMask: Uint8Array): ContinuousColumn {
+/** Where a continuous feature comes from, for the message when its normalisation overflows. */
+export interface FeatureSource {
+  file: string;
+  /** The config key of the feature, e.g. `item_tower.continuous[0]`. */
+  key: string;
+  /** Its value of largest magnitude and the line it is on. */
+  largest?: { value: number; line: number };
+}
+
+/** The largest magnitude a float32 holds: the model computes in float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Normalises (and bucketises, when asked) one continuous feature with training statistics. Values so large
+ * that the statistics or the normalised values are not finite in float32 are refused here, naming the
+ * feature, rather than found later as a NaN loss that blames the learning rate.
+ */
+export function continuousColumn(spec: ContinuousSpec, raw: Float64Array, trainMask: Uint8Array, source?: FeatureSource): ContinuousColumn {
   const { values, stats } = normalize(raw, spec.normalize, trainMask);
+  const overflow = normalisationOverflow(spec.normalize, stats, values);
+  if (overflow && source) {
+    const at = source.largest && source.largest.line > 0 ? ` (its largest value is ${source.largest.value}, at line ${source.largest.line})` : '';
+    throw new DataError(
+      `${source.file}: the continuous feature '${spec.name}' (${source.key}) overflows under normalize: ${spec.normalize}: ${overflow}${at}. ` +
+        `The model computes in 32-bit floats (at most ±3.4e38). Fix the value, scale the column down (e.g. to thousands), or use normalize: log for a large positive quantity.`,
+      { file: source.file, column: spec.name },
+    );
+  }
+  if (overflow) throw new RangeError(`continuous feature '${spec.name}' overflows under normalize: ${spec.normalize}: ${overflow}`);
   const column: ContinuousColumn = { name: spec.name, values, stats };
   if (spec.buckets !== undefined) {
     const boundaries = quantileBoundaries(raw, spec.buckets, trainMask);
@@ -153,4 +191,16 @@ export function continuousColumn(spec: ContinuousSpec, raw: Float64Array, trainM
 /** Features of entities that have no table: empty lists. */
 export function noFeatures(): EntityFeatures {
   return { categorical: [], continuous: [] };
+}
+
+/** Why a normalised feature is not usable in float32, or undefined when it is. */
+function normalisationOverflow(method: Normalization, stats: { mean: number; std: number; min: number; max: number }, values: Float32Array): string | undefined {
+  if ((method === 'zscore' || method === 'log') && !(Number.isFinite(stats.mean) && Number.isFinite(stats.std))) {
+    return `the training mean and standard deviation are not finite (mean ${stats.mean}, std ${stats.std})`;
+  }
+  if (method === 'minmax' && !Number.isFinite(stats.max - stats.min)) return `the range max − min of the training values is not finite (${stats.min} to ${stats.max})`;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) return method === 'none' ? `values beyond ±${FLOAT32_MAX.toPrecision(2)} do not fit a 32-bit float` : 'a normalised value is not finite';
+  }
+  return undefined;
 }
