@@ -296,8 +296,8 @@ class Loop:
             checkpoint()
             # Rank 0 decided early stopping; any rank may have been asked to stop.
             agreed = dist.sum(np.array([1.0 if stopped_early else 0.0, 1.0 if self.should_stop() else 0.0]))
-            stopped_early = agreed[0] > 0
-            if agreed[1] > 0 and epoch < epochs and not stopped_early:
+            stopped_early = bool(agreed[0] > 0)
+            if bool(agreed[1] > 0) and epoch < epochs and not stopped_early:
                 stopped = True
                 break
 
