@@ -157,6 +157,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       const dataset = await loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
       phase = 'training on torch';
       const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
+      let lastEval: { metrics: Record<string, number>; baseline: Record<string, number> } | undefined;
       const outcome = await trainWithTorch({
         config,
         dataset,
@@ -174,11 +175,13 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
             position = { epoch: event.epoch, step: event.step };
             progress.step({ epoch: event.epoch, epochs, step: event.step, totalSteps, examples: event.step * config.training.batch_size });
           } else {
+            if (event.type === 'eval') lastEval = event;
             report(event, progress, epochs, hardNotes);
           }
         },
         onStopSignal: io.onStopSignal,
       });
+      if (lastEval) progress.line(`\n${formatMetricsTable(lastEval.metrics, lastEval.baseline)}`);
       if (outcome.failure !== undefined) throw new Error(outcome.failure);
       if (outcome.ended?.status === 'failed') {
         io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${outcome.ended.error ?? 'see events.jsonl'}\n`);
