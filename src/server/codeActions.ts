@@ -60,6 +60,8 @@ const REPLACE_TITLES: Record<string, (value: string) => string> = {
   'positive-needs-column': (v) => `Use \`positive.rule: ${v}\``,
   'k-exceeds-catalogue': (v) => `Set K to ${v}`,
   'data-file-missing': (v) => `Use \`${v}\``,
+  'torch-not-found': (v) => `Use the embedded \`${v}\` engine (it needs nothing installed)`,
+  'cuda-not-found': (v) => `Use \`device: ${v}\` (CUDA when torch finds it, else the CPU)`,
 };
 
 /** Why a removed field can go, per rule code. */
@@ -68,6 +70,7 @@ const REMOVE_REASONS: Record<string, string> = {
   'scale-without-logistic': 'it does not apply to this loss',
   'logq-needs-softmax': 'it does not apply to this loss',
   'logq-uniform-constant': 'with uniform negatives it changes nothing',
+  'engine-options-unused': 'the tfjs engine reads none of it',
 };
 
 /**

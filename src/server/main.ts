@@ -6,6 +6,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 
 import { checkExperimentText } from '../core/config/check';
 import { createFileDataProbe } from '../core/config/dataProbe';
+import { findTorchAsync } from '../core/engines/torchProbe';
 import { ExperimentLanguageServer } from './server';
 
-new ExperimentLanguageServer({ check: checkExperimentText, probe: createFileDataProbe() }).listen(createConnection(ProposedFeatures.all));
+new ExperimentLanguageServer({ check: checkExperimentText, probe: createFileDataProbe(), findTorch: findTorchAsync }).listen(createConnection(ProposedFeatures.all));

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import {
+  DidChangeConfigurationNotification,
   DiagnosticSeverity,
   TextDocuments,
   TextDocumentSyncKind,
@@ -18,20 +19,25 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 
 import { confinedProbe, type DataProbe, type ReadPolicy } from '../core/config/dataProbe';
 import type { ConfigDiagnostic } from '../core/config/diagnostics';
-import { WORKSPACE_TRUST_NOTIFICATION, type ServerInitializationOptions, type WorkspaceTrustParams } from '../shared/languageProtocol';
+import type { EngineProbe } from '../core/config/engineRules';
+import type { TorchFinding } from '../core/engines/torchProbe';
+import { SETTINGS_SECTION, WORKSPACE_TRUST_NOTIFICATION, type ServerInitializationOptions, type ServerSettings, type WorkspaceTrustParams } from '../shared/languageProtocol';
 import { codeActionsFor, type DiagnosticData } from './codeActions';
 import { codeLensesFor } from './codeLens';
 import { completeAt } from './completion';
 import { definitionAt } from './definition';
+import { CachedEngineProbe } from './engineProbe';
 import { hoverAt } from './hover';
 import { documentSymbols } from './symbols';
 
 /** The shared validator (core/config/check.ts): one implementation for the CLI, the run command and here. */
-export type CheckExperiment = (text: string, options: { filePath: string; probe?: DataProbe }) => Promise<{ diagnostics: ConfigDiagnostic[] }>;
+export type CheckExperiment = (text: string, options: { filePath: string; probe?: DataProbe; engines?: EngineProbe }) => Promise<{ diagnostics: ConfigDiagnostic[] }>;
 
 export interface ServerOptions {
   check: CheckExperiment;
   probe: DataProbe;
+  /** What a Python interpreter (undefined: the defaults) has for the torch engine: findTorchAsync. Without it the engine rules are skipped. */
+  findTorch?: (python: string | undefined) => Promise<TorchFinding>;
 }
 
 const SEVERITY: Record<ConfigDiagnostic['severity'], DiagnosticSeverity> = {
@@ -59,18 +65,30 @@ export class ExperimentLanguageServer {
   private policy: ReadPolicy = { trusted: true, folders: [] };
   /** Every data read of the server goes through this probe, which honours `policy`. */
   private readonly probe: DataProbe;
+  /** The editor's settings (`workspace/configuration`); empty for clients that have none. */
+  private settings: ServerSettings = {};
+  /** Each interpreter probed once, and only in a trusted workspace: running it runs what the workspace names. */
+  private readonly engines: CachedEngineProbe | undefined;
 
   constructor(private readonly options: ServerOptions) {
     this.probe = confinedProbe(options.probe, () => this.policy);
+    const findTorch = options.findTorch;
+    this.engines = findTorch
+      ? new CachedEngineProbe({ find: findTorch, allowed: () => this.policy.trusted, defaultPython: () => this.settings.pythonPath, onAnswer: () => this.recheckAll() })
+      : undefined;
   }
 
   listen(connection: Connection): void {
     this.connection = connection;
     let foldersChange = false;
+    let configuration = false;
+    let configurationChanges = false;
     connection.onInitialize((params: InitializeParams): InitializeResult => {
       const init = (params.initializationOptions ?? {}) as ServerInitializationOptions;
       this.policy = { trusted: init.workspaceTrusted !== false, folders: workspaceFolderPaths(params.workspaceFolders, params.rootUri) };
       foldersChange = params.capabilities.workspace?.workspaceFolders === true;
+      configuration = params.capabilities.workspace?.configuration === true;
+      configurationChanges = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
       return {
         capabilities: {
           textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -87,12 +105,20 @@ export class ExperimentLanguageServer {
     });
     // Trust and folders decide which data files may be read: a change re-checks every open experiment.
     connection.onInitialized(() => {
+      if (configuration) {
+        void this.readSettings(connection);
+        // Tells the client which section to report changes of (twoTowerLab.pythonPath picks the interpreter probed).
+        if (configurationChanges) void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
+      }
       if (!foldersChange) return;
       connection.workspace.onDidChangeWorkspaceFolders((e) => {
         const removed = new Set(workspaceFolderPaths(e.removed));
         this.policy = { ...this.policy, folders: [...this.policy.folders.filter((f) => !removed.has(f)), ...workspaceFolderPaths(e.added)] };
         this.recheckAll();
       });
+    });
+    connection.onDidChangeConfiguration(() => {
+      if (configuration) void this.readSettings(connection);
     });
     connection.onNotification(WORKSPACE_TRUST_NOTIFICATION, (params: WorkspaceTrustParams) => {
       this.policy = { ...this.policy, trusted: params.trusted === true };
@@ -138,6 +164,23 @@ export class ExperimentLanguageServer {
     connection.listen();
   }
 
+  /** Reads `twoTowerLab.*`; a different pythonPath forgets what was probed and re-checks. */
+  private async readSettings(connection: Connection): Promise<void> {
+    let read: unknown;
+    try {
+      read = await connection.workspace.getConfiguration(SETTINGS_SECTION);
+    } catch (error) {
+      connection.console.warn(`two-tower: could not read the ${SETTINGS_SECTION} settings: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const value = typeof read === 'object' && read !== null ? (read as Record<string, unknown>).pythonPath : undefined;
+    const pythonPath = typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+    if (pythonPath === this.settings.pythonPath) return;
+    this.settings = { ...this.settings, pythonPath };
+    this.engines?.clear();
+    this.recheckAll();
+  }
+
   private recheckAll(): void {
     for (const doc of this.documents.all()) this.scheduleCheck(doc.uri);
   }
@@ -165,7 +208,7 @@ export class ExperimentLanguageServer {
       if (!doc || !connection) break;
       const version = doc.version;
       try {
-        const { diagnostics } = await this.options.check(doc.getText(), { filePath: filePathOf(uri), probe: this.probe });
+        const { diagnostics } = await this.options.check(doc.getText(), { filePath: filePathOf(uri), probe: this.probe, engines: this.engines });
         if (this.documents.get(uri)?.version === version && this.checks.get(uri) === state) {
           await connection.sendDiagnostics({ uri, version, diagnostics: diagnostics.map(toLspDiagnostic) });
         }

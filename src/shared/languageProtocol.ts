@@ -33,3 +33,15 @@ export const WORKSPACE_TRUST_NOTIFICATION = 'twoTower/workspaceTrust';
 export interface WorkspaceTrustParams {
   trusted: boolean;
 }
+
+/**
+ * The settings section the server reads with `workspace/configuration` (and is told about through
+ * `workspace/didChangeConfiguration`): package.json `contributes.configuration`, `twoTowerLab.*`.
+ */
+export const SETTINGS_SECTION = 'twoTowerLab';
+
+/** The part of that section the server uses. */
+export interface ServerSettings {
+  /** The interpreter probed for `engine: torch` when the experiment names none (`engine_options.python`). */
+  pythonPath?: string;
+}

@@ -5,7 +5,7 @@
  */
 import type { BackendName } from '../shared/events';
 import type { ProgressSink } from './progress';
-import { DEFAULT_PYTHONS, findTorch, noTorchMessage, type TorchProbe } from './torch/probe';
+import { DEFAULT_PYTHONS, findTorch, noTorchMessage, type TorchProbe } from '../core/engines/torchProbe';
 import { findPackageDir } from './torch/runner';
 
 export interface DoctorReport {

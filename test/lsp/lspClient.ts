@@ -37,7 +37,7 @@ function newestMtime(folder: string): number {
  * tree cannot stop the language-server tests.
  */
 export async function ensureServerBuilt(): Promise<void> {
-  const sources = Math.max(...['src/server', 'src/core/config', 'src/core/data', 'src/shared'].map((folder) => newestMtime(path.join(ROOT, folder))));
+  const sources = Math.max(...['src/server', 'src/core/config', 'src/core/data', 'src/core/engines', 'src/shared'].map((folder) => newestMtime(path.join(ROOT, folder))));
   if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= sources) return;
   // Test files run in parallel workers: each writes its own temp file and renames it, so no one starts a half-written server.
   const temp = `${SERVER}.${process.pid}.tmp`;
@@ -82,11 +82,15 @@ export class LspTestClient {
     this.connection.listen();
   }
 
-  /** Starts the server; `init` adds to (or replaces) the initialize params, e.g. workspaceFolders or initializationOptions. */
-  static async start(init: Record<string, unknown> = {}): Promise<LspTestClient> {
+  /**
+   * Starts the server; `init` adds to (or replaces) the initialize params, e.g. workspaceFolders or initializationOptions.
+   * `beforeInitialize` registers handlers of server → client requests (e.g. `workspace/configuration`) before the server can send them.
+   */
+  static async start(init: Record<string, unknown> = {}, beforeInitialize?: (connection: ProtocolConnection) => void): Promise<LspTestClient> {
     await ensureServerBuilt();
     const child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspTestClient(child);
+    beforeInitialize?.(client.connection);
     await client.connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(ROOT).href, capabilities: {}, ...init });
     await client.connection.sendNotification('initialized', {});
     return client;

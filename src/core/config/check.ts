@@ -1,6 +1,7 @@
 /**
  * The one validation of an experiment, used by the CLI, the language server and the run command:
- * YAML syntax → --set overrides → schema (with defaults) → two-tower semantic rules → data rules.
+ * YAML syntax → --set overrides → schema (with defaults) → two-tower semantic rules → data rules and engine rules
+ * (what the machine has for the torch engine).
  * A later stage runs only when the earlier ones found no error, so one mistake gives one diagnostic.
  */
 import { Value } from '@sinclair/typebox/value';
@@ -10,6 +11,7 @@ import { hasErrors, sortDiagnostics } from './diagnostics';
 import { locate, parseExperimentText, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
 import { runDataRules } from './dataRules';
 import type { DataProbe } from './dataProbe';
+import { runEngineRules, type EngineProbe } from './engineRules';
 import { applyOverrides, type ParsedOverride } from './overrides';
 import { runStructuralRules, type RuleContext } from './rules';
 import type { Experiment } from './schema';
@@ -22,6 +24,8 @@ export interface CheckOptions {
   overrides?: readonly string[];
   /** Reads data file headers for the column and item-count rules; without it those rules are skipped. */
   probe?: DataProbe;
+  /** Asks the machine what the torch engine would find (torch-not-found, cuda-not-found); without it those rules are skipped. */
+  engines?: EngineProbe;
 }
 
 export interface CheckResult {
@@ -118,6 +122,7 @@ export async function checkExperimentText(text: string, options: CheckOptions): 
   const ctx = ruleContext({ ...stage, candidate: stage.candidate });
   const structural = runStructuralRules(ctx);
   const data = options.probe ? await runDataRules(ctx, options.probe, options.filePath) : [];
-  return finish(stage, [...structural, ...data]);
+  const engine = options.engines ? await runEngineRules(ctx, options.engines) : [];
+  return finish(stage, [...structural, ...data, ...engine]);
 }
 

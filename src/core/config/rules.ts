@@ -5,6 +5,7 @@
  */
 import type { ConfigDiagnostic, Range, Severity } from './diagnostics';
 import type { ConfigPath, RangeTarget } from './document';
+import { multiNodeMessage } from '../engines/torchProbe';
 import { LOSSES_BY_MODE, type Experiment } from './schema';
 
 export interface RuleDoc {
@@ -59,6 +60,10 @@ export const RULE_CODES = [
   { code: 'data-file-unreadable', severity: 'error', doc: 'A data file that exists but whose header cannot be read.', fix: '{ resolvedPath: string }' },
   { code: 'data-file-not-read', severity: 'info', doc: 'A data file outside the workspace folders of an untrusted workspace: the language server does not read it, so its columns are not checked.' },
   { code: 'hard-band-outside-log', severity: 'warning', doc: 'A used hard-negative rank band starts beyond the deepest rank of the ranking log (file or synthetic), so it selects no candidate.' },
+  { code: 'engine-options-unused', severity: 'warning', doc: 'engine_options written while the engine is tfjs (written or the default), which reads none of them.', fix: '{ remove: ["training","engine_options"]; alternative: { path: ["training","engine"]; value: "torch" } }' },
+  { code: 'engine-multi-node', severity: 'info', doc: 'engine_options.nodes > 1 with the torch engine: `two-tower-lab train` runs one node (and refuses this), `two-tower-lab launch --emit k8s|slurm` starts the others.' },
+  { code: 'torch-not-found', severity: 'warning', doc: 'engine: torch, and the language server found no Python with torch, numpy and torchrun (probed once per interpreter, never in an untrusted workspace).', fix: '{ replacement: "tfjs"; replacementPath: ["training","engine"] }' },
+  { code: 'cuda-not-found', severity: 'warning', doc: 'engine_options.device: cuda, and the Python that has torch finds no CUDA device (or no NCCL).', fix: '{ replacement: "auto" } for training.engine_options.device' },
 ] as const satisfies readonly RuleDoc[];
 
 export type RuleCode = (typeof RULE_CODES)[number]['code'];
@@ -461,6 +466,32 @@ export function kExceedsCatalogue(ctx: RuleContext, items: number, whose: string
   return out;
 }
 
+const ENGINE_OPTIONS: ConfigPath = ['training', 'engine_options'];
+
+/** engine_options only configure the torch engine; tfjs (the default engine) trains in one process and reads none of them. */
+const engineOptionsUnused: Rule = (ctx) => {
+  if (ctx.config.training.engine !== 'tfjs' || !ctx.written(ENGINE_OPTIONS)) return [];
+  const engine = ctx.written(['training', 'engine']) ? '`engine` is `tfjs`' : '`engine` is `tfjs` (the default)';
+  return [
+    ruleDiagnostic(
+      ctx,
+      'engine-options-unused',
+      ENGINE_OPTIONS,
+      `\`engine_options\` configure the torch engine (processes, nodes, device, threads, python), but ${engine}: the embedded engine trains in the trainer's own process and reads none of them. ` +
+        'Remove `engine_options`, or set `engine: torch` to train with PyTorch workers under torchrun.',
+      { remove: ENGINE_OPTIONS, alternative: { path: ['training', 'engine'], value: 'torch' } },
+      'key',
+    ),
+  ];
+};
+
+/** Several nodes are started by a cluster's scheduler, not by `train`: the front door refuses them with the same words. */
+const engineMultiNode: Rule = (ctx) => {
+  const { engine, engine_options: options } = ctx.config.training;
+  if (engine !== 'torch' || options.nodes <= 1) return [];
+  return [ruleDiagnostic(ctx, 'engine-multi-node', [...ENGINE_OPTIONS, 'nodes'], multiNodeMessage(options.nodes))];
+};
+
 /** The rules that need only the config, in the order they are reported. */
 export const STRUCTURAL_RULES: readonly Rule[] = [
   oneDataSource,
@@ -482,6 +513,8 @@ export const STRUCTURAL_RULES: readonly Rule[] = [
   outputDims,
   earlyStoppingMetric,
   kVersusSyntheticCatalogue,
+  engineOptionsUnused,
+  engineMultiNode,
 ];
 
 export function runStructuralRules(ctx: RuleContext): ConfigDiagnostic[] {

@@ -312,7 +312,7 @@ export const EngineOptions = Type.Object(
     processes: Type.Integer({ minimum: 1, default: 1, description: 'torch: worker processes per node (torchrun `--nproc_per_node`): one per GPU, or a few per CPU machine. The global batch `batch_size` is cut into one shard per process; in-batch negatives still span the whole batch.' }),
     nodes: Type.Integer({ minimum: 1, default: 1, description: 'torch: machines taking part (torchrun `--nnodes`). Above 1, start the same command on every node with a rendezvous endpoint (see `two-tower-lab launch --emit k8s|slurm` and docs/scale-out.md); the run folder must be on storage every node sees.' }),
     device: Enum(['auto', 'cpu', 'cuda'] as const, {
-      description: 'torch: where the workers train. `auto`: CUDA when torch finds a GPU (one per process, NCCL), else CPU (gloo). `cuda` fails clearly when no GPU is found (`two-tower-lab doctor` tells).',
+      description: 'torch: where the workers train. `auto`: CUDA when torch finds a GPU (one per process, NCCL), else the CPU (gloo). `cuda`: GPUs only; a run refuses to start where torch finds none (the editor warns first, and `two-tower-lab doctor` shows what this machine has). `cpu`: the CPU even when there is a GPU.',
       default: 'auto',
     }),
     threads: Type.Optional(Type.Integer({ minimum: 1, description: 'torch: intra-op threads per process (OMP_NUM_THREADS / torch.set_num_threads). Default: the machine\'s cores divided by `processes`.' })),
@@ -320,7 +320,7 @@ export const EngineOptions = Type.Object(
       Type.String({ description: 'torch: the Python interpreter that has torch (default: `python3`, then `/usr/bin/python3`; in the editor the setting `twoTowerLab.pythonPath`). `torchrun` is run as `<python> -m torch.distributed.run`.' }),
     ),
   },
-  { ...Strict, default: {}, description: 'Options of the torch engine (ignored, with a warning, by tfjs).' },
+  { ...Strict, default: {}, description: 'Options of the torch engine: processes per node, nodes, device, threads per process, the Python interpreter. The tfjs engine reads none of them (a warning says so when they are written).' },
 );
 
 export const Training = Type.Object(

@@ -4,7 +4,7 @@
  * mode (one node here; several nodes go through `two-tower-lab launch`).
  */
 import type { Experiment } from '../../core/config/schema';
-import { findTorch, noTorchMessage, resolveDevice, type TorchProbe } from './probe';
+import { findTorch, multiNodeMessage, noTorchMessage, resolveDevice, type TorchProbe } from '../../core/engines/torchProbe';
 
 export class EngineUnavailable extends Error {}
 
@@ -16,9 +16,7 @@ export interface TorchReady {
 export function checkTorchEngine(config: Experiment): TorchReady {
   const options = config.training.engine_options;
   if (options.nodes > 1) {
-    throw new EngineUnavailable(
-      `training.engine_options.nodes is ${options.nodes}: \`two-tower-lab train\` starts the workers of one machine. For ${options.nodes} nodes, prepare the run once and start torchrun on every node with a rendezvous endpoint: \`two-tower-lab launch --emit k8s|slurm <file>\` writes the manifest or script (docs/scale-out.md).`,
-    );
+    throw new EngineUnavailable(multiNodeMessage(options.nodes));
   }
   const { chosen, probes } = findTorch(options.python);
   if (!chosen) throw new EngineUnavailable(noTorchMessage(probes));

@@ -17,7 +17,7 @@ import type { RunPaths } from '../../core/train/runFolder';
 import { Rng } from '../../core/util/rng';
 import type { TrainerEvent } from '../../shared/events';
 import { writePrepared } from './prepare';
-import type { TorchProbe } from './probe';
+import type { TorchProbe } from '../../core/engines/torchProbe';
 import { findPackageDir, runTorchWorkers, type TorchOutcome } from './runner';
 
 export interface TorchRunInputs {
