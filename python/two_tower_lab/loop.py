@@ -114,7 +114,7 @@ class Loop:
         prepared = Prepared(self.run_dir)
         config = prepared.config
         training = config["training"]
-        threads = (training.get("engine_options") or {}).get("threads")
+        threads = os.environ.get("TWO_TOWER_LAB_THREADS") or (training.get("engine_options") or {}).get("threads")
         if threads:
             torch.set_num_threads(int(threads))
         spec = loss_spec_from_config(config)

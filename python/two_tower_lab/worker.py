@@ -3,7 +3,9 @@
     python -m two_tower_lab.worker --run-dir <run> [--resume]
 
 SIGTERM (or SIGINT) asks for a stop: the ranks agree on it at the end of the step, rank 0 checkpoints
-and writes `ended` `stopped`, every rank exits 0; a second signal exits at once (130). An error writes
+and writes `ended` `stopped`, every rank exits 0. A repeated signal changes nothing: the front door
+signals the whole process group and torchrun's agent then sends its own SIGTERM to every worker (and
+SIGKILL 30 s later), so each worker sees two; giving up at once is the front door's call. An error writes
 `ended` `failed` with what went wrong (rank 0) and exits 1, except when a collective failed because
 another rank is gone: then rank 0 writes nothing, and the front door names the rank that died.
 """
@@ -43,8 +45,6 @@ def main(argv=None) -> int:
 
     def on_signal(signum, _frame):
         stops.append(signum)
-        if len(stops) > 1:
-            os._exit(130)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
