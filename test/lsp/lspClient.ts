@@ -37,7 +37,7 @@ function newestMtime(folder: string): number {
  * tree cannot stop the language-server tests.
  */
 export async function ensureServerBuilt(): Promise<void> {
-  const sources = Math.max(...['src/server', 'src/core/config', 'src/core/data', 'src/core/engines', 'src/shared'].map((folder) => newestMtime(path.join(ROOT, folder))));
+  const sources = Math.max(...['src/server', 'src/core/config', 'src/core/data', 'src/core/engines', 'src/core/model', 'src/shared'].map((folder) => newestMtime(path.join(ROOT, folder))));
   if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= sources) return;
   // Test files run in parallel workers: each writes its own temp file and renames it, so no one starts a half-written server.
   const temp = `${SERVER}.${process.pid}.tmp`;

@@ -13,6 +13,7 @@ import { DataFileError, isMovieLensFile, movieLensLayoutOf, movieLensSiblingTabl
 import type { ConfigDiagnostic } from './diagnostics';
 import type { ConfigPath } from './document';
 import { hardBandRules } from './hardBandRules';
+import { modelMemoryRule, type EntityCounts } from './memoryRule';
 import { resolveDataPath } from './paths';
 import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
 import { closest, didYouMean } from '../util/suggest';
@@ -154,6 +155,8 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
   const out: ConfigDiagnostic[] = [];
   const { data, user_tower, item_tower } = ctx.config;
   let interactionColumns: string[] | undefined;
+  // Distinct users and items of the interactions, for the model's memory estimate.
+  const counts: EntityCounts = {};
 
   if (data.interactions) {
     const ref: FileRef = { at: ['data', 'interactions', 'path'], relPath: data.interactions.path, format: data.interactions.format };
@@ -183,9 +186,14 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
           count = e instanceof Error ? e : new Error(String(e));
         }
         if (typeof count === 'number' && count > 0) out.push(...kExceedsCatalogue(ctx, count, `\`${data.interactions.path}\` has`));
+        if (typeof count === 'number') counts.items = count;
+        const mlUser = layout === 'latest-ratings' || layout === '100k-data' ? MOVIELENS_RATING_COLUMNS[layout].user : undefined;
+        const users = await probe.itemCount(found.abs, given?.user ?? mlUser ?? 'user_id', ref.format).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+        if (typeof users === 'number') counts.users = users;
       }
     }
   }
+  out.push(...modelMemoryRule(ctx, counts));
 
   const tables: { side: 'user' | 'item'; columns?: string[]; label?: string }[] = [];
   for (const side of ['user', 'item'] as const) {

@@ -5,12 +5,15 @@
  * getWeights/setWeights for checkpoints (optimiser state and the dropout RNG included, so a resumed run
  * continues exactly). Call initBackend() before create().
  */
+import { totalmem } from 'node:os';
+
 import type { Experiment } from '../config/schema';
 import type { Dataset } from '../data/dataset';
 import { lossSpecFromConfig, type LossSpec } from '../losses';
 import { makeOptimizer, type Optimizer, type Param } from '../train/optimizer';
 import { TrainStep, type TrainBatch } from '../train/step';
 import { Rng, type RngState } from '../util/rng';
+import { estimateModelMemory, modelMemoryProblem, type TowerKey } from './memory';
 import { Tower } from './tower';
 
 export type { TrainBatch } from '../train/step';
@@ -44,6 +47,7 @@ export class TwoTowerModel {
     if (config.user_tower.output_dim !== config.item_tower.output_dim) {
       throw new Error(`user_tower.output_dim (${config.user_tower.output_dim}) and item_tower.output_dim (${config.item_tower.output_dim}) must be equal: the score compares the two vectors.`);
     }
+    refuseOversizedModel(config, dataset);
     const optimizer = makeOptimizer(config.training.optimizer, config.training.learning_rate);
     const user = new Tower('user_tower', config.user_tower, dataset.users, dataset.userFeatures, optimizer, rng);
     const item = new Tower('item_tower', config.item_tower, dataset.items, dataset.itemFeatures, optimizer, rng);
@@ -144,6 +148,21 @@ export class TwoTowerModel {
   private assertLive(): void {
     if (this.disposed) throw new Error('The model was disposed; create a new one.');
   }
+}
+
+/**
+ * Estimates the model's memory before a byte of it is allocated, and refuses one that cannot be built here
+ * (an array longer than a typed array can be, or more than the machine's memory), naming the estimate and
+ * the key to lower, instead of "Invalid typed array length" or the kernel's OOM killer.
+ */
+function refuseOversizedModel(config: Experiment, dataset: Dataset): void {
+  const features = (tower: TowerKey) => (tower === 'user_tower' ? dataset.userFeatures : dataset.itemFeatures);
+  const estimate = estimateModelMemory(config, {
+    idRows: { user_tower: dataset.users.size, item_tower: dataset.items.size },
+    categoricalRows: (tower, name) => features(tower).categorical.find((f) => f.name === name)?.vocabulary.size,
+  });
+  const problem = modelMemoryProblem(estimate, { memoryBytes: totalmem() });
+  if (problem) throw new Error(problem);
 }
 
 /** Four uint32 words as eight 16-bit halves, each exact in float32. */

@@ -4,10 +4,11 @@
  * loop's own state (epoch, step, early stopping). Written to `<run>/checkpoint.tmp-<pid>/` and then
  * swapped in, so `<run>/checkpoint/` is always a complete checkpoint even after kill -9.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RngState } from '../util/rng';
 import { existingFolder, replaceFolder, writeFileAtomic } from './atomicWrite';
+import { CheckpointError, readJsonFile } from './checkpointError';
 import { readWeights, writeWeights, type WeightMap } from './weightsFile';
 
 export const CHECKPOINT_FORMAT = 'two-tower-lab/checkpoint@1';
@@ -57,12 +58,67 @@ export function saveCheckpoint(target: string, weights: WeightMap, state: Checkp
   replaceFolder(staged, target);
 }
 
-/** The last complete checkpoint of a run, or undefined when it has none yet. */
+/**
+ * The last complete checkpoint of a run, or undefined when it has none yet. A damaged one (broken JSON, a
+ * state without its RNG streams, a weights.bin of the wrong size) is refused with a CheckpointError that
+ * names the file and what is wrong, before anything of it is used.
+ */
 export function loadCheckpoint(target: string): { weights: WeightMap; state: CheckpointState; dir: string } | undefined {
   const dir = existingFolder(target);
   if (dir === undefined) return undefined;
   const stateFile = path.join(dir, STATE_FILE);
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as CheckpointState;
-  if (state.format !== CHECKPOINT_FORMAT) throw new Error(`${stateFile}: format '${String(state.format)}' is not ${CHECKPOINT_FORMAT}; this checkpoint was written by another version. Start a fresh run.`);
+  const state = checkState(readJsonFile(stateFile), stateFile);
   return { weights: readWeights(dir).weights, state, dir };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isRngState = (v: unknown): v is RngState => Array.isArray(v) && v.length === 4 && v.every((w) => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
+
+/**
+ * The state of a checkpoint, checked field by field against what saveCheckpoint writes. The torch engine
+ * keeps its RNG streams and samplers in torch_state.pt (python/two_tower_lab/checkpoint.py checks those),
+ * so for its checkpoints only the fields the TypeScript side reads are checked.
+ */
+export function checkState(raw: unknown, stateFile: string): CheckpointState {
+  const fail = (problem: string): never => {
+    throw new CheckpointError(stateFile, problem);
+  };
+  if (!isObject(raw)) return fail(`holds ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : `a ${typeof raw}`}, not the checkpoint state (an object)`);
+  if (raw.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`${stateFile}: format '${String(raw.format)}' is not ${CHECKPOINT_FORMAT}; this checkpoint was written by another version. Start a fresh run.`);
+  }
+  for (const key of ['epoch', 'step'] as const) if (!isCount(raw[key])) fail(`\`${key}\` is ${describe(raw[key])}, expected a whole number ≥ 0`);
+  if (raw.engine === 'torch') return raw as unknown as CheckpointState;
+  if (raw.engine !== undefined && raw.engine !== 'tfjs') fail(`\`engine\` is ${describe(raw.engine)}, expected tfjs or torch`);
+  if (typeof raw.elapsedSec !== 'number' || !Number.isFinite(raw.elapsedSec)) fail(`\`elapsedSec\` is ${describe(raw.elapsedSec)}, expected a number of seconds`);
+  if (!isObject(raw.rng)) fail(`has no \`rng\` (the states of the shuffle, rebalance and sampler random streams; it is ${describe(raw.rng)}), without which the run would not continue as it would have`);
+  const rng = raw.rng as Record<string, unknown>;
+  for (const stream of ['shuffle', 'rebalance', 'sampler']) {
+    if (!isRngState(rng[stream])) fail(`\`rng.${stream}\` is ${describe(rng[stream])}, expected the random stream's state (4 integers in 0..2^32−1)`);
+  }
+  if (!isObject(raw.samplers)) fail(`\`samplers\` is ${describe(raw.samplers)}, expected an object (the samplers' states)`);
+  const early = raw.earlyStopping;
+  if (!isObject(early) || !(early.best === null || typeof early.best === 'number') || !Number.isInteger(early.bestEpoch) || !isCount(early.evalsWithoutImprovement)) {
+    fail(`\`earlyStopping\` is ${describe(early)}, expected { best, bestEpoch, evalsWithoutImprovement }`);
+  }
+  if (typeof raw.stoppedEarly !== 'boolean') fail(`\`stoppedEarly\` is ${describe(raw.stoppedEarly)}, expected true or false`);
+  if (raw.epochPosition !== undefined) {
+    const at = raw.epochPosition;
+    const start = isObject(at) ? at.start : undefined;
+    if (!isObject(at) || !isCount(at.stepInEpoch) || !isObject(start) || !isRngState(start.shuffle) || !isRngState(start.rebalance) || typeof at.lossSum !== 'number' || !isCount(at.steps) || !isCount(at.examples)) {
+      fail('`epochPosition` (where the run stopped inside an epoch) is incomplete: expected { stepInEpoch, start: { shuffle, rebalance }, lossSum, steps, examples }');
+    }
+  }
+  return raw as unknown as CheckpointState;
+}
+
+/** A value for a message: its type, and the value itself when it is short. */
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v);
+  return text.length <= 24 ? `the ${typeof v} ${text}` : `a ${typeof v}`;
 }

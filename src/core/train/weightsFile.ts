@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
+import { CheckpointError, readJsonFile } from './checkpointError';
 
 export type WeightMap = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -38,24 +39,58 @@ export function writeWeights(dir: string, weights: WeightMap, extra: Record<stri
   writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify({ ...extra, weightsManifest: manifest }, null, 1));
 }
 
-/** Reads what writeWeights wrote; errors name the file and what is inconsistent. */
+/**
+ * Reads what writeWeights wrote; errors (CheckpointError) name the file and what is inconsistent, and
+ * weights.bin's size is checked against the manifest before a byte of it is used.
+ */
 export function readWeights(dir: string): { weights: WeightMap; model: Record<string, unknown> } {
   const modelFile = path.join(dir, MODEL_FILE);
-  const model = JSON.parse(readFileSync(modelFile, 'utf8')) as Record<string, unknown> & { weightsManifest?: WeightsManifestEntry[] };
-  const entry = model.weightsManifest?.[0];
-  if (!entry) throw new Error(`${modelFile}: no weightsManifest; the checkpoint is damaged. Start a fresh run.`);
+  const raw = readJsonFile(modelFile);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CheckpointError(modelFile, 'is not a tfjs model.json (an object with a weightsManifest)');
+  const model = raw as Record<string, unknown> & { weightsManifest?: unknown };
+  const entry = manifestEntry(model.weightsManifest, modelFile);
   const binFile = path.join(dir, entry.paths[0] ?? WEIGHTS_FILE);
-  const bytes = readFileSync(binFile);
-  const values = new Float32Array(bytes.byteLength / 4);
+  let floats = 0;
+  for (const w of entry.weights) floats += w.shape.reduce((a, b) => a * b, 1);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(binFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointError(binFile, `is missing (${MODEL_FILE} lists ${entry.weights.length} weights in it)`);
+    throw error;
+  }
+  if (bytes.byteLength !== floats * 4) {
+    throw new CheckpointError(
+      binFile,
+      `holds ${bytes.byteLength} bytes, but ${modelFile} describes ${entry.weights.length} weights of ${floats} float32 values, which take ${floats * 4} bytes (${bytes.byteLength < floats * 4 ? `${floats * 4 - bytes.byteLength} missing` : `${bytes.byteLength - floats * 4} too many`})`,
+    );
+  }
+  // A copy into a fresh buffer: Buffer's memory may be shared and not 4-byte aligned.
+  const values = new Float32Array(floats);
   new Uint8Array(values.buffer).set(bytes);
   const weights: WeightMap = {};
   let offset = 0;
   for (const w of entry.weights) {
     const size = w.shape.reduce((a, b) => a * b, 1);
-    if (offset + size > values.length) throw new Error(`${binFile}: holds ${values.length} floats but the manifest needs more (at weight '${w.name}'); the checkpoint is damaged.`);
     weights[w.name] = { shape: w.shape, data: values.slice(offset, offset + size) };
     offset += size;
   }
-  if (offset !== values.length) throw new Error(`${binFile}: holds ${values.length} floats but the manifest describes ${offset}; the checkpoint is damaged.`);
   return { weights, model };
+}
+
+/** The manifest's one entry, checked: names, and shapes of whole numbers. */
+function manifestEntry(manifest: unknown, modelFile: string): WeightsManifestEntry {
+  const entry = Array.isArray(manifest) ? (manifest[0] as unknown) : undefined;
+  if (typeof entry !== 'object' || entry === null) throw new CheckpointError(modelFile, 'has no weightsManifest');
+  const { paths, weights } = entry as { paths?: unknown; weights?: unknown };
+  if (!Array.isArray(paths) || !Array.isArray(weights)) throw new CheckpointError(modelFile, 'has a weightsManifest without `paths` and `weights` lists');
+  // The weights file lies beside model.json: a path elsewhere is not followed.
+  if (!paths.every((p) => typeof p === 'string' && p === path.basename(p) && p !== '..')) throw new CheckpointError(modelFile, 'names a weights file outside its folder in weightsManifest.paths');
+  weights.forEach((w: unknown, i) => {
+    const { name, shape } = (typeof w === 'object' && w !== null ? w : {}) as { name?: unknown; shape?: unknown };
+    if (typeof name !== 'string' || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
+      throw new CheckpointError(modelFile, `weight ${i} of the weightsManifest has no name or no shape of whole numbers`);
+    }
+  });
+  return entry as WeightsManifestEntry;
 }

@@ -73,7 +73,8 @@ describe('checkpoints', () => {
     epoch: 2,
     step: 40,
     elapsedSec: 1.5,
-    rng: { shuffle: [1, 2, 3, 4] },
+    // The three streams the loop restores; loadCheckpoint refuses a state without one.
+    rng: { shuffle: [1, 2, 3, 4], rebalance: [5, 6, 7, 8], sampler: [9, 10, 11, 12] },
     samplers: { negatives: { a: 1 } },
     earlyStopping: { best: 0.5, bestEpoch: 2, evalsWithoutImprovement: 0 },
     stoppedEarly: false,
