@@ -1,6 +1,7 @@
 /** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
 import { parseArgs } from 'node:util';
 import { ENGINES, LOSSES_BY_MODE, type EngineName } from '../core/config/schema';
+import { runIdProblem, RUN_ID_RULE } from '../core/runs/runId';
 import type { BackendName, LossName, TrainingMode } from '../shared/events';
 
 export class UsageError extends Error {}
@@ -123,7 +124,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     quiet: v.quiet === true,
     eventsStdout: oneOf('events-stdout', str('events-stdout'), ['auto', 'on', 'off'] as const) ?? 'auto',
   };
-  if (args.runId !== undefined && !/^[A-Za-z0-9._-]+$/.test(args.runId)) throw new UsageError(`--run-id '${args.runId}' may hold only letters, digits, '.', '_' and '-'.`);
+  if (args.runId !== undefined) usageRunId('--run-id', args.runId);
+  if (args.resume !== undefined) usageRunId('--resume', args.resume);
   return args;
 }
 
@@ -146,12 +148,19 @@ export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
   return [...out, ...a.set];
 }
 
+/** The one run-id rule (core/runs/runId) as a usage error: the id is a folder name inside --runs-dir, never a path. */
+function usageRunId(what: string, id: string): string {
+  const problem = runIdProblem(id);
+  if (problem !== undefined) throw new UsageError(`${what} '${id}' is not a run id: ${problem}. A run id names a folder inside the runs folder (--runs-dir): ${RUN_ID_RULE}.`);
+  return id;
+}
+
 export function parseRunArgs(command: 'eval' | 'export', argv: string[]): RunArgs {
   const { values, positionals } = parse(argv, { 'runs-dir': { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } });
   const v = values as Record<string, string | boolean | undefined>;
   if (positionals.length !== 1) throw new UsageError(`${command} takes one run id (two-tower-lab ${command} <run-id>), got ${positionals.length}.`);
   return {
-    runId: positionals[0],
+    runId: usageRunId(command, positionals[0]),
     runsDir: typeof v['runs-dir'] === 'string' ? v['runs-dir'] : DEFAULT_RUNS_DIR,
     backend: oneOf('backend', typeof v.backend === 'string' ? v.backend : undefined, ['tensorflow', 'wasm', 'cpu'] as const),
     out: typeof v.out === 'string' ? v.out : undefined,

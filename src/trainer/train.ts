@@ -18,7 +18,9 @@ import { writeFileAtomic } from '../core/train/atomicWrite';
 import { EventWriter } from '../core/train/events';
 import { runTrainingLoop, type LoopResult, type TrainableModel } from '../core/train/loop';
 import type { WeightMap } from '../core/train/weightsFile';
-import { createRunFolder, experimentName, makeRunId, runPaths, type RunPaths } from '../core/train/runFolder';
+import { createRunFolder, experimentName, makeRunId, openRunFolder, runPaths, type RunPaths } from '../core/train/runFolder';
+import { RunStoreRefusal } from '../core/runs/runFiles';
+import type { RunLock } from '../core/runs/runLock';
 import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/events';
 import { flagOverrides, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
@@ -70,6 +72,9 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
   let config: Experiment;
   let originalExperiment: string;
   let torch: TorchReady | undefined;
+  // One writer per run folder: held from here to the last `finally` (runLock.ts; refusal = exit 2, nothing written).
+  let lock: RunLock | undefined;
+  const note = (message: string): void => io.stderr.write(`two-tower-lab: ${message}\n`);
   try {
     if (args.resume !== undefined) {
       paths = runPaths(args.runsDir, args.resume);
@@ -77,6 +82,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
         io.stderr.write(`two-tower-lab: no run '${args.resume}' in ${path.resolve(args.runsDir)} (looked for ${paths.config}). Give --runs-dir if the run lives elsewhere.\n`);
         return EXIT_INVALID;
       }
+      lock = openRunFolder(args.runsDir, args.resume, { onNote: note }).lock;
       const loaded = await loadExperiment(paths.config, overrides);
       config = loaded.config;
       torch = config.training.engine === 'torch' ? checkTorchEngine(config) : undefined;
@@ -92,9 +98,16 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       // Before the run folder exists: an engine that cannot start writes nothing.
       torch = config.training.engine === 'torch' ? checkTorchEngine(config) : undefined;
       const runId = args.runId ?? makeRunId(experimentName(loaded.filePath, loaded.config.name));
-      paths = createRunFolder(args.runsDir, runId);
+      const opened = createRunFolder(args.runsDir, runId, { config: stringifyResolvedConfig(config), onNote: note });
+      paths = opened;
+      lock = opened.lock;
     }
   } catch (e) {
+    lock?.release();
+    if (e instanceof RunStoreRefusal) {
+      io.stderr.write(`two-tower-lab: ${e.message}\n`);
+      return EXIT_INVALID;
+    }
     if (e instanceof ConfigError || e instanceof EngineUnavailable) {
       io.stderr.write(`${e instanceof EngineUnavailable ? 'two-tower-lab: ' : ''}${e.message}\n`);
       return EXIT_INVALID;
@@ -235,6 +248,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     unregister();
     writer.close();
     model?.dispose();
+    lock?.release();
   }
 }
 

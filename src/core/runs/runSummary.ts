@@ -29,6 +29,12 @@ export interface RunSummary {
   durationSec?: number;
   error?: string;
   params: Record<string, string | number | boolean>;
+  /**
+   * Set while a trainer that holds the run's lock has not written its own `started` yet (a fresh run
+   * loading its data, or a `--resume` starting up): when it took the lock (ms since the epoch). Events
+   * before that time are an earlier process's.
+   */
+  startingSince?: number;
 }
 
 /** The metric the tree shows for a run: recall@50 if evaluated, else the recall@K with the largest K ≤ 100, else NDCG, else MRR. */
@@ -49,6 +55,15 @@ export interface SummarizeOptions {
   isAlive?: (pid: number) => boolean;
   /** Wall time now, for the duration of a live run. */
   now?: number;
+  /** What the run folder holds besides its events (readRunFolder fills it in); absent for a run only queued in the editor. */
+  folder?: FolderFacts;
+}
+
+export interface FolderFacts {
+  /** The trainer holding run.lock: its pid and start when readable, and whether it is alive (one on another host counts as alive). */
+  lock?: { pid?: number; startedAt?: string; alive: boolean };
+  /** The folder's entries, to say what a folder without a run holds. */
+  entries: string[];
 }
 
 /**
@@ -99,10 +114,27 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
         break;
     }
   }
-  if (ended) {
+  const lock = options.folder?.lock;
+  if (lock?.alive && lock.pid !== undefined && lock.pid !== started?.pid) {
+    // A trainer holds the folder but has not written its `started` yet: a fresh run or a resume, starting up.
+    summary.status = 'queued';
+    summary.pid = lock.pid;
+    summary.startingSince = lock.startedAt !== undefined ? Date.parse(lock.startedAt) : undefined;
+  } else if (ended) {
     summary.status = ended.status;
     summary.error = ended.error;
     summary.endedAt = Date.parse(ended.time);
+  } else if (!started && options.folder) {
+    if (lock?.pid !== undefined && !lock.alive) {
+      summary.status = 'failed';
+      summary.pid = lock.pid;
+      summary.error = `The trainer (pid ${lock.pid}) of run ${runId} died during start-up, before its 'started' event (killed, crashed or out of memory while it loaded the data or built the model). Nothing was trained; start the experiment again, or delete this run.`;
+    } else if (lock === undefined) {
+      const names = options.folder.entries;
+      const holds = names.length === 0 ? 'it is empty' : `it holds only ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`;
+      summary.status = 'failed';
+      summary.error = `The folder of run ${runId} holds no run: no events, and no trainer owns it (${holds}). Its trainer stopped before the run began (its output says why, e.g. a full disk). Delete it, or start again with --run-id ${runId}.`;
+    }
   } else if (started) {
     const alive = options.isAlive ? options.isAlive(started.pid) : true;
     if (alive) {

@@ -2,14 +2,17 @@
  * Checkpoints: everything `--resume` needs to continue a run exactly: model weights with the
  * optimiser state (from the model's getWeights), every Rng's state, the samplers' states, and the
  * loop's own state (epoch, step, early stopping). Written to `<run>/checkpoint.tmp-<pid>/` and then
- * swapped in, so `<run>/checkpoint/` is always a complete checkpoint even after kill -9.
+ * swapped in, so `<run>/checkpoint/` is always a complete checkpoint even after kill -9 (the staged
+ * folder of a killed writer is removed by the next trainer of the run: removeDeadWriterTemps).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RngState } from '../util/rng';
+import { tempName } from '../runs/runFiles';
 import { existingFolder, replaceFolder, writeFileAtomic } from './atomicWrite';
 import { CheckpointError, readJsonFile } from './checkpointError';
 import { readWeights, writeWeights, type WeightMap } from './weightsFile';
+import { writeError, WriteError } from './writeError';
 
 export const CHECKPOINT_FORMAT = 'two-tower-lab/checkpoint@1';
 export const STATE_FILE = 'state.json';
@@ -49,13 +52,23 @@ export interface EpochPosition {
   examples: number;
 }
 
+/** Writes a checkpoint beside `target` and swaps it in; a failed write (a full disk) leaves `target` as it was and no staged folder. */
 export function saveCheckpoint(target: string, weights: WeightMap, state: CheckpointState): void {
-  const staged = `${target}.tmp-${process.pid}`;
-  rmSync(staged, { recursive: true, force: true });
-  mkdirSync(staged, { recursive: true });
-  writeWeights(staged, weights, { format: CHECKPOINT_FORMAT, epoch: state.epoch, step: state.step });
-  writeFileAtomic(path.join(staged, STATE_FILE), JSON.stringify(state));
-  replaceFolder(staged, target);
+  const staged = tempName(target);
+  try {
+    rmSync(staged, { recursive: true, force: true });
+    mkdirSync(staged, { recursive: true });
+    writeWeights(staged, weights, { format: CHECKPOINT_FORMAT, epoch: state.epoch, step: state.step });
+    writeFileAtomic(path.join(staged, STATE_FILE), JSON.stringify(state));
+    replaceFolder(staged, target);
+  } catch (error) {
+    const why = error instanceof WriteError ? error : writeError(staged, error);
+    rmSync(staged, { recursive: true, force: true });
+    const kept = existingFolder(target) !== undefined ? `${target} still holds the previous one` : 'the run has no checkpoint yet';
+    // The run folder's name is its run id.
+    const resume = `Once there is room, continue the run with: two-tower-lab train --resume ${path.basename(path.dirname(target))}.`;
+    throw new WriteError(`The checkpoint after epoch ${state.epoch} (step ${state.step}) was not saved; ${kept}. ${why.message} ${resume}`, target, why.code);
+  }
 }
 
 /**

@@ -8,9 +8,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EventTail } from '../../core/runs/eventTail';
+import { setAsidePartialLine } from '../../core/runs/eventsFile';
+import { EVENTS_FILE } from '../../core/runs/runFiles';
+import { liveLockHolder } from '../../core/runs/runLock';
 import { isProcessAlive, summarizeRun, type RunSummary } from '../../core/runs/runSummary';
 import { EVENTS_SCHEMA_VERSION, type EndedEvent, type TrainerEvent } from '../../shared/events';
 import { lastLines, TextTail } from './textTail';
@@ -69,7 +72,7 @@ export class LiveRun {
     private pid: number | undefined,
     pollMs: number,
   ) {
-    this.tail = new EventTail(path.join(runDir, 'events.jsonl'));
+    this.tail = new EventTail(path.join(runDir, EVENTS_FILE));
     this.stderrTail = new TextTail(logFile);
     this.summary = summarizeRun(runId, []);
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
@@ -96,9 +99,14 @@ export class LiveRun {
     return run;
   }
 
-  /** Follows a run another window (or a terminal) started; `pid` comes from its `started` event. */
-  static attach(runId: string, runDir: string, pid: number, logFile: string, handlers: LiveRunHandlers, pollMs = 500): LiveRun {
+  /**
+   * Follows a run another window (or a terminal) started; `pid` comes from its `started` event, or from its
+   * lock while it starts up. `since` (the lock's time) is set for a trainer that has not written its own
+   * `started` yet: earlier events of the folder (a resumed run's old `ended`) are then history.
+   */
+  static attach(runId: string, runDir: string, pid: number, logFile: string, handlers: LiveRunHandlers, pollMs = 500, since?: number): LiveRun {
     const run = new LiveRun(runId, runDir, logFile, handlers, undefined, pid, pollMs);
+    run.resumedAt = since;
     void run.tick();
     return run;
   }
@@ -172,8 +180,9 @@ export class LiveRun {
       this.events.push(...fresh);
       const previous = this.summary;
       this.summary = summarizeRun(this.runId, this.events, { isAlive: () => true });
-      if (this.resumedAt !== undefined && !this.events.some((e) => e.type === 'started' && this.isOwn(e))) {
+      if (this.resumedAt !== undefined && !this.events.some((e) => (e.type === 'started' || e.type === 'ended') && this.isOwn(e))) {
         // The folder still ends with the previous process's `ended`: show the resumed run as starting, not as stopped.
+        // (Its own `ended` without a `started`, e.g. "no checkpoint yet", is how it ended.)
         this.summary = { ...this.summary, status: 'queued', error: undefined };
       }
       if (this.pid === undefined && this.summary.pid !== undefined) this.pid = this.summary.pid;
@@ -205,9 +214,12 @@ export class LiveRun {
         step: this.summary.step,
         elapsedSec: this.summary.durationSec ?? 0,
       };
-      if (folderExists) {
+      // A trainer that now holds the folder's lock (another resume) writes it: never append behind its back.
+      const holder = folderExists ? liveLockHolder(this.runDir) : undefined;
+      const ownedByAnother = holder !== undefined && holder.holder?.pid !== this.pid;
+      if (folderExists && !ownedByAnother) {
         try {
-          await appendEvent(path.join(this.runDir, 'events.jsonl'), ended);
+          await appendEvent(path.join(this.runDir, EVENTS_FILE), ended);
         } catch (e) {
           this.handlers.onError(new Error(`Could not record the failure of run ${this.runId} in its events.jsonl: ${e instanceof Error ? e.message : String(e)}`));
         }
@@ -233,10 +245,16 @@ export class LiveRun {
     let what: string;
     if (exit?.spawnError) what = `The trainer could not be started (${exit.spawnError.message}); check the twoTowerLab.nodePath setting.`;
     else if (this.killedAfterTimeout !== undefined) what = `The trainer did not stop within ${Math.round(this.killedAfterTimeout / 1000)} s of SIGTERM, so it was killed (SIGKILL).`;
-    else if (exit) what = `The trainer exited ${exit.signal ? `on signal ${exit.signal}` : `with code ${exit.code}`} without writing an 'ended' event.`;
+    else if (exit) what = `The trainer exited ${exit.signal ? `on signal ${exit.signal}` : `with code ${exit.code}`}${this.startingUp() ? " during start-up, before its 'started' event," : ''} without writing an 'ended' event.`;
+    else if (this.startingUp()) what = `The trainer (pid ${this.pid ?? '?'}) died during start-up, before its 'started' event (killed, crashed or out of memory while it loaded the data or built the model).`;
     else what = `The trainer process (pid ${this.pid ?? '?'}) is gone without writing an 'ended' event (killed, crashed or out of memory).`;
     const tail = lastLines(this.stderrText, STDERR_LINES_IN_ERROR);
     return tail.length > 0 ? `${what} Last lines of its stderr:\n${tail.join('\n')}` : what;
+  }
+
+  /** No `started` of this process was seen: it ended while loading the data or building the model. */
+  private startingUp(): boolean {
+    return !this.events.some((e) => e.type === 'started' && this.isOwn(e));
   }
 
   /** Whether an event was written by this process (a resumed run's folder also holds the earlier ones). */
@@ -251,25 +269,10 @@ export class LiveRun {
   }
 }
 
-/** Appends one event, starting a new line if a killed writer left a partial one. */
+/** Appends one event on a line of its own: a cut last line a killed writer left is set aside first (eventsFile.ts). */
 async function appendEvent(file: string, event: TrainerEvent): Promise<void> {
-  let needsNewline = false;
-  try {
-    const handle = await open(file, 'r');
-    try {
-      const { size } = await handle.stat();
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        needsNewline = last[0] !== 0x0a;
-      }
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  await appendFile(file, `${needsNewline ? '\n' : ''}${JSON.stringify(event)}\n`);
+  setAsidePartialLine(file);
+  await appendFile(file, `${JSON.stringify(event)}\n`);
 }
 
 /** Copies the stderr log into the run folder whole (temp name, then rename). */

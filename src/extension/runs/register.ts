@@ -16,7 +16,7 @@ import type { Ui } from '../ui';
 import type { TrainingChoice } from './preflight';
 import { RunProgress } from './progress';
 import type { RunEntry } from './runRegistry';
-import { RunManager } from './runManager';
+import { RunManager, whyNotWritable } from './runManager';
 import { requestOverrides } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
 import { watchRunsDir } from './runsDirWatcher';
@@ -246,7 +246,12 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       if (!entry) return undefined;
       if (entry.summary.status !== 'stopped' && entry.summary.status !== 'failed') return refuse(`Two-Tower Lab: run ${entry.runId} is ${entry.summary.status}; only a stopped or failed run can be resumed.`);
       const file = entry.experiment ?? entry.dir;
-      manager.resume(entry, path.dirname(entry.dir), folderOf(file)?.uri.fsPath ?? path.dirname(entry.dir));
+      try {
+        manager.resume(entry, path.dirname(entry.dir), folderOf(file)?.uri.fsPath ?? path.dirname(entry.dir));
+      } catch (err) {
+        // A live trainer holds the run (a terminal's --resume, another window), or its id is not a run id.
+        return refuse(`Two-Tower Lab: ${err instanceof Error ? err.message : String(err)}`);
+      }
       progress.notify(entry.runId, `Resuming ${entry.runId}`, (id) => void stop(id));
       return entry.runId;
     }),
@@ -282,6 +287,12 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       const active = entries.filter((e) => manager.isActive(e.runId) || e.summary.status === 'running');
       if (active.length > 0) {
         refuse(`Two-Tower Lab: run ${active.map((e) => e.runId).join(', ')} is still ${active[0].summary.status}; stop it before deleting it.`);
+        return false;
+      }
+      // A trainer started elsewhere may hold a run this window sees as ended (a terminal's --resume starting up).
+      const held = entries.map((e) => whyNotWritable(e, path.dirname(e.dir))).find((why) => why !== undefined);
+      if (held !== undefined) {
+        refuse(`Two-Tower Lab: ${held}`);
         return false;
       }
       const what = entries.length === 1 ? `run ${entries[0].runId}` : `${entries.length} runs`;

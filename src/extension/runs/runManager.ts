@@ -6,6 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { runDirIn } from '../../core/runs/runId';
+import { liveLockHolder, lockedMessage } from '../../core/runs/runLock';
 import { listRunFolders, readRunFolder } from '../../core/runs/runsDir';
 import { summarizeRun, type RunSummary } from '../../core/runs/runSummary';
 import { makeRunId, slugName } from '../../core/train/runFolder';
@@ -110,6 +112,8 @@ export class RunManager {
     if (entry.summary.status !== 'stopped' && entry.summary.status !== 'failed') {
       throw new Error(`Run ${entry.runId} is ${entry.summary.status}; only a stopped or failed run can be resumed.`);
     }
+    const refusal = whyNotWritable(entry, runsDir);
+    if (refusal !== undefined) throw new Error(refusal);
     if (entry.experiment) this.registry.noteLaunch(entry.runId, entry.experiment);
     this.registry.upsert(entry.runId, entry.dir, { ...entry.summary, status: 'queued', error: undefined });
     this.trackEnding(entry.runId);
@@ -181,14 +185,16 @@ export class RunManager {
     const folders = await listRunFolders(runsDir, { isAlive: () => true });
     this.registry.resetFolders(runsDir, folders);
     for (const f of folders) {
-      if (f.summary.status === 'running' && f.summary.pid !== undefined && !this.live.has(f.runId)) this.attach(f.runId, f.dir, f.summary.pid);
+      if (isFollowable(f.summary) && !this.live.has(f.runId)) this.attach(f.runId, f.dir, f.summary);
       this.changed(f.runId);
     }
   }
 
-  private attach(runId: string, dir: string, pid: number): void {
+  /** Follows a run a trainer of another window or a terminal writes (running, or starting up under its lock). */
+  private attach(runId: string, dir: string, summary: RunSummary): void {
+    if (summary.pid === undefined) return;
     this.trackEnding(runId);
-    void this.follow(runId, LiveRun.attach(runId, dir, pid, this.logFileOf(runId), this.handlersFor(runId, dir), this.options.pollMs));
+    void this.follow(runId, LiveRun.attach(runId, dir, summary.pid, this.logFileOf(runId), this.handlersFor(runId, dir), this.options.pollMs, summary.startingSince));
   }
 
   /** Re-reads one run folder after a file-system event (a run started from a terminal, or changed). */
@@ -197,7 +203,7 @@ export class RunManager {
     if (this.live.has(runId)) return; // already tailed
     const folder = await readRunFolder(dir, { isAlive: () => true });
     this.registry.upsert(runId, dir, folder.summary);
-    if (folder.summary.status === 'running' && folder.summary.pid !== undefined) this.attach(runId, dir, folder.summary.pid);
+    if (isFollowable(folder.summary)) this.attach(runId, dir, folder.summary);
     this.changed(runId);
   }
 
@@ -223,4 +229,28 @@ export class RunManager {
     this.listeners.clear();
     this.stderrListeners.clear();
   }
+}
+
+/**
+ * Runs a LiveRun follows: running, or queued with a trainer's pid (its lock: starting up). A dead one is
+ * recorded once as failed by that LiveRun (the folder is read with every pid taken as alive).
+ */
+function isFollowable(summary: RunSummary): boolean {
+  return (summary.status === 'running' || summary.status === 'queued') && summary.pid !== undefined;
+}
+
+/**
+ * Why the extension must not start a trainer on (or delete) a run folder: its id is not a run id or it
+ * lies outside the runs folder, or a live trainer holds its lock (a terminal's `--resume`, another window).
+ */
+export function whyNotWritable(entry: Pick<RunEntry, 'runId' | 'dir'>, runsDir: string): string | undefined {
+  let dir: string;
+  try {
+    dir = runDirIn(runsDir, entry.runId);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  if (path.resolve(entry.dir) !== dir) return `Run ${entry.runId} is listed at ${entry.dir}, which is not ${dir} in the runs folder ${path.resolve(runsDir)}.`;
+  const live = liveLockHolder(dir);
+  return live ? lockedMessage(entry.runId, live.lockFile, live.holder) : undefined;
 }

@@ -4,7 +4,7 @@
  * last stderr lines (in events.jsonl and trainer.log); SIGTERM gives `stopped`; a trainer that ignores
  * SIGTERM is killed after the timeout and recorded as failed.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,9 +87,10 @@ describe('RunManager with a fake trainer process', () => {
     expect(summary.error).toContain("exited with code 3 without writing an 'ended' event");
     expect(summary.error).toContain('RangeError: boom in step 7');
     const dir = path.join(root, 'runs', runId);
-    // The failure is in the run folder too, after the partial line, so a reload still knows.
+    // The failure is in the run folder too, on a line of its own (the cut line is set aside), so a reload still knows.
     const { events, badLines } = parseEventLines(readFileSync(path.join(dir, 'events.jsonl'), 'utf8'));
-    expect(badLines).toEqual([2]);
+    expect(badLines).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.startsWith('events.jsonl.partial-'))).toHaveLength(1);
     expect(events.at(-1)).toMatchObject({ type: 'ended', status: 'failed' });
     expect(readFileSync(path.join(dir, 'trainer.log'), 'utf8')).toBe('loading data\nRangeError: boom in step 7\n');
     expect(manager.registry.runsOf(path.join(root, 'die.tower.yaml')).map((r) => r.runId)).toEqual([runId]);

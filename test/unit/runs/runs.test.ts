@@ -93,10 +93,14 @@ describe('EventTail and listRunFolders', () => {
       await writeFile(path.join(dir, id, 'events.jsonl'), JSON.stringify({ ...started(time), runId: id }) + '\n' + '{"schemaVersion":1,"type":"ep');
     }
     await mkdir(path.join(dir, 'empty'));
+    // A hidden folder is a run folder being made (or a dead creator's leftover), not a run.
+    await mkdir(path.join(dir, '.making.tmp-1'));
     const runs = await listRunFolders(dir, { isAlive: () => true });
     expect(runs.map((r) => r.runId)).toEqual(['new', 'old', 'empty']);
     expect(runs[0].summary.status).toBe('running');
-    expect(runs[2].summary.status).toBe('queued');
+    // No events and no trainer owns it: nothing will ever start there.
+    expect(runs[2].summary.status).toBe('failed');
+    expect(runs[2].summary.error).toMatch(/holds no run.*it is empty.*--run-id empty/);
     expect(await listRunFolders(path.join(dir, 'missing'))).toEqual([]);
   });
 });
