@@ -2,7 +2,7 @@
  * A damaged checkpoint is refused with the file at fault, what is wrong and what to do; a full disk while
  * a checkpoint is written names the file and the free space, and leaves the previous checkpoint usable.
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -139,5 +139,27 @@ describe('a damaged checkpoint', () => {
       s.engine = 'torch';
     });
     expect(loadCheckpoint(target)!.state.engine).toBe('torch');
+  });
+});
+
+describe('a full disk while a checkpoint is written', () => {
+  it('names the file, the free space and what to do; the previous checkpoint stays loadable and no staged folder is left', () => {
+    const writes = vi.mocked(fs.writeFileSync);
+    writes.mockImplementationOnce(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    });
+    let error: Error | undefined;
+    try {
+      saveCheckpoint(target, WEIGHTS, { ...STATE, epoch: 3, step: 15 });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(/checkpoint after epoch 3 \(step 15\) was not saved/);
+    expect(error?.message).toContain(WEIGHTS_FILE);
+    expect(error?.message).toMatch(/the disk is full \(ENOSPC\): .+ free of .+ there/);
+    expect(error?.message).toMatch(/Free some space/);
+    expect(loadCheckpoint(target)!.state.epoch).toBe(2);
+    expect(readdirSync(path.dirname(target)).filter((n) => n.includes('.tmp'))).toEqual([]);
+    expect(existsSync(target)).toBe(true);
   });
 });
