@@ -1,7 +1,7 @@
 /**
  * Every command id of Two-Tower Lab, declared once. package.json `contributes.commands` lists the same
  * ids; a unit test keeps the two in step. `openExperiment` is registered by experiments/register.ts,
- * `newExperiment` by main.ts, and the run commands by runs/register.ts.
+ * `newExperiment` by main.ts, the run commands by runs/register.ts, and `checkEngines` by engines/register.ts.
  */
 export const Commands = {
   openExperiment: 'twoTowerLab.openExperiment',
@@ -14,6 +14,7 @@ export const Commands = {
   deleteRun: 'twoTowerLab.deleteRun',
   showTrainerLog: 'twoTowerLab.showTrainerLog',
   newExperiment: 'twoTowerLab.newExperiment',
+  checkEngines: 'twoTowerLab.checkEngines',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TreeItemSnapshot, TwoTowerLabApi } from './api';
 import { Commands } from './commands';
+import { registerEngines } from './engines/register';
 import { newExperiment, type NewExperimentOptions } from './experiments/newExperiment';
 import { registerExperiments } from './experiments/register';
 import { registerPlots } from './plots/register';
@@ -32,7 +33,8 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
         if (node) void Promise.resolve(experiments.treeView.reveal(node, { select: true, focus: false })).catch((err: unknown) => ui.log.warn(`Could not reveal run ${runIds[0]}: ${String(err)}`));
       },
     });
-    const runs = registerRuns(context, ui, experiments, plots, manager);
+    const engines = registerEngines(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath });
+    const runs = registerRuns(context, ui, experiments, plots, manager, engines);
     context.subscriptions.push(
       vscode.commands.registerCommand(Commands.newExperiment, (options?: NewExperimentOptions) => newExperiment(context, ui, options)),
     );

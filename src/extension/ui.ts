@@ -39,9 +39,20 @@ export class Ui implements vscode.Disposable {
     });
   }
 
-  info(message: string): void {
+  /** An information message; each button runs its action when chosen. */
+  info(message: string, actions: Record<string, () => unknown> = {}): void {
     this.log.info(message);
-    void vscode.window.showInformationMessage(message);
+    void vscode.window.showInformationMessage(message, ...Object.keys(actions)).then((choice) => this.runAction(choice, actions));
+  }
+
+  /** Something the user should act on that is not a failure (e.g. an engine that is not installed). */
+  warn(message: string, actions: Record<string, () => unknown> = {}): void {
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(message, ...Object.keys(actions)).then((choice) => this.runAction(choice, actions));
+  }
+
+  private runAction(choice: string | undefined, actions: Record<string, () => unknown>): void {
+    if (choice !== undefined) void Promise.resolve(actions[choice]()).catch((err: unknown) => this.error(`'${choice}' failed`, err));
   }
 
   /** Logs the full error and shows a one-line message with a way to the log. */
@@ -77,9 +88,7 @@ export class Ui implements vscode.Disposable {
   /** A refusal the user must act on: logged, shown, and each button runs its action when chosen. */
   refuse(message: string, actions: Record<string, () => unknown> = {}): void {
     this.log.warn(message);
-    void vscode.window.showErrorMessage(message, ...Object.keys(actions)).then((choice) => {
-      if (choice !== undefined) void Promise.resolve(actions[choice]()).catch((err: unknown) => this.error(`'${choice}' failed`, err));
-    });
+    void vscode.window.showErrorMessage(message, ...Object.keys(actions)).then((choice) => this.runAction(choice, actions));
   }
 
   /** A modal yes/no for destructive actions; true only when the user chose `confirm`. */

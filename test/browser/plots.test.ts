@@ -357,6 +357,31 @@ describe('plots webview', () => {
   });
 });
 
+describe('plots webview with a torch run', () => {
+  it('names each run\'s engine in the runs table (torch · cpu × 2 beside tfjs · …) and draws the torch run like any other', async () => {
+    const tfjs = byId('softmax-inbatch');
+    const other = byId('hinge-popularity');
+    // The same events as a torch run writes them: the started event names the engine, device and ranks.
+    const torchEvents = other.events.map((e) => (e.type === 'started' ? { ...e, backend: 'torch' as const, engine: 'torch' as const, device: 'cpu' as const, processes: 2, worldSize: 2, threads: 1, torch: '1.13.0' } : e));
+    const torchRun: FixtureRun = { ref: { ...other.ref, label: 'torch run' }, events: torchEvents };
+    const page = await panelWithRuns([tfjs, torchRun]);
+    try {
+      const table = await page.evaluate(() => window.__plots!.table());
+      const engine = table.headers.indexOf('engine');
+      expect(engine, `no engine column in ${JSON.stringify(table.headers)}`).toBe(2);
+      const tfjsBackend = (tfjs.events.find((e) => e.type === 'started') as Extract<TrainerEvent, { type: 'started' }>).backend;
+      expect(table.rows.map((r) => r[engine])).toEqual([`tfjs · ${tfjsBackend}`, 'torch · cpu × 2']);
+      const loss = (await page.evaluate(() => window.__plots!.charts()))[0];
+      expect(loss.series.map((s) => s.runId)).toEqual([tfjs.ref.runId, other.ref.runId]);
+      expect(loss.series[1].y.filter((v) => v !== null).length).toBeGreaterThan(0);
+      await page.locator('.runs-table').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-torch-run-table.png'), fullPage: false });
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('plots webview on a run the real trainer wrote', () => {
   const evalSteps = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'eval' ? [e.step] : []));
   const stepSteps = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'step' ? [e.step] : []));

@@ -7,22 +7,10 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 
-/** Interpreters tried when none is configured: the PATH's python3, then Debian's (python3-torch installs there). */
-export const DEFAULT_PYTHONS = ['python3', '/usr/bin/python3'] as const;
+import { DEFAULT_PYTHONS, type TorchProbe } from '../../shared/engines';
 
-export interface TorchProbe {
-  python: string;
-  pythonVersion?: string;
-  /** Set when the interpreter runs but cannot import torch (or numpy). */
-  problem?: string;
-  torch?: string;
-  numpy?: string;
-  cuda: boolean;
-  cudaDevices: string[];
-  gloo: boolean;
-  nccl: boolean;
-  torchrun: boolean;
-}
+export { DEFAULT_PYTHONS, type TorchProbe };
+
 
 /** What findTorch found: the usable interpreter, if any, and every probe made (for the message). */
 export interface TorchFinding {

@@ -3,6 +3,7 @@
  * last error. The run folder is the single source of truth (DESIGN.md): runs started from a terminal
  * and runs started by the editor are read the same way. Pure: no `vscode`, no tfjs.
  */
+import { engineLabel } from '../../shared/engines';
 import type { EndedEvent, EvalEvent, RunStatus, StartedEvent, TrainerEvent } from '../../shared/events';
 
 export interface RunSummary {
@@ -13,6 +14,8 @@ export interface RunSummary {
   mode?: string;
   loss?: string;
   backend?: string;
+  /** How the run trains, for display: `tfjs · wasm`, `torch · cpu × 2` (shared/engines.ts engineLabel). */
+  engine?: string;
   pid?: number;
   /** Epochs finished so far and planned. */
   epoch: number;
@@ -85,6 +88,7 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
         summary.mode = event.mode;
         summary.loss = event.loss;
         summary.backend = event.backend;
+        summary.engine = engineLabel(event);
         summary.pid = event.pid;
         summary.epochs = event.epochs;
         summary.params = event.params;

@@ -6,7 +6,7 @@
 import { checkExperimentText, checkExperimentTextSync } from '../../core/config/check';
 import { createFileDataProbe } from '../../core/config/dataProbe';
 import { formatDiagnostic } from '../../core/config/diagnostics';
-import { LOSSES_BY_MODE } from '../../core/config/schema';
+import { LOSSES_BY_MODE, type Experiment } from '../../core/config/schema';
 import type { LossName, TrainingMode } from '../../shared/events';
 
 export interface TrainingChoice {
@@ -14,14 +14,15 @@ export interface TrainingChoice {
   loss: LossName;
 }
 
-export type PreflightResult = { ok: true; choice: TrainingChoice } | { ok: false; errors: string[] };
+/** `config`: the resolved experiment the trainer will run (its engine decides `--python`, and a multi-node run is refused). */
+export type PreflightResult = { ok: true; choice: TrainingChoice; config: Experiment } | { ok: false; errors: string[] };
 
 /** Validates what the trainer would run; `errors` are `file:line:col: error code: message` lines. */
 export async function preflight(text: string, filePath: string, overrides: readonly string[]): Promise<PreflightResult> {
   const result = await checkExperimentText(text, { filePath, overrides, probe: createFileDataProbe() });
   const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(filePath, d));
   if (!result.config || errors.length > 0) return { ok: false, errors: errors.length > 0 ? errors : [`${filePath}: the experiment could not be resolved.`] };
-  return { ok: true, choice: { mode: result.config.training.mode, loss: result.config.training.loss } };
+  return { ok: true, choice: { mode: result.config.training.mode, loss: result.config.training.loss }, config: result.config };
 }
 
 /** Every mode/loss pair, the file's own (when it parses) first. */

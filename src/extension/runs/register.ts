@@ -3,21 +3,26 @@
  * logs, and the run commands (run, stop, resume, open plots, compare, reveal, delete, show log).
  */
 import { rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../core/runs/runSummary';
+import type { EngineName } from '../../core/config/schema';
+import { multiNodeMessage, noTorchMessage, resolveDevice } from '../../core/engines/torchProbe';
 import type { LossName, TrainingMode } from '../../shared/events';
 import type { RunRef } from '../../shared/webviewProtocol';
 import { Commands } from '../commands';
+import { pythonPathSetting, type EnginesFeature } from '../engines/register';
 import type { ExperimentsFeature } from '../experiments/register';
 import { experimentName, type ExperimentNode, type RunNode, type TreeNode } from '../experiments/model';
 import type { PlotsController } from '../plots/register';
 import type { Ui } from '../ui';
+import type { FileEngine } from './engineChoice';
 import type { TrainingChoice } from './preflight';
 import { RunProgress } from './progress';
 import type { RunEntry } from './runRegistry';
 import { RunManager, whyNotWritable } from './runManager';
-import { requestOverrides } from './trainerCommand';
+import { requestOverrides, type EngineRequest } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
 import { watchRunsDir } from './runsDirWatcher';
 
@@ -33,6 +38,9 @@ export interface RunExperimentOptions {
   loss?: LossName;
   /** Extra `--set path=value` overrides (tests, sweeps from other extensions). */
   set?: string[];
+  /** The engine (and torch's processes on this machine) instead of the file's; given, no engine pick is shown. */
+  engine?: EngineName;
+  processes?: number;
 }
 
 export interface RunsFeature {
@@ -74,7 +82,7 @@ function runsDirOfFolder(folder: vscode.WorkspaceFolder): string {
   return path.resolve(folder.uri.fsPath, settings().runsDirectory);
 }
 
-export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experiments: ExperimentsFeature, plots: PlotsController, manager: RunManager): RunsFeature {
+export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experiments: ExperimentsFeature, plots: PlotsController, manager: RunManager, engines: EnginesFeature): RunsFeature {
   const refused = new vscode.EventEmitter<string>();
   const progress = new RunProgress(manager);
   const logs = new TrainerLogs(manager);
@@ -175,10 +183,15 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     // Loaded on first use: the config checker (schema, data readers) is not needed to activate.
     const { preflight, trainingChoices } = await import('./preflight');
+    const { enginePickItems, engineRequestOf, fileEngineOf, fileEngineOfText, withPythonPath } = await import('./engineChoice');
+    const interactive = options.pickLoss === true || !(target instanceof vscode.Uri);
+    const fileEngine = fileEngineOfText(text, uri.fsPath, options.set);
+    // Probed while the mode/loss pick is open: the engine pick is offered only when a Python with torch is found.
+    const torchFound = interactive && options.engine === undefined ? engines.torch.get(fileEngine?.python ?? pythonPathSetting()) : undefined;
     let choice: TrainingChoice | undefined;
     if (options.mode !== undefined || options.loss !== undefined) {
       choice = undefined;
-    } else if (options.pickLoss || !(target instanceof vscode.Uri)) {
+    } else if (interactive) {
       const { choices, own } = trainingChoices(text, uri.fsPath);
       const picked = await ui.pick(
         choices.map((c) => ({ label: `${c.mode} · ${c.loss}`, description: own && c.mode === own.mode && c.loss === own.loss ? 'as in the file' : undefined, choice: c })),
@@ -189,7 +202,15 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     }
     const mode = options.mode ?? choice?.mode;
     const loss = options.loss ?? choice?.loss;
-    const request = { kind: 'train' as const, experiment: uri.fsPath, mode, loss, set: options.set };
+    let engine: EngineRequest = options.engine !== undefined ? engineRequestOf({ engine: options.engine, processes: options.processes }, fileEngine) : {};
+    const torch = (await torchFound)?.chosen;
+    if (torch) {
+      const items = enginePickItems(fileEngine, torch, cpus().length);
+      const picked = await ui.pick(items, `Train ${experimentName(uri.fsPath)} on which engine?`);
+      if (!picked) return undefined;
+      engine = engineRequestOf(picked, fileEngine);
+    }
+    const request = { kind: 'train' as const, experiment: uri.fsPath, mode, loss, set: options.set, engine };
     const check = await preflight(text, uri.fsPath, requestOverrides(request));
     if (!check.ok) {
       // Opening the file lets the language server list the same errors in the Problems view.
@@ -199,9 +220,17 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
         'Show Problems': () => vscode.commands.executeCommand('workbench.actions.view.problems'),
       });
     }
+    const resolved = fileEngineOf(check.config);
+    if (resolved.engine === 'torch') {
+      // What the trainer would refuse (exit 2, no run folder), refused here with its words and a way on.
+      const why = await torchRefusal(resolved, engines);
+      if (why !== undefined) return refuse(`Two-Tower Lab: ${experimentName(uri.fsPath)} cannot run: ${why}`, { 'Check Engines': () => vscode.commands.executeCommand(Commands.checkEngines) });
+    }
+    engine = withPythonPath(engine, resolved, pythonPathSetting());
     const folder = folderOf(uri.fsPath);
-    const runId = manager.launch({ experiment: uri.fsPath, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set });
-    progress.notify(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss})`, (id) => void stop(id));
+    const runId = manager.launch({ experiment: uri.fsPath, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set, engine });
+    const on = resolved.engine === 'torch' ? ` on torch × ${resolved.processes}` : '';
+    progress.notify(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss}${on})`, (id) => void stop(id));
     return runId;
   };
 
@@ -325,6 +354,15 @@ function runsPattern(folder: vscode.WorkspaceFolder, runsDir: string): { base: v
   const rel = path.relative(folder.uri.fsPath, runsDir);
   if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) return { base: folder, prefix: `${rel.split(path.sep).join('/')}/` };
   return { base: vscode.Uri.file(runsDir), prefix: '' };
+}
+
+/** Why a torch run cannot start on this machine (several nodes, no torch, no CUDA for `device: cuda`), as the front door says it. */
+async function torchRefusal(resolved: FileEngine, engines: EnginesFeature): Promise<string | undefined> {
+  if (resolved.nodes > 1) return multiNodeMessage(resolved.nodes);
+  const finding = await engines.torch.get(resolved.python ?? pythonPathSetting());
+  if (!finding.chosen) return noTorchMessage(finding.probes);
+  const device = resolveDevice(resolved.device, finding.chosen);
+  return 'error' in device ? device.error : undefined;
 }
 
 function isRunNode(n: unknown): n is RunNode {

@@ -15,7 +15,7 @@ import type { LossName, TrainingMode } from '../../shared/events';
 import { LiveRun } from './liveRun';
 import { RunQueue } from './queue';
 import { RunRegistry, type RunEntry } from './runRegistry';
-import { trainerCommandLine, type TrainerRequest } from './trainerCommand';
+import { trainerCommandLine, type EngineRequest, type TrainerRequest } from './trainerCommand';
 import { experimentName } from '../experiments/model';
 
 export interface RunManagerOptions {
@@ -40,6 +40,8 @@ export interface LaunchRequest {
   mode?: TrainingMode;
   loss?: LossName;
   set?: readonly string[];
+  /** `--engine`, `--processes`, `--python` (the Run pick's engine, twoTowerLab.pythonPath). */
+  engine?: EngineRequest;
 }
 
 type Listener = (runId: string) => void;
@@ -100,7 +102,7 @@ export class RunManager {
     const queued = summarizeRun(runId, []);
     this.registry.upsert(runId, dir, { ...queued, experiment: path.resolve(request.experiment), mode: request.mode, loss: request.loss });
     this.trackEnding(runId);
-    const trainer: TrainerRequest = { kind: 'train', experiment: request.experiment, mode: request.mode, loss: request.loss, set: request.set };
+    const trainer: TrainerRequest = { kind: 'train', experiment: request.experiment, mode: request.mode, loss: request.loss, set: request.set, engine: request.engine };
     this.queue.enqueue({ id: runId, start: () => this.start(runId, dir, request.runsDir, request.cwd, trainer) });
     this.changed(runId);
     return runId;

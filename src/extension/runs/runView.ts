@@ -62,10 +62,14 @@ export function runLabel(runId: string, experimentSlug?: string): string {
   return runId;
 }
 
-/** `listwise/softmax · recall@50 0.312 · 4m 05s` (parts that are not known yet are left out). */
+/**
+ * `listwise/softmax · recall@50 0.312 · 4m 05s` (parts that are not known yet are left out); a torch run
+ * says so after the loss (`listwise/softmax · torch · cpu × 2 · …`), the embedded default does not.
+ */
 export function runDescription(summary: RunSummary): string {
   const parts: string[] = [];
   if (summary.mode && summary.loss) parts.push(`${summary.mode}/${summary.loss}`);
+  if (summary.engine?.startsWith('torch')) parts.push(summary.engine);
   if (summary.status === 'running' && summary.epochs !== undefined) parts.push(`epoch ${Math.min(summary.epoch + 1, summary.epochs)}/${summary.epochs}`);
   if (summary.headline) parts.push(`${summary.headline.metric} ${formatMetric(summary.headline.value)}`);
   if (summary.durationSec !== undefined) parts.push(formatDuration(summary.durationSec));
@@ -80,7 +84,8 @@ export function escapeMarkdown(text: string): string {
 
 export function runTooltipMarkdown(summary: RunSummary): string {
   const lines: string[] = [`**${escapeMarkdown(summary.runId)}** — ${summary.status}`, ''];
-  if (summary.mode) lines.push(`${summary.mode}/${summary.loss ?? '?'}${summary.backend ? ` on ${summary.backend}` : ''}`, '');
+  const engine = summary.engine ?? summary.backend;
+  if (summary.mode) lines.push(`${summary.mode}/${summary.loss ?? '?'}${engine ? ` on ${escapeMarkdown(engine)}` : ''}`, '');
   if (summary.epochs !== undefined) lines.push(`epoch ${summary.epoch}/${summary.epochs}, step ${summary.step}${summary.lastLoss !== undefined ? `, loss ${summary.lastLoss.toFixed(4)}` : ''}`, '');
   if (summary.headline) {
     const base = summary.headline.baseline !== undefined ? ` (popularity ${formatMetric(summary.headline.baseline)})` : '';

@@ -2,6 +2,7 @@
  * How the extension starts the trainer: which executable, which arguments, which environment. Pure,
  * so the exact command line is unit-tested. The trainer always runs in its own process (DESIGN.md).
  */
+import type { EngineName } from '../../core/config/schema';
 import type { LossName, TrainingMode } from '../../shared/events';
 
 export interface TrainerLaunch {
@@ -14,8 +15,16 @@ export interface TrainerLaunch {
   runId: string;
 }
 
+/** What the Run command chose about the engine, beyond the file: `--engine`, `--processes`, `--python`. */
+export interface EngineRequest {
+  engine?: EngineName;
+  processes?: number;
+  /** twoTowerLab.pythonPath, for a torch run whose experiment names no interpreter. */
+  python?: string;
+}
+
 export type TrainerRequest =
-  | { kind: 'train'; experiment: string; mode?: TrainingMode; loss?: LossName; set?: readonly string[] }
+  | { kind: 'train'; experiment: string; mode?: TrainingMode; loss?: LossName; set?: readonly string[]; engine?: EngineRequest }
   | { kind: 'resume' };
 
 export interface TrainerCommandLine {
@@ -24,9 +33,17 @@ export interface TrainerCommandLine {
   env: Record<string, string>;
 }
 
-export function trainerCommandLine(launch: TrainerLaunch, request: TrainerRequest): TrainerCommandLine {
+/**
+ * The executable that runs dist/trainer.js: twoTowerLab.nodePath, else the host's own executable with
+ * ELECTRON_RUN_AS_NODE (inside VS Code's Electron, the executable is Electron: the variable makes it plain Node).
+ */
+export function trainerNode(launch: Pick<TrainerLaunch, 'nodePath' | 'hostExecPath'>): { command: string; env: Record<string, string> } {
   const nodePath = launch.nodePath?.trim();
-  const command = nodePath ? nodePath : launch.hostExecPath;
+  return nodePath ? { command: nodePath, env: {} } : { command: launch.hostExecPath, env: { ELECTRON_RUN_AS_NODE: '1' } };
+}
+
+export function trainerCommandLine(launch: TrainerLaunch, request: TrainerRequest): TrainerCommandLine {
+  const { command, env } = trainerNode(launch);
   // Events are read from events.jsonl (the run folder is the truth), so the stdout mirror is off.
   const common = ['--runs-dir', launch.runsDir, '--events-stdout', 'off'];
   const args =
@@ -41,19 +58,31 @@ export function trainerCommandLine(launch: TrainerLaunch, request: TrainerReques
           ...common,
           ...(request.mode ? ['--mode', request.mode] : []),
           ...(request.loss ? ['--loss', request.loss] : []),
+          ...engineFlags(request.engine),
           ...(request.set ?? []).flatMap((s) => ['--set', s]),
         ];
-  // Inside VS Code's Electron, the executable is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
-  const env: Record<string, string> = nodePath ? {} : { ELECTRON_RUN_AS_NODE: '1' };
   return { command, args, env };
 }
 
-/** The `--set` overrides a run request stands for, to validate exactly what the trainer will run. */
+function engineFlags(e: EngineRequest | undefined): string[] {
+  if (!e) return [];
+  return [
+    ...(e.engine ? ['--engine', e.engine] : []),
+    ...(e.processes !== undefined ? ['--processes', String(e.processes)] : []),
+    ...(e.python ? ['--python', e.python] : []),
+  ];
+}
+
+/** The `--set` overrides a run request stands for, to validate exactly what the trainer will run (as the trainer's flagOverrides spells them). */
 export function requestOverrides(request: TrainerRequest): string[] {
   if (request.kind === 'resume') return [];
+  const e = request.engine;
   return [
     ...(request.mode ? [`training.mode=${request.mode}`] : []),
     ...(request.loss ? [`training.loss=${request.loss}`] : []),
+    ...(e?.engine ? [`training.engine=${e.engine}`] : []),
+    ...(e?.processes !== undefined ? [`training.engine_options.processes=${e.processes}`] : []),
+    ...(e?.python ? [`training.engine_options.python=${JSON.stringify(e.python)}`] : []),
     ...(request.set ?? []),
   ];
 }

@@ -1,7 +1,9 @@
 /**
  * The runs table: the parameters that differ between the shown runs (all of them when one run is
- * shown), the run's status, and the final and best value of every eval metric. Pure and sortable.
+ * shown), the run's status, its engine when a torch run is among them, and the final and best value of
+ * every eval metric. Pure and sortable.
  */
+import { engineLabel } from '../../shared/engines';
 import type { RunStatus } from '../../shared/events';
 import { metricKeys, runLabelOf, type RunRecord } from './runStore';
 
@@ -50,12 +52,19 @@ function maxFinite(values: number[]): number | null {
   return best;
 }
 
+/** Whether a run trained on torch: then the table shows every run's engine (`torch · cpu × 2`, `tfjs · wasm`). */
+function isTorchRun(run: RunRecord): boolean {
+  return run.started?.engine === 'torch' || run.started?.backend === 'torch';
+}
+
 export function buildRunsTable(runs: RunRecord[]): RunsTable {
   const params = differingParams(runs);
   const metrics = metricKeys(runs);
+  const showEngine = runs.some(isTorchRun);
   const columns: TableColumn[] = [
     { key: 'run', label: 'run', group: 'run' },
     { key: 'status', label: 'status', group: 'run' },
+    ...(showEngine ? [{ key: 'engine', label: 'engine', group: 'run' } satisfies TableColumn] : []),
     { key: 'epoch', label: 'epoch', group: 'run' },
     { key: 'loss', label: 'final loss', group: 'final' },
     ...params.map((p): TableColumn => ({ key: `param:${p}`, label: p, group: 'param' })),
@@ -69,6 +78,7 @@ export function buildRunsTable(runs: RunRecord[]): RunsTable {
     const cells: Record<string, Cell> = {
       run: runLabelOf(run),
       status: runStatus(run),
+      ...(showEngine ? { engine: run.started ? engineLabel(run.started) : null } : {}),
       epoch: run.ended?.epoch ?? run.steps.epoch.at(-1) ?? null,
       loss: lastFinite(run.steps.loss),
     };

@@ -10,6 +10,7 @@ import * as util from 'node:util';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { registerActivationTests } from './activation.test';
+import { registerEnginesTests } from './engines.test';
 import { registerExperimentsTreeTests } from './experimentsTree.test';
 import { registerLanguageTests } from './language.test';
 import { registerOpenExperimentTests } from './openExperiment.test';
@@ -19,7 +20,7 @@ import { registerRunsTests } from './runs.test';
 export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerEnginesTests];
 
 interface TestRecord {
   title: string;

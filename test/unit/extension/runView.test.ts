@@ -46,3 +46,23 @@ describe('runView', () => {
     expect(escapeMarkdown('a*b_c')).toBe('a\\*b\\_c');
   });
 });
+
+describe('runView of a torch run', () => {
+  const torchStarted: TrainerEvent = { ...started, backend: 'torch', engine: 'torch', device: 'cpu', processes: 2, worldSize: 2, threads: 1, torch: '1.13.0' };
+
+  it('names the engine, device and ranks in the row and the tooltip, as the tfjs backend is named', () => {
+    const summary = summarizeRun(base.runId, [torchStarted, epoch3, eval1], { now: Date.parse('2026-01-01T12:01:05.000Z') });
+    expect(summary.engine).toBe('torch · cpu × 2');
+    const v = runView(summary, 'exp');
+    expect(v.description).toBe('listwise/softmax · torch · cpu × 2 · epoch 4/10 · recall@50 0.312 · 1m 05s');
+    expect(v.tooltipMarkdown).toContain('listwise/softmax on torch · cpu × 2');
+    // Everything else reads the same as for tfjs: the status bar text too.
+    expect(progressText(summary)).toBe('epoch 4/10 · loss 4.31 · 22k ex/s');
+  });
+
+  it('keeps tfjs rows as they were, and says the backend in the tooltip', () => {
+    const v = runView(summarizeRun(base.runId, [started, epoch3, eval1, ended]), 'exp');
+    expect(v.description).toBe('listwise/softmax · recall@50 0.312 · 4m 05s');
+    expect(v.tooltipMarkdown).toContain('listwise/softmax on tfjs · wasm');
+  });
+});

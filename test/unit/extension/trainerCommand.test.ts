@@ -27,3 +27,20 @@ describe('trainerCommandLine', () => {
     expect(requestOverrides({ kind: 'resume' })).toEqual([]);
   });
 });
+
+describe('the engine of a run', () => {
+  it('passes the engine chosen in the Run pick and the pythonPath setting as --engine/--processes/--python', () => {
+    const request = { kind: 'train' as const, experiment: '/ws/exp.tower.yaml', engine: { engine: 'torch' as const, processes: 2, python: '/opt/py 3/bin/python3' }, set: ['training.epochs=2'] };
+    expect(trainerCommandLine(launch, request).args).toEqual([
+      '/ext/dist/trainer.js', 'train', '/ws/exp.tower.yaml', '--run-id', 'exp-20260101-000000-abcd',
+      '--runs-dir', '/ws/.two-tower-lab/runs', '--events-stdout', 'off',
+      '--engine', 'torch', '--processes', '2', '--python', '/opt/py 3/bin/python3', '--set', 'training.epochs=2',
+    ]);
+    // Validated as the trainer's flagOverrides spells them (the path as a JSON string).
+    expect(requestOverrides(request)).toEqual(['training.engine=torch', 'training.engine_options.processes=2', 'training.engine_options.python="/opt/py 3/bin/python3"', 'training.epochs=2']);
+  });
+  it('adds nothing for a run as the file says', () => {
+    expect(trainerCommandLine(launch, { kind: 'train', experiment: '/ws/exp.tower.yaml', engine: {} }).args).not.toContain('--engine');
+    expect(requestOverrides({ kind: 'train', experiment: 'x', engine: {} })).toEqual([]);
+  });
+});

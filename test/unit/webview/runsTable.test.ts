@@ -51,3 +51,16 @@ describe('runs table', () => {
     expect(formatCell(3)).toBe('3');
   });
 });
+
+describe('runs table with a torch run', () => {
+  it('shows an engine column (torch · cpu × 2 beside tfjs · cpu) only when a torch run is shown', () => {
+    const s = store();
+    const torchRun = started('t', { 'training.loss': 'softmax', lr: 0.05, seed: 7 });
+    s.setRun({ runId: 't', runDir: '/r/t' }, [{ ...torchRun, backend: 'torch', engine: 'torch', device: 'cpu', processes: 2, worldSize: 2, threads: 1 } as typeof torchRun, evalEvent('t', 1, 1, { 'recall@10': 0.31 })]);
+    const table = buildRunsTable(s.list());
+    expect(table.columns.slice(0, 4).map((c) => c.key)).toEqual(['run', 'status', 'engine', 'epoch']);
+    expect(table.rows.map((r) => r.cells.engine)).toEqual(['tfjs · cpu', 'tfjs · cpu', 'torch · cpu × 2']);
+    s.remove('t');
+    expect(buildRunsTable(s.list()).columns.map((c) => c.key)).not.toContain('engine');
+  });
+});

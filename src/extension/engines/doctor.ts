@@ -1,0 +1,60 @@
+/**
+ * "Check Engines" without `vscode`: the `two-tower-lab doctor --json` command line (the trainer bundle
+ * run by the same Node as a training run), running it as a child process (the extension host never
+ * loads tfjs or asks Python itself here), reading its one JSON line, and the one-line summary the
+ * notification shows.
+ */
+import { execFile } from 'node:child_process';
+
+import type { DoctorReport } from '../../shared/engines';
+import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+
+/** Starting tfjs and importing torch take seconds; a probe that hangs is cut off by the trainer's own 60 s limit. */
+export const DOCTOR_TIMEOUT_MS = 180_000;
+
+export function doctorCommandLine(launch: Pick<TrainerLaunch, 'trainerScript' | 'nodePath' | 'hostExecPath'>, python?: string): TrainerCommandLine {
+  const { command, env } = trainerNode(launch);
+  return { command, args: [launch.trainerScript, 'doctor', '--json', ...(python ? ['--python', python] : [])], env };
+}
+
+/** Reads the report from the doctor's stdout: its last line that parses as a report. */
+export function parseDoctorOutput(stdout: string): DoctorReport | undefined {
+  for (const line of stdout.trim().split('\n').reverse()) {
+    try {
+      const value = JSON.parse(line) as Partial<DoctorReport>;
+      if (value && typeof value === 'object' && value.tfjs && value.torch && Array.isArray(value.torch.probes)) return value as DoctorReport;
+    } catch {
+      // Not the JSON line (a warning printed before it): keep looking.
+    }
+  }
+  return undefined;
+}
+
+/** Runs the doctor in `cwd` and resolves with its report; rejects with what went wrong and the end of its stderr. */
+export function runDoctor(line: TrainerCommandLine, cwd: string): Promise<DoctorReport> {
+  return new Promise((resolve, reject) => {
+    execFile(line.command, line.args, { cwd, env: { ...process.env, ...line.env }, timeout: DOCTOR_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const report = parseDoctorOutput(stdout);
+      if (report) return resolve(report);
+      const tail = stderr.trim().split('\n').slice(-5).join('\n');
+      const why = error ? (error.killed ? `no answer within ${DOCTOR_TIMEOUT_MS / 1000} s` : error.message.split('\n')[0]) : 'it printed no report';
+      reject(new Error(`\`two-tower-lab doctor --json\` failed: ${why}${tail ? `\n${tail}` : ''}`));
+    });
+  });
+}
+
+/** What the notification says: both engines in one line, and whether something needs the user. */
+export function doctorSummary(r: DoctorReport): { ok: boolean; message: string } {
+  const tfjs = r.tfjs.backend ? `tfjs ready (${r.tfjs.backend})` : 'tfjs not ready';
+  const usable = r.torch.usable;
+  if (usable && !r.torch.problem) {
+    const device = usable.cuda ? `cuda: ${usable.cudaDevices.length} GPU${usable.cudaDevices.length === 1 ? '' : 's'}` : 'cpu';
+    return { ok: r.tfjs.backend !== undefined, message: `Two-Tower Lab: ${tfjs}; torch ${usable.torch} ready with ${usable.python} (${device}${usable.gloo ? ', gloo' : ''}${usable.nccl ? ', nccl' : ''}).` };
+  }
+  const tried = r.torch.probes.map((p) => p.python).join(', ');
+  const why = usable ? (r.torch.problem ?? 'not usable') : `no Python with torch, numpy and torchrun${tried ? ` (tried ${tried})` : ''}`;
+  return {
+    ok: false,
+    message: `Two-Tower Lab: ${tfjs}; torch engine not ready: ${why.split('\n')[0]}. Install python3-torch and python3-numpy (or pip install torch numpy), or set twoTowerLab.pythonPath to the Python that has them.`,
+  };
+}
