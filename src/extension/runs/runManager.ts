@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { runDirIn } from '../../core/runs/runId';
+import { isRunId, runDirIn } from '../../core/runs/runId';
 import { liveLockHolder, lockedMessage } from '../../core/runs/runLock';
 import { listRunFolders, readRunFolder } from '../../core/runs/runsDir';
 import { summarizeRun, type RunSummary } from '../../core/runs/runSummary';
@@ -202,7 +202,8 @@ export class RunManager {
   /** Re-reads one run folder after a file-system event (a run started from a terminal, or changed). */
   async refreshFolder(dir: string): Promise<void> {
     const runId = path.basename(dir);
-    if (this.live.has(runId)) return; // already tailed
+    // A hidden `.<run-id>.tmp-<pid>` is a run folder being made (it is renamed into place whole): not a run.
+    if (!isRunId(runId) || this.live.has(runId)) return;
     const folder = await readRunFolder(dir, { isAlive: () => true });
     this.registry.upsert(runId, dir, folder.summary);
     if (isFollowable(folder.summary)) this.attach(runId, dir, folder.summary);

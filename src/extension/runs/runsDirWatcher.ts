@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
+import { isRunId } from '../../core/runs/runId';
 
 export interface RunsDirWatch {
   dispose(): void;
@@ -37,7 +38,8 @@ export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Prom
   };
 
   const watchRunFolder = (dir: string): void => {
-    if (pending.has(dir) || isSettled(dir)) return;
+    // Only run folders: a fresh one is made under a hidden temporary name, then renamed into place.
+    if (!isRunId(path.basename(dir)) || pending.has(dir) || isSettled(dir)) return;
     try {
       const w = watch(dir, (_event, name) => {
         if (name === null || name === 'events.jsonl') report(dir);

@@ -58,6 +58,16 @@ describe('RunManager and run locks', () => {
     expect(manager.isActive('held')).toBe(false);
   });
 
+  it('does not list a run folder being made (its hidden temporary name) as a run', async () => {
+    const staging = path.join(runsDir, `.fresh.tmp-${process.pid}`);
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(path.join(staging, 'run.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), runId: 'fresh' }));
+    await manager.refreshFolder(staging);
+    await manager.loadAll(runsDir);
+    expect(manager.registry.all()).toEqual([]);
+    expect(manager.liveRunIds()).toEqual([]);
+  });
+
   it('refuses an entry whose id is not a run id or whose folder is not in the runs folder', () => {
     const summary = summarizeRun('x', []);
     expect(whyNotWritable({ runId: '..', dir: root }, runsDir)).toMatch(/'\.\.' is not a run id/);
