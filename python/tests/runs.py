@@ -1,10 +1,21 @@
 """Running workers from tests: one process directly, W processes through torchrun (gloo)."""
 import os
+import socket
 import subprocess
 import sys
+import uuid
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TORCHRUN_FLAGS = ["--standalone", "--nnodes=1", "--redirects", "1", "--tee", "1"]
+TORCHRUN_FLAGS = ["--nnodes=1", "--redirects", "1", "--tee", "1"]
+
+
+def rendezvous_flags():
+    """A rendezvous of this run's own: torch 1.13's --standalone always takes port 29400, which another
+    torchrun on the machine may hold (the runs would share, or lose, its store)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return ["--rdzv_backend=c10d", f"--rdzv_endpoint=127.0.0.1:{port}", f"--rdzv_id={uuid.uuid4()}"]
 
 
 def worker_env():
@@ -24,5 +35,5 @@ def run_worker(run_dir, processes=1, resume=False, timeout=300):
         cmd = [sys.executable] + args
     else:
         # torchrun as `python -m torch.distributed.run`, with the flags torch 1.13 needs (TESTING.md).
-        cmd = [sys.executable, "-m", "torch.distributed.run"] + TORCHRUN_FLAGS + [f"--nproc_per_node={processes}", "--log_dir", os.path.join(run_dir, "torchrun")] + args
+        cmd = [sys.executable, "-m", "torch.distributed.run"] + TORCHRUN_FLAGS + rendezvous_flags() + [f"--nproc_per_node={processes}", "--log_dir", os.path.join(run_dir, "torchrun")] + args
     return subprocess.run(cmd, env=worker_env(), capture_output=True, text=True, timeout=timeout)

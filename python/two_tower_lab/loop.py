@@ -132,6 +132,8 @@ class Loop:
         if dist.distributed:
             from torch.nn.parallel import DistributedDataParallel
 
+            # The tables' sparse gradients are exchanged by the step itself (step.py), not by DDP.
+            DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, model.table_parameter_names())
             forward = DistributedDataParallel(model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None, broadcast_buffers=False)
 
         log_pools = prepared.hard_pools()

@@ -94,15 +94,6 @@ class Tower(nn.Module):
             out.append((f"{name}/bias", layer.bias, False))
         return out
 
-    def table_rows(self, entities: torch.Tensor) -> List[torch.Tensor]:
-        """The distinct rows of each table that `entities` touch (the rows a lazy update changes)."""
-        out = []
-        for s in self._segments:
-            if s[0] == "table":
-                rows = entities if s[2] is None else s[2][entities]
-                out.append(torch.unique(rows))
-        return out
-
     def dropout_masks(self, rows: int, rng: np.random.Generator) -> Optional[List[np.ndarray]]:
         """Per hidden layer a rows × h mask of 0 and 1/(1−p), or None when dropout is off (tower.ts)."""
         if self.dropout <= 0:
@@ -119,7 +110,8 @@ class Tower(nn.Module):
         for s in self._segments:
             if s[0] == "table":
                 rows = entities if s[2] is None else s[2][entities]
-                parts.append(F.embedding(rows, self.tables[s[1]]))
+                # Sparse gradients: a step touches only the batch's rows, whatever the table's size.
+                parts.append(F.embedding(rows, self.tables[s[1]], sparse=True))
             else:
                 parts.append(s[1][entities].unsqueeze(1))
         return torch.cat(parts, 1) if len(parts) > 1 else parts[0]
@@ -163,6 +155,10 @@ class TwoTowerModel(nn.Module):
 
     def named_ts_params(self) -> List[Tuple[str, nn.Parameter, bool]]:
         return self.user.named_ts_params() + self.item.named_ts_params()
+
+    def table_parameter_names(self) -> List[str]:
+        """The module paths of the embedding tables (DDP leaves them to the step's sparse exchange)."""
+        return [f"{side}.tables.{k}" for side, tower in (("user", self.user), ("item", self.item)) for k in range(len(tower.tables))]
 
     @torch.no_grad()
     def vectors(self, side: str, entities: np.ndarray, chunk: int = 4096) -> np.ndarray:

@@ -55,14 +55,14 @@ class Optimizer:
             self._apply(p.data, self.slots[id(p)], p.grad)
 
     @torch.no_grad()
-    def update_rows(self, p: torch.nn.Parameter, rows: torch.Tensor) -> None:
-        """The lazy update of table rows `rows` (distinct) from the table's dense gradient."""
-        if p.grad is None or rows.numel() == 0:
+    def update_rows(self, p: torch.nn.Parameter, rows: torch.Tensor, grads: torch.Tensor) -> None:
+        """The lazy update of table rows `rows` (distinct) with their summed gradients (rows × dim)."""
+        if rows.numel() == 0:
             return
         slots = self.slots[id(p)]
         w = p.data[rows]
         s = [t[rows] for t in slots]
-        self._apply(w, s, p.grad[rows])
+        self._apply(w, s, grads)
         p.data[rows] = w
         for t, new in zip(slots, s):
             t[rows] = new

@@ -1,6 +1,9 @@
 """One optimiser step on one rank (src/core/train/step.ts): both towers on the rank's rows, the loss,
-backward (DDP averages the gradients), then the optimiser: dense layers in full, tables lazily on the
-rows the global batch touched.
+backward, then the optimiser: dense layers in full (DDP averages their gradients), tables lazily on
+the rows the global batch touched. Tables have sparse gradients and stay out of DDP: the ranks
+exchange only the rows they touched (one all_gather with the loss and the stop flag), so a step costs
+the batch's rows whatever the catalogue's size, and every rank updates the union of the rows, as
+one process with the whole batch would.
 
 Each rank's loss is its rows' mean weighted by W·b_r/B, so DDP's average of the W gradients is the
 gradient of the global batch's mean, whatever the shard sizes (the last batch of an epoch may not
@@ -38,6 +41,8 @@ class TrainStep:
         self.dist = dist
         self.dropout_rng = dropout_rng
         self.dense = [p for layer in list(model.user.dense) + list(model.item.dense) for p in (layer.weight, layer.bias)]
+        self.tables = list(model.user.tables) + list(model.item.tables)
+        self.user_tables = len(model.user.tables)
 
     def _masks(self, tb: TrainBatch, n: int, extra: int):
         """Dropout masks drawn for the global batch (users, then items: positives, negatives, extra), the rank's rows kept."""
@@ -87,33 +92,61 @@ class TrainStep:
         self.optimizer.zero_grad()
         (loss * (share * self.dist.world)).backward()
         local = float(loss.detach()) * share
+        grads = [self._table_grad(t) for t in self.tables]
         if self.dist.distributed:
-            # One collective for the loss, the stop flag and the negatives each rank drew for its rows.
-            s = math.ceil(tb.size / self.dist.world) * n
-            negs = np.full(s, -1.0)
-            if n:
-                negs[: rows * n] = tb.neg_items
-            gathered = self.dist.gather_vectors(np.concatenate([[local, 1.0 if stop_here else 0.0], negs]))
-            total = float(sum(g[0] for g in gathered))
-            stop = any(g[1] > 0 for g in gathered)
-            all_negs = np.concatenate([g[2:][g[2:] >= 0] for g in gathered]).astype(np.int64) if n else None
+            total, stop, grads = self._exchange(local, stop_here, grads, tb)
         else:
             total, stop = local, stop_here
-            all_negs = tb.neg_items.astype(np.int64) if n else None
         if not math.isfinite(total):
             return total, stop
-        self._update(tb, all_negs)
-        return total, stop
-
-    @torch.no_grad()
-    def _update(self, tb: TrainBatch, all_negs: Optional[np.ndarray]) -> None:
-        device = self.dist.device
         opt = self.optimizer
         opt.begin_step()
         for p in self.dense:
             opt.update_dense(p)
-        touched = [tb.all_items] + ([all_negs] if all_negs is not None else []) + ([tb.extra_items] if tb.extra_items is not None else [])
-        for tower, entities in ((self.model.user, tb.all_users), (self.model.item, np.concatenate(touched))):
-            rows = tower.table_rows(torch.from_numpy(np.asarray(entities, dtype=np.int64)).to(device))
-            for table, r in zip(tower.tables, rows):
-                opt.update_rows(table, r)
+        for table, (rows, values) in zip(self.tables, grads):
+            opt.update_rows(table, rows, values)
+        return total, stop
+
+    @staticmethod
+    def _table_grad(table: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(distinct rows, their summed gradient rows) of a table's sparse gradient."""
+        g = table.grad
+        if g is None:
+            return torch.zeros(0, dtype=torch.long, device=table.device), table.new_zeros((0, table.shape[1]))
+        g = g.coalesce()
+        return g.indices()[0], g.values()
+
+    def _exchange(self, local: float, stop_here: bool, grads, tb: TrainBatch):
+        """Every rank's loss, stop flag and touched table rows, in one all_gather: each rank sends
+        [loss, stop, rows per table, then per table its rows as (row id, gradient row)], padded to the
+        most any rank can touch (its lookups: ⌈B/W⌉ users; ⌈B/W⌉·(1 + n) + B′ items)."""
+        dist = self.dist
+        s = math.ceil(tb.size / dist.world)
+        n = tb.per_positive if tb.neg_items is not None else 0
+        extra = len(tb.extra_items) if tb.extra_items is not None else 0
+        widths = [1 + t.shape[1] for t in self.tables]
+        caps = [min(t.shape[0], s if k < self.user_tables else s * (1 + n) + extra) for k, t in enumerate(self.tables)]
+        head = 2 + len(self.tables)
+        packed = np.zeros(head + sum(c * w for c, w in zip(caps, widths)))
+        packed[0], packed[1] = local, 1.0 if stop_here else 0.0
+        at = head
+        for k, ((rows, values), w, cap) in enumerate(zip(grads, widths, caps)):
+            packed[2 + k] = len(rows)
+            block = packed[at : at + cap * w].reshape(cap, w)
+            block[: len(rows), 0] = rows.cpu().numpy()
+            block[: len(rows), 1:] = values.detach().cpu().numpy()
+            at += cap * w
+        parts = dist.gather_vectors(packed)
+        total = float(sum(p[0] for p in parts))
+        stop = any(p[1] > 0 for p in parts)
+        out = []
+        at = head
+        for k, (table, w, cap) in enumerate(zip(self.tables, widths, caps)):
+            both = np.concatenate([p[at : at + cap * w].reshape(cap, w)[: int(p[2 + k])] for p in parts])
+            at += cap * w
+            rows = torch.from_numpy(both[:, 0].astype(np.int64)).to(table.device)
+            values = torch.from_numpy(both[:, 1:].astype(np.float32)).to(table.device)
+            # The sum over ranks, then DDP's average, as for the dense layers.
+            g = torch.sparse_coo_tensor(rows.unsqueeze(0), values, table.shape).coalesce()
+            out.append((g.indices()[0], g.values() / dist.world))
+        return total, stop, out

@@ -41,12 +41,19 @@ let tmp: string;
 let config: Experiment;
 let dataset: Dataset;
 
+/** A free local port: torch 1.13's --standalone always takes 29400, which another torchrun may hold. */
+function freePort(): number {
+  const r = spawnSync(PYTHON, ['-c', 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'], { encoding: 'utf8' });
+  return Number(r.stdout.trim());
+}
+
 function train(runDir: string, processes: number): { status: number | null; stderr: string } {
   const worker = ['-m', 'two_tower_lab.worker', '--run-dir', runDir];
+  const rendezvous = ['--rdzv_backend=c10d', `--rdzv_endpoint=127.0.0.1:${freePort()}`, `--rdzv_id=${path.basename(runDir)}-${process.pid}`];
   const args =
     processes === 1
       ? worker
-      : ['-m', 'torch.distributed.run', '--standalone', '--nnodes=1', `--nproc_per_node=${processes}`, '--redirects', '2', '--tee', '2', '--log_dir', path.join(runDir, 'torchrun'), ...worker];
+      : ['-m', 'torch.distributed.run', ...rendezvous, '--nnodes=1', `--nproc_per_node=${processes}`, '--redirects', '2', '--tee', '2', '--log_dir', path.join(runDir, 'torchrun'), ...worker];
   const r = spawnSync(PYTHON, args, { env: pythonEnv(), encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, stderr: r.stderr };
 }
