@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from .losses import batch_columns
+from .config import batch_columns
 from .sampling import create_extra_column_sampler, create_row_column_correction
 from .sampling.counters import SamplingCounters
 from .sampling.easy import PositiveBatch

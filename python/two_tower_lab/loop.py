@@ -10,7 +10,7 @@ at its start, so a run stopped inside an epoch continues with the very next batc
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
@@ -19,7 +19,9 @@ import torch
 from .batches import TrainBatchBuilder
 from .checkpoint import load_checkpoint, load_model_weights, model_weights, save_checkpoint, write_embeddings
 from .distributed import Distributed
-from .losses import batch_columns, loss_spec_from_config
+from .events import StepThrottle
+from .config import headline_metric
+from .losses import loss_spec_from_config
 from .metrics import RetrievalPlan, dot_scorer, evaluate_retrieval, top_k
 from .model import TwoTowerModel
 from .names import CHECKPOINT_DIR, CHECKPOINT_FORMAT, EMBEDDINGS_DIR, ENGINE
@@ -63,12 +65,6 @@ def fresh_streams(seed: int) -> dict:
     change the order of the positives."""
     children = np.random.SeedSequence(int(seed) & 0xFFFFFFFFFFFFFFFF).spawn(len(STREAMS))
     return {name: np.random.Generator(np.random.PCG64(s)) for name, s in zip(STREAMS, children)}
-
-
-def headline_metric(config: dict) -> str:
-    """The metric runs are compared on: early stopping's, else recall at the smallest K (runEval.ts)."""
-    es = config["training"].get("early_stopping")
-    return es["metric"] if es and es.get("metric") else f"recall@{min(int(k) for k in config['evaluation']['k'])}"
 
 
 def update_early_stopping(state: dict, value: float, epoch: int, patience: Optional[int], min_delta: float) -> bool:
@@ -209,8 +205,6 @@ class Loop:
                 state["epochPosition"] = {k: mid[k] for k in ("stepInEpoch", "lossSum", "steps", "examples")}
             save_checkpoint(checkpoint_dir, weights, state, {"rng": rng, "samplers": samplers, "epochPosition": mid})
             writer.write({"type": "checkpoint", "epoch": epoch, "step": step, "path": CHECKPOINT_DIR})
-
-        from .events import StepThrottle
 
         throttle = StepThrottle(250, 100, now)
         builder = TrainBatchBuilder(training, prepared.items, item_clicks, positives, sampler, counters, streams["sampler"])

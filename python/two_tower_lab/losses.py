@@ -12,6 +12,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
+from .config import batch_columns
 from .names import DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, MASKED_LOGIT
 
 
@@ -27,11 +28,6 @@ class LossSpec:
     # Listwise with `in_batch`/`mixed`: the batch's positives are the columns (sampling/columns.ts).
     in_batch: bool = False
     logq_strength: float = 1.0
-
-
-def batch_columns(training: dict) -> bool:
-    """src/core/sampling/columns.ts batchColumns: the listwise softmax takes its columns from the batch."""
-    return training["mode"] == "listwise" and training["negatives"]["source"] in ("in_batch", "mixed")
 
 
 def loss_spec_from_config(config: dict) -> LossSpec:

@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..losses import batch_columns
+from ..config import batch_columns
 from .easy import PopularitySampler, PositiveBatch, UniformSampler
 from .extra import ExtraColumnSampler
 from .hard import HardNegativeSampler, HardPools, MinedHardNegativeSampler, named_bands
