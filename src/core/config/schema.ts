@@ -325,12 +325,6 @@ export const EngineOptions = Type.Object(
 
 export const Training = Type.Object(
   {
-    engine: Enum(ENGINES, {
-      description:
-        '`tfjs`: the embedded engine in the trainer process (nothing to install, one process). `torch`: PyTorch with DistributedDataParallel launched by torchrun, one process or many (`engine_options`), for data that outgrows one process; the same run folder, events and checkpoints. `two-tower-lab doctor` says what this machine has.',
-      default: 'tfjs',
-    }),
-    engine_options: EngineOptions,
     mode: Enum(['pointwise', 'pairwise', 'listwise'] as const, {
       description: '`pointwise`: binary classification, cos → +1 for positives and −1 for negatives. `pairwise`: triplets (a, b⁺, b⁻), cos(a, b⁺) > cos(a, b⁻). `listwise`: softmax over 1 positive and n negatives.',
       default: 'listwise',
@@ -349,6 +343,12 @@ export const Training = Type.Object(
     epochs: Type.Integer({ minimum: 1, default: 5, description: 'Passes over the training positives.' }),
     seed: Type.Integer({ default: 42, description: 'Seed of initialisation, shuffling and sampling: the same seed gives the same run.' }),
     early_stopping: Type.Optional(EarlyStopping),
+    engine: Enum(ENGINES, {
+      description:
+        '`tfjs`: the embedded engine in the trainer process (nothing to install, one process). `torch`: PyTorch with DistributedDataParallel launched by torchrun, one process or many (`engine_options`), for data that outgrows one process; the same run folder, events and checkpoints. `two-tower-lab doctor` says what this machine has.',
+      default: 'tfjs',
+    }),
+    engine_options: EngineOptions,
   },
   { ...Strict, default: {}, description: 'How the model is trained: mode, loss, sampling, optimiser.' },
 );
