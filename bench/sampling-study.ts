@@ -330,7 +330,7 @@ function headTailSvg(curves: Array<{ name: string; points: GammaPoint[]; baselin
     }
     const b = c.baseline;
     parts.push(`<path d="M${sx(b.head) - 5},${sy(b.tail) - 5}L${sx(b.head) + 5},${sy(b.tail) + 5}M${sx(b.head) - 5},${sy(b.tail) + 5}L${sx(b.head) + 5},${sy(b.tail) - 5}" stroke="#d62728" stroke-width="2"/>`);
-    parts.push(`<text x="${sx(b.head) + 7}" y="${sy(b.tail) + 12}" font-size="10" fill="#d62728">popularity</text>`);
+    parts.push(`<text x="${sx(b.head) + 7}" y="${sy(b.tail) - 8}" font-size="10" fill="#d62728">popularity baseline</text>`);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${panelH}" viewBox="0 0 ${width} ${panelH}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
 }
