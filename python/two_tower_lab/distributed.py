@@ -64,17 +64,14 @@ class Distributed:
         return shard_of(self.rank, self.world, b)
 
     def gather_rows(self, x: torch.Tensor, b: int) -> torch.Tensor:
-        """The b×d rows of every rank in rank order, with gradient (the global batch's in-batch columns)."""
+        """The b×d rows of every rank in rank order, with gradient (the global batch's in-batch columns).
+
+        Backward sums every rank's gradient of the gathered rows with one all_reduce and keeps this
+        rank's slice: the gradient of the global loss w.r.t. the rows this rank computed (one
+        collective, where torch.distributed.nn.functional.all_gather's gloo path takes W scatters)."""
         if not self.distributed:
             return x
-        s = math.ceil(b / self.world)
-        pad = s - x.shape[0]
-        padded = torch.cat([x, x.new_zeros((pad, x.shape[1]))]) if pad > 0 else x
-        from torch.distributed.nn.functional import all_gather
-
-        parts = all_gather(padded, group=self.gather_group)
-        rows = [parts[k][: max(0, min(s, b - k * s))] for k in range(self.world)]
-        return torch.cat(rows)
+        return _GatherRows.apply(x, self, b)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
         """Elementwise sum over ranks (float64)."""
@@ -111,6 +108,24 @@ class Distributed:
 
     def _collective_device(self):
         return self.device if self.backend == "nccl" else torch.device("cpu")
+
+
+class _GatherRows(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, d: "Distributed", b: int) -> torch.Tensor:
+        s = math.ceil(b / d.world)
+        pad = s - x.shape[0]
+        padded = torch.cat([x, x.new_zeros((pad, x.shape[1]))]) if pad > 0 else x.contiguous()
+        parts = [torch.empty_like(padded) for _ in range(d.world)]
+        dist.all_gather(parts, padded, group=d.gather_group)
+        ctx.d, ctx.lo, ctx.hi = d, *d.shard(b)
+        return torch.cat([parts[k][: max(0, min(s, b - k * s))] for k in range(d.world)])
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, group=ctx.d.gather_group)
+        return grad[ctx.lo : ctx.hi], None, None
 
 
 PEER_FAILURE_MARKERS = ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "gloo", "Gloo", "NCCL", "Socket Timeout", "Timed out", "connection refused", "Connection refused")
