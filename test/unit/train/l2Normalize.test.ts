@@ -6,45 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { applyDefaults } from '../../../src/core/config';
 import type { Experiment } from '../../../src/core/config/schema';
-import type { Dataset } from '../../../src/core/data/dataset';
-import { vocabularyOf } from '../../../src/core/data/vocabulary';
 import { TwoTowerModel } from '../../../src/core/model/twoTowerModel';
 import { initBackend } from '../../../src/core/train/backend';
 import { EventWriter } from '../../../src/core/train/events';
 import { runTrainingLoop } from '../../../src/core/train/loop';
 import { createRunFolder } from '../../../src/core/train/runFolder';
 import { Rng } from '../../../src/core/util/rng';
-
-/** 12 users × 10 items: user u likes items (u mod 5)+1, +5 and the next one; a fourth is held out. */
-function tinyDataset(): Dataset {
-  const users = vocabularyOf(Array.from({ length: 12 }, (_, i) => `u${i}`));
-  const items = vocabularyOf(Array.from({ length: 10 }, (_, i) => `i${i}`));
-  const tu: number[] = [];
-  const ti: number[] = [];
-  const su: number[] = [];
-  const si: number[] = [];
-  for (let u = 1; u <= 12; u++) {
-    const a = (u % 5) + 1;
-    for (const it of [a, a + 5, ((a + 1) % 10) + 1]) {
-      tu.push(u);
-      ti.push(it);
-    }
-    su.push(u);
-    si.push(((a + 3) % 10) + 1);
-  }
-  const itemClicks = new Float64Array(items.size);
-  for (const it of ti) itemClicks[it]++;
-  return {
-    users,
-    items,
-    userFeatures: { categorical: [], continuous: [] },
-    itemFeatures: { categorical: [], continuous: [] },
-    train: { users: Int32Array.from(tu), items: Int32Array.from(ti) },
-    test: { users: Int32Array.from(su), items: Int32Array.from(si) },
-    itemClicks,
-    stats: { rows: 48, positives: 48, impressedNotClicked: 0, droppedTestUnseen: 0, source: 'test' },
-  };
-}
+import { tinyDataset } from './tinyDataset';
 
 function config(userNormalized: boolean, itemNormalized: boolean): Experiment {
   const tower = (l2: boolean) => ({ id_embedding_dim: 8, mlp: { hidden: [8] }, output_dim: 4, l2_normalize: l2 });

@@ -4,8 +4,6 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyDefaults } from '../../../src/core/config';
 import type { Experiment } from '../../../src/core/config/schema';
-import type { Dataset } from '../../../src/core/data/dataset';
-import { vocabularyOf } from '../../../src/core/data/vocabulary';
 import { loadCheckpoint } from '../../../src/core/train/checkpoint';
 import { EventWriter } from '../../../src/core/train/events';
 import { NonFiniteLossError, runTrainingLoop, type TrainableModel, type TrainBatch } from '../../../src/core/train/loop';
@@ -13,6 +11,7 @@ import { createRunFolder, type RunPaths } from '../../../src/core/train/runFolde
 import type { WeightMap } from '../../../src/core/train/weightsFile';
 import { parseEventLines, type EpochEvent, type EvalEvent, type TrainerEvent } from '../../../src/shared/events';
 import { Rng } from '../../../src/core/util/rng';
+import { tinyDataset } from './tinyDataset';
 
 /**
  * A deterministic stand-in for the two-tower model: dot-product embeddings trained by plain SGD on
@@ -72,37 +71,6 @@ class FakeModel implements TrainableModel {
     this.u = w.u.data.slice();
     this.v = w.v.data.slice();
   }
-}
-
-/** 12 users × 10 items: user u likes items (u mod 5)+1 and +5; the last liked one is held out. */
-function tinyDataset(): Dataset {
-  const users = vocabularyOf(Array.from({ length: 12 }, (_, i) => `u${i}`));
-  const items = vocabularyOf(Array.from({ length: 10 }, (_, i) => `i${i}`));
-  const tu: number[] = [];
-  const ti: number[] = [];
-  const su: number[] = [];
-  const si: number[] = [];
-  for (let u = 1; u <= 12; u++) {
-    const a = (u % 5) + 1;
-    for (const it of [a, a + 5, ((a + 1) % 10) + 1]) {
-      tu.push(u);
-      ti.push(it);
-    }
-    su.push(u);
-    si.push(((a + 3) % 10) + 1);
-  }
-  const itemClicks = new Float64Array(items.size);
-  for (const it of ti) itemClicks[it]++;
-  return {
-    users,
-    items,
-    userFeatures: { categorical: [], continuous: [] },
-    itemFeatures: { categorical: [], continuous: [] },
-    train: { users: Int32Array.from(tu), items: Int32Array.from(ti) },
-    test: { users: Int32Array.from(su), items: Int32Array.from(si) },
-    itemClicks,
-    stats: { rows: 48, positives: 36, impressedNotClicked: 0, droppedTestUnseen: 0, source: 'test' },
-  };
 }
 
 function config(training: Record<string, unknown>): Experiment {
