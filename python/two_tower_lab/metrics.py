@@ -73,6 +73,31 @@ class RetrievalPlan:
         self.head = head_item_mask(item_clicks).astype(bool)
 
 
+def _block_top(scores: np.ndarray, k: int):
+    """Top-k of every row of a block (best first, ties to the lower index, -inf excluded): the
+    indices (rows × k, padded) and how many each row found. Rows whose k-th place is a tie that
+    argpartition may have cut arbitrarily are redone exactly."""
+    rows, n = scores.shape
+    valid = (scores > -np.inf).sum(1)
+    found = np.minimum(valid, k)
+    if k >= n:
+        cand = np.broadcast_to(np.arange(n), (rows, n))
+    else:
+        cand = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    cs = np.take_along_axis(scores, cand, 1)
+    order = np.lexsort((cand, -cs), axis=1)
+    top = np.take_along_axis(cand, order, 1)[:, :k]
+    if k < n:
+        t = np.take_along_axis(scores, top[:, k - 1 : k], 1)[:, 0]
+        greater = (scores > t[:, None]).sum(1)
+        tied = (scores == t[:, None]).sum(1)
+        # A tie across the cut: the lowest indices must make it, which argpartition does not promise.
+        redo = np.flatnonzero(np.isfinite(t) & (greater + tied > k))
+        for r in redo:
+            top[r] = top_k(scores[r], k)
+    return top, found
+
+
 def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
     """Keys like `recall@10`, `mrr`, for one scorer, in the order the TypeScript side writes them."""
     ks = plan.ks
@@ -87,46 +112,70 @@ def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
     mrr_sum = 0.0
     evaluated = 0
     covered = [np.zeros(n, dtype=bool) for _ in ks]
-    discount = 1.0 / np.log2(np.arange(max(max_k, 1)) + 2)
-    idcg_table = np.concatenate([[0.0], np.cumsum(discount)])
-    for start in range(0, len(plan.users), plan.block_size):
-        block = plan.users[start : start + plan.block_size]
-        scores = np.array(scorer(block), dtype=np.float32, copy=True).reshape(len(block), n)
-        for r, u in enumerate(block):
-            held = plan.test_by_user[plan.test_offsets[u] : plan.test_offsets[u + 1]]
-            held = np.unique(held[held > 0])
-            if held.size == 0:
-                continue
-            evaluated += 1
-            row = scores[r]
-            row[np.isnan(row)] = -np.inf
-            row[0] = -np.inf
-            if plan.exclude_seen:
-                seen = plan.train_by_user[plan.train_offsets[u] : plan.train_offsets[u + 1]]
-                row[seen[~np.isin(seen, held)]] = -np.inf
-            top = top_k(row, max_k)
-            found = len(top)
-            is_hit = np.isin(top, held)
-            hits_cum = np.cumsum(is_hit)
-            dcg_cum = np.cumsum(np.where(is_hit, discount[:found], 0.0))
-            head_cum = np.cumsum(is_hit & plan.head[top])
-            tail_cum = np.cumsum(is_hit & ~plan.head[top])
-            for ki, k in enumerate(ks):
-                c = min(k, found)
-                h = int(hits_cum[c - 1]) if c > 0 else 0
-                recall[ki] += h / held.size
-                hit[ki] += 1 if h > 0 else 0
-                ndcg[ki] += (float(dcg_cum[c - 1]) if c > 0 else 0.0) / idcg_table[min(k, held.size)]
-                head_hits[ki] += int(head_cum[c - 1]) if c > 0 else 0
-                tail_hits[ki] += int(tail_cum[c - 1]) if c > 0 else 0
-                covered[ki][top[:c]] = True
-            if "mrr" in plan.metrics:
-                live = held[np.isfinite(row[held]) | (row[held] == np.inf)]
-                if live.size:
-                    mrr_sum += 1.0 / (1 + min(rank_of(row, int(it)) for it in live))
-            in_head = plan.head[held]
-            head_total += int(in_head.sum())
-            tail_total += int((~in_head).sum())
+    k_top = min(max_k, n)
+    discount = 1.0 / np.log2(np.arange(k_top) + 2)
+    idcg_table = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(max_k) + 2))])
+    # Bound a block's score matrix (and its held-out mask) to about 16M entries.
+    block = max(1, min(plan.block_size, (1 << 24) // max(n, 1)))
+    idx = np.arange(n)
+    for start in range(0, len(plan.users), block):
+        users = plan.users[start : start + block]
+        scores = np.array(scorer(users), dtype=np.float32, copy=True).reshape(len(users), n)
+        # Each user's distinct held-out real items, as (row, item) pairs.
+        t0, t1 = plan.test_offsets[users], plan.test_offsets[users + 1]
+        lens = t1 - t0
+        row_of = np.repeat(np.arange(len(users)), lens)
+        items = plan.test_by_user[np.repeat(t0, lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))]
+        keep = items > 0
+        held = np.zeros((len(users), n), dtype=bool)
+        held[row_of[keep], items[keep]] = True
+        count = held.sum(1)
+        live = count > 0
+        scores[np.isnan(scores)] = -np.inf
+        scores[:, 0] = -np.inf
+        if plan.exclude_seen:
+            s0, s1 = plan.train_offsets[users], plan.train_offsets[users + 1]
+            slen = s1 - s0
+            srow = np.repeat(np.arange(len(users)), slen)
+            seen = plan.train_by_user[np.repeat(s0, slen) + (np.arange(slen.sum()) - np.repeat(np.cumsum(slen) - slen, slen))]
+            # An item both seen and held out (a repeat interaction) stays rankable: it is what we test.
+            drop = ~held[srow, seen]
+            scores[srow[drop], seen[drop]] = -np.inf
+        if not live.any():
+            continue
+        scores, held, count = scores[live], held[live], count[live]
+        evaluated += int(live.sum())
+        top, found = _block_top(scores, k_top)
+        pos = np.arange(top.shape[1])
+        inside = pos[None, :] < found[:, None]
+        is_hit = np.take_along_axis(held, top, 1) & inside
+        in_head = plan.head[top]
+        hits_cum = np.cumsum(is_hit, 1)
+        dcg_cum = np.cumsum(np.where(is_hit, discount[None, : top.shape[1]], 0.0), 1)
+        head_cum = np.cumsum(is_hit & in_head, 1)
+        tail_cum = np.cumsum(is_hit & ~in_head, 1)
+        for ki, k in enumerate(ks):
+            c = np.minimum(k, found)
+            at = np.maximum(c - 1, 0)
+            pick = lambda m: np.where(c > 0, np.take_along_axis(m, at[:, None], 1)[:, 0], 0)
+            h = pick(hits_cum)
+            recall[ki] += float((h / count).sum())
+            hit[ki] += float((h > 0).sum())
+            ndcg[ki] += float((pick(dcg_cum) / idcg_table[np.minimum(k, count)]).sum())
+            head_hits[ki] += float(pick(head_cum).sum())
+            tail_hits[ki] += float(pick(tail_cum).sum())
+            covered[ki][top[pos[None, :] < c[:, None]]] = True
+        if "mrr" in plan.metrics:
+            # The best-ranked held-out item: highest score, ties to the lower index (argmax takes the first).
+            rankable = held & (scores > -np.inf)
+            has = rankable.any(1)
+            best = np.argmax(np.where(rankable, scores, -np.inf), 1)
+            sb = np.take_along_axis(scores, best[:, None], 1)
+            before = (scores > sb) | ((scores == sb) & (idx[None, :] < best[:, None]))
+            ranks = (before & (scores > -np.inf)).sum(1)
+            mrr_sum += float((1.0 / (1 + ranks[has])).sum())
+        head_total += int((held & plan.head[None, :]).sum())
+        tail_total += int((held & ~plan.head[None, :]).sum())
     out: Dict[str, float] = {}
     mean = lambda s: s / evaluated if evaluated > 0 else 0.0
     for ki, k in enumerate(ks):
