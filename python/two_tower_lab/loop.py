@@ -22,7 +22,7 @@ from .distributed import Distributed
 from .events import StepThrottle
 from .config import headline_metric
 from .losses import loss_spec_from_config
-from .metrics import RetrievalPlan, dot_scorer, evaluate_retrieval, top_k
+from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval
 from .model import TwoTowerModel
 from .names import CHECKPOINT_DIR, CHECKPOINT_FORMAT, EMBEDDINGS_DIR, ENGINE
 from .optimizer import make_optimizer
@@ -81,15 +81,14 @@ def update_early_stopping(state: dict, value: float, epoch: int, patience: Optio
 def mine_with(model: TwoTowerModel, num_items: int):
     """The model's top-K retrieval for mining hard negatives (the miner drops seen items itself)."""
 
+    items = model.item_vectors()  # one mining, one model: the item vectors once for every chunk of users
+
     def score_top_k(users: np.ndarray, k: int) -> np.ndarray:
-        items = model.item_vectors()
-        u = model.vectors("user", users)
-        scores = u @ items.T
+        scores = model.vectors("user", users) @ items.T
         scores[:, 0] = -np.inf
+        top, found = block_top_k(scores, min(k, num_items))
         out = np.zeros((len(users), k), dtype=np.int64)
-        for r in range(len(users)):
-            top = top_k(scores[r], k)
-            out[r, : len(top)] = top
+        out[:, : top.shape[1]] = np.where(np.arange(top.shape[1])[None, :] < found[:, None], top, 0)
         return out
 
     return score_top_k

@@ -73,7 +73,7 @@ class RetrievalPlan:
         self.head = head_item_mask(item_clicks).astype(bool)
 
 
-def _block_top(scores: np.ndarray, k: int):
+def block_top_k(scores: np.ndarray, k: int):
     """Top-k of every row of a block (best first, ties to the lower index, -inf excluded): the
     indices (rows × k, padded) and how many each row found. Rows whose k-th place is a tie that
     argpartition may have cut arbitrarily are redone exactly."""
@@ -145,7 +145,7 @@ def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
             continue
         scores, held, count = scores[live], held[live], count[live]
         evaluated += int(live.sum())
-        top, found = _block_top(scores, k_top)
+        top, found = block_top_k(scores, k_top)
         pos = np.arange(top.shape[1])
         inside = pos[None, :] < found[:, None]
         is_hit = np.take_along_axis(held, top, 1) & inside
