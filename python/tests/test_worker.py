@@ -14,7 +14,7 @@ import unittest
 import numpy as np
 
 from .fixtures import default_config, merge, read_events, write_prepared
-from .runs import worker_env
+from .runs import start_torchrun, worker_env, worker_pid
 from .support import requires_torch, torch
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -228,6 +228,33 @@ class Endings(unittest.TestCase):
             self.assertEqual(got[-2]["type"], "checkpoint")
             self.assertLess(got[-1]["epoch"], 400)
             self.assertFalse(os.path.exists(os.path.join(tmp, "embeddings")))
+
+
+    def test_a_rank_that_dies_leaves_no_ended_and_the_others_say_they_lost_it(self):
+        import uuid
+
+        with tempfile.TemporaryDirectory() as tmp:
+            write_prepared(tmp, merge(default_config(), {"training": {"epochs": 400}}), positives=400)
+            run_id = f"peer-{uuid.uuid4()}"
+            proc, out = start_torchrun(tmp, 2, run_id)
+            try:
+                events = os.path.join(tmp, "events.jsonl")
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline and not self.has_checkpoint_event(events):
+                    time.sleep(0.05)
+                pid = worker_pid(run_id, 1)
+                self.assertIsNotNone(pid, "rank 1 not found")
+                os.kill(pid, signal.SIGKILL)
+                proc.wait(timeout=120)
+            finally:
+                out.close()
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertNotIn("ended", [e["type"] for e in read_events(tmp)])
+            # The workers' stderr is torchrun's (--redirects 1 logs stdout only).
+            with open(os.path.join(tmp, "torchrun.out"), encoding="utf-8") as f:
+                text = f.read()
+            self.assertIn("two-tower-lab worker: another rank is gone (rank 0", text)
+            self.assertRegex(text, r"exitcode\s*:\s*(3|-9)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ and writes `ended` `stopped`, every rank exits 0. A repeated signal changes noth
 signals the whole process group and torchrun's agent then sends its own SIGTERM to every worker (and
 SIGKILL 30 s later), so each worker sees two; giving up at once is the front door's call. An error writes
 `ended` `failed` with what went wrong (rank 0) and exits 1, except when a collective failed because
-another rank is gone: then rank 0 writes nothing, and the front door names the rank that died.
+another rank is gone: then no rank writes `ended`, the worker prints a line starting with
+PEER_LOST_MARKER and exits PEER_LOST_EXIT (3), so that the front door names the rank that died and
+not the ones that lost it.
 """
 import argparse
 import os
@@ -17,6 +19,9 @@ import traceback
 
 from .events import EventWriter, NullWriter
 from .names import EVENTS_FILE
+
+PEER_LOST_EXIT = 3
+PEER_LOST_MARKER = "two-tower-lab worker: another rank is gone"
 
 
 def error_text(exc: BaseException, rank: int) -> str:
@@ -77,7 +82,10 @@ def main(argv=None) -> int:
             peer = dist is not None and dist.distributed and is_peer_failure(exc)
         except ImportError:
             pass
-        if rank == 0 and not peer:
+        if peer:
+            print(f"{PEER_LOST_MARKER} (rank {rank} saw a collective fail: {str(exc).splitlines()[0][:200]})", file=sys.stderr)
+            return PEER_LOST_EXIT
+        if rank == 0:
             if writer is None:
                 try:
                     writer = EventWriter(os.path.join(run_dir, EVENTS_FILE), _run_id(run_dir))
