@@ -26,8 +26,6 @@ class TrainBatch:
     lo: int
     hi: int
     size: int
-    all_users: np.ndarray  # the whole batch (every rank has it)
-    all_items: np.ndarray
     neg_items: Optional[np.ndarray] = None  # (hi − lo)·n, row-major
     per_positive: int = 0
     logq: Optional[np.ndarray] = None  # B: log p_j of each in-batch column
@@ -55,7 +53,7 @@ class TrainBatchBuilder:
     def build(self, batch: PositiveBatch, step: int, correction, lo: int, hi: int) -> TrainBatch:
         """The train batch of rows lo..hi; `step` is what the streaming logQ estimator sees."""
         b = len(batch.items)
-        out = TrainBatch(users=batch.users[lo:hi], pos_items=batch.items[lo:hi], lo=lo, hi=hi, size=b, all_users=batch.users, all_items=batch.items)
+        out = TrainBatch(users=batch.users[lo:hi], pos_items=batch.items[lo:hi], lo=lo, hi=hi, size=b)
         counters = self.counters
         if counters is not None:
             counters.record_positives(out.pos_items)

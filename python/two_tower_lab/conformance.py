@@ -100,7 +100,7 @@ def step_case(c: dict) -> dict:
     arr = lambda k, dtype=np.float32: None if bt.get(k) is None else np.asarray(bt[k], dtype=dtype)
     extra = arr("extraItems", np.int64)
     tb = TrainBatch(
-        users=users, pos_items=items, lo=0, hi=b, size=b, all_users=users, all_items=items,
+        users=users, pos_items=items, lo=0, hi=b, size=b,
         neg_items=arr("negItems", np.int64), per_positive=int(bt.get("negPerPositive") or (len(bt["negItems"]) // b if bt.get("negItems") else 0)),
         logq=arr("logQ"), hit_mask=None if bt.get("hitMask") is None else np.asarray(bt["hitMask"], dtype=bool).reshape(b, b),
         extra_items=extra, extra_logq=arr("extraLogQ"), extra_mask=None if bt.get("extraMask") is None else np.asarray(bt["extraMask"], dtype=bool).reshape(b, -1),

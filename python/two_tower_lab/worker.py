@@ -61,14 +61,14 @@ def main(argv=None) -> int:
     try:
         import torch  # noqa: F401  (a missing torch is the first thing to say)
 
-        from .distributed import Distributed, is_peer_failure
+        from .distributed import Distributed
         from .loop import Loop, Progress
         from .prepared import Prepared
 
-        run_id = Prepared(run_dir).run_id
+        prepared = Prepared(run_dir)
         if rank == 0:
-            writer = EventWriter(os.path.join(run_dir, EVENTS_FILE), run_id)
-        config_device = ((Prepared(run_dir).config["training"].get("engine_options") or {}).get("device")) or "auto"
+            writer = EventWriter(os.path.join(run_dir, EVENTS_FILE), prepared.run_id)
+        config_device = ((prepared.config["training"].get("engine_options") or {}).get("device")) or "auto"
         dist = Distributed(config_device)
         progress = Progress()
         Loop(run_dir, dist, writer or NullWriter(), lambda: bool(stops), resume=args.resume, progress=progress).run()
