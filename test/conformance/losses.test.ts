@@ -72,11 +72,11 @@ const CASES: Case[] = [
 
 /** Loss and gradients with the TS functions. */
 function tsLoss(c: Case, x: Inputs): { loss: number; grads: Record<string, number[]> } {
-  const names = ['u', 'vPos', ...(c.use.vNeg ? ['vNeg'] : []), ...(c.use.vExtra ? ['vExtra'] : [])] as const;
+  const names: ('u' | 'vPos' | 'vNeg' | 'vExtra')[] = ['u', 'vPos', ...(c.use.vNeg ? (['vNeg'] as const) : []), ...(c.use.vExtra ? (['vExtra'] as const) : [])];
   return tf.tidy(() => {
     const tensors = names.map((k) => tf.tensor2d(x[k], [x[k].length / D, D]));
     const f = (...ts: tf.Tensor[]): tf.Scalar => {
-      const get = (k: string) => ts[names.indexOf(k as (typeof names)[number])] as tf.Tensor2D;
+      const get = (k: (typeof names)[number]) => ts[names.indexOf(k)] as tf.Tensor2D;
       const f32 = (k: keyof Use) => (c.use[k] ? Float32Array.from(x[k as keyof Inputs]) : undefined);
       return computeLoss(c.spec, {
         u: get('u'),

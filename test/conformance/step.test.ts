@@ -146,7 +146,7 @@ describe.skipIf(torchMissing() !== undefined)(named('one training step of the mo
   });
 
   it('the loss, every gradient and every parameter after the step, for each loss, activation and optimiser', async () => {
-    const jobs = [];
+    const jobs: { c: Case; loss: number; after: Awaited<ReturnType<TwoTowerModel['getWeights']>>; py: { weights: Record<string, { shape: number[]; data: number[] }> } & Record<string, unknown> }[] = [];
     for (const [k, c] of CASES.entries()) {
       const rng = new Rng(100 + k);
       const u = features(USERS, rng, 'user');
