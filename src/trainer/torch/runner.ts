@@ -1,19 +1,21 @@
 /**
  * Runs the torch workers of a prepared run: `<python> -m torch.distributed.run` (torchrun) with one
- * worker per process, in its own process group so that a stop reaches every rank at once. The front
+ * worker per process and a c10d rendezvous on a free loopback port, in its own process group so that a stop reaches every rank at once. The front
  * door follows the run folder's events.jsonl (rank 0 writes it) for the terminal's progress, forwards
  * SIGTERM, and when the workers are gone without an `ended` event it records the failure itself,
  * naming the rank that died and its last stderr lines, so a torch run is never left "running".
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import * as path from 'node:path';
 
 import { EventTail } from '../../core/runs/eventTail';
 import type { TrainerEvent } from '../../shared/events';
 
-/** Lines of stderr kept per rank (and for torchrun itself) for the failure message. */
+/** Lines of stderr kept per rank for the failure message (torchrun's own: enough for its failure summary of every rank). */
 const TAIL_LINES = 12;
+const AGENT_TAIL_LINES = 400;
 /** How often the events file is polled while the workers run. */
 const POLL_MS = 200;
 
@@ -42,11 +44,14 @@ export interface TorchOutcome {
 }
 
 /** The torchrun command line of a one-node run (multi-node runs use `two-tower-lab launch`). */
-export function torchrunArgs(w: Pick<TorchWorkers, 'processes' | 'runDir' | 'resume'>): string[] {
+export function torchrunArgs(w: Pick<TorchWorkers, 'processes' | 'runDir' | 'resume'>, port: number, runId: string): string[] {
   return [
     '-m',
     'torch.distributed.run',
-    '--standalone',
+    // Not --standalone: torch 1.13 binds its store to port 29400 there, so two runs on one machine collide.
+    '--rdzv_backend=c10d',
+    `--rdzv_endpoint=127.0.0.1:${port}`,
+    `--rdzv_id=${runId}`,
     '--nnodes=1',
     `--nproc_per_node=${w.processes}`,
     // torch 1.13 on Python 3.11 crashes with the default --redirects 0 and with 3 (an IntFlag of two
@@ -100,14 +105,14 @@ export async function runTorchWorkers(w: TorchWorkers): Promise<TorchOutcome> {
     TWO_TOWER_LAB_THREADS: String(w.threads),
     PYTHONUNBUFFERED: '1',
   };
-  const child = spawn(w.python, torchrunArgs(w), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(w.python, torchrunArgs(w, await freePort(), path.basename(w.runDir)), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const perRank = new Map<string, string[]>();
   const keep = (line: string): void => {
     const m = /^\[(?:default)?(\d+)\]:(.*)$/.exec(line);
     const key = m ? m[1] : 'torchrun';
     const lines = perRank.get(key) ?? [];
     lines.push(m ? m[2] : line);
-    if (lines.length > TAIL_LINES) lines.shift();
+    if (lines.length > (key === 'torchrun' ? AGENT_TAIL_LINES : TAIL_LINES)) lines.shift();
     perRank.set(key, lines);
     w.onStderrLine?.(line);
   };
@@ -148,6 +153,18 @@ export async function runTorchWorkers(w: TorchWorkers): Promise<TorchOutcome> {
   }
 }
 
+/** A TCP port free on the loopback interface right now, for the rendezvous store. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port for the torchrun rendezvous'))));
+    });
+  });
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -157,12 +174,28 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** A worker's exit code when it stopped because another rank is gone (python/two_tower_lab/worker.py PEER_LOST_EXIT). */
+export const PEER_LOST_EXIT = 3;
+
+/**
+ * The rank that died first, from torchrun's failure summary: every `rank : N … exitcode : C` block,
+ * skipping ranks that only exited because another was gone. torchrun's "Root Cause" names the first
+ * failure it observed, which is often such a bystander, so it is not trusted on its own.
+ */
+export function failedRank(summary: string): { rank: string; exit: number } | undefined {
+  // Each block has a line `  rank      : N (local_rank: L)` and then `  exitcode  : C (pid: P)`; the agent's
+  // own log lines also say `local_rank: L`, which must not start a block.
+  const blocks = [...summary.matchAll(/^\s*rank\s*:\s*(\d+)[^\n]*\n\s*exitcode\s*:\s*(-?\d+)/gm)].map((m) => ({ rank: m[1], exit: Number(m[2]) }));
+  return blocks.find((b) => b.exit !== PEER_LOST_EXIT) ?? blocks[0];
+}
+
 /** Which rank died (from torchrun's failure summary) and the last stderr lines of it. */
 export function describeFailure(code: number | null, signal: NodeJS.Signals | null, perRank: Map<string, string[]>, stopping: boolean): string {
   const agent = (perRank.get('torchrun') ?? []).join('\n');
-  const rank = /rank\s*:\s*(\d+)/.exec(agent)?.[1];
-  const exit = /exitcode\s*:\s*(-?\d+)/.exec(agent)?.[1];
-  const how = exit !== undefined ? (Number(exit) < 0 ? `killed by signal ${-Number(exit)}` : `exit code ${exit}`) : signal ? `signal ${signal}` : `exit code ${code}`;
+  const failed = failedRank(agent);
+  const rank = failed?.rank;
+  const exit = failed?.exit;
+  const how = exit !== undefined ? (exit < 0 ? `killed by signal ${-exit}` : `exit code ${exit}`) : signal ? `signal ${signal}` : `exit code ${code}`;
   const lastOf = (key: string) => (perRank.get(key) ?? []).filter((l) => l.trim() !== '').slice(-6);
   const lines = rank !== undefined ? lastOf(rank) : lastOf('torchrun');
   const who = rank !== undefined ? `torch worker rank ${rank} died (${how})` : `the torch workers ended (${how})`;
