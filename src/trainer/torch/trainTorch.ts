@@ -34,10 +34,15 @@ export interface TorchRunInputs {
   onStopSignal(handler: (signal: string) => void): () => void;
 }
 
-/** Threads per worker: engine_options.threads, else the cores shared among the processes (at least 1). */
-export function threadsPerProcess(config: Experiment): number {
+/**
+ * Threads per worker: engine_options.threads, else 1 on CPU (scale with processes: at B = 512 on these
+ * 2 cores, one process with 2 intra-op threads trained at 25k examples/s against 54k with 1 thread,
+ * docs/benchmarks.md) and the cores shared among the processes on CUDA, where they only feed the GPU.
+ */
+export function threadsPerProcess(config: Experiment, device: 'cpu' | 'cuda'): number {
   const o = config.training.engine_options;
-  return o.threads ?? Math.max(1, Math.floor(cpus().length / o.processes));
+  if (o.threads !== undefined) return o.threads;
+  return device === 'cpu' ? 1 : Math.max(1, Math.floor(cpus().length / o.processes));
 }
 
 export async function trainWithTorch(x: TorchRunInputs): Promise<TorchOutcome> {
@@ -45,7 +50,7 @@ export async function trainWithTorch(x: TorchRunInputs): Promise<TorchOutcome> {
   const training = config.training;
   writePrepared(paths.dir, paths.runId, config, dataset);
   const processes = training.engine_options.processes;
-  const threads = threadsPerProcess(config);
+  const threads = threadsPerProcess(config, x.device);
   writer.write(startedEvent(x, processes, threads));
   return runTorchWorkers({
     python: x.probe.python,
