@@ -315,7 +315,7 @@ export const EngineOptions = Type.Object(
       description: 'torch: where the workers train. `auto`: CUDA when torch finds a GPU (one per process, NCCL), else the CPU (gloo). `cuda`: GPUs only; a run refuses to start where torch finds none (the editor warns first, and `two-tower-lab doctor` shows what this machine has). `cpu`: the CPU even when there is a GPU.',
       default: 'auto',
     }),
-    threads: Type.Optional(Type.Integer({ minimum: 1, description: 'torch: intra-op threads per process (OMP_NUM_THREADS / torch.set_num_threads). Default: the machine\'s cores divided by `processes`.' })),
+    threads: Type.Optional(Type.Integer({ minimum: 1, description: 'torch: intra-op threads per process (OMP_NUM_THREADS / torch.set_num_threads). Default: 1 on CPU (add processes to use more cores: measured here, 2 threads in one process were slower than 1), the cores divided by `processes` on CUDA.' })),
     python: Type.Optional(
       Type.String({ description: 'torch: the Python interpreter that has torch (default: `python3`, then `/usr/bin/python3`; in the editor the setting `twoTowerLab.pythonPath`). `torchrun` is run as `<python> -m torch.distributed.run`.' }),
     ),
