@@ -101,6 +101,11 @@ export interface StartedEvent extends EventBase {
   torch?: string;
   /** Process id of the trainer (the front door for torch runs), so a reader can tell whether a `running` run is still alive. */
   pid: number;
+  /**
+   * The machine `pid` runs on (os.hostname()). A reader on another machine (a run on a cluster, its folder
+   * on a share) cannot check the pid, so it takes the run as alive until its `ended`. Absent in older runs.
+   */
+  host?: string;
   epochs: number;
   stepsPerEpoch: number;
   batchSize: number;

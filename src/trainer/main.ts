@@ -1,5 +1,7 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate | doctor`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate | doctor | launch | prepare | close-run`. */
 import { doctorCommand } from './doctor';
+import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
+import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
 import { generateCommand } from './generate';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
@@ -14,6 +16,9 @@ commands:
   export <run-id>           export item and user embeddings and the model weights [--out DIR]
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
   doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
+  launch --emit k8s|slurm <file.tower.yaml>   write the job that trains it on several nodes (see: two-tower-lab launch --help)
+  prepare <file.tower.yaml> --run-id ID       prepare a torch run for workers started elsewhere (the launched job calls it)
+  close-run <run-id> --exit-code N            after a launched run's workers: record a failure they did not
 
 common options: --runs-dir DIR (default .two-tower-lab/runs), --backend tensorflow|wasm|cpu
 `;
@@ -98,6 +103,15 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor':
       if (help) return printHelp(USAGE);
       return doctorCommand(rest, () => tfjsEngine.initBackend(), process.stdout);
+    case 'launch':
+      if (help) return printHelp(LAUNCH_USAGE);
+      return launchCommand(parseLaunchArgs(rest), stdoutSink, stderrSink);
+    case 'prepare':
+      if (help) return printHelp(PREPARE_USAGE);
+      return prepareCommand(parsePrepareArgs(rest), stdoutSink, stderrSink);
+    case 'close-run':
+      if (help) return printHelp(CLOSE_RUN_USAGE);
+      return closeRunCommand(parseCloseRunArgs(rest), stderrSink);
     default:
       process.stderr.write(`two-tower-lab: unknown command '${command}'\n${USAGE}`);
       return EXIT_INVALID;

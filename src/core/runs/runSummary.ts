@@ -3,6 +3,8 @@
  * last error. The run folder is the single source of truth (DESIGN.md): runs started from a terminal
  * and runs started by the editor are read the same way. Pure: no `vscode`, no tfjs.
  */
+import { hostname } from 'node:os';
+
 import { engineLabel } from '../../shared/engines';
 import type { EndedEvent, EvalEvent, RunStatus, StartedEvent, TrainerEvent } from '../../shared/events';
 
@@ -58,6 +60,8 @@ export interface SummarizeOptions {
   isAlive?: (pid: number) => boolean;
   /** Wall time now, for the duration of a live run. */
   now?: number;
+  /** This machine's name (default os.hostname()): a run whose `started` names another host cannot have its pid checked here. */
+  host?: string;
   /** What the run folder holds besides its events (readRunFolder fills it in); absent for a run only queued in the editor. */
   folder?: FolderFacts;
 }
@@ -140,7 +144,7 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
       summary.error = `The folder of run ${runId} holds no run: no events, and no trainer owns it (${holds}). Its trainer stopped before the run began (its output says why, e.g. a full disk). Delete it, or start again with --run-id ${runId}.`;
     }
   } else if (started) {
-    const alive = options.isAlive ? options.isAlive(started.pid) : true;
+    const alive = startedElsewhere(started, options.host) || (options.isAlive ? options.isAlive(started.pid) : true);
     if (alive) {
       summary.status = 'running';
     } else {
@@ -164,6 +168,11 @@ function updateHeadline(summary: RunSummary, event: EvalEvent): void {
   if (summary.headline === undefined || value > summary.headline.value) {
     summary.headline = { metric, value, epoch: event.epoch, baseline: event.baseline[metric] };
   }
+}
+
+/** The run's trainer runs on another machine (its `started` says so): its pid means nothing here. */
+export function startedElsewhere(started: Pick<StartedEvent, 'host'>, host = hostname()): boolean {
+  return started.host !== undefined && started.host !== host;
 }
 
 /** Whether a process id is alive on this machine (signal 0 tests without sending anything). */

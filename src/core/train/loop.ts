@@ -7,6 +7,8 @@
  * the order of an epoch is rebuilt from the streams' states at the start of that epoch, so a run
  * stopped in the middle of an epoch continues with the very next batch.
  */
+import { hostname } from 'node:os';
+
 import type { BackendName, EndedEvent, TrainingMode } from '../../shared/events';
 import type { Experiment } from '../config/schema';
 import type { Dataset, PositivePairs } from '../data/dataset';
@@ -162,6 +164,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     loss: training.loss,
     backend: opts.backend,
     pid: process.pid,
+    host: hostname(),
     epochs,
     stepsPerEpoch,
     batchSize: training.batch_size,

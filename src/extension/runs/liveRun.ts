@@ -14,7 +14,7 @@ import { EventTail } from '../../core/runs/eventTail';
 import { setAsidePartialLine } from '../../core/runs/eventsFile';
 import { EVENTS_FILE } from '../../core/runs/runFiles';
 import { liveLockHolder } from '../../core/runs/runLock';
-import { isProcessAlive, summarizeRun, type RunSummary } from '../../core/runs/runSummary';
+import { isProcessAlive, startedElsewhere, summarizeRun, type RunSummary } from '../../core/runs/runSummary';
 import { EVENTS_SCHEMA_VERSION, type EndedEvent, type TrainerEvent } from '../../shared/events';
 import { lastLines, TextTail } from './textTail';
 
@@ -191,8 +191,10 @@ export class LiveRun {
       this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
     }
     const hasEnded = this.events.some((e) => e.type === 'ended' && this.isOwn(e));
+    // A run whose trainer is on another machine (a cluster job, its folder on a share) ends only with its `ended`.
+    const elsewhere = this.child === undefined && this.events.some((e) => e.type === 'started' && startedElsewhere(e));
     // A child is done when it has exited; a re-attached run when its pid is gone or it wrote `ended`.
-    if (this.child ? !alive : !alive || hasEnded) await this.finish(hasEnded);
+    if (this.child ? !alive : (!alive && !elsewhere) || hasEnded) await this.finish(hasEnded);
   }
 
   private async finish(hasEnded: boolean): Promise<void> {

@@ -5,7 +5,7 @@
  * tfjs engine's (the same sampling targets and hard-negative report, from the same data) plus the
  * engine, device, processes and world size.
  */
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 
 import type { Experiment } from '../../core/config/schema';
 import type { Dataset } from '../../core/data/dataset';
@@ -65,7 +65,14 @@ export async function trainWithTorch(x: TorchRunInputs): Promise<TorchOutcome> {
   });
 }
 
-function startedEvent(x: TorchRunInputs, processes: number, threads: number): Parameters<EventWriter['write']>[0] {
+/** What the torch `started` event is made of; `pid` (default: this process) is the process a reader checks for liveness. */
+export type StartedInputs = Pick<TorchRunInputs, 'config' | 'dataset' | 'device' | 'experimentFile' | 'params' | 'resume'> & { probe?: Pick<TorchProbe, 'torch'>; pid?: number };
+
+/**
+ * The front door's `started` event of a torch run (also written by `two-tower-lab prepare` for a run of
+ * several nodes, whose workers start elsewhere): the tfjs engine's, plus engine, device, ranks, threads.
+ */
+export function startedEvent(x: StartedInputs, processes: number, threads: number): Parameters<EventWriter['write']>[0] {
   const { config, dataset } = x;
   const training = config.training;
   const userPositives = buildUserPositiveIndex(dataset);
@@ -87,8 +94,9 @@ function startedEvent(x: TorchRunInputs, processes: number, threads: number): Pa
     processes,
     worldSize: processes * training.engine_options.nodes,
     threads,
-    torch: x.probe.torch,
-    pid: process.pid,
+    ...(x.probe?.torch !== undefined ? { torch: x.probe.torch } : {}),
+    pid: x.pid ?? process.pid,
+    host: hostname(),
     epochs: training.epochs,
     stepsPerEpoch: Math.ceil(dataset.train.users.length / training.batch_size),
     batchSize: training.batch_size,
