@@ -126,6 +126,9 @@ export class LiveRun {
    */
   async stop(timeoutMs: number): Promise<RunSummary> {
     if (this.finished) return this.summary;
+    const host = this.elsewhere();
+    // Its pid is another machine's: signalling it here would hit whatever process has that number on this one.
+    if (host !== undefined) throw new Error(`Run ${this.runId} trains on ${host}, not on this machine: stop it there (scancel for a Slurm job, kubectl delete job for Kubernetes, or Ctrl-C in its terminal). Its workers checkpoint and record the stop, which this window then shows.`);
     this.stopRequested = true;
     this.signal('SIGTERM');
     const timer = setTimeout(() => {
@@ -153,6 +156,13 @@ export class LiveRun {
     if (this.exit) return;
     this.exit = exit;
     void this.tick();
+  }
+
+  /** The other machine a followed (not spawned) run's trainer runs on, from its latest `started`; undefined when it is this one. */
+  private elsewhere(): string | undefined {
+    if (this.child) return undefined;
+    const started = this.events.filter((e) => e.type === 'started').at(-1);
+    return started?.type === 'started' && startedElsewhere(started) ? started.host : undefined;
   }
 
   private alive(): boolean {
@@ -192,7 +202,7 @@ export class LiveRun {
     }
     const hasEnded = this.events.some((e) => e.type === 'ended' && this.isOwn(e));
     // A run whose trainer is on another machine (a cluster job, its folder on a share) ends only with its `ended`.
-    const elsewhere = this.child === undefined && this.events.some((e) => e.type === 'started' && startedElsewhere(e));
+    const elsewhere = this.elsewhere() !== undefined;
     // A child is done when it has exited; a re-attached run when its pid is gone or it wrote `ended`.
     if (this.child ? !alive : (!alive && !elsewhere) || hasEnded) await this.finish(hasEnded);
   }

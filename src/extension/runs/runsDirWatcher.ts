@@ -4,10 +4,17 @@
  * just created (seen in code-server: a CLI run never appeared), and a run folder is exactly that: a new
  * folder, then its events.jsonl. Only the runs folder and the run folders still waiting for their first
  * event are watched, never the whole tree; once the caller has seen a run start, its folder is released.
+ *
+ * On a network share (NFS, SMB, most FUSE mounts) the kernel reports only this machine's own changes: a run
+ * that a cluster job writes into a mounted runs folder makes no event here. So the runs folder is also listed
+ * every `rescanMs` (one readdir), and each run folder not yet settled is reported again.
  */
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { isRunId } from '../../core/runs/runId';
+
+/** How often the runs folder is listed for runs that no file event announced (a cluster job on a mounted share). */
+export const RESCAN_MS = 10_000;
 
 export interface RunsDirWatch {
   dispose(): void;
@@ -18,10 +25,11 @@ export interface RunsDirWatch {
  * `isSettled(dir)` says the caller follows that run by itself. While `runsDir` does not exist yet, its
  * existence is checked every `retryMs` (a stat, not a scan).
  */
-export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Promise<void>, isSettled: (dir: string) => boolean, retryMs = 2000): RunsDirWatch {
+export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Promise<void>, isSettled: (dir: string) => boolean, retryMs = 2000, rescanMs = RESCAN_MS): RunsDirWatch {
   let disposed = false;
   let root: FSWatcher | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let rescan: NodeJS.Timeout | undefined;
   const pending = new Map<string, FSWatcher>();
 
   const release = (dir: string): void => {
@@ -71,6 +79,23 @@ export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Prom
       const dir = path.join(runsDir, name);
       if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) watchRunFolder(dir);
     }
+    rescan ??= setInterval(() => {
+      if (!root) return;
+      let names: string[];
+      try {
+        names = readdirSync(runsDir);
+      } catch (error) {
+        // The runs folder went away: its watcher's error handler waits for it to come back.
+        void error;
+        return;
+      }
+      for (const name of names) {
+        const dir = path.join(runsDir, name);
+        if (!isRunId(name) || isSettled(dir)) continue;
+        if (pending.has(dir)) report(dir);
+        else if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) watchRunFolder(dir);
+      }
+    }, rescanMs);
     root.on('error', () => {
       // The runs folder was deleted: wait for it to come back.
       root?.close();
@@ -84,6 +109,7 @@ export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Prom
     dispose(): void {
       disposed = true;
       if (retry) clearTimeout(retry);
+      if (rescan) clearInterval(rescan);
       root?.close();
       for (const w of pending.values()) w.close();
       pending.clear();

@@ -1,7 +1,8 @@
 /**
  * A run whose trainer is on another machine (a cluster job writing to a share this machine mounts): its
- * pid cannot be checked here, so readers take it as running until its `ended`, and the editor never
- * appends an `ended failed` of its own into the shared folder.
+ * pid cannot be checked here, so readers take it as running until its `ended`, the editor never
+ * appends an `ended failed` of its own into the shared folder, and Stop says where to stop it instead of
+ * signalling a local process that happens to have that pid.
  */
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -72,6 +73,9 @@ describe('a run started on another host', () => {
       });
       appendFileSync(events, `${JSON.stringify(epoch)}\n`);
       await sawEpoch;
+      expect(manager.registry.get('exp-remote')?.summary.status).toBe('running');
+      // Stop cannot reach another machine's process (and must not signal this machine's process of that pid).
+      await expect(manager.stop('exp-remote')).rejects.toThrow(/trains on not-.*, not on this machine: stop it there \(scancel/);
       expect(manager.registry.get('exp-remote')?.summary.status).toBe('running');
       appendFileSync(events, `${JSON.stringify({ schemaVersion: 1, time: new Date().toISOString(), runId: 'exp-remote', type: 'ended', status: 'completed', epoch: 2, step: 2, elapsedSec: 2 })}\n`);
       expect((await ended).status).toBe('completed');

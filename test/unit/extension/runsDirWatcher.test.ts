@@ -52,4 +52,31 @@ describe('watchRunsDir (inotify beside VS Code’s watcher)', () => {
     await called;
     expect(calls.slice(count).every((d) => d === other)).toBe(true);
   });
+
+  it('lists the runs folder again every rescanMs, for a share where another machine\'s writes raise no event', async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'ttl-watch-'));
+    const runsDir = path.join(root, 'runs');
+    const runDir = path.join(runsDir, 'cluster-run-1');
+    mkdirSync(runDir, { recursive: true });
+    let settled = false;
+    const calls: number[] = [];
+    let onCall: (() => void) | undefined;
+    const nextCall = () => new Promise<void>((resolve) => (onCall = resolve));
+    let called = nextCall();
+    watcher = watchRunsDir(runsDir, async () => {
+      calls.push(Date.now());
+      onCall?.();
+    }, () => settled, 20, 50);
+    await called;
+    // No write at all (what a share shows of a cluster job's writes): reported again by the listing.
+    called = nextCall();
+    await called;
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    // Settled: the listing leaves it alone.
+    settled = true;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const count = calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls.length).toBe(count);
+  });
 });
