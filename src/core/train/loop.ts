@@ -29,6 +29,7 @@ import { hardNegativesReport } from '../sampling/hardReport';
 import { topK } from '../eval/topk';
 import { Rng } from '../util/rng';
 import { batchSamplersFor, TrainBatchBuilder } from './batchBuilder';
+import { datasetSummary } from './datasetSummary';
 import { CHECKPOINT_FORMAT, saveCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
 import type { EventWriter } from './events';
 import { StepThrottle } from './events';
@@ -169,13 +170,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     stepsPerEpoch,
     batchSize: training.batch_size,
     resumedFromEpoch: resume ? resume.epoch : 0,
-    dataset: {
-      users: dataset.users.size - 1,
-      items: dataset.items.size - 1,
-      trainPositives: dataset.train.users.length,
-      testPositives: dataset.test.users.length,
-      droppedTestUnseen: dataset.stats.droppedTestUnseen,
-    },
+    dataset: datasetSummary(dataset),
     params: opts.params,
     sampling: rebalanced ? { distribution: targetDistribution, rebalance: rebalanced.stats } : { distribution: targetDistribution },
     ...(hardNegatives ? { hardNegatives } : {}),

@@ -13,6 +13,7 @@ import { batchColumns, buildUserPositiveIndex, createInBatchCorrection, createNe
 import { hardNegativesReport } from '../../core/sampling/hardReport';
 import type { CheckpointState } from '../../core/train/checkpoint';
 import type { EventWriter } from '../../core/train/events';
+import { datasetSummary } from '../../core/train/datasetSummary';
 import type { RunPaths } from '../../core/train/runFolder';
 import { Rng } from '../../core/util/rng';
 import type { TrainerEvent } from '../../shared/events';
@@ -101,13 +102,7 @@ export function startedEvent(x: StartedInputs, processes: number, threads: numbe
     stepsPerEpoch: Math.ceil(dataset.train.users.length / training.batch_size),
     batchSize: training.batch_size,
     resumedFromEpoch: x.resume?.epoch ?? 0,
-    dataset: {
-      users: dataset.users.size - 1,
-      items: dataset.items.size - 1,
-      trainPositives: dataset.train.users.length,
-      testPositives: dataset.test.users.length,
-      droppedTestUnseen: dataset.stats.droppedTestUnseen,
-    },
+    dataset: datasetSummary(dataset),
     params: x.params,
     sampling: rebalanced ? { distribution, rebalance: rebalanced.stats } : { distribution },
     ...(hardNegatives ? { hardNegatives } : {}),
