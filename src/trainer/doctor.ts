@@ -6,7 +6,7 @@
 import { formatDoctor, type DoctorReport } from '../shared/engines';
 import type { BackendName } from '../shared/events';
 import type { ProgressSink } from './progress';
-import { findTorch, noTorchMessage } from '../core/engines/torchProbe';
+import { findTorchAsync, noTorchMessage } from '../core/engines/torchProbe';
 import { findPackageDir } from './torch/runner';
 
 export { formatDoctor, type DoctorReport };
@@ -18,7 +18,7 @@ export async function doctorReport(initBackend: () => Promise<BackendName>, pyth
   } catch (e) {
     tfjs.problem = e instanceof Error ? e.message : String(e);
   }
-  const { chosen, probes } = findTorch(python);
+  const { chosen, probes } = await findTorchAsync(python);
   const torch: DoctorReport['torch'] = { probes, ...(chosen ? { usable: chosen } : { problem: noTorchMessage(probes) }) };
   try {
     torch.packageDir = findPackageDir();

@@ -85,7 +85,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       lock = openRunFolder(args.runsDir, args.resume, { onNote: note }).lock;
       const loaded = await loadExperiment(paths.config, overrides);
       config = loaded.config;
-      torch = config.training.engine === 'torch' ? checkTorchEngine(config) : undefined;
+      torch = config.training.engine === 'torch' ? await checkTorchEngine(config) : undefined;
       experimentFile = paths.config;
       originalExperiment = firstStartedExperiment(paths.events) ?? paths.config;
       printWarnings(loaded.filePath, loaded.warnings, progress);
@@ -96,7 +96,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       originalExperiment = loaded.filePath;
       printWarnings(loaded.filePath, loaded.warnings, progress);
       // Before the run folder exists: an engine that cannot start writes nothing.
-      torch = config.training.engine === 'torch' ? checkTorchEngine(config) : undefined;
+      torch = config.training.engine === 'torch' ? await checkTorchEngine(config) : undefined;
       const runId = args.runId ?? makeRunId(experimentName(loaded.filePath, loaded.config.name));
       const opened = createRunFolder(args.runsDir, runId, { config: stringifyResolvedConfig(config), onNote: note });
       paths = opened;

@@ -2,17 +2,16 @@
  * Finds the Python that has torch and asks it what it can do: versions, CUDA devices, gloo/nccl,
  * torchrun. The front door probes before it makes a run folder (a missing torch is a clear message,
  * never a stack trace), `two-tower-lab doctor` prints the same facts, and the language server and the
- * editor's Run command ask the same questions without blocking (the async variants). No `vscode`, no
- * torch or tfjs import: the probe is a child process.
+ * editor's Run command ask the same questions; none of them blocks on it. No `vscode`, no torch or
+ * tfjs import: the probe is a child process.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
 import { DEFAULT_PYTHONS, type TorchProbe } from '../../shared/engines';
 
 export { DEFAULT_PYTHONS, type TorchProbe };
 
-
-/** What findTorch found: the usable interpreter, if any, and every probe made (for the message). */
+/** What findTorchAsync found: the usable interpreter, if any, and every probe made (for the message). */
 export interface TorchFinding {
   chosen?: TorchProbe;
   probes: TorchProbe[];
@@ -64,13 +63,7 @@ export function readProbeOutput(python: string, out: { runError?: NodeJS.ErrnoEx
   }
 }
 
-/** Probes one interpreter; `problem` says what is missing. */
-export function probePython(python: string): TorchProbe {
-  const r = spawnSync(python, ['-c', PROBE_SCRIPT], probeOptions());
-  return readProbeOutput(python, { runError: r.error as NodeJS.ErrnoException | undefined, stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status });
-}
-
-/** probePython without blocking the caller (the language server, the extension host). */
+/** Probes one interpreter without blocking the caller; `problem` says what is missing. */
 export function probePythonAsync(python: string): Promise<TorchProbe> {
   return new Promise((resolve) => {
     execFile(python, ['-c', PROBE_SCRIPT], probeOptions(), (error, stdout, stderr) => {
@@ -83,7 +76,7 @@ export function probePythonAsync(python: string): Promise<TorchProbe> {
   });
 }
 
-/** The interpreters findTorch tries: the configured one alone, else the defaults in order. */
+/** The interpreters findTorchAsync tries: the configured one alone, else the defaults in order. */
 export function candidatePythons(configured: string | undefined): string[] {
   return configured ? [configured] : [...DEFAULT_PYTHONS];
 }
@@ -96,17 +89,6 @@ function usable(p: TorchProbe): boolean {
  * The interpreter to train with: the configured one (engine_options.python / twoTowerLab.pythonPath /
  * --python), else the first default that imports torch. Returns every probe made, for the message.
  */
-export function findTorch(configured: string | undefined): TorchFinding {
-  const probes: TorchProbe[] = [];
-  for (const python of candidatePythons(configured)) {
-    const p = probePython(python);
-    probes.push(p);
-    if (usable(p)) return { chosen: p, probes };
-  }
-  return { probes };
-}
-
-/** findTorch without blocking the caller. */
 export async function findTorchAsync(configured: string | undefined): Promise<TorchFinding> {
   const probes: TorchProbe[] = [];
   for (const python of candidatePythons(configured)) {

@@ -8,12 +8,12 @@
  */
 import type { Rng } from '../util/rng';
 import type { EasySampler } from './easy';
-import { appearanceProbability } from './logq';
+import { SampledColumnCorrection } from './logq';
 import type { PositiveBatch } from './types';
 import type { UserPositiveIndex } from './userPositives';
 
 export class ExtraColumnSampler {
-  private readonly logP: Float32Array;
+  private readonly correction: SampledColumnCorrection;
 
   /** `hits`: the users' training positives when accidental hits are removed, else undefined. */
   constructor(
@@ -22,9 +22,8 @@ export class ExtraColumnSampler {
     private readonly hits: UserPositiveIndex | undefined,
   ) {
     if (!(Number.isInteger(count) && count >= 1)) throw new Error(`Mixed negatives: training.negatives.extra must be an integer ≥ 1, got ${count}.`);
-    const p = easy.probabilities();
-    this.logP = new Float32Array(p.length);
-    for (let i = 0; i < p.length; i++) this.logP[i] = Math.log(appearanceProbability(p[i], count));
+    // Q_k: the probability that item k is among the B′ draws of the extra sampler.
+    this.correction = new SampledColumnCorrection(easy.probabilities(), count);
   }
 
   /** B′ items, drawn independently (with replacement) from the extra sampler; never the OOV row. */
@@ -36,7 +35,7 @@ export class ExtraColumnSampler {
   /** log Q_k of each extra item: the probability that it is among the B′ draws. */
   logQ(items: Int32Array): Float32Array {
     const out = new Float32Array(items.length);
-    for (let k = 0; k < items.length; k++) out[k] = this.logP[items[k]];
+    for (let k = 0; k < items.length; k++) out[k] = this.correction.logQ(items[k]);
     return out;
   }
 

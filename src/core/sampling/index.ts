@@ -54,7 +54,6 @@ function easySampler(training: TrainingConfig, dataset: Dataset): EasySampler {
   return new UniformSampler(itemCount);
 }
 
-
 /** Refuses `mixed` outside the listwise softmax (the `mixed-needs-softmax` rule says the same in the editor). */
 function refuseMixedOutsideSoftmax(training: TrainingConfig): void {
   if (training.negatives.source !== 'mixed' || training.mode === 'listwise') return;

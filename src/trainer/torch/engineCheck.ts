@@ -4,7 +4,7 @@
  * mode (one node here; several nodes go through `two-tower-lab launch`).
  */
 import type { Experiment } from '../../core/config/schema';
-import { findTorch, multiNodeMessage, noTorchMessage, resolveDevice, type TorchProbe } from '../../core/engines/torchProbe';
+import { findTorchAsync, multiNodeMessage, noTorchMessage, resolveDevice, type TorchProbe } from '../../core/engines/torchProbe';
 
 export class EngineUnavailable extends Error {}
 
@@ -13,12 +13,12 @@ export interface TorchReady {
   device: 'cpu' | 'cuda';
 }
 
-export function checkTorchEngine(config: Experiment): TorchReady {
+export async function checkTorchEngine(config: Experiment): Promise<TorchReady> {
   const options = config.training.engine_options;
   if (options.nodes > 1) {
     throw new EngineUnavailable(multiNodeMessage(options.nodes));
   }
-  const { chosen, probes } = findTorch(options.python);
+  const { chosen, probes } = await findTorchAsync(options.python);
   if (!chosen) throw new EngineUnavailable(noTorchMessage(probes));
   const device = resolveDevice(options.device, chosen);
   if ('error' in device) throw new EngineUnavailable(device.error);

@@ -14,6 +14,7 @@ import { hardNegativesReport } from '../../core/sampling/hardReport';
 import type { CheckpointState } from '../../core/train/checkpoint';
 import type { EventWriter } from '../../core/train/events';
 import { datasetSummary } from '../../core/train/datasetSummary';
+import { freshStreams } from '../../core/train/loop';
 import type { RunPaths } from '../../core/train/runFolder';
 import { Rng } from '../../core/util/rng';
 import type { TrainerEvent } from '../../shared/events';
@@ -79,7 +80,7 @@ export function startedEvent(x: StartedInputs, processes: number, threads: numbe
   const userPositives = buildUserPositiveIndex(dataset);
   const sampler = createNegativeSampler(training, dataset, new Rng(training.seed), userPositives);
   const rebalanced =
-    training.positives.rebalance.method !== 'none' ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, rebalanceStream(training.seed)) : undefined;
+    training.positives.rebalance.method !== 'none' ? rebalancePositives(dataset.train, dataset.itemClicks, training.positives.rebalance, freshStreams(training.seed).rebalance) : undefined;
   const pairs = rebalanced?.pairs ?? dataset.train;
   const correction = createInBatchCorrection(training, dataset, pairs);
   const distribution = targetSamplingDistribution(pairs, dataset.itemClicks, { sampler, inBatch: batchColumns(training), correction });
@@ -107,11 +108,4 @@ export function startedEvent(x: StartedInputs, processes: number, threads: numbe
     sampling: rebalanced ? { distribution, rebalance: rebalanced.stats } : { distribution },
     ...(hardNegatives ? { hardNegatives } : {}),
   };
-}
-
-/** The loop's rebalancing stream (its second fork of the run seed, after shuffling), for the same expected distribution. */
-function rebalanceStream(seed: number): Rng {
-  const root = new Rng(seed);
-  root.fork();
-  return root.fork();
 }
