@@ -22,7 +22,7 @@ import { createRunFolder, experimentName, makeRunId, openRunFolder, runPaths, ty
 import { RunStoreRefusal } from '../core/runs/runFiles';
 import type { RunLock } from '../core/runs/runLock';
 import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/events';
-import { flagOverrides, type TrainArgs } from './args';
+import { DEFAULT_RUNS_DIR, flagOverrides, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
 import { Progress, type ProgressSink } from './progress';
@@ -165,11 +165,18 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     }
     if (checkpoint) position = { epoch: checkpoint.state.epoch, step: checkpoint.state.step };
     if (checkpoint) refuseEngineSwitch(checkpoint.state, config.training.engine, paths.runId);
-    if (torch) {
+    // Both engines train on the one data preparation of src/core/data.
+    const loadData = (): Promise<Dataset> => {
       phase = `loading the data of ${experimentFile}`;
-      const dataset = await loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
+      return loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
+    };
+    const totalStepsOf = (dataset: Dataset): number => Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
+    const stoppedLine = (epoch: number, step: number): string =>
+      `stopped at epoch ${epoch}, step ${step}; continue with: two-tower-lab train --resume ${paths.runId}${args.runsDir !== DEFAULT_RUNS_DIR ? ` --runs-dir ${args.runsDir}` : ''}`;
+    if (torch) {
+      const dataset = await loadData();
       phase = 'training on torch';
-      const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
+      const totalSteps = totalStepsOf(dataset);
       let lastEval: { metrics: Record<string, number>; baseline: Record<string, number> } | undefined;
       const outcome = await trainWithTorch({
         config,
@@ -200,18 +207,17 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
         io.stderr.write(`two-tower-lab: run ${paths.runId} failed: ${outcome.ended.error ?? 'see events.jsonl'}\n`);
         return EXIT_FAILED;
       }
-      if (outcome.ended?.status === 'stopped') progress.line(`stopped at epoch ${outcome.ended.epoch}; continue with: two-tower-lab train --resume ${paths.runId}`);
+      if (outcome.ended?.status === 'stopped') progress.line(stoppedLine(outcome.ended.epoch, outcome.ended.step));
       return EXIT_OK;
     }
     phase = 'starting the tfjs backend';
     const backend = await engine.initBackend(args.backend);
-    phase = `loading the data of ${experimentFile}`;
-    const dataset = await loadDataset(config, experimentFile, { onWarning: (m) => progress.line(`warning: ${m}`) });
+    const dataset = await loadData();
     phase = 'building the model';
     model = await engine.createModel(config, dataset);
     if (checkpoint) model.setWeights(checkpoint.weights);
     epochs = config.training.epochs;
-    const totalSteps = Math.ceil(dataset.train.users.length / config.training.batch_size) * epochs;
+    const totalSteps = totalStepsOf(dataset);
     phase = 'training';
     const result: LoopResult = await runTrainingLoop({
       config,
@@ -230,7 +236,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       },
     });
     if (result.metrics) progress.line(`\n${formatMetricsTable(result.metrics, result.baseline)}`);
-    if (result.status === 'stopped') progress.line(`stopped at epoch ${result.epoch}, step ${result.step}; continue with: two-tower-lab train --resume ${paths.runId}${args.runsDir !== '.two-tower-lab/runs' ? ` --runs-dir ${args.runsDir}` : ''}`);
+    if (result.status === 'stopped') progress.line(stoppedLine(result.epoch, result.step));
     return EXIT_OK;
   } catch (e) {
     const message = errorText(e);
