@@ -30,6 +30,44 @@ interface ValueSegment {
 
 type Segment = TableSegment | ValueSegment;
 
+/**
+ * What a tower's input is made of, in its order: the ID embedding, each categorical embedding, then
+ * each continuous feature (a bucket embedding, or its value). The one definition of the input layout:
+ * TowerInput builds its tables from it and the torch engine's prepared arrays follow it.
+ * `source` says which config list and index a feature segment comes from.
+ */
+export type PlannedSegment =
+  | { kind: 'table'; name: string; rows: number; dim: number; rowOf: Int32Array | null; source?: { list: 'categorical' | 'bucket'; index: number } }
+  | { kind: 'value'; name: string; values: Float32Array; source: { list: 'continuous'; index: number } };
+
+/** @param prefix `user_tower` or `item_tower`: the config path in errors. */
+export function inputSegments(prefix: string, cfg: TowerConfig, vocabulary: Vocabulary, features: EntityFeatures): PlannedSegment[] {
+  const out: PlannedSegment[] = [];
+  if (cfg.id_embedding_dim > 0) out.push({ kind: 'table', name: 'id_embedding', rows: vocabulary.size, dim: cfg.id_embedding_dim, rowOf: null });
+  cfg.categorical.forEach((c, i) => {
+    const col = features.categorical.find((f) => f.name === c.name);
+    if (!col) throw new Error(`${prefix}.categorical[${i}].name: feature "${c.name}" is not among the ${side(prefix)} features (${names(features.categorical)}). Check the name or the feature table.`);
+    out.push({ kind: 'table', name: `categorical/${c.name}`, rows: col.vocabulary.size, dim: c.embedding_dim, rowOf: col.values, source: { list: 'categorical', index: i } });
+  });
+  cfg.continuous.forEach((c, i) => {
+    const col = features.continuous.find((f) => f.name === c.name);
+    if (!col) throw new Error(`${prefix}.continuous[${i}].name: feature "${c.name}" is not among the ${side(prefix)} features (${names(features.continuous)}). Check the name or the feature table.`);
+    if (c.buckets !== undefined) {
+      if (!col.bucketIds || !col.bucketCount) throw new Error(`${prefix}.continuous[${i}]: feature "${c.name}" asks for ${c.buckets} buckets but the data set holds no bucket ids for it.`);
+      out.push({ kind: 'table', name: `bucketized/${c.name}`, rows: col.bucketCount, dim: c.embedding_dim, rowOf: col.bucketIds, source: { list: 'bucket', index: i } });
+    } else {
+      out.push({ kind: 'value', name: c.name, values: col.values, source: { list: 'continuous', index: i } });
+    }
+  });
+  if (out.length === 0) throw new Error(`${prefix}: the tower has no input (id_embedding_dim is 0 and no feature is listed). Give it an ID embedding or a feature.`);
+  return out;
+}
+
+/** Columns of the input matrix a segment takes. */
+export function segmentWidth(s: PlannedSegment): number {
+  return s.kind === 'table' ? s.dim : 1;
+}
+
 export class TowerInput {
   readonly width: number;
   readonly tables: Param[] = [];
@@ -47,30 +85,17 @@ export class TowerInput {
     rng: Rng,
   ) {
     let offset = 0;
-    const addTable = (name: string, rows: number, dim: number, rowOf: Int32Array | null): void => {
-      const param = optimizer.makeParam(`${prefix}/${name}`, [rows, dim], embeddingInit(rng, rows, dim));
-      this.tables.push(param);
-      this.segments.push({ kind: 'table', param, rowOf, dim, offset, grad: new SparseRowGrad(rows, dim) });
-      offset += dim;
-    };
-    if (cfg.id_embedding_dim > 0) addTable('id_embedding', vocabulary.size, cfg.id_embedding_dim, null);
-    cfg.categorical.forEach((c, i) => {
-      const col = features.categorical.find((f) => f.name === c.name);
-      if (!col) throw new Error(`${prefix}.categorical[${i}].name: feature "${c.name}" is not among the ${side(prefix)} features (${names(features.categorical)}). Check the name or the feature table.`);
-      addTable(`categorical/${c.name}`, col.vocabulary.size, c.embedding_dim, col.values);
-    });
-    cfg.continuous.forEach((c, i) => {
-      const col = features.continuous.find((f) => f.name === c.name);
-      if (!col) throw new Error(`${prefix}.continuous[${i}].name: feature "${c.name}" is not among the ${side(prefix)} features (${names(features.continuous)}). Check the name or the feature table.`);
-      if (c.buckets !== undefined) {
-        if (!col.bucketIds || !col.bucketCount) throw new Error(`${prefix}.continuous[${i}]: feature "${c.name}" asks for ${c.buckets} buckets but the data set holds no bucket ids for it.`);
-        addTable(`bucketized/${c.name}`, col.bucketCount, c.embedding_dim, col.bucketIds);
+    for (const planned of inputSegments(prefix, cfg, vocabulary, features)) {
+      if (planned.kind === 'table') {
+        const { rows, dim } = planned;
+        const param = optimizer.makeParam(`${prefix}/${planned.name}`, [rows, dim], embeddingInit(rng, rows, dim));
+        this.tables.push(param);
+        this.segments.push({ kind: 'table', param, rowOf: planned.rowOf, dim, offset, grad: new SparseRowGrad(rows, dim) });
       } else {
-        this.segments.push({ kind: 'value', values: col.values, offset });
-        offset += 1;
+        this.segments.push({ kind: 'value', values: planned.values, offset });
       }
-    });
-    if (offset === 0) throw new Error(`${prefix}: the tower has no input (id_embedding_dim is 0 and no feature is listed). Give it an ID embedding or a feature.`);
+      offset += segmentWidth(planned);
+    }
     this.width = offset;
   }
 

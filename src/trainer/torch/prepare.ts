@@ -9,8 +9,9 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 import type { Experiment, TowerConfig } from '../../core/config/schema';
-import type { Dataset, EntityFeatures } from '../../core/data/dataset';
+import type { Dataset, EntityFeatures, Vocabulary } from '../../core/data/dataset';
 import { headItemMask } from '../../core/eval/grouping';
+import { inputSegments, segmentWidth } from '../../core/model/towerInput';
 import { bandsFromConfig, buildUserPositiveIndex, poolsFromRankingLog, popularityDeciles } from '../../core/sampling';
 import { writeFileAtomic } from '../../core/train/atomicWrite';
 import { RunEvaluator } from '../../core/train/runEval';
@@ -59,8 +60,8 @@ export function writePrepared(runDir: string, runId: string, config: Experiment,
   put('eval_users', evaluator.plan.users);
 
   const towers = {
-    user: towerSegments('user', config.user_tower, dataset.users.size, dataset.userFeatures, put),
-    item: towerSegments('item', config.item_tower, dataset.items.size, dataset.itemFeatures, put),
+    user: towerSegments('user', config.user_tower, dataset.users, dataset.userFeatures, put),
+    item: towerSegments('item', config.item_tower, dataset.items, dataset.itemFeatures, put),
   };
   let hardPools: PreparedMeta['hardPools'];
   const hard = config.training.negatives.hard;
@@ -88,32 +89,15 @@ export function writePrepared(runDir: string, runId: string, config: Experiment,
   return meta;
 }
 
-/** The tower's input segments in the order of TowerInput (ID, categorical, continuous), with their arrays written. */
-function towerSegments(side: 'user' | 'item', cfg: TowerConfig, rows: number, features: EntityFeatures, put: (name: string, a: NpyArray) => string): { width: number; segments: Segment[] } {
-  const segments: Segment[] = [];
+/** The tower's input segments (TowerInput's own plan, in its order), with their arrays written. */
+function towerSegments(side: 'user' | 'item', cfg: TowerConfig, vocabulary: Vocabulary, features: EntityFeatures, put: (name: string, a: NpyArray) => string): { width: number; segments: Segment[] } {
+  const ARRAY_PREFIX = { categorical: 'cat', bucket: 'bucket', continuous: 'cont' } as const;
+  const arrayName = (source: { list: keyof typeof ARRAY_PREFIX; index: number }): string => `${side}_${ARRAY_PREFIX[source.list]}_${source.index}`;
   let width = 0;
-  const tower = `${side}_tower`;
-  if (cfg.id_embedding_dim > 0) {
-    segments.push({ kind: 'table', name: 'id_embedding', rows, dim: cfg.id_embedding_dim, rowOf: null });
-    width += cfg.id_embedding_dim;
-  }
-  cfg.categorical.forEach((c, k) => {
-    const col = features.categorical.find((f) => f.name === c.name);
-    if (!col) throw new Error(`${tower}.categorical[${k}].name: feature "${c.name}" is not among the ${side} features.`);
-    segments.push({ kind: 'table', name: `categorical/${c.name}`, rows: col.vocabulary.size, dim: c.embedding_dim, rowOf: put(`${side}_cat_${k}`, col.values) });
-    width += c.embedding_dim;
-  });
-  cfg.continuous.forEach((c, k) => {
-    const col = features.continuous.find((f) => f.name === c.name);
-    if (!col) throw new Error(`${tower}.continuous[${k}].name: feature "${c.name}" is not among the ${side} features.`);
-    if (c.buckets !== undefined) {
-      if (!col.bucketIds || !col.bucketCount) throw new Error(`${tower}.continuous[${k}]: feature "${c.name}" asks for buckets but the data set holds no bucket ids for it.`);
-      segments.push({ kind: 'table', name: `bucketized/${c.name}`, rows: col.bucketCount, dim: c.embedding_dim, rowOf: put(`${side}_bucket_${k}`, col.bucketIds) });
-      width += c.embedding_dim;
-    } else {
-      segments.push({ kind: 'value', name: c.name, values: put(`${side}_cont_${k}`, col.values) });
-      width += 1;
-    }
+  const segments = inputSegments(`${side}_tower`, cfg, vocabulary, features).map((p): Segment => {
+    width += segmentWidth(p);
+    if (p.kind === 'value') return { kind: 'value', name: p.name, values: put(arrayName(p.source), p.values) };
+    return { kind: 'table', name: p.name, rows: p.rows, dim: p.dim, rowOf: p.rowOf && p.source ? put(arrayName(p.source), p.rowOf) : null };
   });
   return { width, segments };
 }
