@@ -13,6 +13,7 @@ import type { Rng } from '../util/rng';
 import { PopularitySampler, UniformSampler, type EasySampler } from './easy';
 import { bandsFromConfig, HardNegativeSampler, MinedHardNegativeSampler, poolsFromRankingLog } from './hard';
 import { batchColumns } from './columns';
+import { hardSamplerOf } from './distribution';
 import { ExtraColumnSampler } from './extraColumns';
 import { CountsCorrection, StreamingFrequencyEstimator } from './logq';
 import { InBatchNegativeSampler } from './inBatchSampler';
@@ -139,7 +140,6 @@ export function createInBatchCorrection(training: TrainingConfig, dataset: Datas
 
 /** The mined-hard-negative part of a sampler, if any: the loop calls its `needsRefresh`/`refresh`. */
 export function minedSamplerOf(sampler: NegativeSampler | undefined): MinedHardNegativeSampler | undefined {
-  if (sampler instanceof MinedHardNegativeSampler) return sampler;
-  if (sampler instanceof MixedSampler && sampler.hard instanceof MinedHardNegativeSampler) return sampler.hard;
-  return undefined;
+  const hard = hardSamplerOf(sampler);
+  return hard instanceof MinedHardNegativeSampler ? hard : undefined;
 }

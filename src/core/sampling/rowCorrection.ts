@@ -5,6 +5,7 @@
  * pool, over the row's expected hard draws. Without a correction of the hard columns, every other
  * column would be lifted by −γ·log Q and the hard ones left behind, which all but switches them off.
  */
+import { hardSamplerOf } from './distribution';
 import { PopularitySampler, UniformSampler } from './easy';
 import { HardNegativeSampler } from './hard';
 import { appearanceProbability, SampledColumnCorrection } from './logq';
@@ -58,7 +59,7 @@ export function createRowColumnCorrection(training: { mode: string; negatives: {
   const hardShare = sampler instanceof MixedSampler ? sampler.hardShare : sampler instanceof HardNegativeSampler ? 1 : 0;
   const easyPart = sampler instanceof MixedSampler ? sampler.easy : sampler;
   const easy = (easyPart instanceof UniformSampler || easyPart instanceof PopularitySampler) && hardShare < 1 ? new SampledColumnCorrection(easyPart.probabilities(), n * (1 - hardShare)) : undefined;
-  const hard = sampler instanceof MixedSampler ? sampler.hard : sampler instanceof HardNegativeSampler ? sampler : undefined;
+  const hard = hardSamplerOf(sampler);
   if (!easy && !hard) return undefined;
   return new RowColumnCorrection(easy, hard, n * hardShare);
 }
