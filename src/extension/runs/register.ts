@@ -14,7 +14,7 @@ import type { RunRef } from '../../shared/webviewProtocol';
 import { Commands } from '../commands';
 import { pythonPathSetting, type EnginesFeature } from '../engines/register';
 import type { ExperimentsFeature } from '../experiments/register';
-import { experimentName, type ExperimentNode, type RunNode, type TreeNode } from '../experiments/model';
+import { experimentName, type ExperimentNode } from '../experiments/model';
 import type { PlotsController } from '../plots/register';
 import type { Ui } from '../ui';
 import type { FileEngine } from './engineChoice';
@@ -24,6 +24,7 @@ import type { RunEntry } from './runRegistry';
 import { RunManager, whyNotWritable } from './runManager';
 import { requestOverrides, type EngineRequest } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
+import { invokedRunIds } from './invokedRuns';
 import { watchRunsDir } from './runsDirWatcher';
 
 const SETTINGS = 'twoTowerLab';
@@ -244,14 +245,14 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
   };
 
   const entriesOf = (node: unknown, nodes: unknown): RunEntry[] => {
-    const picked = Array.isArray(nodes) && nodes.length > 0 ? nodes : node !== undefined ? [node] : experiments.treeView.selection;
-    const ids = picked.map((n: unknown) => (typeof n === 'string' ? n : isRunNode(n) ? n.runId : undefined)).filter((id): id is string => id !== undefined);
+    const ids = invokedRunIds(node, nodes, experiments.treeView.selection);
     return ids.map((id) => manager.registry.get(id)).filter((e): e is RunEntry => e !== undefined);
   };
   const refOf = (e: RunEntry): RunRef => ({ runId: e.runId, runDir: e.dir, label: e.summary.mode ? `${e.runId} (${e.summary.mode}/${e.summary.loss ?? '?'})` : e.runId });
   /** One run: the argument, else the selected run, else a pick among all runs. */
   const oneRun = async (node: unknown, placeHolder: string, filter: (e: RunEntry) => boolean = () => true): Promise<RunEntry | undefined> => {
-    const [entry] = entriesOf(node, undefined);
+    // One run: the item itself, not the multi-selection it may be part of.
+    const [entry] = entriesOf(node, node === undefined ? undefined : [node]);
     if (entry) return entry;
     const candidates = manager.registry.all().filter(filter);
     if (candidates.length === 0) {
@@ -363,10 +364,6 @@ async function torchRefusal(resolved: FileEngine, engines: EnginesFeature): Prom
   if (!finding.chosen) return noTorchMessage(finding.probes);
   const device = resolveDevice(resolved.device, finding.chosen);
   return 'error' in device ? device.error : undefined;
-}
-
-function isRunNode(n: unknown): n is RunNode {
-  return typeof n === 'object' && n !== null && (n as TreeNode).kind === 'run';
 }
 
 /** The experiment to run: the argument, else the selected experiment, else the active editor, else a pick. */
