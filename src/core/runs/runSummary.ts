@@ -82,8 +82,21 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
   let started: StartedEvent | undefined;
   let ended: EndedEvent | undefined;
   let lastTime: number | undefined;
+  // Time spent training, summed over the run's processes (a resumed run has one per start): the time a run
+  // sat stopped between an `ended` and the next `started` is not part of its duration.
+  let activeMs = 0;
+  let processStart: number | undefined;
   for (const event of events) {
-    lastTime = Date.parse(event.time);
+    const time = Date.parse(event.time);
+    if (event.type === 'started') {
+      // A process that died without `ended` trained until its last event.
+      if (processStart !== undefined && lastTime !== undefined) activeMs += Math.max(0, lastTime - processStart);
+      processStart = time;
+    } else if (event.type === 'ended' && processStart !== undefined) {
+      activeMs += Math.max(0, time - processStart);
+      processStart = undefined;
+    }
+    lastTime = time;
     switch (event.type) {
       case 'started':
         started = event;
@@ -154,8 +167,11 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
     }
   }
   if (summary.startedAt !== undefined) {
-    const end = summary.endedAt ?? options.now ?? Date.now();
-    summary.durationSec = Math.max(0, (end - summary.startedAt) / 1000);
+    if (processStart !== undefined) {
+      const end = summary.status === 'running' ? (options.now ?? Date.now()) : (lastTime ?? processStart);
+      activeMs += Math.max(0, end - processStart);
+    }
+    summary.durationSec = activeMs / 1000;
   }
   return summary;
 }

@@ -49,6 +49,17 @@ describe('summarizeRun', () => {
     expect(s.status).toBe('running');
   });
 
+  it('the duration counts training only: not the time a run sat stopped, nor after a killed process\'s last event', () => {
+    const stoppedThenResumed = [started('2026-01-01T00:00:00.000Z'), endedAt('stopped', '2026-01-01T00:00:20.000Z'), started('2026-01-01T00:05:00.000Z'), endedAt('completed', '2026-01-01T00:05:10.000Z')];
+    expect(summarizeRun('r1', stoppedThenResumed).durationSec).toBe(30);
+    // The first process was killed (its last event at 8 s, no `ended`); the resume trained 10 s more.
+    const killedThenResumed = [started('2026-01-01T00:00:00.000Z'), evalAt(1, 0.2, '2026-01-01T00:00:08.000Z'), started('2026-01-01T01:00:00.000Z'), endedAt('completed', '2026-01-01T01:00:10.000Z')];
+    expect(summarizeRun('r1', killedThenResumed).durationSec).toBe(18);
+    // While the resume runs: its time so far is added to the earlier processes' time.
+    const live = summarizeRun('r1', stoppedThenResumed.slice(0, 3), { isAlive: () => true, now: Date.parse('2026-01-01T00:05:04.000Z') });
+    expect(live.durationSec).toBe(24);
+  });
+
   it('picks the headline metric: recall@50, else the largest recall@K ≤ 100, else ndcg, else mrr', () => {
     expect(headlineMetricName({ 'recall@10': 1, 'recall@50': 1 })).toBe('recall@50');
     expect(headlineMetricName({ 'recall@10': 1, 'recall@100': 1, 'recall@200': 1 })).toBe('recall@100');
