@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 
 import { engineLabel } from '../../shared/engines';
+import { headlineMetricOf } from '../eval/headline';
 import type { EndedEvent, EvalEvent, RunStatus, StartedEvent, TrainerEvent } from '../../shared/events';
 
 export interface RunSummary {
@@ -40,19 +41,6 @@ export interface RunSummary {
    * before that time are an earlier process's.
    */
   startingSince?: number;
-}
-
-/** The metric the tree shows for a run: recall@50 if evaluated, else the recall@K with the largest K ≤ 100, else NDCG, else MRR. */
-export function headlineMetricName(metrics: Record<string, number>): string | undefined {
-  if ('recall@50' in metrics) return 'recall@50';
-  const recalls = Object.keys(metrics)
-    .map((key) => /^recall@(\d+)$/.exec(key))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => b - a);
-  const withinHundred = recalls.find((k) => k <= 100) ?? recalls[recalls.length - 1];
-  if (withinHundred !== undefined) return `recall@${withinHundred}`;
-  return Object.keys(metrics).find((key) => key.startsWith('ndcg@')) ?? ('mrr' in metrics ? 'mrr' : undefined);
 }
 
 export interface SummarizeOptions {
@@ -124,7 +112,7 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
         break;
       case 'eval':
         summary.lastMetrics = event.metrics;
-        updateHeadline(summary, event);
+        updateHeadline(summary, event, started);
         break;
       case 'ended':
         ended = event;
@@ -176,8 +164,9 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
   return summary;
 }
 
-function updateHeadline(summary: RunSummary, event: EvalEvent): void {
-  const metric = summary.headline?.metric ?? headlineMetricName(event.metrics);
+function updateHeadline(summary: RunSummary, event: EvalEvent, started: StartedEvent | undefined): void {
+  const watched = started?.params['training.early_stopping.metric'];
+  const metric = summary.headline?.metric ?? headlineMetricOf(event.metrics, typeof watched === 'string' ? watched : undefined);
   if (metric === undefined) return;
   const value = event.metrics[metric];
   if (value === undefined || !Number.isFinite(value)) return;

@@ -4,6 +4,7 @@
  * on the same plan each time.
  */
 import type { EvaluationConfig } from '../config/schema';
+import { headlineMetric } from '../eval/headline';
 import type { Dataset } from '../data/dataset';
 import { evaluateRetrieval, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
 import { dotScorer, popularityScorer } from '../eval/scorers';
@@ -52,8 +53,8 @@ export class RunEvaluator {
     return evaluateRetrieval(this.plan, dotScorer((users) => model.userVectors(users), items, model.outputDim));
   }
 
-  /** The metric runs are compared on: early stopping's, else recall at the smallest K. */
+  /** The metric runs are compared on (core/eval/headline.ts). */
   static headline(evaluation: EvaluationConfig, earlyStoppingMetric?: string): string {
-    return earlyStoppingMetric ?? `recall@${Math.min(...evaluation.k)}`;
+    return headlineMetric(evaluation.k, earlyStoppingMetric);
   }
 }

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS_SCHEMA_VERSION, type TrainerEvent } from '../../../src/shared/events';
 import { EventTail } from '../../../src/core/runs/eventTail';
-import { headlineMetricName, summarizeRun } from '../../../src/core/runs/runSummary';
+import { headlineMetric, headlineMetricOf as headlineMetricName } from '../../../src/core/eval/headline';
+import { summarizeRun } from '../../../src/core/runs/runSummary';
 import { listRunFolders } from '../../../src/core/runs/runsDir';
 
 const base = { schemaVersion: EVENTS_SCHEMA_VERSION, runId: 'r1' };
@@ -67,6 +68,13 @@ describe('summarizeRun', () => {
     expect(headlineMetricName({ 'ndcg@10': 1, mrr: 1 })).toBe('ndcg@10');
     expect(headlineMetricName({ mrr: 1 })).toBe('mrr');
     expect(headlineMetricName({})).toBeUndefined();
+    // Early stopping's metric wins when the run reported it.
+    expect(headlineMetricName({ 'recall@50': 1, 'ndcg@10': 1 }, 'ndcg@10')).toBe('ndcg@10');
+    // The trainer's side (ended.best, early stopping, the end-of-run line) uses the same rule on evaluation.k.
+    expect(headlineMetric([10, 50, 100])).toBe('recall@50');
+    expect(headlineMetric([10, 20])).toBe('recall@20');
+    expect(headlineMetric([200, 500])).toBe('recall@200');
+    expect(headlineMetric([10, 50], 'mrr')).toBe('mrr');
   });
 });
 
