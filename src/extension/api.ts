@@ -5,9 +5,9 @@
 import type * as vscode from 'vscode';
 import type { RunSummary } from '../core/runs/runSummary';
 import type { ProgressNotification } from './runs/progress';
-import type { PickAnswer, PickShown } from './ui';
+import type { NoticeShown, PickAnswer, PickShown } from './ui';
 
-export type { PickAnswer, PickShown, ProgressNotification };
+export type { NoticeShown, PickAnswer, PickShown, ProgressNotification };
 
 /** A run as the extension knows it. */
 export interface RunSnapshot {
@@ -68,6 +68,8 @@ export interface TwoTowerLabApi {
   readonly ui: {
     /** Fires with what each single-choice quick pick of the extension offers (e.g. the Run command's mode/loss pick). */
     readonly onDidShowPick: vscode.Event<PickShown>;
+    /** Fires with each information, warning or error message the extension shows (e.g. "Run … completed"). */
+    readonly onDidNotify: vscode.Event<NoticeShown>;
     /** The next single-choice quick pick is answered by `answer` instead of the user (automation, tests); dispose to withdraw it if unused. */
     answerNextPick(answer: PickAnswer): vscode.Disposable;
   };

@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
         restrictTrust: runs.restrictTrust,
       },
       progress: { statusText: () => runs.progress.statusText, notifications: () => runs.progress.notifications(), onDidChange: runs.progress.onDidChange },
-      ui: { onDidShowPick: ui.onDidShowPick, answerNextPick: (answer) => ui.answerNextPick(answer) },
+      ui: { onDidShowPick: ui.onDidShowPick, onDidNotify: ui.onDidNotify, answerNextPick: (answer) => ui.answerNextPick(answer) },
       activationMs,
     };
   } catch (err) {

@@ -25,6 +25,7 @@ import { RunManager, whyNotWritable } from './runManager';
 import { requestOverrides, type EngineRequest } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
 import { invokedRunIds } from './invokedRuns';
+import { runEndNotice, type RunEndAction } from './runEndNotice';
 import { watchRunsDir } from './runsDirWatcher';
 
 const SETTINGS = 'twoTowerLab';
@@ -231,7 +232,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     const folder = folderOf(uri.fsPath);
     const runId = manager.launch({ experiment: uri.fsPath, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set, engine });
     const on = resolved.engine === 'torch' ? ` on torch × ${resolved.processes}` : '';
-    progress.notify(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss}${on})`, (id) => void stop(id));
+    follow(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss}${on})`);
     return runId;
   };
 
@@ -242,6 +243,25 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       ui.error(`Could not stop run ${runId}`, err);
       return undefined;
     }
+  };
+
+  /** Shows a run's progress while it trains, then says how it ended, with the run revealed in the tree. */
+  const follow = (runId: string, title: string): void => {
+    progress.notify(runId, title, (id) => void stop(id));
+    void manager.whenEnded(runId)?.then((summary) => {
+      const entry = manager.registry.get(runId);
+      const notice = runEndNotice(summary, entry?.experiment ? experimentName(entry.experiment) : runId);
+      if (!notice) return;
+      const actions: Record<RunEndAction, () => unknown> = {
+        'Open Plots': () => vscode.commands.executeCommand(Commands.openPlots, runId),
+        'Show Log': () => vscode.commands.executeCommand(Commands.showTrainerLog, runId),
+        Resume: () => vscode.commands.executeCommand(Commands.resumeRun, runId),
+      };
+      ui.notify(notice.severity, notice.message, Object.fromEntries(notice.actions.map((a) => [a, actions[a]])));
+      const node = experiments.model.runNode(runId);
+      // reveal expands the experiment the run is under; no select, so the tree's selection stays the user's.
+      if (node) void Promise.resolve(experiments.treeView.reveal(node, { select: false, focus: false })).catch((err: unknown) => ui.log.warn(`Could not reveal run ${runId}: ${String(err)}`));
+    });
   };
 
   const entriesOf = (node: unknown, nodes: unknown): RunEntry[] => {
@@ -282,7 +302,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
         // A live trainer holds the run (a terminal's --resume, another window), or its id is not a run id.
         return refuse(`Two-Tower Lab: ${err instanceof Error ? err.message : String(err)}`);
       }
-      progress.notify(entry.runId, `Resuming ${entry.runId}`, (id) => void stop(id));
+      follow(entry.runId, `Resuming ${entry.runId}`);
       return entry.runId;
     }),
     vscode.commands.registerCommand(Commands.openPlots, async (node?: unknown) => {
