@@ -11,6 +11,7 @@ export const Commands = {
   openPlots: 'twoTowerLab.openPlots',
   compareRuns: 'twoTowerLab.compareRuns',
   revealRun: 'twoTowerLab.revealRun',
+  renameRun: 'twoTowerLab.renameRun',
   deleteRun: 'twoTowerLab.deleteRun',
   showTrainerLog: 'twoTowerLab.showTrainerLog',
   newExperiment: 'twoTowerLab.newExperiment',

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ENGINES, LOSSES_BY_MODE, type EngineName } from '../core/config/schema';
 import { runIdProblem, RUN_ID_RULE } from '../core/runs/runId';
+import { runNameProblem } from '../core/runs/runMeta';
 import type { BackendName, LossName, TrainingMode } from '../shared/events';
 
 export class UsageError extends Error {}
@@ -15,6 +16,8 @@ export interface TrainArgs {
   runsDir: string;
   resume?: string;
   runId?: string;
+  /** `--name`: the run's name in the tree and tables (meta.json). */
+  name?: string;
   set: string[];
   backend?: BackendName;
   /** `--engine`, `--processes`, `--python`: training.engine and its engine_options. */
@@ -55,6 +58,7 @@ options:
   --runs-dir DIR                       where runs go (default ${DEFAULT_RUNS_DIR} under the current folder)
   --resume RUN_ID                      continue a stopped run from its last checkpoint
   --run-id ID                          use this run id instead of <name>-<yyyymmdd-hhmmss>-<hex>
+  --name TEXT                          the run's name in the editor's tree and tables (rename it there later)
   --backend tensorflow|wasm|cpu        preferred tfjs backend (default: the first that works)
   --engine tfjs|torch                  the engine (overrides training.engine; torch: PyTorch workers under torchrun)
   --processes N                        torch: worker processes (overrides training.engine_options.processes)
@@ -92,6 +96,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'runs-dir': { type: 'string' },
     resume: { type: 'string' },
     'run-id': { type: 'string' },
+    name: { type: 'string' },
     set: { type: 'string', multiple: true },
     backend: { type: 'string' },
     engine: { type: 'string' },
@@ -116,6 +121,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     runsDir: str('runs-dir') ?? DEFAULT_RUNS_DIR,
     resume,
     runId: str('run-id'),
+    name: str('name'),
     set: (v.set as string[] | undefined) ?? [],
     backend: oneOf('backend', str('backend'), ['tensorflow', 'wasm', 'cpu'] as const),
     engine: oneOf('engine', str('engine'), ENGINES),
@@ -126,6 +132,11 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   };
   if (args.runId !== undefined) usageRunId('--run-id', args.runId);
   if (args.resume !== undefined) usageRunId('--resume', args.resume);
+  if (args.name !== undefined) {
+    const problem = runNameProblem(args.name);
+    if (problem) throw new UsageError(`--name: ${problem}`);
+    if (args.resume !== undefined) throw new UsageError(`--name names a new run; rename run '${args.resume}' in the editor ("Rename Run") instead.`);
+  }
   return args;
 }
 

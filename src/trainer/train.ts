@@ -25,6 +25,7 @@ import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/
 import { DEFAULT_RUNS_DIR, flagOverrides, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
+import { changedParams, writeRunMeta, type ParamValue } from '../core/runs/runMeta';
 import { Progress, type ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
 import { checkTorchEngine, EngineUnavailable, type TorchReady } from './torch/engineCheck';
@@ -61,6 +62,17 @@ function fileLossOf(file: string | undefined): unknown {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_INVALID = 2;
+
+/** What the run sets differently from its experiment file (its label in the tree); unknown when the file alone does not load. */
+async function changedFromFile(file: string, overrides: readonly string[], config: Experiment): Promise<Record<string, ParamValue>> {
+  if (overrides.length === 0) return {};
+  try {
+    const alone = await loadExperiment(file, []);
+    return changedParams(flattenParams(withAbsoluteDataPaths(alone.config, alone.filePath)), flattenParams(config));
+  } catch {
+    return {};
+  }
+}
 
 export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo): Promise<number> {
   const progress = new Progress(io.stderr, args.quiet);
@@ -101,6 +113,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       const opened = createRunFolder(args.runsDir, runId, { config: stringifyResolvedConfig(config), onNote: note });
       paths = opened;
       lock = opened.lock;
+      writeRunMeta(paths.dir, { ...(args.name !== undefined ? { name: args.name } : {}), changed: await changedFromFile(loaded.filePath, overrides, config) });
     }
   } catch (e) {
     lock?.release();

@@ -25,6 +25,8 @@ import { RunManager, whyNotWritable } from './runManager';
 import { requestOverrides, type EngineRequest } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
 import { invokedRunIds } from './invokedRuns';
+import { changedLabel } from './runView';
+import { readRunMeta, renameRun, runNameProblem } from '../../core/runs/runMeta';
 import { runEndNotice, type RunEndAction } from './runEndNotice';
 import { watchRunsDir } from './runsDirWatcher';
 
@@ -268,7 +270,10 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     const ids = invokedRunIds(node, nodes, experiments.treeView.selection);
     return ids.map((id) => manager.registry.get(id)).filter((e): e is RunEntry => e !== undefined);
   };
-  const refOf = (e: RunEntry): RunRef => ({ runId: e.runId, runDir: e.dir, label: e.summary.mode ? `${e.runId} (${e.summary.mode}/${e.summary.loss ?? '?'})` : e.runId });
+  const refOf = (e: RunEntry): RunRef => {
+    const name = e.meta.name ?? changedLabel(e.meta.changed) ?? e.runId;
+    return { runId: e.runId, runDir: e.dir, label: e.summary.mode ? `${name} (${e.summary.mode}/${e.summary.loss ?? '?'})` : name };
+  };
   /** One run: the argument, else the selected run, else a pick among all runs. */
   const oneRun = async (node: unknown, placeHolder: string, filter: (e: RunEntry) => boolean = () => true): Promise<RunEntry | undefined> => {
     // One run: the item itself, not the multi-selection it may be part of.
@@ -353,6 +358,24 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
         manager.forgetFolder(e.dir);
       }
       return true;
+    }),
+    vscode.commands.registerCommand(Commands.renameRun, async (node?: unknown, name?: unknown) => {
+      const entry = await oneRun(node, 'Run to rename');
+      if (!entry) return undefined;
+      // A name given (the API, tests) is used as is; else the user types one, checked as typed.
+      const chosen = typeof name === 'string' ? name : await ui.input(`Name of run ${entry.runId} (shown in the tree and the plots instead of its id)`, entry.meta.name ?? '', (text) => runNameProblem(text));
+      if (chosen === undefined) return undefined;
+      const problem = runNameProblem(chosen);
+      if (problem) return refuse(`Two-Tower Lab: run ${entry.runId} keeps its name: ${problem}`);
+      try {
+        renameRun(entry.dir, chosen);
+      } catch (err) {
+        ui.error(`Could not rename run ${entry.runId}`, err);
+        return undefined;
+      }
+      manager.registry.setMeta(entry.runId, readRunMeta(entry.dir));
+      experiments.refresh();
+      return chosen.trim();
     }),
     vscode.commands.registerCommand(Commands.showTrainerLog, async (node?: unknown) => {
       const entry = await oneRun(node, 'Run whose trainer log to show');

@@ -69,8 +69,14 @@ export function registerRunsTests(): void {
       const final = treeItem(api, softmax.fsPath, runId)!;
       assert.equal(final.icon, 'pass');
       assert.equal(final.contextValue, 'run.completed');
-      // e.g. "listwise/softmax · recall@5 0.180 · 6s"
-      assert.match(final.description, /^listwise\/softmax · recall@5 \d\.\d{3} · \d+(s|m \d\ds)$/);
+      // e.g. "recall@5 0.180 · listwise/softmax · 6s": the metric first, where the sidebar does not cut it.
+      assert.match(final.description, /^recall@5 \d\.\d{3} · listwise\/softmax · \d+(s|m \d\ds)$/);
+      // Labelled by what it changes from its file (its --set), not by a timestamp.
+      assert.equal(final.label, 'users 300 · items 120 · epochs 2');
+      // Rename Run: the name replaces the label, and lives in the run folder.
+      assert.equal(await vscode.commands.executeCommand<string>(Commands.renameRun, runId, 'tiny softmax'), 'tiny softmax');
+      assert.equal(treeItem(api, softmax.fsPath, runId)!.label, 'tiny softmax');
+      assert.match(readFileSync(path.join(api.runs.get(runId)!.dir, 'meta.json'), 'utf8'), /"name": "tiny softmax"/);
       const run = api.runs.get(runId)!;
       assert.equal(run.experiment, softmax.fsPath);
       assert.equal(run.summary.epoch, 2);
@@ -170,7 +176,7 @@ export function registerRunsTests(): void {
       const item = treeItem(api, experiment, runId);
       assert.ok(item, `the tree does not list ${runId} under pairwise-hinge`);
       assert.equal(item.icon, 'pass');
-      assert.match(item.description, /^pairwise\/hinge · recall@5 \d\.\d{3}/);
+      assert.match(item.description, /^recall@5 \d\.\d{3} · pairwise\/hinge/);
     });
 
     it('writes a new experiment from a template and lists it', async function () {
