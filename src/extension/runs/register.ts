@@ -186,7 +186,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     if (open?.isDirty) await open.save();
     const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     // Loaded on first use: the config checker (schema, data readers) is not needed to activate.
-    const { preflight, trainingChoices } = await import('./preflight');
+    const { preflight, trainingChoices, modeSwitch, modeSwitchOverride } = await import('./preflight');
     const { enginePickItems, engineRequestOf, fileEngineOf, fileEngineOfText, withPythonPath } = await import('./engineChoice');
     const interactive = options.pickLoss === true || !(target instanceof vscode.Uri);
     const fileEngine = fileEngineOfText(text, uri.fsPath, options.set);
@@ -196,13 +196,26 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     if (options.mode !== undefined || options.loss !== undefined) {
       choice = undefined;
     } else if (interactive) {
-      const { choices, own } = trainingChoices(text, uri.fsPath);
+      const { choices, own, source } = trainingChoices(text, uri.fsPath);
       const picked = await ui.pick(
         choices.map((c) => ({ label: `${c.mode} · ${c.loss}`, description: own && c.mode === own.mode && c.loss === own.loss ? 'as in the file' : undefined, choice: c })),
         `Train ${experimentName(uri.fsPath)} with which mode and loss?`,
       );
       if (!picked) return undefined;
       choice = own && picked.choice.mode === own.mode && picked.choice.loss === own.loss ? undefined : picked.choice;
+      // Another mode: say what of the file's negatives belongs to the file's mode, and offer the new mode's own.
+      const change = own && choice && source !== undefined ? modeSwitch(text, own.mode, choice.mode, source) : undefined;
+      if (change && choice) {
+        const picked2 = await ui.pick(
+          [
+            { label: `Use ${choice.mode}'s own negatives`, description: change.changes.join('; '), take: true },
+            { label: "Keep the file's negatives", description: `as written for ${own!.mode}`, take: false },
+          ],
+          `${choice.mode} · ${choice.loss}: the file's negatives are set up for ${own!.mode}`,
+        );
+        if (!picked2) return undefined;
+        if (picked2.take) options = { ...options, set: [modeSwitchOverride(change), ...(options.set ?? [])] };
+      }
     }
     const mode = options.mode ?? choice?.mode;
     const loss = options.loss ?? choice?.loss;
@@ -223,6 +236,17 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       return refuse(`Two-Tower Lab: ${experimentName(uri.fsPath)} cannot run: ${check.errors[0]}${more}`, {
         'Show Problems': () => vscode.commands.executeCommand('workbench.actions.view.problems'),
       });
+    }
+    if (interactive && check.warnings.length > 0) {
+      // Warnings the choices cause are shown before the run, not left in the trainer's log.
+      const go = await ui.pick(
+        [
+          { label: 'Train anyway', description: check.warnings.join(' · '), go: true },
+          { label: 'Cancel', description: 'change the choice or the file first', go: false },
+        ],
+        `${check.choice.mode} · ${check.choice.loss}: ${check.warnings.length === 1 ? check.warnings[0] : `${check.warnings.length} warnings: ${check.warnings[0]} …`}`,
+      );
+      if (!go?.go) return undefined;
     }
     const resolved = fileEngineOf(check.config);
     if (resolved.engine === 'torch') {
