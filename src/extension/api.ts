@@ -65,6 +65,12 @@ export interface TwoTowerLabApi {
     /** Fires after the status bar text or the notifications changed. */
     readonly onDidChange: vscode.Event<void>;
   };
+  readonly plots: {
+    /** Run ids the open plots panel shows (empty when none is open). */
+    shownRunIds(): string[];
+    /** The experiment file whose runs the open panel follows; undefined when its runs are pinned or no panel is open. */
+    followedExperiment(): string | undefined;
+  };
   readonly ui: {
     /** Fires with what each single-choice quick pick of the extension offers (e.g. the Run command's mode/loss pick). */
     readonly onDidShowPick: vscode.Event<PickShown>;

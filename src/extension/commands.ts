@@ -12,6 +12,8 @@ export const Commands = {
   compareRuns: 'twoTowerLab.compareRuns',
   revealRun: 'twoTowerLab.revealRun',
   renameRun: 'twoTowerLab.renameRun',
+  pinPlots: 'twoTowerLab.pinPlots',
+  followPlots: 'twoTowerLab.followPlots',
   deleteRun: 'twoTowerLab.deleteRun',
   showTrainerLog: 'twoTowerLab.showTrainerLog',
   newExperiment: 'twoTowerLab.newExperiment',

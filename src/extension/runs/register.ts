@@ -25,6 +25,7 @@ import { RunManager, whyNotWritable } from './runManager';
 import { requestOverrides, type EngineRequest } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
 import { invokedRunIds } from './invokedRuns';
+import type { ExperimentRuns } from '../plots/register';
 import { changedLabel } from './runView';
 import { readRunMeta, renameRun, runNameProblem } from '../../core/runs/runMeta';
 import { runEndNotice, type RunEndAction } from './runEndNotice';
@@ -290,6 +291,33 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     });
   };
 
+  /** The runs of an experiment as the plots panel follows them: oldest first, so colours stay as runs join. */
+  const experimentRuns = (experiment: string): ExperimentRuns => ({
+    experiment,
+    label: experimentName(experiment),
+    refs: () => manager.registry.runsOf(experiment).reverse().map(refOf),
+    onDidChange: (listener) => {
+      const subscription = manager.onDidChangeRun(() => listener(undefined));
+      return new vscode.Disposable(() => subscription.dispose());
+    },
+  });
+
+  /** The palette's Open Plots: an experiment's runs (followed) first, the active editor's experiment on top, then single runs. */
+  const pickPlotsTarget = async (experimentsOnly = false): Promise<{ experiment?: string; entry?: RunEntry } | undefined> => {
+    const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+    const all = manager.registry.all();
+    const experimentsWithRuns = [...new Set(all.map((e) => e.experiment).filter((e): e is string => e !== undefined))].sort((a, b) => Number(b === active) - Number(a === active));
+    const items = [
+      ...experimentsWithRuns.map((experiment) => ({ label: `$(pulse) Runs of ${experimentName(experiment)}`, description: `${manager.registry.runsOf(experiment).length} so far; new runs join as they start`, experiment, entry: undefined })),
+      ...(experimentsOnly ? [] : all.map((entry) => ({ label: refOf(entry).label ?? entry.runId, description: `${entry.summary.status} · this run only`, experiment: undefined, entry }))),
+    ];
+    if (items.length === 0) {
+      ui.info('Two-Tower Lab: no run to plot yet; start one with "Two-Tower Lab: Run Experiment".');
+      return undefined;
+    }
+    return ui.pick(items, 'Plot which runs?');
+  };
+
   const entriesOf = (node: unknown, nodes: unknown): RunEntry[] => {
     const ids = invokedRunIds(node, nodes, experiments.treeView.selection);
     return ids.map((id) => manager.registry.get(id)).filter((e): e is RunEntry => e !== undefined);
@@ -335,8 +363,27 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       return entry.runId;
     }),
     vscode.commands.registerCommand(Commands.openPlots, async (node?: unknown) => {
-      const entry = await oneRun(node, 'Run to plot');
-      if (entry) plots.show([refOf(entry)]);
+      // An experiment (its tree item, or its file): follow its runs. A run: that run, pinned.
+      const experiment = node instanceof vscode.Uri ? node.fsPath : isExperimentNode(node) ? node.fsPath : undefined;
+      if (experiment !== undefined) return plots.follow(experimentRuns(experiment));
+      if (node !== undefined) {
+        const entry = await oneRun(node, 'Run to plot');
+        if (entry) plots.show([refOf(entry)]);
+        return undefined;
+      }
+      // From the palette: say what will be shown instead of silently taking the tree's selection.
+      const target = await pickPlotsTarget();
+      if (target?.experiment !== undefined) plots.follow(experimentRuns(target.experiment));
+      else if (target?.entry) plots.show([refOf(target.entry)]);
+      return undefined;
+    }),
+    vscode.commands.registerCommand(Commands.pinPlots, () => plots.pin()),
+    vscode.commands.registerCommand(Commands.followPlots, async () => {
+      const shown = plots.shownRunIds().map((id) => manager.registry.get(id)?.experiment).find((e) => e !== undefined);
+      if (shown !== undefined) return plots.follow(experimentRuns(shown));
+      const target = await pickPlotsTarget(true);
+      if (target?.experiment !== undefined) plots.follow(experimentRuns(target.experiment));
+      return undefined;
     }),
     vscode.commands.registerCommand(Commands.compareRuns, async (node?: unknown, nodes?: unknown) => {
       let entries = entriesOf(node, nodes);
@@ -425,6 +472,10 @@ function runsPattern(folder: vscode.WorkspaceFolder, runsDir: string): { base: v
 }
 
 /** Why a torch run cannot start on this machine (several nodes, no torch, no CUDA for `device: cuda`), as the front door says it. */
+function isExperimentNode(n: unknown): n is ExperimentNode {
+  return typeof n === 'object' && n !== null && (n as { kind?: unknown }).kind === 'experiment';
+}
+
 async function torchRefusal(resolved: FileEngine, engines: EnginesFeature): Promise<string | undefined> {
   if (resolved.nodes > 1) return multiNodeMessage(resolved.nodes);
   const finding = await engines.torch.get(resolved.python ?? pythonPathSetting());
