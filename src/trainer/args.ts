@@ -1,8 +1,9 @@
 /** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
 import { parseArgs } from 'node:util';
-import { ENGINES, LOSSES_BY_MODE, type EngineName } from '../core/config/schema';
+import { ENGINES, type EngineName } from '../core/config/schema';
 import { runIdProblem, RUN_ID_RULE } from '../core/runs/runId';
 import { runNameProblem } from '../core/runs/runMeta';
+import { choiceOverrides } from '../core/config/choiceOverrides';
 import type { BackendName, LossName, TrainingMode } from '../shared/events';
 
 export class UsageError extends Error {}
@@ -146,17 +147,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
  * default loss, so `--mode pairwise` on a listwise file means hinge rather than an error.
  */
 export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
-  const out: string[] = [];
-  if (a.mode !== undefined) out.push(`training.mode=${a.mode}`);
-  if (a.loss !== undefined) out.push(`training.loss=${a.loss}`);
-  else if (a.mode !== undefined && !(LOSSES_BY_MODE[a.mode] as readonly unknown[]).includes(fileLoss)) out.push(`training.loss=${LOSSES_BY_MODE[a.mode][0]}`);
-  if (a.epochs !== undefined) out.push(`training.epochs=${a.epochs}`);
-  if (a.seed !== undefined) out.push(`training.seed=${a.seed}`);
-  if (a.engine !== undefined) out.push(`training.engine=${a.engine}`);
-  if (a.processes !== undefined) out.push(`training.engine_options.processes=${a.processes}`);
-  // JSON keeps a path with spaces or YAML punctuation one string.
-  if (a.python !== undefined) out.push(`training.engine_options.python=${JSON.stringify(a.python)}`);
-  return [...out, ...a.set];
+  return [...choiceOverrides(a, fileLoss), ...a.set];
 }
 
 /** The one run-id rule (core/runs/runId) as a usage error: the id is a folder name inside --runs-dir, never a path. */

@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, loadExperiment, withAbsoluteDataPaths } from '../core/config/load';
 import { formatDiagnostic } from '../core/config/diagnostics';
-import { parseExperimentText } from '../core/config/document';
 import { stringifyResolvedConfig } from '../core/config/overrides';
 import type { Experiment } from '../core/config/schema';
 import type { Dataset } from '../core/data/dataset';
@@ -26,6 +25,7 @@ import { DEFAULT_RUNS_DIR, flagOverrides, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
 import { changedParams, writeRunMeta, type ParamValue } from '../core/runs/runMeta';
+import { writtenLoss } from '../core/config/writtenLoss';
 import { Progress, type ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
 import { checkTorchEngine, EngineUnavailable, type TorchReady } from './torch/engineCheck';
@@ -50,13 +50,7 @@ export interface TrainIo {
 /** The `training.loss` written in an experiment file, if it can be read (errors surface later, with positions). */
 function fileLossOf(file: string | undefined): unknown {
   if (file === undefined || !existsSync(file)) return undefined;
-  try {
-    return parseExperimentText(readFileSync(file, 'utf8')).doc.getIn(['training', 'loss']);
-  } catch (error) {
-    // Unreadable here means unreadable for loadExperiment too, which reports it properly.
-    void error;
-    return undefined;
-  }
+  return writtenLoss(readFileSync(file, 'utf8'));
 }
 
 export const EXIT_OK = 0;

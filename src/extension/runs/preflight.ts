@@ -10,6 +10,7 @@ import { LOSSES_BY_MODE, type Experiment } from '../../core/config/schema';
 import type { LossName, TrainingMode } from '../../shared/events';
 
 export { modeSwitch, modeSwitchOverride } from '../../core/config/modeSwitch';
+export { writtenLoss } from '../../core/config/writtenLoss';
 
 export interface TrainingChoice {
   mode: TrainingMode;

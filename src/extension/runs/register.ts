@@ -187,7 +187,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     if (open?.isDirty) await open.save();
     const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     // Loaded on first use: the config checker (schema, data readers) is not needed to activate.
-    const { preflight, trainingChoices, modeSwitch, modeSwitchOverride } = await import('./preflight');
+    const { preflight, trainingChoices, modeSwitch, modeSwitchOverride, writtenLoss } = await import('./preflight');
     const { enginePickItems, engineRequestOf, fileEngineOf, fileEngineOfText, withPythonPath } = await import('./engineChoice');
     const interactive = options.pickLoss === true || !(target instanceof vscode.Uri);
     const fileEngine = fileEngineOfText(text, uri.fsPath, options.set);
@@ -229,7 +229,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       engine = engineRequestOf(picked, fileEngine);
     }
     const request = { kind: 'train' as const, experiment: uri.fsPath, mode, loss, set: options.set, engine };
-    const check = await preflight(text, uri.fsPath, requestOverrides(request));
+    const check = await preflight(text, uri.fsPath, requestOverrides(request, writtenLoss(text)));
     if (!check.ok) {
       // Opening the file lets the language server list the same errors in the Problems view.
       await vscode.window.showTextDocument(uri, { preview: false, preserveFocus: true });
