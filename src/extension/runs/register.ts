@@ -257,7 +257,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     }
     engine = withPythonPath(engine, resolved, pythonPathSetting());
     const folder = folderOf(uri.fsPath);
-    const runId = manager.launch({ experiment: uri.fsPath, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set, engine });
+    const runId = manager.launch({ experiment: uri.fsPath, name: check.config.name, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set, engine });
     const on = resolved.engine === 'torch' ? ` on torch × ${resolved.processes}` : '';
     follow(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss}${on})`);
     return runId;
