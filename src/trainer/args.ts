@@ -1,6 +1,7 @@
 /** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
 import { parseArgs } from 'node:util';
 import { ENGINES, type EngineName } from '../core/config/schema';
+import { LOSSES, TRAINING_MODES } from '../shared/vocabulary';
 import { runIdProblem, RUN_ID_RULE } from '../core/runs/runId';
 import { runNameProblem } from '../core/runs/runMeta';
 import { choiceOverrides } from '../core/config/choiceOverrides';
@@ -51,8 +52,8 @@ export const TRAIN_USAGE = `usage: two-tower-lab train <file.tower.yaml> [option
        two-tower-lab train --resume <run-id> [--epochs N] [--runs-dir DIR]
 
 options:
-  --mode pointwise|pairwise|listwise   training mode (overrides training.mode)
-  --loss bce|hinge|logistic|softmax    loss (overrides training.loss; must suit the mode)
+  ${`--mode ${TRAINING_MODES.join('|')}`.padEnd(37)}training mode (overrides training.mode)
+  ${`--loss ${LOSSES.join('|')}`.padEnd(37)}loss (overrides training.loss; must suit the mode)
   --epochs N                           epochs (overrides training.epochs; with --resume: the new total)
   --seed N                             seed of initialisation, shuffling and sampling (training.seed)
   --set path.to.key=value              override any field of the file; repeatable
@@ -115,8 +116,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   if (file !== undefined && resume !== undefined) throw new UsageError(`--resume continues run '${resume}' with the config.yaml saved in its folder; do not give an experiment file as well.`);
   const args: TrainArgs = {
     file,
-    mode: oneOf('mode', str('mode'), ['pointwise', 'pairwise', 'listwise'] as const),
-    loss: oneOf('loss', str('loss'), ['bce', 'hinge', 'logistic', 'softmax'] as const),
+    mode: oneOf('mode', str('mode'), TRAINING_MODES),
+    loss: oneOf('loss', str('loss'), LOSSES),
     epochs: int('epochs', str('epochs')),
     seed: int('seed', str('seed')),
     runsDir: str('runs-dir') ?? DEFAULT_RUNS_DIR,
