@@ -22,10 +22,11 @@ from .distributed import Distributed
 from .events import StepThrottle
 from .config import headline_metric
 from .losses import loss_spec_from_config
-from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval
+from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval_per_user
 from .model import TwoTowerModel
 from .names import CHECKPOINT_DIR, CHECKPOINT_FORMAT, EMBEDDINGS_DIR, ENGINE
 from .optimizer import make_optimizer
+from .per_user import write_per_user_eval
 from .prepared import Prepared
 from .sampling import create_in_batch_correction, create_negative_sampler, hard_negatives_report, hard_sampler_of, mined_sampler_of
 from .sampling.counters import SamplingCounters
@@ -284,7 +285,9 @@ class Loop:
                 sampling["hardNegatives"] = mined_report
             writer.write(sampling)
             if dist.is_main and (epoch % int(evaluation["every"]) == 0 or epoch == epochs):
-                last_metrics = evaluate_retrieval(plan, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
+                last_metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(plan, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
+                # The per-user values first: an `eval` event always has its side file (compare reads both).
+                write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)
                 writer.write({"type": "eval", "epoch": epoch, "step": step, "metrics": last_metrics, "baseline": baseline, "elapsedSec": elapsed()})
                 es = training.get("early_stopping")
                 stopped_early = update_early_stopping(early, last_metrics[headline], epoch, es.get("patience") if es else None, float(es.get("min_delta", 0)) if es else 0.0)

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../core/config/load';
 import { loadDataset } from '../core/data/load';
+import { writePerUserEval } from '../core/eval/perUser';
 import { loadCheckpoint } from '../core/train/checkpoint';
 import { writeEmbeddings } from '../core/train/runEmbeddings';
 import { RunEvaluator } from '../core/train/runEval';
@@ -36,12 +37,15 @@ async function restoreRun(args: RunArgs, engine: Engine) {
 export class RunNotFound extends Error {}
 
 export async function evalCommand(args: RunArgs, engine: Engine, out: ProgressSink): Promise<number> {
-  const { config, dataset, model, checkpoint } = await restoreRun(args, engine);
+  const { paths, config, dataset, model, checkpoint } = await restoreRun(args, engine);
   try {
     const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
-    const metrics = evaluator.evaluate(model);
+    const { metrics, perUser } = evaluator.evaluatePerUser(model);
+    // The same values the loop wrote after that epoch (or the first ones, for a run older than them): compare reads them.
+    const file = writePerUserEval(paths.dir, checkpoint.state.epoch, perUser);
     out.write(`run ${args.runId}, checkpoint after epoch ${checkpoint.state.epoch} (step ${checkpoint.state.step}):\n`);
     out.write(formatMetricsTable(metrics, evaluator.baseline));
+    out.write(`per-user values of ${perUser.users.length} test users: ${path.relative(process.cwd(), file) || file}\n`);
     return 0;
   } finally {
     model.dispose();

@@ -26,6 +26,7 @@ import {
   type NegativeSampler,
 } from '../sampling';
 import { hardNegativesReport } from '../sampling/hardReport';
+import { writePerUserEval } from '../eval/perUser';
 import { topK } from '../eval/topk';
 import { Rng } from '../util/rng';
 import { batchSamplersFor, TrainBatchBuilder } from './batchBuilder';
@@ -276,7 +277,10 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     writer.write({ type: 'epoch', epoch, step, loss: epochSteps > 0 ? epochLoss / epochSteps : 0, examplesPerSec: epochExamples / Math.max(1e-9, durationSec), durationSec, elapsedSec: elapsed() });
     writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction), ...(minedReport ? { hardNegatives: minedReport } : {}) });
     if (epoch % config.evaluation.every === 0 || epoch === epochs) {
-      lastMetrics = evaluator.evaluate(model);
+      const evaluated = evaluator.evaluatePerUser(model);
+      lastMetrics = evaluated.metrics;
+      // The per-user values first: an `eval` event always has its side file (compare reads both).
+      writePerUserEval(paths.dir, epoch, evaluated.perUser);
       writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });
       const es = training.early_stopping;
       stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);

@@ -5,7 +5,8 @@
  */
 import type { EvaluationConfig } from '../config/schema';
 import type { Dataset } from '../data/dataset';
-import { evaluateRetrieval, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
+import type { PerUserValues } from '../eval/perUser';
+import { evaluateRetrieval, evaluateRetrievalPerUser, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
 import { dotScorer, popularityScorer } from '../eval/scorers';
 import { Rng } from '../util/rng';
 
@@ -48,8 +49,13 @@ export class RunEvaluator {
   }
 
   evaluate(model: RetrievalModel): Record<string, number> {
+    return this.evaluatePerUser(model).metrics;
+  }
+
+  /** The metrics and each evaluated user's values (for `eval/epoch-N.bin`, core/eval/perUser.ts). */
+  evaluatePerUser(model: RetrievalModel): { metrics: Record<string, number>; perUser: PerUserValues } {
     const items = model.itemVectors();
-    return evaluateRetrieval(this.plan, dotScorer((users) => model.userVectors(users), items, model.outputDim));
+    return evaluateRetrievalPerUser(this.plan, dotScorer((users) => model.userVectors(users), items, model.outputDim));
   }
 
   /** The metric runs are compared on: early stopping's, else recall at the smallest K. */
