@@ -31,6 +31,8 @@ export interface RunArgs {
   runsDir: string;
   backend?: BackendName;
   out?: string;
+  /** Use the last checkpoint even when the run kept its best epoch's (checkpoint/best). */
+  last: boolean;
   quiet: boolean;
 }
 
@@ -156,7 +158,7 @@ function usageRunId(what: string, id: string): string {
 }
 
 export function parseRunArgs(command: 'eval' | 'export', argv: string[]): RunArgs {
-  const { values, positionals } = parse(argv, { 'runs-dir': { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, { 'runs-dir': { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, last: { type: 'boolean' }, quiet: { type: 'boolean' } });
   const v = values as Record<string, string | boolean | undefined>;
   if (positionals.length !== 1) throw new UsageError(`${command} takes one run id (two-tower-lab ${command} <run-id>), got ${positionals.length}.`);
   return {
@@ -164,6 +166,7 @@ export function parseRunArgs(command: 'eval' | 'export', argv: string[]): RunArg
     runsDir: typeof v['runs-dir'] === 'string' ? v['runs-dir'] : DEFAULT_RUNS_DIR,
     backend: oneOf('backend', typeof v.backend === 'string' ? v.backend : undefined, ['tensorflow', 'wasm', 'cpu'] as const),
     out: typeof v.out === 'string' ? v.out : undefined,
+    last: v.last === true,
     quiet: v.quiet === true,
   };
 }

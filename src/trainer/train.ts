@@ -301,6 +301,11 @@ function report(event: TrainerEvent, progress: Progress, epochs: number, hardNot
     case 'sampling':
       for (const line of hardNotes.sampling(event)) progress.line(line);
       break;
+    case 'ended':
+      if (event.best?.checkpoint !== undefined) {
+        progress.line(`best: epoch ${event.best.epoch} by ${event.best.metric} ${event.best.value.toFixed(4)}; its model is kept in ${event.best.checkpoint} and embeddings/best (eval, export and compare use it; --last for the last epoch)`);
+      }
+      break;
     case 'eval': {
       const keys = Object.keys(event.metrics).filter((k) => /^(recall|ndcg)@/.test(k));
       progress.line(`  eval  ${keys.map((k) => `${k} ${event.metrics[k].toFixed(4)} (pop ${event.baseline[k].toFixed(4)})`).join('  ')}`);

@@ -27,6 +27,11 @@ export interface RunSummary {
   examplesPerSec?: number;
   /** Best value of the headline metric, and the popularity baseline's value of the same metric. */
   headline?: { metric: string; value: number; epoch: number; baseline?: number };
+  /**
+   * The run's best epoch by its own headline metric (early stopping's, else recall at the smallest K), from
+   * its `ended` event; `checkpoint` set when that epoch's model was kept (eval/export/compare use it).
+   */
+  bestModel?: EndedEvent['best'];
   /** Latest evaluation metrics. */
   lastMetrics?: Record<string, number>;
   startedAt?: number;
@@ -115,6 +120,7 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
         break;
       case 'ended':
         ended = event;
+        summary.bestModel = event.best;
         summary.epoch = Math.max(summary.epoch, event.epoch);
         summary.step = Math.max(summary.step, event.step);
         break;
