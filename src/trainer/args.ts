@@ -24,6 +24,8 @@ export interface TrainArgs {
   quiet: boolean;
   /** Mirror events on stdout: `auto` = when stdout is not a terminal. */
   eventsStdout: 'auto' | 'on' | 'off';
+  /** Set by `two-tower-lab sweep`: the sweep and point this run belongs to (`sweep.id`, `sweep.point` in its params). */
+  sweepTag?: { id: string; point: number };
 }
 
 export interface RunArgs {
@@ -100,6 +102,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     processes: { type: 'string' },
     python: { type: 'string' },
     'events-stdout': { type: 'string' },
+    'sweep-tag': { type: 'string' },
     quiet: { type: 'boolean' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
@@ -125,6 +128,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     python: str('python'),
     quiet: v.quiet === true,
     eventsStdout: oneOf('events-stdout', str('events-stdout'), ['auto', 'on', 'off'] as const) ?? 'auto',
+    sweepTag: sweepTagArg(str('sweep-tag')),
   };
   if (args.runId !== undefined) usageRunId('--run-id', args.runId);
   if (args.resume !== undefined) usageRunId('--resume', args.resume);
@@ -148,6 +152,19 @@ export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
   // JSON keeps a path with spaces or YAML punctuation one string.
   if (a.python !== undefined) out.push(`training.engine_options.python=${JSON.stringify(a.python)}`);
   return [...out, ...a.set];
+}
+
+/** `--sweep-tag <sweep-id>:<point>` (written by `two-tower-lab sweep`, not by hand). */
+function sweepTagArg(text: string | undefined): TrainArgs['sweepTag'] {
+  if (text === undefined) return undefined;
+  const m = /^(.+):(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--sweep-tag takes <sweep-id>:<point index> (two-tower-lab sweep sets it), got '${text}'.`);
+  return { id: usageRunId('--sweep-tag', m[1]), point: Number(m[2]) };
+}
+
+/** The run's params with its sweep tag, for the `started` event (tables, the editor's sweep node). */
+export function taggedParams(params: Record<string, string | number | boolean>, tag: TrainArgs['sweepTag']): Record<string, string | number | boolean> {
+  return tag === undefined ? params : { ...params, 'sweep.id': tag.id, 'sweep.point': tag.point };
 }
 
 /** The one run-id rule (core/runs/runId) as a usage error: the id is a folder name inside --runs-dir, never a path. */

@@ -7,6 +7,7 @@ import { generateCommand } from './generate';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
 import { tfjsEngine } from './engine';
+import { parseSweepArgs, sweepCommand, SWEEP_USAGE } from './sweep';
 import { errorText, EXIT_FAILED, EXIT_INVALID, trainCommand, type TrainIo } from './train';
 
 const USAGE = `usage: two-tower-lab <command> [options]
@@ -16,6 +17,7 @@ commands:
   eval <run-id>             evaluate a run's model (its best epoch when kept, else the last; --last) against popularity
   export <run-id>           export item and user embeddings and the model weights [--out DIR] [--last]
   compare <run-a> <run-b>   each metric's difference with a 95% paired bootstrap interval (see: two-tower-lab compare --help)
+  sweep <file.tower.yaml>   train every run of the file's sweep: section [--parallel N] [--dry-run] [--resume ID] (see: two-tower-lab sweep --help)
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
   doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
   launch --emit k8s|slurm <file.tower.yaml>   write the job that trains it on several nodes (see: two-tower-lab launch --help)
@@ -102,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
     case 'compare':
       if (help) return printHelp(COMPARE_USAGE);
       return compareCommand(parseCompareArgs(rest), stdoutSink, stderrSink);
+    case 'sweep':
+      if (help) return printHelp(SWEEP_USAGE);
+      return sweepCommand(parseSweepArgs(rest), io);
     case 'generate':
       if (help) return printHelp(USAGE);
       return generateCommand(parseGenerateArgs(rest), process.stdout);

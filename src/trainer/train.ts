@@ -22,7 +22,7 @@ import { createRunFolder, experimentName, makeRunId, openRunFolder, runPaths, ty
 import { RunStoreRefusal } from '../core/runs/runFiles';
 import type { RunLock } from '../core/runs/runLock';
 import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/events';
-import { DEFAULT_RUNS_DIR, flagOverrides, type TrainArgs } from './args';
+import { DEFAULT_RUNS_DIR, flagOverrides, taggedParams, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
 import { Progress, type ProgressSink } from './progress';
@@ -186,7 +186,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
         probe: torch.probe,
         device: torch.device,
         experimentFile: originalExperiment,
-        params: flattenParams(config),
+        params: taggedParams(flattenParams(config), args.sweepTag),
         resume: checkpoint?.state,
         onEvent: (event) => {
           // Rank 0 writes events.jsonl; the front door shows them as if it had written them.
@@ -227,7 +227,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       paths,
       backend,
       experimentFile: originalExperiment,
-      params: flattenParams(config),
+      params: taggedParams(flattenParams(config), args.sweepTag),
       resume: checkpoint?.state,
       shouldStop: () => stopSignal !== undefined,
       onStep: (p) => {

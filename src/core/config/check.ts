@@ -14,6 +14,7 @@ import type { DataProbe } from './dataProbe';
 import { runEngineRules, type EngineProbe } from './engineRules';
 import { applyOverrides, type ParsedOverride } from './overrides';
 import { runStructuralRules, type RuleContext } from './rules';
+import { runSweepRules } from './sweepRules';
 import type { Experiment } from './schema';
 import { applyDefaults, isValidExperiment, schemaDiagnostics } from './validate';
 
@@ -112,7 +113,8 @@ function finish(stage: Stage, extra: ConfigDiagnostic[]): CheckResult {
 export function checkExperimentTextSync(text: string, options: Omit<CheckOptions, 'probe'>): CheckResult {
   const stage = structuralStage(text, options.overrides ?? []);
   if (!stage.candidate) return finish(stage, []);
-  return finish(stage, runStructuralRules(ruleContext({ ...stage, candidate: stage.candidate })));
+  const ctx = ruleContext({ ...stage, candidate: stage.candidate });
+  return finish(stage, [...runStructuralRules(ctx), ...runSweepRules(ctx)]);
 }
 
 /** The full check, including the data files through `probe` when given. Never throws on bad input. */
@@ -120,7 +122,7 @@ export async function checkExperimentText(text: string, options: CheckOptions): 
   const stage = structuralStage(text, options.overrides ?? []);
   if (!stage.candidate) return finish(stage, []);
   const ctx = ruleContext({ ...stage, candidate: stage.candidate });
-  const structural = runStructuralRules(ctx);
+  const structural = [...runStructuralRules(ctx), ...runSweepRules(ctx)];
   const data = options.probe ? await runDataRules(ctx, options.probe, options.filePath) : [];
   const engine = options.engines ? await runEngineRules(ctx, options.engines) : [];
   return finish(stage, [...structural, ...data, ...engine]);
