@@ -133,3 +133,39 @@ describe('planSweep: refused combinations are skipped and listed, not launched',
     expect(plan.runs[0].runId).toMatch(/^x-sweep-\d{8}-\d{6}-[0-9a-f]{4}-p0-s42$/);
   });
 });
+
+describe('sweep fields that shape the run of a sweep', () => {
+  it('parallel and metric come from the file (the CLI flag overrides parallel); goal: min sorts the table lowest first', async () => {
+    const { formatSweepTable } = await import('../../../src/trainer/sweep');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ttl-sweep-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'x.tower.yaml');
+    writeFileSync(file, `${BASE}sweep:\n  grid:\n    score.temperature: [0.05, 0.1, 0.2]\n  seeds: [1, 2]\n  metric: ndcg@10\n  goal: min\n  parallel: 3\n`);
+    const plan = await planSweep(file, path.join(dir, 'runs'), undefined);
+    expect([plan.parallel, plan.metric, plan.goal]).toEqual([3, 'ndcg@10', 'min']);
+    expect((await planSweep(file, path.join(dir, 'runs'), 2)).parallel).toBe(2);
+    const values = new Map(plan.runs.map((r) => [r.runId, r.point === 1 ? 0.1 + r.seed / 100 : r.point === 0 ? 0.3 : 0.2]));
+    const table = formatSweepTable(plan, values);
+    const order = table.split('\n').filter((l) => /^\d\s/.test(l)).map((l) => /score\.temperature=(\S+)/.exec(l)?.[1]);
+    expect(order).toEqual(['0.1', '0.2', '0.05']);
+    // Point 1's seeds 0.11 and 0.12: mean 0.115 ± t(1)·0.005/√2·√2 = 12.706 · 0.005.
+    expect(table).toContain(`0.1150 ± ${(12.706 * 0.005).toFixed(4)}`);
+    const { goal: _g, ...maxPlan } = plan;
+    const maxTable = formatSweepTable({ ...maxPlan, goal: 'max' }, values);
+    expect(maxTable.split('\n').filter((l) => /^\d\s/.test(l)).map((l) => /score\.temperature=(\S+)/.exec(l)?.[1])).toEqual(['0.05', '0.2', '0.1']);
+  });
+
+  it('random trials reach the runs as overrides, crossed with the grid', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ttl-sweep-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'x.tower.yaml');
+    writeFileSync(file, `${BASE}sweep:\n  grid:\n    training.optimizer: [adam, adagrad]\n  random:\n    trials: 3\n    seed: 4\n    parameters:\n      training.batch_size: { distribution: uniform, min: 8, max: 64 }\n`);
+    const plan = await planSweep(file, path.join(dir, 'runs'), undefined);
+    expect(plan.runs).toHaveLength(6);
+    const sizes = plan.runs.map((r) => r.values['training.batch_size'] as number);
+    // Integer field: rounded draws; the same three trials for each optimizer.
+    expect(sizes.every((b) => Number.isInteger(b) && b >= 8 && b <= 64)).toBe(true);
+    expect(sizes.slice(0, 3)).toEqual(sizes.slice(3));
+    expect(plan.runs[0].overrides).toContain(`training.batch_size=${sizes[0]}`);
+  });
+});
