@@ -563,4 +563,14 @@ describe('outline, definition, lenses', () => {
     expect(lenses.map((l) => l.command?.command)).toEqual(['twoTowerLab.runExperiment', 'twoTowerLab.runExperiment']);
     expect(lenses[1].command?.arguments).toEqual([uri, { pickLoss: true }]);
   });
+
+  it('adds Run Sweep above a sweep: section', async () => {
+    const uri = newUri();
+    const text = `${VALID}sweep:\n  grid:\n    training.learning_rate: [0.01, 0.02]\n`;
+    await client.open(uri, text);
+    const lenses = await client.connection.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    const sweep = lenses.find((l) => l.command?.title === '$(run-all) Run Sweep');
+    expect(sweep?.command).toMatchObject({ command: 'twoTowerLab.runSweep', arguments: [uri] });
+    expect(sweep?.range.start.line).toBe(text.split('\n').indexOf('sweep:'));
+  });
 });

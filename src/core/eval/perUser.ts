@@ -24,6 +24,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { writeFileAtomic } from '../train/atomicWrite';
+import { writeError } from '../train/writeError';
 import type { RetrievalMetric } from './retrieval';
 
 export const PER_USER_FORMAT = 'two-tower-lab/per-user-eval@1';
@@ -111,12 +112,16 @@ export function decodePerUser(bytes: Uint8Array, file = 'per-user file'): PerUse
   return { epoch: Number(header.epoch), users, columns: columns as string[], values };
 }
 
-/** Writes `<runDir>/eval/epoch-<epoch>.bin` whole (temporary name, then rename). */
-export function writePerUserEval(runDir: string, epoch: number, values: PerUserValues): string {
+/** Writes `<runDir>/eval/epoch-<epoch>.bin` whole (temporary name, then rename); `then` says what to do after a full disk. */
+export function writePerUserEval(runDir: string, epoch: number, values: PerUserValues, then?: string): string {
   const dir = path.join(runDir, PER_USER_DIR);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw writeError(dir, error, then);
+  }
   const file = path.join(dir, perUserFileName(epoch));
-  writeFileAtomic(file, encodePerUser(epoch, values));
+  writeFileAtomic(file, encodePerUser(epoch, values), then);
   return file;
 }
 

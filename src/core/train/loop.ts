@@ -184,6 +184,8 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const best = (): EndedEvent['best'] =>
     early.best === null ? undefined : { metric: headline, value: early.best, epoch: early.bestEpoch, ...(existsSync(path.join(paths.checkpoint, BEST_DIR)) ? { checkpoint: `${CHECKPOINT_DIR}/${BEST_DIR}` } : {}) };
 
+  // What a failed write (a full disk) tells the user to do once there is room.
+  const resumeHint = `then continue the run with: two-tower-lab train --resume ${paths.runId}`;
   // A run that evaluates more than once keeps its best epoch's model (checkpoint/best, embeddings/best).
   const keepsBest = epochs > config.evaluation.every;
   const checkpoint = async (mid?: EpochPosition, bestCheckpoint: BestCheckpoint = 'keep'): Promise<void> => {
@@ -287,12 +289,12 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       const evaluated = evaluator.evaluatePerUser(model);
       lastMetrics = evaluated.metrics;
       // The per-user values first: an `eval` event always has its side file (compare reads both).
-      writePerUserEval(paths.dir, epoch, evaluated.perUser);
+      writePerUserEval(paths.dir, epoch, evaluated.perUser, resumeHint);
       writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });
       const es = training.early_stopping;
       stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);
       improved = keepsBest && early.bestEpoch === epoch;
-      if (improved) replaceItemEmbeddings(path.join(paths.embeddings, BEST_DIR), model.itemVectors(), dataset.items.ids, model.outputDim);
+      if (improved) replaceItemEmbeddings(path.join(paths.embeddings, BEST_DIR), model.itemVectors(), dataset.items.ids, model.outputDim, resumeHint);
     }
     await checkpoint(undefined, improved ? 'this' : 'keep');
     improved = false;
@@ -303,7 +305,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   }
 
   if (!stopped) {
-    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim);
+    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim, resumeHint);
   }
   const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
   writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });
