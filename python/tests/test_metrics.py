@@ -81,3 +81,30 @@ class Retrieval(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PerUser(unittest.TestCase):
+    """eval/epoch-N.bin values (per_user.py): the hand derivation of test/unit/eval/retrieval.test.ts, user by user."""
+
+    def test_values_whose_means_are_the_metrics(self):
+        from two_tower_lab.metrics import evaluate_retrieval_per_user
+
+        metrics, users, columns, values = evaluate_retrieval_per_user(tiny(), fixed_scores)
+        self.assertEqual(users.tolist(), [1, 2])
+        self.assertEqual(columns, ["recall@1", "ndcg@1", "hit_rate@1", "recall@2", "ndcg@2", "hit_rate@2", "mrr"])
+        col = dict(zip(columns, values))
+        self.assertEqual(col["recall@2"].tolist(), [0.5, 1.0])
+        self.assertEqual(col["mrr"].tolist(), [0.5, 1.0])
+        for c in columns:
+            self.assertAlmostEqual(float(col[c].mean()), metrics[c], places=12)
+
+    def test_file_round_trip_and_a_cut_file(self):
+        from two_tower_lab.per_user import decode_per_user, encode_per_user
+
+        data = encode_per_user(3, [4, 1, 7], ["recall@5", "mrr"], [np.array([0.5, 0, 1]), np.array([1 / 3, 0, 0.25])])
+        self.assertEqual(data[:8], b"TTLPUEV1")
+        epoch, users, columns, values = decode_per_user(data)
+        self.assertEqual((epoch, users.tolist(), columns), (3, [4, 1, 7], ["recall@5", "mrr"]))
+        self.assertEqual(values[1].tolist(), [1 / 3, 0, 0.25])
+        with self.assertRaisesRegex(ValueError, "needs"):
+            decode_per_user(data[:-1])

@@ -99,7 +99,11 @@ class CompletedRun(unittest.TestCase):
         from two_tower_lab.checkpoint import read_weights
 
         ck = os.path.join(self.run_dir, "checkpoint")
-        self.assertEqual(sorted(os.listdir(ck)), ["model.json", "state.json", "torch_state.pt", "weights.bin"])
+        # Two evaluations: the best epoch's checkpoint is kept inside (hard links of the same files).
+        self.assertEqual(sorted(os.listdir(ck)), ["best", "model.json", "state.json", "torch_state.pt", "weights.bin"])
+        with open(os.path.join(ck, "best", "state.json"), encoding="utf-8") as f:
+            best_state = json.load(f)
+        self.assertEqual(best_state["epoch"], [e for e in self.events if e["type"] == "ended"][-1]["best"]["epoch"])
         weights, model = read_weights(ck)
         self.assertEqual((model["format"], model["epoch"], model["step"]), ("two-tower-lab/checkpoint@1", 2, 8))
         names = [w["name"] for w in model["weightsManifest"][0]["weights"]]
@@ -227,7 +231,8 @@ class Endings(unittest.TestCase):
             self.assertEqual((got[-1]["type"], got[-1]["status"]), ("ended", "stopped"))
             self.assertEqual(got[-2]["type"], "checkpoint")
             self.assertLess(got[-1]["epoch"], 400)
-            self.assertFalse(os.path.exists(os.path.join(tmp, "embeddings")))
+            # A stopped run writes no final embeddings; only the best epoch's, kept as it went.
+            self.assertFalse(os.path.exists(os.path.join(tmp, "embeddings", "items.bin")))
 
 
     def test_a_rank_that_dies_leaves_no_ended_and_the_others_say_they_lost_it(self):

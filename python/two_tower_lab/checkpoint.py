@@ -11,7 +11,7 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 import torch
 
-from .names import CHECKPOINT_FORMAT, MODEL_FILE, RNG_KEY, STATE_FILE, STEP_KEY, TORCH_STATE_FILE, WEIGHTS_FILE
+from .names import BEST_DIR, CHECKPOINT_FORMAT, MODEL_FILE, RNG_KEY, STATE_FILE, STEP_KEY, TORCH_STATE_FILE, WEIGHTS_FILE
 
 WeightMap = Dict[str, np.ndarray]
 
@@ -122,13 +122,32 @@ def load_model_weights(model, optimizer, weights: WeightMap) -> None:
     optimizer.step = int(weights[STEP_KEY][0])
 
 
-def save_checkpoint(target: str, weights: WeightMap, state: dict, torch_state: dict) -> None:
+def _link_folder_files(source: str, to: str) -> None:
+    """Hard links (copies where the file system has none) of the files of `source` in a new folder `to`."""
+    os.makedirs(to)
+    for name in os.listdir(source):
+        path = os.path.join(source, name)
+        if not os.path.isfile(path):
+            continue
+        try:
+            os.link(path, os.path.join(to, name))
+        except OSError:
+            shutil.copyfile(path, os.path.join(to, name))
+
+
+def save_checkpoint(target: str, weights: WeightMap, state: dict, torch_state: dict, best: str = "keep") -> None:
+    """Like checkpoint.ts saveCheckpoint: `best` "this" makes `<target>/best/` this checkpoint, "keep"
+    carries the previous best into the new folder (hard links; swapped in with the rest)."""
     staged = f"{target}.tmp-{os.getpid()}"
     shutil.rmtree(staged, ignore_errors=True)
     os.makedirs(staged)
     write_weights(staged, weights, {"format": CHECKPOINT_FORMAT, "epoch": state["epoch"], "step": state["step"]})
     write_file_atomic(os.path.join(staged, STATE_FILE), json.dumps(state))
     torch.save(torch_state, os.path.join(staged, TORCH_STATE_FILE))
+    current = existing_folder(target)
+    source = staged if best == "this" else (os.path.join(current, BEST_DIR) if current is not None and os.path.isdir(os.path.join(current, BEST_DIR)) else None)
+    if source is not None:
+        _link_folder_files(source, os.path.join(staged, BEST_DIR))
     replace_folder(staged, target)
 
 
@@ -161,3 +180,11 @@ def write_embeddings(directory: str, name: str, vectors: np.ndarray, ids_file: s
         write_file_atomic(os.path.join(directory, f"{name}.ids.json"), f.read())
     meta = {"rows": int(vectors.shape[0]), "dim": int(vectors.shape[1]), "dtype": "float32", "layout": "row-major", "file": f"{name}.bin"}
     write_file_atomic(os.path.join(directory, f"{name}.meta.json"), json.dumps(meta))
+
+
+def replace_item_embeddings(target: str, vectors: np.ndarray, ids_file: str, count: int) -> None:
+    """`embeddings/best/` as a folder that appears whole (runEmbeddings.ts replaceItemEmbeddings)."""
+    staged = f"{target}.tmp-{os.getpid()}"
+    shutil.rmtree(staged, ignore_errors=True)
+    write_embeddings(staged, "items", vectors, ids_file, count)
+    replace_folder(staged, target)

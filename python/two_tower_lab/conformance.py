@@ -46,7 +46,7 @@ def loss_case(c: dict) -> dict:
 
 def metrics_case(c: dict) -> dict:
     """src/core/eval/retrieval.ts on fixed embeddings; scores as dotScorer makes them (float64 sums, stored float32)."""
-    from .metrics import RetrievalPlan, evaluate_retrieval
+    from .metrics import RetrievalPlan, evaluate_retrieval_per_user
 
     d = int(c["dim"])
     uv = np.asarray(c["userVectors"], dtype=np.float32).astype(np.float64).reshape(-1, d)
@@ -59,8 +59,22 @@ def metrics_case(c: dict) -> dict:
     if c.get("popularity"):
         # The popularity baseline: every user gets the items ranked by clicks (ties everywhere).
         clicks = np.asarray(c["itemClicks"], dtype=np.float32)
-        return {"metrics": evaluate_retrieval(plan, lambda users: np.tile(clicks, (len(users), 1)))}
-    return {"metrics": evaluate_retrieval(plan, lambda users: (uv[users] @ iv.T).astype(np.float32))}
+        scorer = lambda users: np.tile(clicks, (len(users), 1))
+    else:
+        scorer = lambda users: (uv[users] @ iv.T).astype(np.float32)
+    metrics, users, columns, values = evaluate_retrieval_per_user(plan, scorer)
+    return {"metrics": metrics, "perUser": {"users": users.tolist(), "columns": columns, "values": [v.tolist() for v in values]}}
+
+
+def per_user_file_case(c: dict) -> dict:
+    """per_user.py against perUser.ts: decode the TypeScript file's bytes, and encode the same values."""
+    import base64
+
+    from .per_user import decode_per_user, encode_per_user
+
+    epoch, users, columns, values = decode_per_user(base64.b64decode(c["bytes"]))
+    again = encode_per_user(c["epoch"], c["users"], c["columns"], c["values"])
+    return {"epoch": epoch, "users": users.tolist(), "columns": columns, "values": [v.tolist() for v in values], "bytes": base64.b64encode(again).decode("ascii")}
 
 
 class _InlinePrepared:
@@ -151,7 +165,7 @@ def sampling_case(c: dict) -> dict:
     raise ValueError(f"conformance: unknown sampling function '{what}'")
 
 
-CASES = {"loss": loss_case, "metrics": metrics_case, "step": step_case, "sampling": sampling_case}
+CASES = {"loss": loss_case, "metrics": metrics_case, "per_user_file": per_user_file_case, "step": step_case, "sampling": sampling_case}
 
 
 def main() -> int:

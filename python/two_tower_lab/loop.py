@@ -17,15 +17,16 @@ import numpy as np
 import torch
 
 from .batches import TrainBatchBuilder
-from .checkpoint import load_checkpoint, load_model_weights, model_weights, save_checkpoint, write_embeddings
+from .checkpoint import load_checkpoint, load_model_weights, model_weights, replace_item_embeddings, save_checkpoint, write_embeddings
 from .distributed import Distributed
 from .events import StepThrottle
 from .config import headline_metric
 from .losses import loss_spec_from_config
-from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval
+from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval_per_user
 from .model import TwoTowerModel
-from .names import CHECKPOINT_DIR, CHECKPOINT_FORMAT, EMBEDDINGS_DIR, ENGINE
+from .names import BEST_DIR, CHECKPOINT_DIR, CHECKPOINT_FORMAT, EMBEDDINGS_DIR, ENGINE
 from .optimizer import make_optimizer
+from .per_user import write_per_user_eval
 from .prepared import Prepared
 from .sampling import create_in_batch_correction, create_negative_sampler, hard_negatives_report, hard_sampler_of, mined_sampler_of
 from .sampling.counters import SamplingCounters
@@ -181,9 +182,17 @@ class Loop:
         last_metrics = None
 
         def best():
-            return None if early["best"] is None else {"metric": headline, "value": early["best"], "epoch": early["bestEpoch"]}
+            if early["best"] is None:
+                return None
+            out = {"metric": headline, "value": early["best"], "epoch": early["bestEpoch"]}
+            if os.path.isdir(os.path.join(checkpoint_dir, BEST_DIR)):
+                out["checkpoint"] = f"{CHECKPOINT_DIR}/{BEST_DIR}"
+            return out
 
-        def checkpoint(mid=None):
+        # A run that evaluates more than once keeps its best epoch's model (checkpoint/best, embeddings/best).
+        keeps_best = epochs > int(evaluation["every"])
+
+        def checkpoint(mid=None, best_checkpoint="keep"):
             if not dist.is_main:
                 return
             weights = model_weights(model, optimizer, _words(streams["dropout"]))
@@ -202,13 +211,14 @@ class Loop:
             }
             if mid is not None:
                 state["epochPosition"] = {k: mid[k] for k in ("stepInEpoch", "lossSum", "steps", "examples")}
-            save_checkpoint(checkpoint_dir, weights, state, {"rng": rng, "samplers": samplers, "epochPosition": mid})
+            save_checkpoint(checkpoint_dir, weights, state, {"rng": rng, "samplers": samplers, "epochPosition": mid}, best_checkpoint)
             writer.write({"type": "checkpoint", "epoch": epoch, "step": step, "path": CHECKPOINT_DIR})
 
         throttle = StepThrottle(250, 100, now)
         builder = TrainBatchBuilder(training, prepared.items, item_clicks, positives, sampler, counters, streams["sampler"])
         trainer = TrainStep(model, forward, optimizer, spec, dist, streams["dropout"])
         stopped = False
+        improved = False
         while epoch < epochs and not stopped_early:
             start = position["start"] if position else {"shuffle": streams["shuffle"].bit_generator.state, "rebalance": streams["rebalance"].bit_generator.state}
             streams["shuffle"].bit_generator.state = start["shuffle"]
@@ -284,11 +294,17 @@ class Loop:
                 sampling["hardNegatives"] = mined_report
             writer.write(sampling)
             if dist.is_main and (epoch % int(evaluation["every"]) == 0 or epoch == epochs):
-                last_metrics = evaluate_retrieval(plan, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
+                last_metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(plan, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
+                # The per-user values first: an `eval` event always has its side file (compare reads both).
+                write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)
                 writer.write({"type": "eval", "epoch": epoch, "step": step, "metrics": last_metrics, "baseline": baseline, "elapsedSec": elapsed()})
                 es = training.get("early_stopping")
                 stopped_early = update_early_stopping(early, last_metrics[headline], epoch, es.get("patience") if es else None, float(es.get("min_delta", 0)) if es else 0.0)
-            checkpoint()
+                improved = keeps_best and early["bestEpoch"] == epoch
+                if improved:
+                    replace_item_embeddings(os.path.join(self.run_dir, EMBEDDINGS_DIR, BEST_DIR), model.item_vectors(), prepared.ids_file("item"), prepared.items)
+            checkpoint(None, "this" if improved else "keep")
+            improved = False
             # Rank 0 decided early stopping; any rank may have been asked to stop.
             agreed = dist.sum(np.array([1.0 if stopped_early else 0.0, 1.0 if self.should_stop() else 0.0]))
             stopped_early = bool(agreed[0] > 0)

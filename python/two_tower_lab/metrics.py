@@ -14,6 +14,7 @@ from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 
+from .per_user import per_user_columns
 from .sampling.popularity import head_item_mask
 
 # Fills the scores of a block of users: users.length × numItems float32.
@@ -100,6 +101,21 @@ def block_top_k(scores: np.ndarray, k: int):
 
 def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
     """Keys like `recall@10`, `mrr`, for one scorer, in the order the TypeScript side writes them."""
+    return _run_retrieval(plan, scorer, None)
+
+
+def evaluate_retrieval_per_user(plan: RetrievalPlan, scorer: Scorer):
+    """The metrics and each evaluated user's value of every per-user column (per_user.py), as
+    (metrics, users, columns, values) with values a list of float64 arrays, one per column."""
+    columns = per_user_columns(plan.ks, plan.metrics)
+    collect = {"users": [], "values": {c: [] for c in columns}}
+    metrics = _run_retrieval(plan, scorer, collect)
+    users = np.concatenate(collect["users"]).astype(np.int32) if collect["users"] else np.zeros(0, dtype=np.int32)
+    values = [np.concatenate(collect["values"][c]).astype(np.float64) if collect["values"][c] else np.zeros(0) for c in columns]
+    return metrics, users, columns, values
+
+
+def _run_retrieval(plan: RetrievalPlan, scorer: Scorer, collect) -> Dict[str, float]:
     ks = plan.ks
     n = plan.num_items
     max_k = ks[-1]
@@ -145,6 +161,8 @@ def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
             continue
         scores, held, count = scores[live], held[live], count[live]
         evaluated += int(live.sum())
+        if collect is not None:
+            collect["users"].append(users[live])
         top, found = block_top_k(scores, k_top)
         pos = np.arange(top.shape[1])
         inside = pos[None, :] < found[:, None]
@@ -159,9 +177,14 @@ def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
             at = np.maximum(c - 1, 0)
             pick = lambda m: np.where(c > 0, np.take_along_axis(m, at[:, None], 1)[:, 0], 0)
             h = pick(hits_cum)
+            user_ndcg = pick(dcg_cum) / idcg_table[np.minimum(k, count)]
             recall[ki] += float((h / count).sum())
             hit[ki] += float((h > 0).sum())
-            ndcg[ki] += float((pick(dcg_cum) / idcg_table[np.minimum(k, count)]).sum())
+            ndcg[ki] += float(user_ndcg.sum())
+            if collect is not None:
+                for name, v in ((f"recall@{k}", h / count), (f"ndcg@{k}", user_ndcg), (f"hit_rate@{k}", (h > 0).astype(np.float64))):
+                    if name in collect["values"]:
+                        collect["values"][name].append(np.asarray(v, dtype=np.float64))
             head_hits[ki] += float(pick(head_cum).sum())
             tail_hits[ki] += float(pick(tail_cum).sum())
             covered[ki][top[pos[None, :] < c[:, None]]] = True
@@ -174,6 +197,8 @@ def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
             before = (scores > sb) | ((scores == sb) & (idx[None, :] < best[:, None]))
             ranks = (before & (scores > -np.inf)).sum(1)
             mrr_sum += float((1.0 / (1 + ranks[has])).sum())
+            if collect is not None:
+                collect["values"]["mrr"].append(np.where(has, 1.0 / (1 + ranks), 0.0))
         head_total += int((held & plan.head[None, :]).sum())
         tail_total += int((held & ~plan.head[None, :]).sum())
     out: Dict[str, float] = {}

@@ -18,6 +18,8 @@ PREPARED_DIR = "prepared"
 EVENTS_FILE = "events.jsonl"
 CHECKPOINT_DIR = "checkpoint"
 EMBEDDINGS_DIR = "embeddings"
+# src/core/train/checkpoint.ts BEST_DIR: the best epoch's model in checkpoint/ and embeddings/.
+BEST_DIR = "best"
 # Beside the TS checkpoint files: what only the torch engine needs to resume.
 TORCH_STATE_FILE = "torch_state.pt"
 ENGINE = "torch"

@@ -9,6 +9,7 @@ import { registerExperiments } from './experiments/register';
 import { registerPlots } from './plots/register';
 import { registerRuns, settings as runSettings, STOP_TIMEOUT_MS } from './runs/register';
 import { RunManager } from './runs/runManager';
+import { registerSweeps } from './runs/sweeps';
 import { Ui } from './ui';
 
 export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
@@ -35,6 +36,14 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
     });
     const engines = registerEngines(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath });
     const runs = registerRuns(context, ui, experiments, plots, manager, engines);
+    registerSweeps(context, ui, {
+      trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')),
+      hostExecPath: process.execPath,
+      nodePath: () => runSettings().nodePath,
+      runsDirOf: runs.runsDirOf,
+      cwdOf: (file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? path.dirname(file),
+      trusted: () => vscode.workspace.isTrusted,
+    });
     context.subscriptions.push(
       vscode.commands.registerCommand(Commands.newExperiment, (options?: NewExperimentOptions) => newExperiment(context, ui, options)),
     );

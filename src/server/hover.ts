@@ -3,7 +3,7 @@ import type { Hover } from 'vscode-languageserver/node';
 
 import { itemAtLine, keyAtLine } from './cursorContext';
 import { FIELD_FORMULAS, VALUE_DOCS } from './formulas';
-import { schemaAt, typeLabel, type PathSegment } from './schemaNav';
+import { schemaAt, sweptFieldAt, typeLabel, type PathSegment } from './schemaNav';
 
 /** The dotted name of a path, without sequence indices: `user_tower.categorical.name`. */
 export function dottedPath(path: readonly PathSegment[]): string {
@@ -24,6 +24,11 @@ export function hoverAt(lines: readonly string[], line: number, character: numbe
   const schema = schemaAt(path);
   if (!schema) return null;
   const dotted = dottedPath(path);
+  const swept = onKey ? sweptFieldAt(path) : undefined;
+  if (swept) {
+    const text = [`Sweeps **${swept.name}** — ${typeLabel(swept.schema)}`, schema.description, swept.schema.description].filter((t): t is string => t !== undefined);
+    return { contents: { kind: 'markdown', value: text.join('\n\n') }, range: { start: { line, character: shape.keyColumn }, end: { line, character: keyEnd } } };
+  }
   const parts: string[] = [`**${dotted}** — ${typeLabel(schema)}`];
   const scalar = value.replace(/^["']|["']$/g, '');
   const valueDoc = onValue ? VALUE_DOCS[dotted]?.[scalar] : undefined;

@@ -14,6 +14,8 @@ export interface SchemaNode {
   description?: string;
   default?: unknown;
   properties?: Record<string, SchemaNode>;
+  /** A map with free keys (TypeBox Record: sweep.grid, sweep.random.parameters): one schema for every value. */
+  patternProperties?: Record<string, SchemaNode>;
   required?: string[];
   items?: SchemaNode | SchemaNode[];
   anyOf?: SchemaNode[];
@@ -46,6 +48,7 @@ function childSchema(node: SchemaNode, segment: PathSegment): SchemaNode | undef
     return node.anyOf?.map((alt) => childSchema(alt, segment)).find((s) => s !== undefined);
   }
   if (node.properties && Object.hasOwn(node.properties, segment)) return node.properties[segment];
+  if (node.patternProperties) return Object.values(node.patternProperties)[0];
   return node.anyOf?.map((alt) => childSchema(alt, segment)).find((s) => s !== undefined);
 }
 
@@ -88,4 +91,17 @@ function rangeLabel(node: SchemaNode): string {
 export function isBlock(node: SchemaNode): boolean {
   if (node.type === 'object') return true;
   return node.type === 'array' && !Array.isArray(node.items) && node.items?.type === 'object';
+}
+
+/**
+ * The experiment field a sweep varies, when `path` is a parameter key of `sweep.grid` or
+ * `sweep.random.parameters` (`training.negatives.source`), so hover can say what the swept field is.
+ */
+export function sweptFieldAt(path: readonly PathSegment[]): { name: string; schema: SchemaNode } | undefined {
+  const inGrid = path.length === 3 && path[0] === 'sweep' && path[1] === 'grid';
+  const inRandom = path.length === 4 && path[0] === 'sweep' && path[1] === 'random' && path[2] === 'parameters';
+  if (!inGrid && !inRandom) return undefined;
+  const name = String(path[path.length - 1]);
+  const schema = schemaAt(name.split('.'));
+  return schema ? { name, schema } : undefined;
 }

@@ -189,8 +189,11 @@ export interface EndedEvent extends EventBase {
   epoch: number;
   step: number;
   elapsedSec: number;
-  /** Best value of the headline metric over the run, when evaluated. */
-  best?: { metric: string; value: number; epoch: number };
+  /**
+   * Best value of the headline metric over the run, when evaluated; `checkpoint` (relative to the run
+   * folder, `checkpoint/best`) when the run kept that epoch's model, which eval/export/compare then use.
+   */
+  best?: { metric: string; value: number; epoch: number; checkpoint?: string };
 }
 
 export type TrainerEvent =

@@ -13,6 +13,9 @@ export const LANGUAGE_ID = 'two-tower';
  */
 export const RUN_EXPERIMENT_COMMAND = 'twoTowerLab.runExperiment';
 
+/** Command of the "Run Sweep" lens, on files with a top-level `sweep:` section. Argument: the document URI. */
+export const RUN_SWEEP_COMMAND = 'twoTowerLab.runSweep';
+
 export interface RunExperimentOptions {
   /** Ask for the loss / training mode with a quick pick instead of using the file's. */
   pickLoss?: boolean;

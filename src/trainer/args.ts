@@ -29,6 +29,8 @@ export interface TrainArgs {
   quiet: boolean;
   /** Mirror events on stdout: `auto` = when stdout is not a terminal. */
   eventsStdout: 'auto' | 'on' | 'off';
+  /** Set by `two-tower-lab sweep`: the sweep and point this run belongs to (`sweep.id`, `sweep.point` in its params). */
+  sweepTag?: { id: string; point: number };
 }
 
 export interface RunArgs {
@@ -36,6 +38,8 @@ export interface RunArgs {
   runsDir: string;
   backend?: BackendName;
   out?: string;
+  /** Use the last checkpoint even when the run kept its best epoch's (checkpoint/best). */
+  last: boolean;
   quiet: boolean;
 }
 
@@ -105,6 +109,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     processes: { type: 'string' },
     python: { type: 'string' },
     'events-stdout': { type: 'string' },
+    'sweep-tag': { type: 'string' },
     quiet: { type: 'boolean' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
@@ -131,6 +136,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     python: str('python'),
     quiet: v.quiet === true,
     eventsStdout: oneOf('events-stdout', str('events-stdout'), ['auto', 'on', 'off'] as const) ?? 'auto',
+    sweepTag: sweepTagArg(str('sweep-tag')),
   };
   if (args.runId !== undefined) usageRunId('--run-id', args.runId);
   if (args.resume !== undefined) usageRunId('--resume', args.resume);
@@ -151,6 +157,19 @@ export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
   return [...choiceOverrides(a, fileLoss), ...a.set];
 }
 
+/** `--sweep-tag <sweep-id>:<point>` (written by `two-tower-lab sweep`, not by hand). */
+function sweepTagArg(text: string | undefined): TrainArgs['sweepTag'] {
+  if (text === undefined) return undefined;
+  const m = /^(.+):(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--sweep-tag takes <sweep-id>:<point index> (two-tower-lab sweep sets it), got '${text}'.`);
+  return { id: usageRunId('--sweep-tag', m[1]), point: Number(m[2]) };
+}
+
+/** The run's params with its sweep tag, for the `started` event (tables, the editor's sweep node). */
+export function taggedParams(params: Record<string, string | number | boolean>, tag: TrainArgs['sweepTag']): Record<string, string | number | boolean> {
+  return tag === undefined ? params : { ...params, 'sweep.id': tag.id, 'sweep.point': tag.point };
+}
+
 /** The one run-id rule (core/runs/runId) as a usage error: the id is a folder name inside --runs-dir, never a path. */
 function usageRunId(what: string, id: string): string {
   const problem = runIdProblem(id);
@@ -159,7 +178,7 @@ function usageRunId(what: string, id: string): string {
 }
 
 export function parseRunArgs(command: 'eval' | 'export', argv: string[]): RunArgs {
-  const { values, positionals } = parse(argv, { 'runs-dir': { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, { 'runs-dir': { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, last: { type: 'boolean' }, quiet: { type: 'boolean' } });
   const v = values as Record<string, string | boolean | undefined>;
   if (positionals.length !== 1) throw new UsageError(`${command} takes one run id (two-tower-lab ${command} <run-id>), got ${positionals.length}.`);
   return {
@@ -167,6 +186,7 @@ export function parseRunArgs(command: 'eval' | 'export', argv: string[]): RunArg
     runsDir: typeof v['runs-dir'] === 'string' ? v['runs-dir'] : DEFAULT_RUNS_DIR,
     backend: oneOf('backend', typeof v.backend === 'string' ? v.backend : undefined, ['tensorflow', 'wasm', 'cpu'] as const),
     out: typeof v.out === 'string' ? v.out : undefined,
+    last: v.last === true,
     quiet: v.quiet === true,
   };
 }

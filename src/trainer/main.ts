@@ -1,4 +1,5 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate | doctor | launch | prepare | close-run`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | compare | sweep | generate | doctor | launch | prepare | close-run`. */
+import { COMPARE_USAGE, compareCommand, parseCompareArgs } from './compare';
 import { doctorCommand } from './doctor';
 import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
 import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
@@ -6,14 +7,17 @@ import { generateCommand } from './generate';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
 import { tfjsEngine } from './engine';
+import { parseSweepArgs, sweepCommand, SWEEP_USAGE } from './sweep';
 import { errorText, EXIT_FAILED, EXIT_INVALID, trainCommand, type TrainIo } from './train';
 
 const USAGE = `usage: two-tower-lab <command> [options]
 
 commands:
   train <file.tower.yaml>   train an experiment in this process (see: two-tower-lab train --help)
-  eval <run-id>             evaluate a run's last checkpoint against the popularity baseline
-  export <run-id>           export item and user embeddings and the model weights [--out DIR]
+  eval <run-id>             evaluate a run's model (its best epoch when kept, else the last; --last) against popularity
+  export <run-id>           export item and user embeddings and the model weights [--out DIR] [--last]
+  compare <run-a> <run-b>   each metric's difference with a 95% paired bootstrap interval (see: two-tower-lab compare --help)
+  sweep <file.tower.yaml>   train every run of the file's sweep: section [--parallel N] [--dry-run] [--resume ID] (see: two-tower-lab sweep --help)
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
   doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
   launch --emit k8s|slurm <file.tower.yaml>   write the job that trains it on several nodes (see: two-tower-lab launch --help)
@@ -97,6 +101,12 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
       if (help) return printHelp(USAGE);
       return exportCommand(parseRunArgs('export', rest), tfjsEngine, process.stdout);
+    case 'compare':
+      if (help) return printHelp(COMPARE_USAGE);
+      return compareCommand(parseCompareArgs(rest), stdoutSink, stderrSink);
+    case 'sweep':
+      if (help) return printHelp(SWEEP_USAGE);
+      return sweepCommand(parseSweepArgs(rest), io);
     case 'generate':
       if (help) return printHelp(USAGE);
       return generateCommand(parseGenerateArgs(rest), process.stdout);

@@ -14,8 +14,9 @@ export function flattenParams(config: Experiment): Record<string, string | numbe
       out[prefix] = value;
     }
   };
-  // Data paths and descriptions are long and not parameters one compares runs on.
-  const { description: _d, ...rest } = config;
+  // Data paths and descriptions are long and not parameters one compares runs on; the sweep section
+  // launches runs, it is not one (a sweep's runs carry their point's values and `sweep.id` instead).
+  const { description: _d, sweep: _s, ...rest } = config;
   walk({ ...rest, data: { ...config.data, interactions: undefined, user_features: undefined, item_features: undefined, ranking_log: undefined } }, '');
   if (config.data.interactions) out['data.interactions.path'] = config.data.interactions.path;
   return out;

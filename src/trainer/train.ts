@@ -21,7 +21,7 @@ import { createRunFolder, experimentName, makeRunId, openRunFolder, runPaths, ty
 import { RunStoreRefusal } from '../core/runs/runFiles';
 import type { RunLock } from '../core/runs/runLock';
 import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/events';
-import { DEFAULT_RUNS_DIR, flagOverrides, type TrainArgs } from './args';
+import { DEFAULT_RUNS_DIR, flagOverrides, taggedParams, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
 import { changedParams, writeRunMeta, type ParamValue } from '../core/runs/runMeta';
@@ -193,7 +193,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
         probe: torch.probe,
         device: torch.device,
         experimentFile: originalExperiment,
-        params: flattenParams(config),
+        params: taggedParams(flattenParams(config), args.sweepTag),
         resume: checkpoint?.state,
         onEvent: (event) => {
           // Rank 0 writes events.jsonl; the front door shows them as if it had written them.
@@ -234,7 +234,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       paths,
       backend,
       experimentFile: originalExperiment,
-      params: flattenParams(config),
+      params: taggedParams(flattenParams(config), args.sweepTag),
       resume: checkpoint?.state,
       shouldStop: () => stopSignal !== undefined,
       onStep: (p) => {
@@ -307,6 +307,11 @@ function report(event: TrainerEvent, progress: Progress, epochs: number, hardNot
       break;
     case 'sampling':
       for (const line of hardNotes.sampling(event)) progress.line(line);
+      break;
+    case 'ended':
+      if (event.best?.checkpoint !== undefined) {
+        progress.line(`best: epoch ${event.best.epoch} by ${event.best.metric} ${event.best.value.toFixed(4)}; its model is kept in ${event.best.checkpoint} and embeddings/best (eval, export and compare use it; --last for the last epoch)`);
+      }
       break;
     case 'eval': {
       const keys = Object.keys(event.metrics).filter((k) => /^(recall|ndcg)@/.test(k));

@@ -10,6 +10,8 @@ import { buildRunsTable } from './model/runsTable';
 import type { SamplingChartData } from './model/samplingData';
 import { ChartView, type ChartViewContext } from './view/chartView';
 import { SamplingView } from './view/samplingView';
+import { sweepData, type SweepData } from './model/sweepData';
+import { SweepView } from './view/sweepView';
 import { renderRunsTable } from './view/tableView';
 import { readTheme, type Theme } from './view/theme';
 import { buildToolbar, type Toolbar } from './view/toolbar';
@@ -32,6 +34,8 @@ export interface PlotsDebugHook {
   charts(): ChartSnapshot[];
   table(): { headers: string[]; rows: string[][]; selected: string[] };
   sampling(): SamplingChartData | null;
+  /** The sweep view's data, when the shown runs belong to a sweep. */
+  sweep(): SweepData | null;
   state(): PlotsViewState;
   renderCount(): number;
   /** How long recent renders took (ms), oldest first. */
@@ -47,6 +51,7 @@ export class PlotsApp {
   private readonly tableHost: HTMLElement;
   private readonly emptyNotice: HTMLElement;
   private readonly sampling: SamplingView;
+  private readonly sweepView = new SweepView();
   private readonly toolbar: Toolbar;
   private theme: Theme;
   private framePending = false;
@@ -85,7 +90,7 @@ export class PlotsApp {
     tableTitle.textContent = 'Runs';
     this.tableHost = document.createElement('div');
     this.tableHost.className = 'table-host';
-    root.append(this.toolbar.element, this.emptyNotice, this.chartsHost, tableTitle, this.tableHost);
+    root.append(this.toolbar.element, this.emptyNotice, this.chartsHost, this.sweepView.root, tableTitle, this.tableHost);
     new ResizeObserver(() => this.resize()).observe(this.chartsHost);
     // VS Code swaps the theme's CSS variables on the body when the user changes theme.
     new MutationObserver(() => {
@@ -189,6 +194,7 @@ export class PlotsApp {
     });
     if (this.sampling.root.parentElement !== this.chartsHost || this.chartsHost.lastElementChild !== this.sampling.root) this.chartsHost.append(this.sampling.root);
     this.sampling.update(runs, this.theme);
+    this.sweepView.update(sweepData(runs), this.theme);
     this.renderTable();
     this.renders++;
     const waiters = this.renderWaiters;
@@ -273,6 +279,7 @@ export class PlotsApp {
         return { headers, rows, selected: [...this.tableHost.querySelectorAll<HTMLElement>('tr.selected')].map((r) => r.dataset.runId ?? '') };
       },
       sampling: () => (this.sampling.root.hidden ? null : this.sampling.data),
+      sweep: () => this.sweepView.data ?? null,
       state: () => this.state,
       renderCount: () => this.renders,
       renderDurations: () => [...this.renderMs],

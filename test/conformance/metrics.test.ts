@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { evaluateRetrieval, planRetrieval, type RetrievalEvalInput } from '../../src/core/eval/retrieval';
+import { encodePerUser } from '../../src/core/eval/perUser';
+import { evaluateRetrievalPerUser, planRetrieval, type RetrievalEvalInput } from '../../src/core/eval/retrieval';
 import { dotScorer, popularityScorer } from '../../src/core/eval/scorers';
 import { Rng } from '../../src/core/util/rng';
-import { named, runPython, torchMissing } from './python';
+import { maxDiff, named, runPython, torchMissing } from './python';
 
 const USERS = 40;
 const ITEMS = 60;
@@ -60,7 +61,8 @@ describe.skipIf(torchMissing() !== undefined)(named('retrieval metrics: TypeScri
         blockSize: 7,
       };
       const scorer = dotScorer((users) => Float32Array.from(Array.from(users).flatMap((u) => Array.from(f.userVectors.subarray(u * DIM, (u + 1) * DIM)))), f.itemVectors, DIM);
-      const ts = evaluateRetrieval(planRetrieval(input), v.popularity ? popularityScorer(f.clicks) : scorer);
+      const evaluated = evaluateRetrievalPerUser(planRetrieval(input), v.popularity ? popularityScorer(f.clicks) : scorer);
+      const ts = evaluated.metrics;
       const py = {
         fn: 'metrics',
         numItems: ITEMS,
@@ -77,15 +79,35 @@ describe.skipIf(torchMissing() !== undefined)(named('retrieval metrics: TypeScri
         itemVectors: Array.from(f.itemVectors),
         popularity: v.popularity ?? false,
       };
-      return { ts, py };
+      return { ts, perUser: evaluated.perUser, py };
     });
-    const answers = runPython<{ metrics: Record<string, number> }>(jobs.map((j) => j.py));
-    jobs.forEach(({ ts }, i) => {
+    const answers = runPython<{ metrics: Record<string, number>; perUser: { users: number[]; columns: string[]; values: number[][] } }>(jobs.map((j) => j.py));
+    jobs.forEach(({ ts, perUser }, i) => {
       const py = answers[i].metrics;
+      // The per-user values of eval/epoch-N.bin: the same users, columns and values in both engines.
+      expect(answers[i].perUser.users).toEqual(Array.from(perUser.users));
+      expect(answers[i].perUser.columns).toEqual(perUser.columns);
+      perUser.columns.forEach((c, ci) => expect(maxDiff(answers[i].perUser.values[ci], perUser.values[ci]), `variant ${i} per-user ${c}`).toBeLessThan(1e-6));
       expect(Object.keys(py).sort()).toEqual(Object.keys(ts).sort());
       for (const k of Object.keys(ts)) expect(Math.abs(ts[k] - py[k]), `variant ${i} ${k}: ${ts[k]} vs ${py[k]}`).toBeLessThan(1e-6);
       // Not a comparison of zeros.
       expect(ts['recall@10'] ?? ts['recall@20'] ?? 0).toBeGreaterThan(0);
     });
+  });
+});
+
+describe.skipIf(torchMissing() !== undefined)(named('eval/epoch-N.bin: one format, the same bytes from both engines'), () => {
+  it('Python decodes what TypeScript wrote, and encodes the same values to the same bytes', () => {
+    // Odd user count (the 4 padding bytes) and values that are not exact in float32.
+    const values = { users: Int32Array.of(3, 17, 4), columns: ['recall@5', 'ndcg@5', 'mrr'], values: [Float64Array.of(0.5, 1, 0), Float64Array.of(0.1, 1 / 3, 0), Float64Array.of(1 / 7, 0.25, 0)] };
+    const bytes = encodePerUser(4, values);
+    const [py] = runPython<{ epoch: number; users: number[]; columns: string[]; values: number[][]; bytes: string }>([
+      { fn: 'per_user_file', bytes: Buffer.from(bytes).toString('base64'), epoch: 4, users: Array.from(values.users), columns: values.columns, values: values.values.map((v) => Array.from(v)) },
+    ]);
+    expect(py.epoch).toBe(4);
+    expect(py.users).toEqual([3, 17, 4]);
+    expect(py.columns).toEqual(values.columns);
+    expect(py.values).toEqual(values.values.map((v) => Array.from(v)));
+    expect(Buffer.from(py.bytes, 'base64').equals(Buffer.from(bytes))).toBe(true);
   });
 });

@@ -21,6 +21,7 @@ const testEntry = path.join(repoRoot, 'dist/test/host/index.js');
 const fixtureWorkspace = path.join(repoRoot, 'test/fixtures/workspace');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
+const GREP_ENV = 'TWO_TOWER_LAB_HOST_GREP';
 
 function parseArgs(argv) {
   const opts = { build: true, resultFile: path.join(repoRoot, 'test-output/host-result.json'), timeoutMs: 240_000, keep: false };
@@ -30,7 +31,8 @@ function parseArgs(argv) {
     else if (a === '--keep') opts.keep = true;
     else if (a === '--result-file') opts.resultFile = path.resolve(argv[++i]);
     else if (a === '--timeout-ms') opts.timeoutMs = Number(argv[++i]);
-    else throw new Error(`test/host/run.mjs: unknown argument '${a}' (known: --no-build, --result-file PATH, --timeout-ms N, --keep)`);
+    else if (a === '--grep') opts.grep = argv[++i];
+    else throw new Error(`test/host/run.mjs: unknown argument '${a}' (known: --no-build, --result-file PATH, --timeout-ms N, --grep PATTERN, --keep)`);
   }
   if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error('test/host/run.mjs: --timeout-ms needs a positive number');
   return opts;
@@ -125,6 +127,8 @@ async function main() {
         XDG_CONFIG_HOME: dirs.xdgConfig,
         XDG_CACHE_HOME: dirs.xdgCache,
         [RESULT_FILE_ENV]: rawResult,
+        // Only the tests whose full title matches (mocha's grep): one suite while working on it.
+        ...(opts.grep !== undefined ? { [GREP_ENV]: opts.grep } : {}),
       },
     },
   );

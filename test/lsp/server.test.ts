@@ -467,6 +467,30 @@ describe('completion', () => {
   });
 });
 
+describe('the sweep section', () => {
+  const body = 'sweep:\n  grid:\n    training.negatives.source: [in_batch, popularity]\n  goal: \n  \n';
+  it('completes its keys and goal values, and hovers its fields and each swept parameter', async () => {
+    const doc = newUri();
+    await client.open(doc, body);
+    const keys = (await complete(doc, 4, 2)).map((i) => i.label);
+    expect(keys).toEqual(expect.arrayContaining(['random', 'seeds', 'metric', 'parallel']));
+    expect(keys).not.toContain('grid');
+    expect((await complete(doc, 3, 8)).map((i) => i.label).sort()).toEqual(['max', 'min']);
+    expect(await hover(doc, 1, 3)).toContain('every combination is a point');
+    // A swept path's key: what the sweep does with it, and the swept field's own description.
+    const swept = await hover(doc, 2, 8);
+    expect(swept).toContain('Sweeps **training.negatives.source**');
+    expect(swept).toContain('one of `uniform`');
+  });
+
+  it('points at an unknown swept path and a value its field does not take', async () => {
+    const diagnostics = await client.open(newUri(), `${VALID}sweep:\n  grid:\n    training.negatives.sorce: [in_batch]\n    training.loss: [softmax, hingee]\n`);
+    const lines = VALID.split('\n').length - 1;
+    expect(diagnostics.filter((d) => d.code === 'sweep-unknown-path').map((d) => d.range.start.line)).toEqual([lines + 2]);
+    expect(diagnostics.filter((d) => d.code === 'sweep-bad-value').map((d) => [d.range.start.line, d.message])).toEqual([[lines + 3, expect.stringContaining('"hingee" cannot be a value of `training.loss`')]]);
+  });
+});
+
 describe('hover', () => {
   let uri: string;
   const text = VALID.replace('loss: softmax', 'loss: hinge').replace('mode: listwise', 'mode: pairwise');
@@ -545,5 +569,15 @@ describe('outline, definition, lenses', () => {
     expect(lenses.map((l) => l.command?.title)).toEqual(['$(play) Train', 'Train with loss…']);
     expect(lenses.map((l) => l.command?.command)).toEqual(['twoTowerLab.runExperiment', 'twoTowerLab.runExperiment']);
     expect(lenses[1].command?.arguments).toEqual([uri, { pickLoss: true }]);
+  });
+
+  it('adds Run Sweep above a sweep: section', async () => {
+    const uri = newUri();
+    const text = `${VALID}sweep:\n  grid:\n    training.learning_rate: [0.01, 0.02]\n`;
+    await client.open(uri, text);
+    const lenses = await client.connection.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    const sweep = lenses.find((l) => l.command?.title === '$(run-all) Run Sweep');
+    expect(sweep?.command).toMatchObject({ command: 'twoTowerLab.runSweep', arguments: [uri] });
+    expect(sweep?.range.start.line).toBe(text.split('\n').indexOf('sweep:'));
   });
 });

@@ -100,7 +100,8 @@ describe.skipIf(!hasTorch)('torch engine end to end (skipped without torch in /u
     const epochs = all.filter((e) => e.type === 'epoch').map((e) => (e as { epoch: number }).epoch);
     expect(epochs).toEqual([1, 2, 3, 4]);
 
-    const evalRun = spawnSync(process.execPath, [path.join(REPO, 'dist', 'trainer.js'), 'eval', first.runId, '--runs-dir', 'runs'], { cwd, encoding: 'utf8' });
+    // --last: the run kept its best epoch too (test/trainer/torchPerUser.test.ts checks that one); this is the last.
+    const evalRun = spawnSync(process.execPath, [path.join(REPO, 'dist', 'trainer.js'), 'eval', first.runId, '--runs-dir', 'runs', '--last'], { cwd, encoding: 'utf8' });
     expect(evalRun.status, evalRun.stderr).toBe(0);
     expect(evalRun.stdout).toMatch(/checkpoint after epoch 4/);
     // The TS engine's evaluation of the torch checkpoint gives the torch run's own last metrics.

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readPerUserEval } from '../../src/core/eval/perUser';
 import { loadCheckpoint } from '../../src/core/train/checkpoint';
 import { parseEventLines, type EndedEvent, type EpochEvent, type EvalEvent, type TrainerEvent } from '../../src/shared/events';
 import { cleanup, runTrainer, startTrainer, tinySynthetic, workspace } from './trainerProcess';
@@ -57,6 +58,14 @@ describe('two-tower-lab train', () => {
     expect(readFileSync(path.join(dir, 'embeddings', 'items.bin')).byteLength).toBe(ids.length * 8 * 4);
     // The table: model beside popularity for each metric.
     expect(r.stderr).toMatch(/recall@10\s+\d\.\d{4}\s+\d\.\d{4}/);
+    // Each evaluation's per-user values beside the events: their means are the event's metrics.
+    const perUser = readPerUserEval(dir, 1);
+    const metrics = evalMetrics(events)[0];
+    expect(perUser?.users.length).toBeGreaterThan(10);
+    for (const [ci, column] of perUser!.columns.entries()) {
+      const mean = perUser!.values[ci].reduce((a, b) => a + b, 0) / perUser!.users.length;
+      expect(mean, column).toBeCloseTo(metrics[column], 9);
+    }
   });
 
   it('resumes exactly: 1 epoch + resume to 2 gives the losses and metrics of 2 epochs straight', async () => {

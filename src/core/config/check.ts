@@ -15,6 +15,7 @@ import type { DataProbe } from './dataProbe';
 import { runEngineRules, type EngineProbe } from './engineRules';
 import { applyOverrides, type ParsedOverride } from './overrides';
 import { runStructuralRules, type RuleContext } from './rules';
+import { runSweepRules } from './sweepRules';
 import type { Experiment } from './schema';
 import { applyDefaults, isValidExperiment, schemaDiagnostics } from './validate';
 import { overlaps, validParts, type ValidParts } from './validParts';
@@ -124,7 +125,7 @@ function finish(stage: Stage, extra: ConfigDiagnostic[]): CheckResult {
 export function checkExperimentTextSync(text: string, options: Omit<CheckOptions, 'probe'>): CheckResult {
   const stage = structuralStage(text, options.overrides ?? []);
   const ctx = ruleContext(stage);
-  return finish(stage, ctx ? runStructuralRules(ctx) : []);
+  return finish(stage, ctx ? [...runStructuralRules(ctx), ...runSweepRules(ctx)] : []);
 }
 
 /** The full check, including the data files through `probe` when given. Never throws on bad input. */
@@ -132,7 +133,7 @@ export async function checkExperimentText(text: string, options: CheckOptions): 
   const stage = structuralStage(text, options.overrides ?? []);
   const ctx = ruleContext(stage);
   if (!ctx) return finish(stage, []);
-  const structural = runStructuralRules(ctx);
+  const structural = [...runStructuralRules(ctx), ...runSweepRules(ctx)];
   const data = options.probe ? await runDataRules(ctx, options.probe, options.filePath) : [];
   const engine = options.engines ? await runEngineRules(ctx, options.engines) : [];
   return finish(stage, [...structural, ...data, ...engine]);

@@ -62,6 +62,11 @@ export const RULE_CODES = [
   { code: 'model-memory', severity: 'warning', doc: 'The model\'s memory estimate (weights, optimizer slots, three copies while a checkpoint is written) is above 2 GB, or the model cannot be built at all; from the data\'s user and item counts or data.synthetic\'s.', fix: '{ bytes: number; key: string }: the estimate, and the key of its largest part' },
   { code: 'model-too-large', severity: 'error', doc: 'The model cannot be built on any machine: one of its arrays (a table, a dense layer, a sparse-gradient buffer, a checkpoint\'s weights.bin) would be longer than a typed array can be.', fix: '{ bytes: number; key: string }: the estimate, and the key to lower' },
   { code: 'hard-band-outside-log', severity: 'warning', doc: 'A used hard-negative rank band starts beyond the deepest rank of the ranking log (file or synthetic), so it selects no candidate.' },
+  { code: 'sweep-unknown-path', severity: 'error', doc: 'A swept parameter (sweep.grid or sweep.random.parameters) that is not a field of the experiment, or is part of the sweep itself.', fix: '{ replacement?: string }: the closest path' },
+  { code: 'sweep-bad-value', severity: 'error', doc: 'A value of a swept parameter that its field\'s schema refuses (a loss that does not exist, a negative learning rate).' },
+  { code: 'sweep-bad-distribution', severity: 'error', doc: 'A random-search distribution without what it draws from (min/max, values), with min ≥ max, log_uniform with min ≤ 0, a number distribution of a non-number, or a path swept twice.' },
+  { code: 'sweep-seed-conflict', severity: 'error', doc: 'training.seed swept while sweep.seeds repeats the points, or a seed listed twice.' },
+  { code: 'sweep-metric', severity: 'error', doc: 'The sweep\'s metric is not one the evaluation computes.', fix: '{ allowed: string[] }' },
   { code: 'engine-options-unused', severity: 'warning', doc: 'engine_options written while the engine is tfjs (written or the default), which reads none of them.', fix: '{ remove: ["training","engine_options"]; alternative: { path: ["training","engine"]; value: "torch" } }' },
   { code: 'engine-multi-node', severity: 'info', doc: 'engine_options.nodes > 1 with the torch engine: `two-tower-lab train` runs one node (and refuses this), `two-tower-lab launch --emit k8s|slurm` starts the others.' },
   { code: 'torch-not-found', severity: 'warning', doc: 'engine: torch, and the language server found no Python with torch, numpy and torchrun (probed once per interpreter, never in an untrusted workspace).', fix: '{ replacement: "tfjs"; replacementPath: ["training","engine"] }' },
@@ -405,15 +410,20 @@ const oneDataSource: Rule = (ctx) => {
   return [ruleDiagnostic(ctx, 'data-source', ['data'], message, undefined, 'key')];
 };
 
-const earlyStoppingMetric: Rule = (ctx) => {
-  const es = ctx.config.training.early_stopping;
-  if (!es) return [];
-  const ev = ctx.config.evaluation;
+/** The metric names an evaluation computes that a run can be judged by: `recall@10`, `mrr`, … */
+export function evaluatedMetricNames(ev: Experiment['evaluation']): string[] {
   const allowed: string[] = [];
   for (const m of ev.metrics) {
     if (m === 'mrr') allowed.push('mrr');
     else for (const k of ev.k) allowed.push(`${m}@${k}`);
   }
+  return allowed;
+}
+
+const earlyStoppingMetric: Rule = (ctx) => {
+  const es = ctx.config.training.early_stopping;
+  if (!es) return [];
+  const allowed = evaluatedMetricNames(ctx.config.evaluation);
   if (allowed.includes(es.metric)) return [];
   const closestMatch = allowed.find((a) => a.toLowerCase() === es.metric.toLowerCase().replace(/\s/g, ''));
   return [

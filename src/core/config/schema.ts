@@ -371,6 +371,54 @@ export const Evaluation = Type.Object(
   { ...Strict, default: {}, description: 'Held-out evaluation by full-corpus top-K retrieval, beside the popularity baseline.' },
 );
 
+// ───────────────────────────── sweep ─────────────────────────────
+
+/** A parameter path of the experiment, as `--set` takes it: `training.loss`, `training.negatives.source`. */
+const SweepPath = Type.String({ description: 'A parameter path of the experiment, written as for `--set`: `training.loss`, `training.negatives.source`, `score.temperature`.' });
+
+export const SweepDistribution = Type.Object(
+  {
+    distribution: Enum(['uniform', 'log_uniform', 'choice'] as const, {
+      description: '`uniform`: a number drawn evenly between `min` and `max`. `log_uniform`: evenly on a log scale (for learning rates and temperatures; `min` > 0). `choice`: one of `values`, each as likely. Integer fields are rounded to the nearest whole number.',
+    }),
+    min: Type.Optional(Type.Number({ description: 'Lower bound of `uniform` and `log_uniform`.' })),
+    max: Type.Optional(Type.Number({ description: 'Upper bound of `uniform` and `log_uniform`.' })),
+    values: Type.Optional(Type.Array(Type.Unknown(), { minItems: 1, description: 'The values `choice` draws from.' })),
+  },
+  { ...Strict, description: 'How a random search draws one parameter.' },
+);
+
+export const SweepRandom = Type.Object(
+  {
+    trials: Type.Integer({ minimum: 1, description: 'Points to draw (each crossed with every grid point, and repeated over `seeds`).' }),
+    seed: Type.Integer({ default: 0, description: 'Seed of the draws: the same seed draws the same points.' }),
+    parameters: Type.Record(SweepPath, SweepDistribution, { description: 'Each parameter path and how it is drawn, e.g. `training.learning_rate: { distribution: log_uniform, min: 0.0001, max: 0.1 }`.' }),
+  },
+  { ...Strict, description: 'A random search: `trials` points drawn from a distribution per parameter.' },
+);
+
+export const Sweep = Type.Object(
+  {
+    grid: Type.Optional(
+      Type.Record(SweepPath, Type.Array(Type.Unknown(), { minItems: 1 }), {
+        description: 'A list of values per parameter path; every combination is a point, e.g. `training.loss: [softmax]` and `training.negatives.source: [in_batch, popularity]`. Combinations the rules refuse (a loss that does not fit the mode, logQ without in-batch negatives, …) are skipped and listed, not launched.',
+      }),
+    ),
+    random: Type.Optional(SweepRandom),
+    seeds: Type.Union([Type.Integer({ minimum: 1 }), Type.Array(Type.Integer(), { minItems: 1 })], {
+      default: 1,
+      description: 'Repeats of each point with different `training.seed`: a count N (the file\'s seed and the N − 1 after it) or a list of seeds. The table gives each point\'s mean and 95% interval across them.',
+    }),
+    metric: Type.Optional(Type.String({ description: 'The metric the sweep is judged by, e.g. `recall@50` (default: early stopping\'s metric, else recall at the smallest K), at each run\'s best epoch.' })),
+    goal: Enum(['max', 'min'] as const, { description: 'Whether a higher (`max`) or lower (`min`) `metric` is better; the table is sorted by it.', default: 'max' }),
+    parallel: Type.Optional(Type.Integer({ minimum: 1, description: 'Runs trained at once (default 1, as the editor\'s queue: twoTowerLab.maxConcurrentRuns); `two-tower-lab sweep --parallel N` overrides it.' })),
+  },
+  {
+    ...Strict,
+    description: 'Many runs from this one file: a grid and/or random search over parameter paths, each point repeated over seeds. `two-tower-lab sweep <file>` (or the Run Sweep code lens) runs them; `train` ignores this section.',
+  },
+);
+
 // ───────────────────────────── the experiment ─────────────────────────────
 
 export const ExperimentSchema = Type.Object(
@@ -383,6 +431,7 @@ export const ExperimentSchema = Type.Object(
     score: Score,
     training: Training,
     evaluation: Evaluation,
+    sweep: Type.Optional(Sweep),
   },
   {
     ...Strict,
@@ -399,6 +448,8 @@ export type TrainingConfig = Static<typeof Training>;
 export type NegativesConfig = Static<typeof Negatives>;
 export type EvaluationConfig = Static<typeof Evaluation>;
 export type SyntheticConfig = Static<typeof SyntheticData>;
+export type SweepConfig = Static<typeof Sweep>;
+export type SweepDistributionConfig = Static<typeof SweepDistribution>;
 export type AnySchema = TSchema;
 
 export { LOSSES_BY_MODE };

@@ -16,6 +16,7 @@
 import type { PositivePairs } from '../data/dataset';
 import { groupByUser, headItemMask, type ItemsByUser } from './grouping';
 import type { Scorer } from './scorers';
+import { perUserColumns, type PerUserValues } from './perUser';
 import { rankOf, topK } from './topk';
 
 export type RetrievalMetric = 'recall' | 'ndcg' | 'hit_rate' | 'mrr' | 'coverage';
@@ -60,6 +61,27 @@ export function planRetrieval(input: RetrievalEvalInput): RetrievalPlan {
 
 /** Runs the metrics for one scorer (the model, or the popularity baseline). Keys like `recall@10`, `mrr`. */
 export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<string, number> {
+  return runRetrieval(plan, scorer, undefined);
+}
+
+/**
+ * The same metrics, and each evaluated user's value of every per-user metric (perUserColumns: the means
+ * over users are exactly the metrics), for paired comparisons of runs on the same split.
+ */
+export function evaluateRetrievalPerUser(plan: RetrievalPlan, scorer: Scorer): { metrics: Record<string, number>; perUser: PerUserValues } {
+  const columns = perUserColumns(plan.input.ks, plan.input.metrics);
+  const collected = { users: [] as number[], values: columns.map(() => [] as number[]) };
+  const metrics = runRetrieval(plan, scorer, collected);
+  return { metrics, perUser: { users: Int32Array.from(collected.users), columns, values: collected.values.map((v) => Float64Array.from(v)) } };
+}
+
+interface PerUserCollector {
+  users: number[];
+  /** One list per column of perUserColumns, in that order. */
+  values: number[][];
+}
+
+function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserCollector | undefined): Record<string, number> {
   const { input, users, trainByUser, testByUser, head } = plan;
   const n = input.numItems;
   const ks = [...input.ks].sort((a, b) => a - b);
@@ -108,6 +130,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<s
         }
       }
       const found = topK(row, maxK, top);
+      const userValues = collect ? new Float64Array(ks.length * 3 + 1) : undefined;
       let ki = 0;
       let hits = 0;
       let dcg = 0;
@@ -122,6 +145,11 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<s
           let idcg = 0;
           for (let p = 0; p < Math.min(k, testCount); p++) idcg += 1 / Math.log2(p + 2);
           sums.ndcg[ki] += dcg / idcg;
+          if (userValues) {
+            userValues[ki * 3] = hits / testCount;
+            userValues[ki * 3 + 1] = dcg / idcg;
+            userValues[ki * 3 + 2] = hits > 0 ? 1 : 0;
+          }
           headHits[ki] += headHitCount;
           tailHits[ki] += tailHitCount;
           for (let p = 0; p < Math.min(k, found); p++) covered[ki][top[p]] = 1;
@@ -143,6 +171,17 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<s
           if (it > 0 && row[it] !== -Infinity) best = Math.min(best, rankOf(row, it));
         }
         if (best !== Infinity) mrrSum += 1 / (best + 1);
+        if (userValues) userValues[ks.length * 3] = best !== Infinity ? 1 / (best + 1) : 0;
+      }
+      if (collect && userValues) {
+        collect.users.push(u);
+        let c = 0;
+        ks.forEach((_, i) => {
+          if (want.has('recall')) collect.values[c++].push(userValues[i * 3]);
+          if (want.has('ndcg')) collect.values[c++].push(userValues[i * 3 + 1]);
+          if (want.has('hit_rate')) collect.values[c++].push(userValues[i * 3 + 2]);
+        });
+        if (want.has('mrr')) collect.values[c++].push(userValues[ks.length * 3]);
       }
       for (let j = t0; j < t1; j++) {
         const it = testByUser.items[j];

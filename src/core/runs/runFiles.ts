@@ -7,6 +7,8 @@ export const EVENTS_FILE = 'events.jsonl';
 export const CONFIG_FILE = 'config.yaml';
 export const CHECKPOINT_DIR = 'checkpoint';
 export const EMBEDDINGS_DIR = 'embeddings';
+/** The folder of the sweeps inside the runs folder (`<runs-dir>/sweeps/<sweep-id>/`): never a run. */
+export const SWEEPS_DIR = 'sweeps';
 /** Held by the one trainer that writes the run folder (see runLock.ts). */
 export const LOCK_FILE = 'run.lock';
 /** The bytes of a cut last line of events.jsonl, set aside by the next writer: `events.jsonl.partial-<time>`. */

@@ -5,7 +5,7 @@
  * option-like `-x`), at most 200 characters.
  */
 import * as path from 'node:path';
-import { RunStoreRefusal } from './runFiles';
+import { RunStoreRefusal, SWEEPS_DIR } from './runFiles';
 
 const RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 export const MAX_RUN_ID_LENGTH = 200;
@@ -20,6 +20,7 @@ export function runIdProblem(id: string): string | undefined {
   if (id.includes('/') || id.includes('\\')) return 'it holds a path separator';
   if (id.length > MAX_RUN_ID_LENGTH) return `it is ${id.length} characters long (at most ${MAX_RUN_ID_LENGTH})`;
   if (!RUN_ID.test(id)) return `it may hold only ${RUN_ID_RULE}`;
+  if (id === SWEEPS_DIR) return `'${SWEEPS_DIR}' is the folder of the sweeps`;
   return undefined;
 }
 

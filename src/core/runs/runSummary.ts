@@ -3,6 +3,7 @@
  * last error. The run folder is the single source of truth (DESIGN.md): runs started from a terminal
  * and runs started by the editor are read the same way. Pure: no `vscode`, no tfjs.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 import { engineLabel } from '../../shared/engines';
@@ -28,6 +29,11 @@ export interface RunSummary {
   examplesPerSec?: number;
   /** Best value of the headline metric, and the popularity baseline's value of the same metric. */
   headline?: { metric: string; value: number; epoch: number; baseline?: number };
+  /**
+   * The run's best epoch by its own headline metric (early stopping's, else recall at the smallest K), from
+   * its `ended` event; `checkpoint` set when that epoch's model was kept (eval/export/compare use it).
+   */
+  bestModel?: EndedEvent['best'];
   /** Latest evaluation metrics. */
   lastMetrics?: Record<string, number>;
   startedAt?: number;
@@ -116,6 +122,7 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
         break;
       case 'ended':
         ended = event;
+        summary.bestModel = event.best;
         summary.epoch = Math.max(summary.epoch, event.epoch);
         summary.step = Math.max(summary.step, event.step);
         break;
@@ -180,13 +187,28 @@ export function startedElsewhere(started: Pick<StartedEvent, 'host'>, host = hos
   return started.host !== undefined && started.host !== host;
 }
 
-/** Whether a process id is alive on this machine (signal 0 tests without sending anything). */
+/**
+ * Whether a process id is alive on this machine (signal 0 tests without sending anything). A zombie (it
+ * exited, its parent has not reaped it: e.g. a trainer whose sweep was killed, reparented to an init
+ * that does not reap) answers signal 0 too, but runs nothing: on Linux its /proc state says so.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // `pid (comm) S …`: the state follows the last ')' (comm may hold spaces and parentheses).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    // No /proc (macOS, Windows) or the process is gone since: signal 0 had the last word.
+    return false;
   }
 }

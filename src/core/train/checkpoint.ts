@@ -5,7 +5,7 @@
  * swapped in, so `<run>/checkpoint/` is always a complete checkpoint even after kill -9 (the staged
  * folder of a killed writer is removed by the next trainer of the run: removeDeadWriterTemps).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RngState } from '../util/rng';
 import { tempName } from '../runs/runFiles';
@@ -52,14 +52,31 @@ export interface EpochPosition {
   examples: number;
 }
 
-/** Writes a checkpoint beside `target` and swaps it in; a failed write (a full disk) leaves `target` as it was and no staged folder. */
-export function saveCheckpoint(target: string, weights: WeightMap, state: CheckpointState): void {
+/** The checkpoint of the best epoch by the headline metric, inside the run's checkpoint folder. */
+export const BEST_DIR = 'best';
+
+/**
+ * What becomes of `<checkpoint>/best/` when a checkpoint is saved: `this` (this epoch is the new best)
+ * makes it this checkpoint; `keep` carries the previous best over (a checkpoint replaces the whole
+ * folder, so the best must move into the new one).
+ */
+export type BestCheckpoint = 'this' | 'keep';
+
+/**
+ * Writes a checkpoint beside `target` and swaps it in; a failed write (a full disk) leaves `target` as it
+ * was and no staged folder. The best epoch's checkpoint lives in `<target>/best/` as hard links (no copy:
+ * the files of a checkpoint are never written in place), swapped in with the rest in one rename.
+ */
+export function saveCheckpoint(target: string, weights: WeightMap, state: CheckpointState, best: BestCheckpoint = 'keep'): void {
   const staged = tempName(target);
   try {
     rmSync(staged, { recursive: true, force: true });
     mkdirSync(staged, { recursive: true });
     writeWeights(staged, weights, { format: CHECKPOINT_FORMAT, epoch: state.epoch, step: state.step });
     writeFileAtomic(path.join(staged, STATE_FILE), JSON.stringify(state));
+    const current = existingFolder(target);
+    const bestSource = best === 'this' ? staged : current !== undefined && existsSync(path.join(current, BEST_DIR)) ? path.join(current, BEST_DIR) : undefined;
+    if (bestSource !== undefined) linkFolderFiles(bestSource, path.join(staged, BEST_DIR));
     replaceFolder(staged, target);
   } catch (error) {
     const why = error instanceof WriteError ? error : writeError(staged, error);
@@ -68,6 +85,20 @@ export function saveCheckpoint(target: string, weights: WeightMap, state: Checkp
     // The run folder's name is its run id.
     const resume = `Once there is room, continue the run with: two-tower-lab train --resume ${path.basename(path.dirname(target))}.`;
     throw new WriteError(`The checkpoint after epoch ${state.epoch} (step ${state.step}) was not saved; ${kept}. ${why.message} ${resume}`, target, why.code);
+  }
+}
+
+/** Hard-links (or, where the file system has no hard links, copies) the files of `from` into a new folder `to`. */
+function linkFolderFiles(from: string, to: string): void {
+  mkdirSync(to);
+  for (const name of readdirSync(from)) {
+    const source = path.join(from, name);
+    if (!statSync(source).isFile()) continue;
+    try {
+      linkSync(source, path.join(to, name));
+    } catch {
+      copyFileSync(source, path.join(to, name));
+    }
   }
 }
 

@@ -7,7 +7,9 @@
  * the order of an epoch is rebuilt from the streams' states at the start of that epoch, so a run
  * stopped in the middle of an epoch continues with the very next batch.
  */
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import * as path from 'node:path';
 
 import type { BackendName, EndedEvent, TrainingMode } from '../../shared/events';
 import type { Experiment } from '../config/schema';
@@ -26,16 +28,18 @@ import {
   type NegativeSampler,
 } from '../sampling';
 import { hardNegativesReport } from '../sampling/hardReport';
+import { writePerUserEval } from '../eval/perUser';
 import { topK } from '../eval/topk';
+import { CHECKPOINT_DIR } from '../runs/runFiles';
 import { Rng } from '../util/rng';
 import { batchSamplersFor, TrainBatchBuilder } from './batchBuilder';
 import { datasetSummary } from './datasetSummary';
-import { CHECKPOINT_FORMAT, saveCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
+import { BEST_DIR, CHECKPOINT_FORMAT, saveCheckpoint, type BestCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
 import type { EventWriter } from './events';
 import { StepThrottle } from './events';
 import { EpochBatches } from './runBatches';
 import { initialEarlyStopping, updateEarlyStopping } from './runEarlyStopping';
-import { writeEmbeddings } from './runEmbeddings';
+import { replaceItemEmbeddings, writeEmbeddings } from './runEmbeddings';
 import { RunEvaluator, type RetrievalModel } from './runEval';
 import type { RunPaths } from './runFolder';
 import type { TrainBatch } from './step';
@@ -177,9 +181,14 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   });
 
   let lastMetrics: Record<string, number> | undefined;
-  const best = (): EndedEvent['best'] => (early.best === null ? undefined : { metric: headline, value: early.best, epoch: early.bestEpoch });
+  const best = (): EndedEvent['best'] =>
+    early.best === null ? undefined : { metric: headline, value: early.best, epoch: early.bestEpoch, ...(existsSync(path.join(paths.checkpoint, BEST_DIR)) ? { checkpoint: `${CHECKPOINT_DIR}/${BEST_DIR}` } : {}) };
 
-  const checkpoint = async (mid?: EpochPosition): Promise<void> => {
+  // What a failed write (a full disk) tells the user to do once there is room.
+  const resumeHint = `then continue the run with: two-tower-lab train --resume ${paths.runId}`;
+  // A run that evaluates more than once keeps its best epoch's model (checkpoint/best, embeddings/best).
+  const keepsBest = epochs > config.evaluation.every;
+  const checkpoint = async (mid?: EpochPosition, bestCheckpoint: BestCheckpoint = 'keep'): Promise<void> => {
     const weights = await model.getWeights();
     const samplers: Record<string, unknown> = {};
     const negState = sampler?.saveState?.();
@@ -202,13 +211,14 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       stoppedEarly,
     };
     if (mid) state.epochPosition = mid;
-    saveCheckpoint(paths.checkpoint, weights, state);
+    saveCheckpoint(paths.checkpoint, weights, state, bestCheckpoint);
     writer.write({ type: 'checkpoint', epoch, step, path: 'checkpoint' });
   };
 
   const throttle = new StepThrottle(250, 100, now);
   const batchBuilder = new TrainBatchBuilder(training, userPositives, batchSamplersFor(training, dataset, userPositives, sampler), counters, streams.sampler);
   let stopped = false;
+  let improved = false;
   let lastYield = now();
 
   while (epoch < epochs && !stoppedEarly) {
@@ -276,12 +286,18 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     writer.write({ type: 'epoch', epoch, step, loss: epochSteps > 0 ? epochLoss / epochSteps : 0, examplesPerSec: epochExamples / Math.max(1e-9, durationSec), durationSec, elapsedSec: elapsed() });
     writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction), ...(minedReport ? { hardNegatives: minedReport } : {}) });
     if (epoch % config.evaluation.every === 0 || epoch === epochs) {
-      lastMetrics = evaluator.evaluate(model);
+      const evaluated = evaluator.evaluatePerUser(model);
+      lastMetrics = evaluated.metrics;
+      // The per-user values first: an `eval` event always has its side file (compare reads both).
+      writePerUserEval(paths.dir, epoch, evaluated.perUser, resumeHint);
       writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });
       const es = training.early_stopping;
       stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);
+      improved = keepsBest && early.bestEpoch === epoch;
+      if (improved) replaceItemEmbeddings(path.join(paths.embeddings, BEST_DIR), model.itemVectors(), dataset.items.ids, model.outputDim, resumeHint);
     }
-    await checkpoint();
+    await checkpoint(undefined, improved ? 'this' : 'keep');
+    improved = false;
     if (opts.shouldStop() && epoch < epochs && !stoppedEarly) {
       stopped = true;
       break;
@@ -289,7 +305,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   }
 
   if (!stopped) {
-    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim);
+    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim, resumeHint);
   }
   const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
   writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });

@@ -3,16 +3,38 @@
  * little-endian float32 rows, with `<name>.ids.json` giving the external id of each row and
  * `meta.json` the dimension. Row 0 is the out-of-vocabulary vector.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './atomicWrite';
+import { tempName } from '../runs/runFiles';
+import { replaceFolder, writeFileAtomic } from './atomicWrite';
+import { writeError } from './writeError';
 
-export function writeEmbeddings(dir: string, name: 'items' | 'users', vectors: Float32Array, ids: readonly string[], dim: number): void {
+export function writeEmbeddings(dir: string, name: 'items' | 'users', vectors: Float32Array, ids: readonly string[], dim: number, then?: string): void {
   if (vectors.length !== ids.length * dim) {
     throw new Error(`Embeddings '${name}': ${vectors.length} floats for ${ids.length} ids × dim ${dim}; the model and the vocabulary disagree.`);
   }
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path.join(dir, `${name}.bin`), new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
-  writeFileAtomic(path.join(dir, `${name}.ids.json`), JSON.stringify(ids));
-  writeFileAtomic(path.join(dir, `${name}.meta.json`), JSON.stringify({ rows: ids.length, dim, dtype: 'float32', layout: 'row-major', file: `${name}.bin` }));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw writeError(dir, error, then);
+  }
+  writeFileAtomic(path.join(dir, `${name}.bin`), new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), then);
+  writeFileAtomic(path.join(dir, `${name}.ids.json`), JSON.stringify(ids), then);
+  writeFileAtomic(path.join(dir, `${name}.meta.json`), JSON.stringify({ rows: ids.length, dim, dtype: 'float32', layout: 'row-major', file: `${name}.bin` }), then);
+}
+
+/**
+ * The item embeddings as a folder of their own that appears whole (`embeddings/best/`): written beside
+ * it under a temporary name, then swapped in (a killed writer's temporary is removed by the next one).
+ */
+export function replaceItemEmbeddings(target: string, vectors: Float32Array, ids: readonly string[], dim: number, then?: string): void {
+  const staged = tempName(target);
+  rmSync(staged, { recursive: true, force: true });
+  try {
+    writeEmbeddings(staged, 'items', vectors, ids, dim, then);
+    replaceFolder(staged, target);
+  } catch (error) {
+    rmSync(staged, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -6,7 +6,8 @@
 import type { EvaluationConfig } from '../config/schema';
 import { headlineMetric } from '../eval/headline';
 import type { Dataset } from '../data/dataset';
-import { evaluateRetrieval, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
+import type { PerUserValues } from '../eval/perUser';
+import { evaluateRetrieval, evaluateRetrievalPerUser, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
 import { dotScorer, popularityScorer } from '../eval/scorers';
 import { Rng } from '../util/rng';
 
@@ -49,8 +50,13 @@ export class RunEvaluator {
   }
 
   evaluate(model: RetrievalModel): Record<string, number> {
+    return this.evaluatePerUser(model).metrics;
+  }
+
+  /** The metrics and each evaluated user's values (for `eval/epoch-N.bin`, core/eval/perUser.ts). */
+  evaluatePerUser(model: RetrievalModel): { metrics: Record<string, number>; perUser: PerUserValues } {
     const items = model.itemVectors();
-    return evaluateRetrieval(this.plan, dotScorer((users) => model.userVectors(users), items, model.outputDim));
+    return evaluateRetrievalPerUser(this.plan, dotScorer((users) => model.userVectors(users), items, model.outputDim));
   }
 
   /** The metric runs are compared on (core/eval/headline.ts). */

@@ -8,6 +8,9 @@ import { slugName } from '../../core/train/runFolder';
 import { EXPERIMENT_SUFFIX } from '../commands';
 import type { RunEntry } from '../runs/runRegistry';
 import { runView, type RunIcon } from '../runs/runView';
+import { readSweepPlan, sweepIdOf, sweepProgress, type SweepNode } from './sweepNode';
+
+export type { SweepNode } from './sweepNode';
 
 export interface ExperimentNode {
   readonly kind: 'experiment';
@@ -32,7 +35,7 @@ export interface OtherRunsNode {
   readonly kind: 'otherRuns';
 }
 
-export type TreeNode = ExperimentNode | RunNode | OtherRunsNode;
+export type TreeNode = ExperimentNode | RunNode | OtherRunsNode | SweepNode;
 
 /** Where the model finds runs; the run manager's registry in the extension. */
 export interface RunSource {
@@ -143,17 +146,42 @@ export class ExperimentTreeModel {
     return roots;
   }
 
-  /** Children of a node: experiments hold their runs, newest first; runs are leaves. */
+  /** Children of a node: experiments hold their runs, newest first, a sweep's runs under one sweep node; runs are leaves. */
   children(node: TreeNode | undefined): TreeNode[] {
     if (!node) return this.topLevel();
-    if (node.kind === 'experiment') return this.runs.runsOf(node.fsPath).map((r) => ({ kind: 'run', runId: r.runId, experiment: node.fsPath }));
-    if (node.kind === 'otherRuns') return this.runs.orphans(this.experiments.keys()).map((r) => ({ kind: 'run', runId: r.runId }));
+    if (node.kind === 'experiment') return this.grouped(this.runs.runsOf(node.fsPath), node.fsPath);
+    if (node.kind === 'otherRuns') return this.grouped(this.runs.orphans(this.experiments.keys()), undefined);
+    if (node.kind === 'sweep') return this.sweepRuns(node).map((r) => ({ kind: 'run', runId: r.runId, ...(node.experiment !== undefined ? { experiment: node.experiment } : {}) }));
     return [];
   }
 
-  /** The node a run is shown under (for reveal). */
+  /** Runs in order, each sweep's runs replaced by one sweep node where its newest run is. */
+  private grouped(entries: readonly RunEntry[], experiment: string | undefined): TreeNode[] {
+    const out: TreeNode[] = [];
+    const sweeps = new Set<string>();
+    for (const r of entries) {
+      const sweepId = sweepIdOf(r.summary);
+      if (sweepId === undefined) out.push({ kind: 'run', runId: r.runId, ...(experiment !== undefined ? { experiment } : {}) });
+      else if (!sweeps.has(sweepId)) {
+        sweeps.add(sweepId);
+        out.push({ kind: 'sweep', sweepId, ...(experiment !== undefined ? { experiment } : {}) });
+      }
+    }
+    return out;
+  }
+
+  private sweepRuns(node: SweepNode): RunEntry[] {
+    const entries = node.experiment !== undefined ? this.runs.runsOf(node.experiment) : this.runs.orphans(this.experiments.keys());
+    return entries.filter((r) => sweepIdOf(r.summary) === node.sweepId).sort((a, b) => a.runId.localeCompare(b.runId));
+  }
+
+  /** The node a run is shown under (for reveal): its sweep's node, else its experiment or "Other runs". */
   parentOf(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'sweep') return node.experiment !== undefined ? this.experiments.get(node.experiment) : { kind: 'otherRuns' };
     if (node.kind !== 'run') return undefined;
+    const entry = this.runs.get(node.runId);
+    const sweepId = entry ? sweepIdOf(entry.summary) : undefined;
+    if (sweepId !== undefined) return { kind: 'sweep', sweepId, ...(node.experiment !== undefined ? { experiment: node.experiment } : {}) };
     if (node.experiment !== undefined) return this.experiments.get(node.experiment);
     return { kind: 'otherRuns' };
   }
@@ -167,6 +195,7 @@ export class ExperimentTreeModel {
 
   view(node: TreeNode): NodeView {
     if (node.kind === 'run') return this.runNodeView(node);
+    if (node.kind === 'sweep') return this.sweepNodeView(node);
     if (node.kind === 'otherRuns') {
       return { id: 'otherRuns', label: 'Other runs', description: 'experiment file not in the workspace', tooltip: 'Runs whose experiment file is not in this workspace (deleted, renamed, or started elsewhere).', contextValue: 'otherRuns', collapsible: true, fsPath: '' };
     }
@@ -180,6 +209,24 @@ export class ExperimentTreeModel {
       contextValue: 'experiment',
       collapsible: this.children(node).length > 0,
       fsPath: node.fsPath,
+    };
+  }
+
+  private sweepNodeView(node: SweepNode): NodeView {
+    const runs = this.sweepRuns(node);
+    const plan = runs.length > 0 ? readSweepPlan(runs[0].dir, node.sweepId) : undefined;
+    const progress = sweepProgress(runs, plan);
+    const complete = progress.done === progress.total;
+    return {
+      id: `sweep:${node.experiment ?? ''}:${node.sweepId}`,
+      label: `sweep ${node.sweepId}`,
+      description: progress.description,
+      tooltip: `Sweep ${node.sweepId}: ${progress.description}${plan ? ` (judged by ${plan.metric}, ${plan.goal === 'max' ? 'higher' : 'lower'} is better)` : ''}. Continue a stopped sweep with: two-tower-lab sweep --resume ${node.sweepId}`,
+      contextValue: complete ? 'sweep.done' : 'sweep',
+      collapsible: runs.length > 0,
+      fsPath: '',
+      // Done, training, or neither (stopped or killed: `two-tower-lab sweep --resume` continues it).
+      icon: complete ? { id: 'pass', color: 'testing.iconPassed' } : progress.running > 0 ? { id: 'sync~spin', color: 'charts.blue' } : { id: 'debug-pause', color: 'charts.yellow' },
     };
   }
 

@@ -41,6 +41,9 @@ export class ExperimentTreeProvider implements vscode.TreeDataProvider<TreeNode>
       item.tooltip = view.tooltipMarkdown !== undefined ? new vscode.MarkdownString(view.tooltipMarkdown) : view.tooltip;
       if (view.icon) item.iconPath = new vscode.ThemeIcon(view.icon.id, new vscode.ThemeColor(view.icon.color));
       // No click command: a click selects, so several runs can be selected and compared.
+    } else if (node.kind === 'sweep') {
+      item.tooltip = view.tooltip;
+      if (view.icon) item.iconPath = new vscode.ThemeIcon(view.icon.id, new vscode.ThemeColor(view.icon.color));
     } else {
       item.tooltip = view.tooltip;
       item.iconPath = new vscode.ThemeIcon('question');

@@ -17,11 +17,14 @@ import { registerOpenExperimentTests } from './openExperiment.test';
 import { registerPlotsTests } from './plots.test';
 import { registerRunControlsTests } from './runControls.test';
 import { registerRunsTests } from './runs.test';
+import { registerSweepsTests } from './sweeps.test';
 
 export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
+/** `node test/host/run.mjs --grep PATTERN`: only the tests whose full title matches. */
+export const GREP_ENV = 'TWO_TOWER_LAB_HOST_GREP';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests, registerSweepsTests];
 
 interface TestRecord {
   title: string;
@@ -53,7 +56,8 @@ function writeResult(result: HostResult): void {
 export function run(): Promise<void> {
   // The extension host forwards console output without filling `%s`, so format mocha's reporter lines here.
   Mocha.reporters.Base.consoleLog = (...args: unknown[]): void => console.log(util.format(...args));
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000 });
+  const grep = process.env[GREP_ENV];
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000, ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'bundled-host-tests', mocha);
   for (const register of SUITES) register();
 

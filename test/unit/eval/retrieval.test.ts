@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRetrieval, planRetrieval, type RetrievalEvalInput } from '../../../src/core/eval/retrieval';
+import { evaluateRetrieval, evaluateRetrievalPerUser, planRetrieval, type RetrievalEvalInput } from '../../../src/core/eval/retrieval';
 import { dotScorer, popularityScorer, type Scorer } from '../../../src/core/eval/scorers';
 import { headItemMask } from '../../../src/core/eval/grouping';
 import { rankOf, topK } from '../../../src/core/eval/topk';
@@ -91,6 +91,22 @@ describe('evaluateRetrieval', () => {
     expect(m['recall_head@1']).toBe(1);
     expect(m['recall_tail@1']).toBe(0);
     expect(m['recall_tail@2']).toBeCloseTo(0.5, 10);
+  });
+
+  it('keeps each user\'s values, whose means are the metrics (eval/epoch-N.bin)', () => {
+    const { metrics, perUser } = evaluateRetrievalPerUser(planRetrieval(tinyInput()), fixedScores);
+    expect(Array.from(perUser.users)).toEqual([1, 2]);
+    expect(perUser.columns).toEqual(['recall@1', 'ndcg@1', 'hit_rate@1', 'recall@2', 'ndcg@2', 'hit_rate@2', 'mrr']);
+    const col = (name: string): number[] => Array.from(perUser.values[perUser.columns.indexOf(name)]);
+    // The same hand derivation as above, user by user: u1 then u2.
+    expect(col('recall@1')).toEqual([0, 1]);
+    expect(col('recall@2')).toEqual([0.5, 1]);
+    expect(col('ndcg@2')[0]).toBeCloseTo(1 / Math.log2(3) / (1 + 1 / Math.log2(3)), 12);
+    expect(col('hit_rate@1')).toEqual([0, 1]);
+    expect(col('mrr')).toEqual([0.5, 1]);
+    for (const c of perUser.columns) expect((col(c)[0] + col(c)[1]) / 2, c).toBeCloseTo(metrics[c], 12);
+    // Coverage and head/tail recall are pooled, never per user.
+    expect(perUser.columns.some((c) => c.startsWith('coverage') || c.startsWith('recall_'))).toBe(false);
   });
 
   it('ranks seen items too when exclude_seen is off', () => {

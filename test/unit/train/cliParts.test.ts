@@ -31,6 +31,12 @@ describe('train arguments', () => {
   it('parse eval/export and generate', () => {
     expect(parseRunArgs('export', ['r1', '--out', 'o', '--runs-dir', 'runs'])).toMatchObject({ runId: 'r1', out: 'o', runsDir: 'runs' });
     expect(() => parseRunArgs('eval', [])).toThrow(/eval takes one run id/);
+    expect(parseRunArgs('eval', ['r1']).last).toBe(false);
+    expect(parseRunArgs('eval', ['r1', '--last']).last).toBe(true);
+    // The tag `two-tower-lab sweep` gives each of its runs, and a bad one.
+    expect(parseTrainArgs(['x.tower.yaml', '--sweep-tag', 'x-sweep-1:3']).sweepTag).toEqual({ id: 'x-sweep-1', point: 3 });
+    expect(() => parseTrainArgs(['x.tower.yaml', '--sweep-tag', 'x-sweep-1'])).toThrow(/--sweep-tag takes <sweep-id>:<point index>/);
+    expect(() => parseTrainArgs(['x.tower.yaml', '--sweep-tag', '../up:1'])).toThrow(/is not a run id/);
     expect(parseGenerateArgs(['--users', '50', '--items', '20', '--seed', '3', '--out', 'd'])).toEqual({ out: 'd', users: 50, items: 20, seed: 3 });
     expect(() => parseGenerateArgs(['--users', '1'])).toThrow(/--users must be at least 2/);
   });
