@@ -1,7 +1,8 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate | doctor | launch | prepare | close-run`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | embed | generate | doctor | launch | prepare | close-run`. */
 import { doctorCommand } from './doctor';
 import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
 import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
+import { EMBED_USAGE, embedCommand, parseEmbedArgs } from './embedCommand';
 import { generateCommand } from './generate';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
@@ -13,7 +14,8 @@ const USAGE = `usage: two-tower-lab <command> [options]
 commands:
   train <file.tower.yaml>   train an experiment in this process (see: two-tower-lab train --help)
   eval <run-id>             evaluate a run's last checkpoint against the popularity baseline
-  export <run-id>           export item and user embeddings and the model weights [--out DIR]
+  export <run-id>           write the run's serving bundle: weights, vocabularies, feature encoders, vectors, index [--out DIR]
+  embed <bundle-dir>        embed new users or items from their feature rows (see: two-tower-lab embed --help)
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
   doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
   launch --emit k8s|slurm <file.tower.yaml>   write the job that trains it on several nodes (see: two-tower-lab launch --help)
@@ -97,6 +99,9 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
       if (help) return printHelp(USAGE);
       return exportCommand(parseRunArgs('export', rest), tfjsEngine, process.stdout);
+    case 'embed':
+      if (help) return printHelp(EMBED_USAGE);
+      return embedCommand(parseEmbedArgs(rest), (preferred) => tfjsEngine.initBackend(preferred), stdoutSink, stderrSink);
     case 'generate':
       if (help) return printHelp(USAGE);
       return generateCommand(parseGenerateArgs(rest), process.stdout);

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { loadExperiment } from '../core/config/load';
 import { loadDataset } from '../core/data/load';
 import { loadCheckpoint } from '../core/train/checkpoint';
-import { writeEmbeddings } from '../core/train/runEmbeddings';
 import { RunEvaluator } from '../core/train/runEval';
 import { runPaths } from '../core/train/runFolder';
-import { writeWeights } from '../core/train/weightsFile';
+import { writeBundle } from '../core/serving/bundle';
+import { BUNDLE_FORMAT, MANIFEST_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
 import type { RunArgs } from './args';
 import type { ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
@@ -48,24 +48,37 @@ export async function evalCommand(args: RunArgs, engine: Engine, out: ProgressSi
   }
 }
 
+/**
+ * Writes the run's export bundle (core/serving/bundle.ts): everything a serving system needs to embed
+ * users and items, with the item and user vectors and the item index.
+ */
 export async function exportCommand(args: RunArgs, engine: Engine, out: ProgressSink): Promise<number> {
   const { paths, config, dataset, model, checkpoint } = await restoreRun(args, engine);
   try {
     const dir = path.resolve(args.out ?? path.join(paths.dir, 'export'));
     const users = new Int32Array(dataset.users.size);
     for (let u = 0; u < users.length; u++) users[u] = u;
-    writeEmbeddings(dir, 'items', model.itemVectors(), dataset.items.ids, model.outputDim);
-    writeEmbeddings(dir, 'users', model.userVectors(users), dataset.users.ids, model.outputDim);
     const weights = engine.modelWeights(checkpoint.weights);
-    writeWeights(dir, weights, {
-      format: 'two-tower-lab/model@1',
-      generatedBy: 'two-tower-lab export',
-      runId: args.runId,
-      epoch: checkpoint.state.epoch,
-      // The towers' architecture as configured; the weights manifest names each tensor.
-      modelTopology: { user_tower: config.user_tower, item_tower: config.item_tower, score: config.score },
+    writeBundle(dir, {
+      config,
+      run: { id: args.runId, epoch: checkpoint.state.epoch, step: checkpoint.state.step, engine: checkpoint.state.engine ?? 'tfjs' },
+      towers: {
+        user_tower: { vocabulary: dataset.users, features: dataset.userFeatures },
+        item_tower: { vocabulary: dataset.items, features: dataset.itemFeatures },
+      },
+      weights,
+      dim: model.outputDim,
+      itemVectors: model.itemVectors(),
+      userVectors: model.userVectors(users),
     });
-    out.write(`exported run ${args.runId} (epoch ${checkpoint.state.epoch}) to ${dir}:\n  items.bin + items.ids.json (${dataset.items.size} × ${model.outputDim})\n  users.bin + users.ids.json (${dataset.users.size} × ${model.outputDim})\n  model.json + weights.bin (${Object.keys(weights).length} tensors, tfjs weights format)\n`);
+    out.write(
+      `exported run ${args.runId} (epoch ${checkpoint.state.epoch}) to ${dir}:\n` +
+        `  ${MANIFEST_FILE} (format ${BUNDLE_FORMAT}: versions, score, the experiment)\n` +
+        `  ${TOWER_FILE.user_tower}, ${TOWER_FILE.item_tower} (id vocabularies with the OOV row, feature vocabularies, normalisation statistics, bucket boundaries)\n` +
+        `  model.json + weights.bin (${Object.keys(weights).length} tensors, tfjs weights format)\n` +
+        `  items.bin + items.ids.json (${dataset.items.size} × ${model.outputDim}), users.bin + users.ids.json (${dataset.users.size} × ${model.outputDim})\n` +
+        `embed new rows with: two-tower-lab embed ${dir} --users FILE | --items FILE\n`,
+    );
     return 0;
   } finally {
     model.dispose();

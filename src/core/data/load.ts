@@ -285,7 +285,7 @@ async function entityFeatures(
   warn: (message: string) => void,
 ): Promise<EntityFeatures> {
   const specs: FeatureSpecs = { categorical: tower.categorical ?? [], continuous: tower.continuous ?? [] };
-  if (!hasFeatures(specs)) return noFeatures();
+  if (!hasFeatures(specs)) return { ...noFeatures(), keyColumn: table?.key };
   if (!table) {
     const names = [...specs.categorical, ...specs.continuous].map((f) => `'${f.name}'`).join(', ');
     throw new DataError(`${towerKey} declares the features ${names}, but there is no table to read them from. Set ${tableKey} (path, key) to a table with these columns, or remove them from ${towerKey}.`, {
