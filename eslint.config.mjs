@@ -15,4 +15,11 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },
+  {
+    // Native modules load only in trainer processes (DESIGN.md): never in the extension host, the language server or the webview.
+    files: ['src/extension/**/*.ts', 'src/server/**/*.ts', 'src/webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'usearch', message: 'usearch is native and loads only in the trainer (src/core/serving, src/trainer).' }], patterns: [{ group: ['**/core/serving/annIndex'], message: 'The ANN index loads usearch: trainer processes only.' }] }],
+    },
+  },
 );

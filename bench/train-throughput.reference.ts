@@ -76,6 +76,7 @@ export function referenceExperiment(batch: number): Experiment {
       seed: 1,
     },
     evaluation: { k: [10], metrics: ['recall'], every: 1, exclude_seen: true },
+    serving: { index: false, connectivity: 16, expansion_add: 128, expansion_search: 64, quantization: 'f32' },
   };
 }
 

@@ -10,7 +10,9 @@ import { loadCheckpoint } from '../core/train/checkpoint';
 import { RunEvaluator } from '../core/train/runEval';
 import { runPaths } from '../core/train/runFolder';
 import { writeBundle } from '../core/serving/bundle';
-import { BUNDLE_FORMAT, MANIFEST_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
+import { writeItemIndex } from '../core/serving/annIndex';
+import { BUNDLE_FORMAT, ITEM_INDEX_FILE, MANIFEST_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
+import { scoreMetric } from '../core/serving/scoreMetric';
 import type { RunArgs } from './args';
 import type { ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
@@ -38,7 +40,7 @@ export class RunNotFound extends Error {}
 export async function evalCommand(args: RunArgs, engine: Engine, out: ProgressSink): Promise<number> {
   const { config, dataset, model, checkpoint } = await restoreRun(args, engine);
   try {
-    const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
+    const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed, { serving: config.serving, metric: scoreMetric(config) });
     const metrics = evaluator.evaluate(model);
     out.write(`run ${args.runId}, checkpoint after epoch ${checkpoint.state.epoch} (step ${checkpoint.state.step}):\n`);
     out.write(formatMetricsTable(metrics, evaluator.baseline));
@@ -59,6 +61,7 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
     const users = new Int32Array(dataset.users.size);
     for (let u = 0; u < users.length; u++) users[u] = u;
     const weights = engine.modelWeights(checkpoint.weights);
+    const itemVectors = model.itemVectors();
     writeBundle(dir, {
       config,
       run: { id: args.runId, epoch: checkpoint.state.epoch, step: checkpoint.state.step, engine: checkpoint.state.engine ?? 'tfjs' },
@@ -68,8 +71,9 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
       },
       weights,
       dim: model.outputDim,
-      itemVectors: model.itemVectors(),
+      itemVectors,
       userVectors: model.userVectors(users),
+      extras: (staged): Record<string, string> => (config.serving.index ? { itemIndex: writeItemIndex(staged, itemVectors, model.outputDim, scoreMetric(config), config.serving) } : {}),
     });
     out.write(
       `exported run ${args.runId} (epoch ${checkpoint.state.epoch}) to ${dir}:\n` +
@@ -77,6 +81,7 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
         `  ${TOWER_FILE.user_tower}, ${TOWER_FILE.item_tower} (id vocabularies with the OOV row, feature vocabularies, normalisation statistics, bucket boundaries)\n` +
         `  model.json + weights.bin (${Object.keys(weights).length} tensors, tfjs weights format)\n` +
         `  items.bin + items.ids.json (${dataset.items.size} × ${model.outputDim}), users.bin + users.ids.json (${dataset.users.size} × ${model.outputDim})\n` +
+        (config.serving.index ? `  ${ITEM_INDEX_FILE} (usearch HNSW of the items, ${scoreMetric(config)}, M ${config.serving.connectivity}, ${config.serving.quantization})\n` : '') +
         `embed new rows with: two-tower-lab embed ${dir} --users FILE | --items FILE\n`,
     );
     return 0;

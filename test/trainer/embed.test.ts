@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ItemIndex } from '../../src/core/serving/annIndex';
 import type { BundleManifest, BundleTowerFile } from '../../src/core/serving/bundle';
 import { cleanup, runTrainer } from './trainerProcess';
 import { DIM, readEmbedded, readVectors, runDir, trainedServingRun } from './servingFixture';
@@ -48,6 +49,15 @@ describe('export bundle', () => {
     expect(items.continuous[0].stats.std).toBeGreaterThan(0);
     expect(items.continuous[1]).toMatchObject({ name: 'age_days', normalize: 'minmax' });
     expect(items.continuous[1].boundaries).toBeUndefined();
+  });
+
+  it('holds the usearch index of the item vectors, which finds each item as its own nearest neighbour', () => {
+    const manifest = JSON.parse(readFileSync(path.join(cwd, 'bundle', 'manifest.json'), 'utf8')) as BundleManifest;
+    expect(manifest.files.itemIndex).toBe('items.usearch');
+    const index = ItemIndex.load(path.join(cwd, 'bundle', 'items.usearch'), DIM, manifest.score.metric, manifest.experiment.serving);
+    const items = readVectors(path.join(cwd, 'bundle', 'items.bin'));
+    expect(index.size).toBe(items.ids.length - 1);
+    for (const row of [1, 17, 80]) expect(index.search(items.vectors.subarray(row * DIM, (row + 1) * DIM), 1).items[0]).toBe(row);
   });
 });
 
@@ -132,6 +142,8 @@ describe.skipIf(!hasTorch)('embed with the bundle of a torch run (skipped withou
     expect((await runTrainer(['export', 't1', '--out', 'torch-bundle'], cwd)).code).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(cwd, 'torch-bundle', 'manifest.json'), 'utf8')) as BundleManifest;
     expect(manifest.run.engine).toBe('torch');
+    // The front door builds the index from the vectors the torch workers wrote.
+    expect(existsSync(path.join(runDir(cwd, 't1'), 'embeddings', 'items.usearch'))).toBe(true);
     const e = await runTrainer(['embed', 'torch-bundle', '--items', 'gen/items.csv', '--out', 'torch-items.jsonl'], cwd);
     expect(e.code, e.stderr).toBe(0);
     const bundleItems = readVectors(path.join(cwd, 'torch-bundle', 'items.bin'));

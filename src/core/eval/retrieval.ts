@@ -58,8 +58,11 @@ export function planRetrieval(input: RetrievalEvalInput): RetrievalPlan {
   return { input, users, trainByUser, testByUser, head: headItemMask(input.itemClicks) };
 }
 
+/** Receives each evaluated user's ranked top max(K) items (`found` of them), e.g. to compare two rankings. */
+export type TopListener = (user: number, top: Int32Array, found: number) => void;
+
 /** Runs the metrics for one scorer (the model, or the popularity baseline). Keys like `recall@10`, `mrr`. */
-export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<string, number> {
+export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: TopListener): Record<string, number> {
   const { input, users, trainByUser, testByUser, head } = plan;
   const n = input.numItems;
   const ks = [...input.ks].sort((a, b) => a - b);
@@ -108,6 +111,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<s
         }
       }
       const found = topK(row, maxK, top);
+      onTop?.(u, top, found);
       let ki = 0;
       let hits = 0;
       let dcg = 0;

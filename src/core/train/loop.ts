@@ -35,6 +35,8 @@ import type { EventWriter } from './events';
 import { StepThrottle } from './events';
 import { EpochBatches } from './runBatches';
 import { initialEarlyStopping, updateEarlyStopping } from './runEarlyStopping';
+import { writeItemIndex } from '../serving/annIndex';
+import { scoreMetric } from '../serving/scoreMetric';
 import { writeEmbeddings } from './runEmbeddings';
 import { RunEvaluator, type RetrievalModel } from './runEval';
 import type { RunPaths } from './runFolder';
@@ -117,7 +119,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const rebalancing = training.positives.rebalance.method !== 'none';
   const countsPerEpoch = rebalancing && correction !== undefined && training.negatives.logq_estimate !== 'streaming';
   const counters = new SamplingCounters(dataset.itemClicks, sampler);
-  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
+  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed, { serving: config.serving, metric: scoreMetric(config) });
   const headline = RunEvaluator.headline(config.evaluation, training.early_stopping?.metric);
   if (!(headline in evaluator.baseline)) {
     throw new Error(
@@ -277,7 +279,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction), ...(minedReport ? { hardNegatives: minedReport } : {}) });
     if (epoch % config.evaluation.every === 0 || epoch === epochs) {
       lastMetrics = evaluator.evaluate(model);
-      writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });
+      writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, ...(evaluator.lastIndex ? { index: evaluator.lastIndex } : {}), elapsedSec: elapsed() });
       const es = training.early_stopping;
       stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);
     }
@@ -289,7 +291,9 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   }
 
   if (!stopped) {
-    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim);
+    const items = model.itemVectors();
+    writeEmbeddings(paths.embeddings, 'items', items, dataset.items.ids, model.outputDim);
+    if (config.serving.index) writeItemIndex(paths.embeddings, items, model.outputDim, scoreMetric(config), config.serving);
   }
   const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
   writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });

@@ -3,7 +3,7 @@
  * little-endian float32 rows, with `<name>.ids.json` giving the external id of each row and
  * `meta.json` the dimension. Row 0 is the out-of-vocabulary vector.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
 
@@ -15,4 +15,19 @@ export function writeEmbeddings(dir: string, name: 'items' | 'users', vectors: F
   writeFileAtomic(path.join(dir, `${name}.bin`), new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
   writeFileAtomic(path.join(dir, `${name}.ids.json`), JSON.stringify(ids));
   writeFileAtomic(path.join(dir, `${name}.meta.json`), JSON.stringify({ rows: ids.length, dim, dtype: 'float32', layout: 'row-major', file: `${name}.bin` }));
+}
+
+/** Reads what writeEmbeddings wrote (`<dir>/<name>.bin` and its meta); throws naming the file when it does not fit its meta. */
+export function readEmbeddings(dir: string, name: 'items' | 'users'): { vectors: Float32Array; ids: string[]; dim: number } {
+  const meta = JSON.parse(readFileSync(path.join(dir, `${name}.meta.json`), 'utf8')) as { rows: number; dim: number };
+  const ids = JSON.parse(readFileSync(path.join(dir, `${name}.ids.json`), 'utf8')) as string[];
+  const file = path.join(dir, `${name}.bin`);
+  const bytes = readFileSync(file);
+  if (bytes.byteLength !== meta.rows * meta.dim * 4 || ids.length !== meta.rows) {
+    throw new Error(`${file} holds ${bytes.byteLength} bytes and ${ids.length} ids, but ${name}.meta.json says ${meta.rows} rows × ${meta.dim} float32; the embeddings are damaged.`);
+  }
+  // A copy: Buffer memory may be pooled and unaligned.
+  const vectors = new Float32Array(meta.rows * meta.dim);
+  new Uint8Array(vectors.buffer).set(bytes);
+  return { vectors, ids, dim: meta.dim };
 }

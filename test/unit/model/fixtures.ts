@@ -75,6 +75,7 @@ export function tinyExperiment(training: Partial<Experiment['training']> = {}, t
       ...training,
     },
     evaluation: { k: [2], metrics: ['recall'], every: 1, exclude_seen: true },
+    serving: { index: false, connectivity: 16, expansion_add: 128, expansion_search: 64, quantization: 'f32' },
   };
 }
 
