@@ -1,9 +1,10 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | embed | generate | doctor | launch | prepare | close-run`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | embed | recommend | generate | doctor | launch | prepare | close-run`. */
 import { doctorCommand } from './doctor';
 import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
 import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
 import { EMBED_USAGE, embedCommand, parseEmbedArgs } from './embedCommand';
 import { generateCommand } from './generate';
+import { parseRecommendArgs, RECOMMEND_USAGE, recommendCommand } from './recommendCommand';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
 import { tfjsEngine } from './engine';
@@ -16,6 +17,7 @@ commands:
   eval <run-id>             evaluate a run's last checkpoint against the popularity baseline
   export <run-id>           write the run's serving bundle: weights, vocabularies, feature encoders, vectors, index [--out DIR]
   embed <bundle-dir>        embed new users or items from their feature rows (see: two-tower-lab embed --help)
+  recommend <run-id>        the top K items of a user, marked seen / held-out, with titles (see: two-tower-lab recommend --help)
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
   doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
   launch --emit k8s|slurm <file.tower.yaml>   write the job that trains it on several nodes (see: two-tower-lab launch --help)
@@ -102,6 +104,9 @@ async function main(argv: string[]): Promise<number> {
     case 'embed':
       if (help) return printHelp(EMBED_USAGE);
       return embedCommand(parseEmbedArgs(rest), (preferred) => tfjsEngine.initBackend(preferred), stdoutSink, stderrSink);
+    case 'recommend':
+      if (help) return printHelp(RECOMMEND_USAGE);
+      return recommendCommand(parseRecommendArgs(rest), tfjsEngine, stdoutSink, stderrSink);
     case 'generate':
       if (help) return printHelp(USAGE);
       return generateCommand(parseGenerateArgs(rest), process.stdout);

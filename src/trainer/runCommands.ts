@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../core/config/load';
 import { loadDataset } from '../core/data/load';
+import { servedCheckpoint, type CheckpointChoice } from '../core/runs/servedCheckpoint';
 import { loadCheckpoint } from '../core/train/checkpoint';
 import { RunEvaluator } from '../core/train/runEval';
 import { runPaths } from '../core/train/runFolder';
@@ -18,12 +19,14 @@ import type { ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
 import type { Engine } from './train';
 
-async function restoreRun(args: RunArgs, engine: Engine) {
+/** Rebuilds run `runId`'s model from its config.yaml and a checkpoint (the last one, or the best: core/runs/servedCheckpoint). */
+export async function restoreRun(args: Pick<RunArgs, 'runId' | 'runsDir' | 'backend'>, engine: Engine, choice: CheckpointChoice = 'last') {
   const paths = runPaths(args.runsDir, args.runId);
   if (!existsSync(paths.config)) {
     throw new RunNotFound(`no run '${args.runId}' in ${path.resolve(args.runsDir)} (looked for ${paths.config}). Give --runs-dir if the run lives elsewhere.`);
   }
-  const checkpoint = loadCheckpoint(paths.checkpoint);
+  const served = servedCheckpoint(paths.dir, choice);
+  const checkpoint = loadCheckpoint(served.dir);
   if (!checkpoint) throw new Error(`Run ${args.runId} has no checkpoint yet (it ended before its first epoch did), so there is no model to load.`);
   const { config } = await loadExperiment(paths.config);
   await engine.initBackend(args.backend);
@@ -32,7 +35,7 @@ async function restoreRun(args: RunArgs, engine: Engine) {
   // A torch checkpoint holds the model in the same names and layouts, without tfjs optimiser state.
   if (checkpoint.state.engine === 'torch') model.setModelWeights(checkpoint.weights);
   else model.setWeights(checkpoint.weights);
-  return { paths, config, dataset, model, checkpoint };
+  return { paths, config, dataset, model, checkpoint, served };
 }
 
 export class RunNotFound extends Error {}

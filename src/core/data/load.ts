@@ -125,6 +125,18 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
   };
 }
 
+/**
+ * The item feature table the experiment reads (data.item_features, MovieLens's movies.csv or u.item
+ * beside the ratings, or the synthetic items), or undefined when item features would come from the
+ * interactions file: what `recommend` joins to its item ids so that a person reads titles.
+ */
+export async function itemTableOf(config: Experiment, experimentFile: string): Promise<{ open(): Promise<TableSource>; key: string } | undefined> {
+  if (config.data.synthetic) return syntheticSources(config).itemTable;
+  const sources = await fileSources(config, dirname(resolve(experimentFile)));
+  sources.interactions.close();
+  return sources.itemTable?.interactions ? undefined : sources.itemTable;
+}
+
 function syntheticSources(config: Experiment): Sources {
   const data = config.data;
   if (data.interactions) {
