@@ -9,7 +9,7 @@ import { ANN_METRIC_PREFIX as ANN_PREFIX, ANN_RECALL_METRIC as ANN_RECALL } from
 function orderedKeys(metrics: Record<string, number>): string[] {
   const rank = (k: string): number => {
     const base = k.split('@')[0];
-    const order = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail'];
+    const order = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail', 'recall_cold'];
     const i = order.indexOf(base);
     return i < 0 ? order.length : i;
   };

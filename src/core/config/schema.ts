@@ -366,6 +366,11 @@ export const Evaluation = Type.Object(
     every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' }),
     exclude_seen: Type.Boolean({ default: true, description: 'Remove the user\'s training positives from the ranking before taking the top K.' }),
     max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), to keep evaluation fast on large data.' })),
+    cold_start: Enum(['drop', 'score'] as const, {
+      default: 'drop',
+      description:
+        'Held-out positives of items that have no training positive (cold items, e.g. new items after a `time_cut`). `drop`: left out, as their ID embedding was never trained. `score`: kept and scored like new items in serving — the item tower embeds them from their features with the out-of-vocabulary ID row — and reported separately as `recall_cold@K` (they also count in the other metrics). Users without a training positive are dropped either way. tfjs engine only.',
+    }),
   },
   { ...Strict, default: {}, description: 'Held-out evaluation by full-corpus top-K retrieval, beside the popularity baseline.' },
 );

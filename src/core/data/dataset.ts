@@ -44,7 +44,8 @@ export interface EntityFeatures {
   keyColumn?: string;
   /**
    * The ID-embedding row of each entity, when the entities are not the vocabulary's own indices: rows
-   * embedded after training (core/serving), where an id the model never saw gets row 0 (OOV).
+   * embedded after training (core/serving), where an id the model never saw gets row 0 (OOV); and cold
+   * items under `evaluation.cold_start: score`, embedded with row 0 as a new item would be.
    * Absent: entity e is row e (the data set's own users and items).
    */
   idRows?: Int32Array;
@@ -75,7 +76,8 @@ export interface Dataset {
   /**
    * Held-out positives. A test positive whose user or item has no training positive is dropped (and
    * counted in `stats.droppedTestUnseen`): its embedding would be untrained, so it measures the
-   * initialisation, not the model.
+   * initialisation, not the model. With `evaluation.cold_start: score` those of cold items (items
+   * without a training positive: `itemClicks` 0) are kept and scored from the item's features.
    */
   test: PositivePairs;
   /** Training positives per item index (length items.size): the clicks behind popularity sampling, logQ and head/tail. */

@@ -12,6 +12,8 @@
  * - recall_head@K / recall_tail@K = share of held-out (user, item) pairs whose item is a head (top
  *   20% by training clicks) / tail item and that is in that user's top K (pooled over pairs, so that
  *   users with no tail positive do not count as zeros).
+ * - recall_cold@K (when `coldItems` is given: `evaluation.cold_start: score`) = the same pooled share
+ *   for the pairs whose item has no training positive.
  */
 import type { PositivePairs } from '../data/dataset';
 import { groupByUser, headItemMask, type ItemsByUser } from './grouping';
@@ -33,6 +35,8 @@ export interface RetrievalEvalInput {
   excludeSeen: boolean;
   /** Evaluate only these test users (e.g. a seeded sample); default every user with a held-out positive. */
   users?: Int32Array;
+  /** 1 for each cold item (no training positive): adds `recall_cold@K`. */
+  coldItems?: Uint8Array;
   /** Users scored at once; bounds memory at blockSize × numItems floats. */
   blockSize?: number;
 }
@@ -73,6 +77,9 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: T
   const sums = { recall: new Float64Array(ks.length), ndcg: new Float64Array(ks.length), hit: new Float64Array(ks.length) };
   const headHits = new Float64Array(ks.length);
   const tailHits = new Float64Array(ks.length);
+  const cold = input.coldItems;
+  const coldHits = new Float64Array(ks.length);
+  let coldTotal = 0;
   let headTotal = 0;
   let tailTotal = 0;
   let mrrSum = 0;
@@ -117,6 +124,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: T
       let dcg = 0;
       let headHitCount = 0;
       let tailHitCount = 0;
+      let coldHitCount = 0;
       for (let pos = 0; pos <= found && ki < ks.length; pos++) {
         // Close every cut-off K that ends here, before counting the item at `pos`.
         while (ki < ks.length && (pos === ks[ki] || pos === found)) {
@@ -128,6 +136,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: T
           sums.ndcg[ki] += dcg / idcg;
           headHits[ki] += headHitCount;
           tailHits[ki] += tailHitCount;
+          coldHits[ki] += coldHitCount;
           for (let p = 0; p < Math.min(k, found); p++) covered[ki][top[p]] = 1;
           ki++;
         }
@@ -138,6 +147,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: T
           dcg += 1 / Math.log2(pos + 2);
           if (head[it] === 1) headHitCount++;
           else tailHitCount++;
+          if (cold?.[it] === 1) coldHitCount++;
         }
       }
       if (want.has('mrr')) {
@@ -153,6 +163,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: T
         if (it > 0 && isTest[it] === 1) {
           if (head[it] === 1) headTotal++;
           else tailTotal++;
+          if (cold?.[it] === 1) coldTotal++;
           isTest[it] = 0;
         }
       }
@@ -166,6 +177,7 @@ export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: T
       out[`recall@${k}`] = mean(sums.recall[i]);
       out[`recall_head@${k}`] = headTotal > 0 ? headHits[i] / headTotal : 0;
       out[`recall_tail@${k}`] = tailTotal > 0 ? tailHits[i] / tailTotal : 0;
+      if (cold) out[`recall_cold@${k}`] = coldTotal > 0 ? coldHits[i] / coldTotal : 0;
     }
     if (want.has('ndcg')) out[`ndcg@${k}`] = mean(sums.ndcg[i]);
     if (want.has('hit_rate')) out[`hit_rate@${k}`] = mean(sums.hit[i]);

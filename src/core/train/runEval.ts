@@ -60,6 +60,7 @@ export class RunEvaluator {
       metrics: evaluation.metrics,
       excludeSeen: evaluation.exclude_seen,
       users,
+      coldItems: evaluation.cold_start === 'score' ? coldItemMask(dataset.itemClicks) : undefined,
     });
     this.baseline = evaluateRetrieval(this.plan, popularityScorer(dataset.itemClicks));
   }
@@ -94,4 +95,11 @@ export function indexInfo(index: ItemIndex, serving: ServingConfig, buildSec: nu
     quantization: serving.quantization,
     buildSec,
   };
+}
+
+/** 1 for each real item without a training positive (row 0, the OOV row, is not an item). */
+export function coldItemMask(itemClicks: Float64Array): Uint8Array {
+  const mask = new Uint8Array(itemClicks.length);
+  for (let i = 1; i < mask.length; i++) mask[i] = itemClicks[i] === 0 ? 1 : 0;
+  return mask;
 }

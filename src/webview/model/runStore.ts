@@ -194,7 +194,7 @@ export function metricKeys(runs: RunRecord[]): string[] {
   return [...keys].sort(compareMetricKeys);
 }
 
-const METRIC_ORDER = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail', ANN_RECALL_METRIC];
+const METRIC_ORDER = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail', 'recall_cold', ANN_RECALL_METRIC];
 
 /** Exact metrics first, then `ann_recall@K`, then the metrics through the ANN index (`ann/…`) in the same order. */
 function compareMetricKeys(a: string, b: string): number {
