@@ -22,6 +22,8 @@ FILE is a table (csv, tsv, jsonl, parquet) with the id column and every feature 
 an id the model never saw gets the out-of-vocabulary ID row and its features still count (cold start).
 
   --out FILE            write the vectors there (JSON lines: id, known, vector); default: stdout
+  --with-inputs         add each row's encoded input (rows: the table rows, values: the normalised values),
+                        what the bundle's TorchScript towers (user_tower.pt, item_tower.pt) take
   --key COLUMN          the id column of FILE (default: the key column the tower trained with)
   --format F            the format of FILE: auto (default, from its name), csv, tsv, jsonl, parquet, movielens-latest, movielens-100k
   --backend tensorflow|wasm|cpu
@@ -35,12 +37,13 @@ export interface EmbedArgs {
   key?: string;
   format: DataFormatName;
   backend?: BackendName;
+  withInputs: boolean;
 }
 
 const FORMATS = ['auto', 'csv', 'tsv', 'jsonl', 'parquet', 'movielens-latest', 'movielens-100k'] as const;
 
 export function parseEmbedArgs(argv: string[]): EmbedArgs {
-  const { values: v, positionals } = parseCommandArgs(argv, ['users', 'items', 'out', 'key', 'format', 'backend']);
+  const { values: v, flags, positionals } = parseCommandArgs(argv, ['users', 'items', 'out', 'key', 'format', 'backend'], ['with-inputs']);
   if (positionals.length !== 1) throw new UsageError(`embed takes one bundle folder (two-tower-lab embed <bundle-dir> --users FILE), got ${positionals.length} positional arguments.`);
   if ((v.users === undefined) === (v.items === undefined)) throw new UsageError('embed needs exactly one of --users FILE or --items FILE.');
   const format = v.format ?? 'auto';
@@ -55,6 +58,7 @@ export function parseEmbedArgs(argv: string[]): EmbedArgs {
     key: v.key,
     format: format as DataFormatName,
     backend: backend as BackendName | undefined,
+    withInputs: flags['with-inputs'],
   };
 }
 
@@ -63,12 +67,13 @@ export async function embedCommand(args: EmbedArgs, initBackend: (preferred?: Ba
     const bundle = readBundle(args.bundle);
     await initBackend(args.backend);
     const source = await openTable(path.resolve(args.file), args.format);
-    const rows = await embedRows(bundle, args.side, source, args.key);
+    const rows = await embedRows(bundle, args.side, source, args.key, args.withInputs);
     const lines: string[] = [];
     let unseen = 0;
     for (let r = 0; r < rows.ids.length; r++) {
       if (!rows.known[r]) unseen++;
-      lines.push(JSON.stringify({ id: rows.ids[r], known: rows.known[r] === 1, vector: Array.from(rows.vectors.subarray(r * rows.dim, (r + 1) * rows.dim)) }));
+      const vector = Array.from(rows.vectors.subarray(r * rows.dim, (r + 1) * rows.dim));
+      lines.push(JSON.stringify({ id: rows.ids[r], known: rows.known[r] === 1, vector, ...(rows.inputs ? rows.inputs[r] : {}) }));
     }
     const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
     const what = args.side === 'user_tower' ? 'users' : 'items';

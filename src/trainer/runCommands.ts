@@ -2,9 +2,11 @@
  * `two-tower-lab eval <run-id>` and `export <run-id>`: rebuild a run's model from its config.yaml and
  * last checkpoint, then evaluate it (model vs popularity table) or write its embeddings and weights.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../core/config/load';
+import type { Experiment } from '../core/config/schema';
 import { loadDataset } from '../core/data/load';
 import { servedCheckpoint, type CheckpointChoice } from '../core/runs/servedCheckpoint';
 import { loadCheckpoint } from '../core/train/checkpoint';
@@ -12,7 +14,9 @@ import { RunEvaluator } from '../core/train/runEval';
 import { runPaths } from '../core/train/runFolder';
 import { writeBundle } from '../core/serving/bundle';
 import { writeItemIndex } from '../core/serving/annIndex';
-import { BUNDLE_FORMAT, ITEM_INDEX_FILE, MANIFEST_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
+import { BUNDLE_FORMAT, ITEM_INDEX_FILE, MANIFEST_FILE, TORCHSCRIPT_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
+import { findTorchAsync, noTorchMessage } from '../core/engines/torchProbe';
+import { findPackageDir } from './torch/runner';
 import { scoreMetric } from '../core/serving/scoreMetric';
 import type { RunArgs } from './args';
 import type { ProgressSink } from './progress';
@@ -65,6 +69,8 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
     for (let u = 0; u < users.length; u++) users[u] = u;
     const weights = engine.modelWeights(checkpoint.weights);
     const itemVectors = model.itemVectors();
+    // A torch run's towers also as TorchScript, written by the Python that trained it.
+    const torchPython = checkpoint.state.engine === 'torch' ? await torchPythonFor(config.training.engine_options.python) : undefined;
     writeBundle(dir, {
       config,
       run: { id: args.runId, epoch: checkpoint.state.epoch, step: checkpoint.state.step, engine: checkpoint.state.engine ?? 'tfjs' },
@@ -76,7 +82,10 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
       dim: model.outputDim,
       itemVectors,
       userVectors: model.userVectors(users),
-      extras: (staged): Record<string, string> => (config.serving.index ? { itemIndex: writeItemIndex(staged, itemVectors, model.outputDim, scoreMetric(config), config.serving) } : {}),
+      extras: (staged): Record<string, string> => ({
+        ...(config.serving.index ? { itemIndex: writeItemIndex(staged, itemVectors, model.outputDim, scoreMetric(config), config.serving) } : {}),
+        ...(torchPython ? writeTorchScript(torchPython, staged, config) : {}),
+      }),
     });
     out.write(
       `exported run ${args.runId} (epoch ${checkpoint.state.epoch}) to ${dir}:\n` +
@@ -84,6 +93,7 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
         `  ${TOWER_FILE.user_tower}, ${TOWER_FILE.item_tower} (id vocabularies with the OOV row, feature vocabularies, normalisation statistics, bucket boundaries)\n` +
         `  model.json + weights.bin (${Object.keys(weights).length} tensors, tfjs weights format)\n` +
         `  items.bin + items.ids.json (${dataset.items.size} × ${model.outputDim}), users.bin + users.ids.json (${dataset.users.size} × ${model.outputDim})\n` +
+        (torchPython ? `  user_tower.pt, item_tower.pt (TorchScript towers: rows + values from embed --with-inputs → vectors)\n` : '') +
         (config.serving.index ? `  ${ITEM_INDEX_FILE} (usearch HNSW of the items, ${scoreMetric(config)}, M ${config.serving.connectivity}, ${config.serving.quantization})\n` : '') +
         `embed new rows with: two-tower-lab embed ${dir} --users FILE | --items FILE\n`,
     );
@@ -91,4 +101,20 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
   } finally {
     model.dispose();
   }
+}
+
+/** The Python with torch to write TorchScript with (the run's engine_options.python, else the usual search). */
+async function torchPythonFor(configured: string | undefined): Promise<string> {
+  const finding = await findTorchAsync(configured);
+  if (!finding.chosen) throw new Error(`This run was trained by the torch engine, and its export includes the towers as TorchScript, which needs a Python with torch:\n${noTorchMessage(finding.probes)}`);
+  return finding.chosen.python;
+}
+
+/** Runs python/two_tower_lab/torchscript.py on the staged bundle; returns the files it wrote by role. */
+function writeTorchScript(python: string, staged: string, config: Experiment): Record<string, string> {
+  const env = { ...process.env, PYTHONPATH: [findPackageDir(), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
+  // The manifest is written last, so the experiment goes by stdin.
+  const r = spawnSync(python, ['-m', 'two_tower_lab.torchscript', staged, '--experiment', '-'], { env, encoding: 'utf8', input: JSON.stringify(config) });
+  if (r.status !== 0) throw new Error(`Writing the TorchScript towers with ${python} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`);
+  return { userTowerTorchScript: TORCHSCRIPT_FILE.user_tower, itemTowerTorchScript: TORCHSCRIPT_FILE.item_tower };
 }

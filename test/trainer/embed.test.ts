@@ -154,4 +154,36 @@ describe.skipIf(!hasTorch)('embed with the bundle of a torch run (skipped withou
       rowOf(torchItems, row.id).forEach((v, d) => expect(Math.abs(v - row.vector[d])).toBeLessThan(1e-6));
     }
   }, 120_000);
+
+  it('exports the towers as TorchScript, which give the vectors from embed --with-inputs when loaded back in Python', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(cwd, 'torch-bundle', 'manifest.json'), 'utf8')) as BundleManifest;
+    expect(manifest.files).toMatchObject({ userTowerTorchScript: 'user_tower.pt', itemTowerTorchScript: 'item_tower.pt' });
+    for (const side of ['items', 'users'] as const) {
+      const e = await runTrainer(['embed', 'torch-bundle', `--${side}`, `gen/${side}.csv`, '--with-inputs', '--out', `${side}-inputs.jsonl`], cwd);
+      expect(e.code, e.stderr).toBe(0);
+      const first = readEmbedded(path.join(cwd, `${side}-inputs.jsonl`))[0] as unknown as { rows: number[]; values: number[] };
+      // The id row, the categorical row, (a bucket row,) and the normalised values.
+      expect(first.rows.length).toBe(side === 'items' ? 3 : 2);
+      expect(first.values.length).toBe(side === 'items' ? 1 : 2);
+      const check = spawnSync(
+        PYTHON,
+        [
+          '-c',
+          `import json, sys, torch
+m = torch.jit.load(sys.argv[1])
+rows = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+got = m(torch.tensor([r["rows"] for r in rows], dtype=torch.int64), torch.tensor([r["values"] for r in rows], dtype=torch.float32))
+want = torch.tensor([r["vector"] for r in rows])
+print(len(rows), float((got - want).abs().max()))`,
+          path.join(cwd, 'torch-bundle', side === 'items' ? 'item_tower.pt' : 'user_tower.pt'),
+          path.join(cwd, `${side}-inputs.jsonl`),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(check.status, check.stderr).toBe(0);
+      const [count, maxDiff] = check.stdout.trim().split(' ').map(Number);
+      expect(count).toBe(side === 'items' ? 80 : 150);
+      expect(maxDiff).toBeLessThan(1e-5);
+    }
+  }, 120_000);
 });

@@ -123,6 +123,20 @@ export class TowerInput {
     }
   }
 
+  /**
+   * Entity `e`'s input before the lookups: the row of each table segment and the value of each value
+   * segment, in input order (what the exported TorchScript towers take: python/two_tower_lab/torchscript.py).
+   */
+  encoded(e: number): { rows: number[]; values: number[] } {
+    const rows: number[] = [];
+    const values: number[] = [];
+    for (const s of this.segments) {
+      if (s.kind === 'value') values.push(s.values[e]);
+      else rows.push(s.rowOf ? s.rowOf[e] : e);
+    }
+    return { rows, values };
+  }
+
   /** Scatters dLoss/dInput (entities.length × width) into the tables and applies the lazy update. */
   applyGradient(entities: Int32Array, dInput: Float32Array, optimizer: Optimizer): void {
     const w = this.width;

@@ -14,3 +14,5 @@ export const ITEM_INDEX_FILE = 'items.usearch';
 export { MODEL_FILE, WEIGHTS_FILE } from '../train/weightsFile';
 
 export const TOWER_KEYS = ['user_tower', 'item_tower'] as const satisfies readonly TowerKey[];
+/** The towers as TorchScript, in bundles of torch runs (python/two_tower_lab/torchscript.py writes them). */
+export const TORCHSCRIPT_FILE: Record<TowerKey, string> = { user_tower: 'user_tower.pt', item_tower: 'item_tower.pt' };

@@ -21,10 +21,12 @@ export interface EmbeddedRows {
   /** ids.length × dim, row-major. */
   vectors: Float32Array;
   dim: number;
+  /** With `withInputs`: each row's encoded input (table rows and normalised values), what the TorchScript towers take. */
+  inputs?: { rows: number[]; values: number[] }[];
 }
 
 /** @param keyColumn the id column of `source`; default: the key column of the table the tower trained on. */
-export async function embedRows(bundle: ServingBundle, side: TowerKey, source: TableSource, keyColumn?: string): Promise<EmbeddedRows> {
+export async function embedRows(bundle: ServingBundle, side: TowerKey, source: TableSource, keyColumn?: string, withInputs = false): Promise<EmbeddedRows> {
   const config = bundle.manifest.experiment;
   const tower = bundle.towers[side];
   const key = keyColumn ?? tower.keyColumn;
@@ -42,5 +44,6 @@ export async function embedRows(bundle: ServingBundle, side: TowerKey, source: T
     entities[r] = r + 1;
     known[r] = features.idRows![r + 1] > 0 ? 1 : 0;
   }
-  return { ids, known, vectors: model.vectors(entities), dim: model.outputDim };
+  const inputs = withInputs ? Array.from(entities, (e) => model.input.encoded(e)) : undefined;
+  return { ids, known, vectors: model.vectors(entities), dim: model.outputDim, ...(inputs ? { inputs } : {}) };
 }
