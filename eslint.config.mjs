@@ -15,11 +15,31 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },
+  // The layers of DESIGN.md, enforced: core is pure (no editor, no LSP), the webview sees only the shared
+  // protocol, and the extension host never loads an engine (tfjs, DuckDB, usearch, torch are trainer-only).
   {
-    // Native modules load only in trainer processes (DESIGN.md): never in the extension host, the language server or the webview.
-    files: ['src/extension/**/*.ts', 'src/server/**/*.ts', 'src/webview/**/*.ts'],
+    files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'usearch', message: 'usearch is native and loads only in the trainer (src/core/serving, src/trainer).' }], patterns: [{ group: ['**/core/serving/annIndex'], message: 'The ANN index loads usearch: trainer processes only.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'], message: 'core/** is used by the trainer, the language server and the host alike: no editor or LSP imports here.' }] }],
+    },
+  },
+  {
+    files: ['src/webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/core/**', '**/extension/**', '**/server/**', '**/trainer/**', 'vscode', 'node:*'], message: 'The webview runs in a browser sandbox: it imports only src/shared/ and browser libraries.' }] }],
+    },
+  },
+  {
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*', '@duckdb/*', 'usearch', '**/trainer/**', '**/core/train/engine*', '**/core/model/**', '**/core/data/readers/**', '**/core/serving/annIndex'], message: 'The extension host stays light: engines and data readers load only in trainer processes.' }] }],
+    },
+  },
+  {
+    // usearch is native and loads only in trainer processes, never in the language server either.
+    files: ['src/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['usearch', '**/core/serving/annIndex'], message: 'usearch (the ANN index) loads only in the trainer (src/core/serving, src/trainer).' }] }],
     },
   },
 );

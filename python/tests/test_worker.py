@@ -84,7 +84,7 @@ class CompletedRun(unittest.TestCase):
         self.assertEqual([(e["epoch"], e["step"]) for e in epochs], [(1, 4), (2, 8)])
         ended = self.events[-1]
         self.assertEqual((ended["status"], ended["epoch"], ended["step"]), ("completed", 2, 8))
-        self.assertEqual(ended["best"]["metric"], "recall@5")
+        self.assertEqual(ended["best"]["metric"], "recall@10")
 
     def test_eval_and_sampling(self):
         ev = [e for e in self.events if e["type"] == "eval"]

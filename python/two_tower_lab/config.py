@@ -9,6 +9,13 @@ def batch_columns(training: dict) -> bool:
 
 
 def headline_metric(config: dict) -> str:
-    """The metric runs are compared on: early stopping's, else recall at the smallest K (runEval.ts)."""
+    """The metric runs are compared on (src/core/eval/headline.ts): early stopping's, else recall@50,
+    else recall at the largest K <= 100, else at the smallest K."""
     es = config["training"].get("early_stopping")
-    return es["metric"] if es and es.get("metric") else f"recall@{min(int(k) for k in config['evaluation']['k'])}"
+    if es and es.get("metric"):
+        return es["metric"]
+    ks = [int(k) for k in config["evaluation"]["k"]]
+    if 50 in ks:
+        return "recall@50"
+    within = [k for k in ks if k <= 100]
+    return f"recall@{max(within) if within else min(ks)}"

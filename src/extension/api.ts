@@ -5,9 +5,9 @@
 import type * as vscode from 'vscode';
 import type { RunSummary } from '../core/runs/runSummary';
 import type { ProgressNotification } from './runs/progress';
-import type { PickAnswer, PickShown } from './ui';
+import type { NoticeShown, PickAnswer, PickShown } from './ui';
 
-export type { PickAnswer, PickShown, ProgressNotification };
+export type { NoticeShown, PickAnswer, PickShown, ProgressNotification };
 
 /** A run as the extension knows it. */
 export interface RunSnapshot {
@@ -65,9 +65,17 @@ export interface TwoTowerLabApi {
     /** Fires after the status bar text or the notifications changed. */
     readonly onDidChange: vscode.Event<void>;
   };
+  readonly plots: {
+    /** Run ids the open plots panel shows (empty when none is open). */
+    shownRunIds(): string[];
+    /** The experiment file whose runs the open panel follows; undefined when its runs are pinned or no panel is open. */
+    followedExperiment(): string | undefined;
+  };
   readonly ui: {
     /** Fires with what each single-choice quick pick of the extension offers (e.g. the Run command's mode/loss pick). */
     readonly onDidShowPick: vscode.Event<PickShown>;
+    /** Fires with each information, warning or error message the extension shows (e.g. "Run … completed"). */
+    readonly onDidNotify: vscode.Event<NoticeShown>;
     /** The next single-choice quick pick is answered by `answer` instead of the user (automation, tests); dispose to withdraw it if unused. */
     answerNextPick(answer: PickAnswer): vscode.Disposable;
   };

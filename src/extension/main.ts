@@ -69,7 +69,8 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
         restrictTrust: runs.restrictTrust,
       },
       progress: { statusText: () => runs.progress.statusText, notifications: () => runs.progress.notifications(), onDidChange: runs.progress.onDidChange },
-      ui: { onDidShowPick: ui.onDidShowPick, answerNextPick: (answer) => ui.answerNextPick(answer) },
+      plots: { shownRunIds: () => plots.shownRunIds(), followedExperiment: () => plots.followedExperiment() },
+      ui: { onDidShowPick: ui.onDidShowPick, onDidNotify: ui.onDidNotify, answerNextPick: (answer) => ui.answerNextPick(answer) },
       activationMs,
     };
   } catch (err) {

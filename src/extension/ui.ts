@@ -10,6 +10,13 @@ export interface PickShown {
   readonly items: readonly { readonly label: string; readonly description?: string }[];
 }
 
+/** A notification the extension showed: its severity, text and buttons (the exported API reports them). */
+export interface NoticeShown {
+  readonly severity: 'info' | 'warning' | 'error';
+  readonly message: string;
+  readonly actions: readonly string[];
+}
+
 /** Chooses an item of a pick in place of the user: its index, or undefined to dismiss the pick. */
 export type PickAnswer = (shown: PickShown) => number | undefined;
 
@@ -18,6 +25,9 @@ export class Ui implements vscode.Disposable {
   private readonly didShowPick = new vscode.EventEmitter<PickShown>();
   /** Fires with what each single-choice quick pick offers, before it is answered. */
   readonly onDidShowPick = this.didShowPick.event;
+  private readonly didNotify = new vscode.EventEmitter<NoticeShown>();
+  /** Fires with each information, warning and error message as it is shown. */
+  readonly onDidNotify = this.didNotify.event;
   /** Answers queued by `answerNextPick` (tests, automation through the exported API); empty for users. */
   private readonly queuedAnswers: PickAnswer[] = [];
 
@@ -42,12 +52,14 @@ export class Ui implements vscode.Disposable {
   /** An information message; each button runs its action when chosen. */
   info(message: string, actions: Record<string, () => unknown> = {}): void {
     this.log.info(message);
+    this.didNotify.fire({ severity: 'info', message, actions: Object.keys(actions) });
     void vscode.window.showInformationMessage(message, ...Object.keys(actions)).then((choice) => this.runAction(choice, actions));
   }
 
   /** Something the user should act on that is not a failure (e.g. an engine that is not installed). */
   warn(message: string, actions: Record<string, () => unknown> = {}): void {
     this.log.warn(message);
+    this.didNotify.fire({ severity: 'warning', message, actions: Object.keys(actions) });
     void vscode.window.showWarningMessage(message, ...Object.keys(actions)).then((choice) => this.runAction(choice, actions));
   }
 
@@ -59,6 +71,7 @@ export class Ui implements vscode.Disposable {
   error(what: string, err: unknown): void {
     const detail = err instanceof Error ? err.message : String(err);
     this.log.error(`${what}: ${err instanceof Error && err.stack ? err.stack : detail}`);
+    this.didNotify.fire({ severity: 'error', message: `Two-Tower Lab: ${what}: ${detail}`, actions: ['Show Log'] });
     void vscode.window.showErrorMessage(`Two-Tower Lab: ${what}: ${detail}`, 'Show Log').then((choice) => {
       if (choice === 'Show Log') this.log.show();
     });
@@ -85,9 +98,17 @@ export class Ui implements vscode.Disposable {
     return vscode.window.showInputBox({ prompt, value, validateInput: validate });
   }
 
+  /** A message of the given severity (an error one without an exception behind it, e.g. a run that failed). */
+  notify(severity: NoticeShown['severity'], message: string, actions: Record<string, () => unknown> = {}): void {
+    if (severity === 'info') return this.info(message, actions);
+    if (severity === 'warning') return this.warn(message, actions);
+    return this.refuse(message, actions);
+  }
+
   /** A refusal the user must act on: logged, shown, and each button runs its action when chosen. */
   refuse(message: string, actions: Record<string, () => unknown> = {}): void {
     this.log.warn(message);
+    this.didNotify.fire({ severity: 'error', message, actions: Object.keys(actions) });
     void vscode.window.showErrorMessage(message, ...Object.keys(actions)).then((choice) => this.runAction(choice, actions));
   }
 
@@ -98,6 +119,7 @@ export class Ui implements vscode.Disposable {
 
   dispose(): void {
     this.didShowPick.dispose();
+    this.didNotify.dispose();
     this.log.dispose();
   }
 }

@@ -9,8 +9,9 @@
 export const EVENTS_SCHEMA_VERSION = 1;
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped';
-export type TrainingMode = 'pointwise' | 'pairwise' | 'listwise';
-export type LossName = 'bce' | 'hinge' | 'logistic' | 'softmax';
+import type { LossName, TrainingMode } from './vocabulary';
+
+export type { LossName, TrainingMode };
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 interface EventBase {

@@ -1,7 +1,10 @@
 /** Command-line options of `two-tower-lab`, parsed with node:util parseArgs; bad usage → UsageError (exit 2). */
 import { parseArgs } from 'node:util';
-import { ENGINES, LOSSES_BY_MODE, type EngineName } from '../core/config/schema';
+import { ENGINES, type EngineName } from '../core/config/schema';
+import { LOSSES, TRAINING_MODES } from '../shared/vocabulary';
 import { runIdProblem, RUN_ID_RULE } from '../core/runs/runId';
+import { runNameProblem } from '../core/runs/runMeta';
+import { choiceOverrides } from '../core/config/choiceOverrides';
 import type { BackendName, LossName, TrainingMode } from '../shared/events';
 
 export class UsageError extends Error {}
@@ -15,6 +18,8 @@ export interface TrainArgs {
   runsDir: string;
   resume?: string;
   runId?: string;
+  /** `--name`: the run's name in the tree and tables (meta.json). */
+  name?: string;
   set: string[];
   backend?: BackendName;
   /** `--engine`, `--processes`, `--python`: training.engine and its engine_options. */
@@ -47,14 +52,15 @@ export const TRAIN_USAGE = `usage: two-tower-lab train <file.tower.yaml> [option
        two-tower-lab train --resume <run-id> [--epochs N] [--runs-dir DIR]
 
 options:
-  --mode pointwise|pairwise|listwise   training mode (overrides training.mode)
-  --loss bce|hinge|logistic|softmax    loss (overrides training.loss; must suit the mode)
+  ${`--mode ${TRAINING_MODES.join('|')}`.padEnd(37)}training mode (overrides training.mode)
+  ${`--loss ${LOSSES.join('|')}`.padEnd(37)}loss (overrides training.loss; must suit the mode)
   --epochs N                           epochs (overrides training.epochs; with --resume: the new total)
   --seed N                             seed of initialisation, shuffling and sampling (training.seed)
   --set path.to.key=value              override any field of the file; repeatable
   --runs-dir DIR                       where runs go (default ${DEFAULT_RUNS_DIR} under the current folder)
   --resume RUN_ID                      continue a stopped run from its last checkpoint
   --run-id ID                          use this run id instead of <name>-<yyyymmdd-hhmmss>-<hex>
+  --name TEXT                          the run's name in the editor's tree and tables (rename it there later)
   --backend tensorflow|wasm|cpu        preferred tfjs backend (default: the first that works)
   --engine tfjs|torch                  the engine (overrides training.engine; torch: PyTorch workers under torchrun)
   --processes N                        torch: worker processes (overrides training.engine_options.processes)
@@ -112,6 +118,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     'runs-dir': { type: 'string' },
     resume: { type: 'string' },
     'run-id': { type: 'string' },
+    name: { type: 'string' },
     set: { type: 'string', multiple: true },
     backend: { type: 'string' },
     engine: { type: 'string' },
@@ -129,13 +136,14 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   if (file !== undefined && resume !== undefined) throw new UsageError(`--resume continues run '${resume}' with the config.yaml saved in its folder; do not give an experiment file as well.`);
   const args: TrainArgs = {
     file,
-    mode: oneOf('mode', str('mode'), ['pointwise', 'pairwise', 'listwise'] as const),
-    loss: oneOf('loss', str('loss'), ['bce', 'hinge', 'logistic', 'softmax'] as const),
+    mode: oneOf('mode', str('mode'), TRAINING_MODES),
+    loss: oneOf('loss', str('loss'), LOSSES),
     epochs: int('epochs', str('epochs')),
     seed: int('seed', str('seed')),
     runsDir: str('runs-dir') ?? DEFAULT_RUNS_DIR,
     resume,
     runId: str('run-id'),
+    name: str('name'),
     set: (v.set as string[] | undefined) ?? [],
     backend: oneOf('backend', str('backend'), ['tensorflow', 'wasm', 'cpu'] as const),
     engine: oneOf('engine', str('engine'), ENGINES),
@@ -146,6 +154,11 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   };
   if (args.runId !== undefined) usageRunId('--run-id', args.runId);
   if (args.resume !== undefined) usageRunId('--resume', args.resume);
+  if (args.name !== undefined) {
+    const problem = runNameProblem(args.name);
+    if (problem) throw new UsageError(`--name: ${problem}`);
+    if (args.resume !== undefined) throw new UsageError(`--name names a new run; rename run '${args.resume}' in the editor ("Rename Run") instead.`);
+  }
   return args;
 }
 
@@ -155,17 +168,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
  * default loss, so `--mode pairwise` on a listwise file means hinge rather than an error.
  */
 export function flagOverrides(a: TrainArgs, fileLoss?: unknown): string[] {
-  const out: string[] = [];
-  if (a.mode !== undefined) out.push(`training.mode=${a.mode}`);
-  if (a.loss !== undefined) out.push(`training.loss=${a.loss}`);
-  else if (a.mode !== undefined && !(LOSSES_BY_MODE[a.mode] as readonly unknown[]).includes(fileLoss)) out.push(`training.loss=${LOSSES_BY_MODE[a.mode][0]}`);
-  if (a.epochs !== undefined) out.push(`training.epochs=${a.epochs}`);
-  if (a.seed !== undefined) out.push(`training.seed=${a.seed}`);
-  if (a.engine !== undefined) out.push(`training.engine=${a.engine}`);
-  if (a.processes !== undefined) out.push(`training.engine_options.processes=${a.processes}`);
-  // JSON keeps a path with spaces or YAML punctuation one string.
-  if (a.python !== undefined) out.push(`training.engine_options.python=${JSON.stringify(a.python)}`);
-  return [...out, ...a.set];
+  return [...choiceOverrides(a, fileLoss), ...a.set];
 }
 
 /** The one run-id rule (core/runs/runId) as a usage error: the id is a folder name inside --runs-dir, never a path. */

@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, loadExperiment, withAbsoluteDataPaths } from '../core/config/load';
 import { formatDiagnostic } from '../core/config/diagnostics';
-import { parseExperimentText } from '../core/config/document';
 import { stringifyResolvedConfig } from '../core/config/overrides';
 import type { Experiment } from '../core/config/schema';
 import type { Dataset } from '../core/data/dataset';
@@ -28,6 +27,8 @@ import { parseEventLines, type BackendName, type TrainerEvent } from '../shared/
 import { DEFAULT_RUNS_DIR, flagOverrides, type TrainArgs } from './args';
 import { HardNegativeNotes } from './hardNegatives';
 import { flattenParams } from './params';
+import { changedParams, writeRunMeta, type ParamValue } from '../core/runs/runMeta';
+import { writtenLoss } from '../core/config/writtenLoss';
 import { Progress, type ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
 import { checkTorchEngine, EngineUnavailable, type TorchReady } from './torch/engineCheck';
@@ -52,18 +53,23 @@ export interface TrainIo {
 /** The `training.loss` written in an experiment file, if it can be read (errors surface later, with positions). */
 function fileLossOf(file: string | undefined): unknown {
   if (file === undefined || !existsSync(file)) return undefined;
-  try {
-    return parseExperimentText(readFileSync(file, 'utf8')).doc.getIn(['training', 'loss']);
-  } catch (error) {
-    // Unreadable here means unreadable for loadExperiment too, which reports it properly.
-    void error;
-    return undefined;
-  }
+  return writtenLoss(readFileSync(file, 'utf8'));
 }
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_INVALID = 2;
+
+/** What the run sets differently from its experiment file (its label in the tree); unknown when the file alone does not load. */
+async function changedFromFile(file: string, overrides: readonly string[], config: Experiment): Promise<Record<string, ParamValue>> {
+  if (overrides.length === 0) return {};
+  try {
+    const alone = await loadExperiment(file, []);
+    return changedParams(flattenParams(withAbsoluteDataPaths(alone.config, alone.filePath)), flattenParams(config));
+  } catch {
+    return {};
+  }
+}
 
 export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo): Promise<number> {
   const progress = new Progress(io.stderr, args.quiet);
@@ -104,6 +110,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       const opened = createRunFolder(args.runsDir, runId, { config: stringifyResolvedConfig(config), onNote: note });
       paths = opened;
       lock = opened.lock;
+      writeRunMeta(paths.dir, { ...(args.name !== undefined ? { name: args.name } : {}), changed: await changedFromFile(loaded.filePath, overrides, config) });
     }
   } catch (e) {
     lock?.release();

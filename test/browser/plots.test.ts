@@ -216,8 +216,11 @@ describe('plots webview', () => {
       // The table follows live data at most once a second (a rebuild re-lays out the page): wait for it.
       await page.waitForFunction(() => window.__plots!.table().rows[0]?.[1] === 'completed');
       const table = await page.evaluate(() => window.__plots!.table());
-      // Column 3 is the final loss, shown with 4 significant digits (3.87128 → 3.871).
-      expect(table.rows[0][3]).toBe(stepsOf(live).at(-1)!.loss.toPrecision(4));
+      // Column 3 is the final loss: the last epoch's mean (as the tree and the CLI say), not the last step's
+      // partial-batch loss; shown with 4 significant digits (3.87128 → 3.871).
+      const lastEpoch = live.events.filter((e): e is Extract<typeof e, { type: 'epoch' }> => e.type === 'epoch').at(-1)!;
+      expect(lastEpoch.loss).not.toBe(stepsOf(live).at(-1)!.loss);
+      expect(table.rows[0][3]).toBe(lastEpoch.loss.toPrecision(4));
       const sampling = await page.evaluate(() => window.__plots!.sampling());
       expect(sampling?.epoch).toBe(4);
       expect(sampling?.series.map((s) => s.label)).toEqual(['positives', 'negatives: in_batch', 'logQ mean p']);

@@ -47,6 +47,23 @@ describe('grammar snapshots', () => {
   }
 });
 
+describe('grammar coverage of the schema', () => {
+  it('colours the value of every key that takes one of a fixed set of values (schema enums)', async () => {
+    const { enumKeyNames } = await import('../../src/core/config/schemaPath');
+    const grammarJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'syntaxes', 'two-tower.tmLanguage.json'), 'utf8')) as { repository: Record<string, { begin?: string }> };
+    const covered = new Set(
+      Object.values(grammarJson.repository)
+        .map((rule) => /^\^\(\\s\*\)\(\(\?:-\\s\+\)\*\)\(([a-z_|]+)\)/.exec(rule.begin ?? '')?.[1])
+        .filter((alternation): alternation is string => alternation !== undefined)
+        .flatMap((alternation) => alternation.split('|')),
+    );
+    expect(enumKeyNames().filter((key) => !covered.has(key))).toEqual([]);
+    for (const [line, value] of [['engine: torch', 'torch'], ['device: cpu', 'cpu'], ['extra_sampler: popularity', 'popularity']]) {
+      expect(scopesOf(`training:\n  ${line}\n`, line, value).some((s) => s.startsWith('support.constant.')), line).toBe(true);
+    }
+  });
+});
+
 describe('grammar scopes', () => {
   const listwise = readFileSync(path.join(FIXTURES, 'listwise.tower.yaml'), 'utf8');
   const edge = readFileSync(path.join(FIXTURES, 'pairwise-edge.tower.yaml'), 'utf8');

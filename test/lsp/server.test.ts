@@ -92,6 +92,13 @@ describe('initialize and diagnostics', () => {
     expect(await client.change(uri, VALID.replace('source: in_batch', 'source: popularity'))).toEqual([]);
   });
 
+  it('shows a misspelled key and a rule warning at once (schema errors do not hide the rules)', async () => {
+    const uri = newUri();
+    const both = await client.open(uri, VALID.replace('source: in_batch', 'source: uniform').replace('batch_size:', 'batch_sise:'));
+    expect(both.map((d) => d.code).sort()).toEqual(['logq-uniform-constant', 'schema-unknown-key']);
+    await client.close(uri);
+  });
+
   it('reports a YAML syntax error where it is', async () => {
     const text = VALID.replace('  epochs: 2', ' epochs: 2');
     const diagnostics = await client.open(newUri(), text);

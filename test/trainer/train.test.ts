@@ -20,6 +20,22 @@ const evalMetrics = (events: TrainerEvent[]): Record<string, number>[] => events
 const ended = (events: TrainerEvent[]): EndedEvent | undefined => events.filter((e): e is EndedEvent => e.type === 'ended').at(-1);
 
 describe('two-tower-lab train', () => {
+  it('records the name given with --name and what the run changes from its file in meta.json (the tree labels runs by them)', async () => {
+    const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
+    const r = await runTrainer(['train', 'tiny.tower.yaml', '--name', 'short lr test', '--epochs', '1', '--set', 'training.learning_rate=0.02'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(path.join(cwd, RUNS, onlyRun(cwd), 'meta.json'), 'utf8')) as unknown;
+    expect(meta).toEqual({ name: 'short lr test', changed: { 'training.learning_rate': 0.02, 'training.epochs': 1 } });
+    // The file as it is: nothing changed, no name.
+    const plain = workspace({ 'tiny.tower.yaml': tinySynthetic() });
+    expect((await runTrainer(['train', 'tiny.tower.yaml'], plain)).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(plain, RUNS, onlyRun(plain), 'meta.json'), 'utf8'))).toEqual({ changed: {} });
+    // A name that cannot be one is a usage error (exit 2), before any run folder exists.
+    const bad = await runTrainer(['train', 'tiny.tower.yaml', '--name', ' '], plain);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--name: A run name cannot be empty.');
+  });
+
   it('trains, fills the run folder, mirrors the events on stdout and prints the table', async () => {
     const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
     const r = await runTrainer(['train', 'tiny.tower.yaml', '--set', 'training.epochs=1'], cwd);

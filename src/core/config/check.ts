@@ -2,7 +2,8 @@
  * The one validation of an experiment, used by the CLI, the language server and the run command:
  * YAML syntax → --set overrides → schema (with defaults) → two-tower semantic rules → data rules and engine rules
  * (what the machine has for the torch engine).
- * A later stage runs only when the earlier ones found no error, so one mistake gives one diagnostic.
+ * YAML and --set errors stop the check (one mistake, one diagnostic); schema errors do not: the rules then
+ * run on the file's valid parts, so that all problems show at once.
  */
 import { Value } from '@sinclair/typebox/value';
 
@@ -16,6 +17,7 @@ import { applyOverrides, type ParsedOverride } from './overrides';
 import { runStructuralRules, type RuleContext } from './rules';
 import type { Experiment } from './schema';
 import { applyDefaults, isValidExperiment, schemaDiagnostics } from './validate';
+import { overlaps, validParts, type ValidParts } from './validParts';
 
 export interface CheckOptions {
   /** The experiment file's path: data paths are resolved against it. */
@@ -40,6 +42,8 @@ interface Stage {
   diagnostics: ConfigDiagnostic[];
   applied: ParsedOverride[];
   candidate?: Experiment;
+  /** When the schema fails: its valid parts, for the rules to check meanwhile (see validParts). */
+  partial?: ValidParts;
   /**
    * True when the text already spells out every default (a run's config.yaml, or a copy of one): then a key
    * being written says nothing about what the user chose, and the rules see no key as written.
@@ -69,7 +73,7 @@ function structuralStage(text: string, overrides: readonly string[]): Stage {
   const value = applyDefaults(raw);
   const schemaErrors = schemaDiagnostics(parsed, value);
   diagnostics.push(...markOverridden(schemaErrors, applied));
-  if (hasErrors(schemaErrors) || !isValidExperiment(value)) return { parsed, diagnostics, applied };
+  if (hasErrors(schemaErrors) || !isValidExperiment(value)) return { parsed, diagnostics, applied, partial: validParts(raw) };
   return { parsed, diagnostics, applied, candidate: value, spelledOut: Value.Equal(raw, value) };
 }
 
@@ -84,10 +88,15 @@ function isCyclic(value: unknown, ancestors = new Set<object>()): boolean {
   return cyclic;
 }
 
-/** The rules' view of the check. `parsed.doc` has the --set overrides applied, so a key set on the command line counts as written. */
-function ruleContext({ parsed, candidate, spelledOut }: Stage & { candidate: Experiment }): RuleContext {
+/**
+ * The rules' view of the check: the valid config, or the valid parts of one that fails the schema.
+ * `parsed.doc` has the --set overrides applied, so a key set on the command line counts as written.
+ */
+function ruleContext({ parsed, candidate, partial, spelledOut }: Stage): RuleContext | undefined {
+  const config = candidate ?? partial?.config;
+  if (!config) return undefined;
   return {
-    config: candidate,
+    config,
     rangeAt: (path, target) => rangeAt(parsed, path, target),
     written: (path) => !spelledOut && locate(parsed.doc, path).depth === path.length,
   };
@@ -104,22 +113,25 @@ function markOverridden(diagnostics: ConfigDiagnostic[], applied: readonly Parse
 }
 
 function finish(stage: Stage, extra: ConfigDiagnostic[]): CheckResult {
-  const diagnostics = sortDiagnostics([...stage.diagnostics, ...markOverridden(extra, stage.applied)]);
+  // On valid parts, a rule about a place that was taken out would be judging the default, not the user's value.
+  const removed = stage.candidate ? [] : (stage.partial?.removed ?? []);
+  const kept = extra.filter((d) => !removed.some((r) => overlaps(r, d.path ?? [])));
+  const diagnostics = sortDiagnostics([...stage.diagnostics, ...markOverridden(kept, stage.applied)]);
   return hasErrors(diagnostics) || !stage.candidate ? { diagnostics } : { config: stage.candidate, diagnostics };
 }
 
 /** The fast path without data files (the language server's per-keystroke check). */
 export function checkExperimentTextSync(text: string, options: Omit<CheckOptions, 'probe'>): CheckResult {
   const stage = structuralStage(text, options.overrides ?? []);
-  if (!stage.candidate) return finish(stage, []);
-  return finish(stage, runStructuralRules(ruleContext({ ...stage, candidate: stage.candidate })));
+  const ctx = ruleContext(stage);
+  return finish(stage, ctx ? runStructuralRules(ctx) : []);
 }
 
 /** The full check, including the data files through `probe` when given. Never throws on bad input. */
 export async function checkExperimentText(text: string, options: CheckOptions): Promise<CheckResult> {
   const stage = structuralStage(text, options.overrides ?? []);
-  if (!stage.candidate) return finish(stage, []);
-  const ctx = ruleContext({ ...stage, candidate: stage.candidate });
+  const ctx = ruleContext(stage);
+  if (!ctx) return finish(stage, []);
   const structural = runStructuralRules(ctx);
   const data = options.probe ? await runDataRules(ctx, options.probe, options.filePath) : [];
   const engine = options.engines ? await runEngineRules(ctx, options.engines) : [];

@@ -7,6 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import type { TLiteral, TUnion } from '@sinclair/typebox';
+import { LOSSES, LOSSES_BY_MODE, TRAINING_MODES } from '../../shared/vocabulary';
 
 /** A string enum as a union of literals: JSON Schema `anyOf` of `const`s, which editors complete. */
 function Enum<const T extends readonly [string, ...string[]]>(values: T, options: { description: string; default?: T[number] }) {
@@ -325,11 +326,11 @@ export const EngineOptions = Type.Object(
 
 export const Training = Type.Object(
   {
-    mode: Enum(['pointwise', 'pairwise', 'listwise'] as const, {
+    mode: Enum(TRAINING_MODES, {
       description: '`pointwise`: binary classification, cos → +1 for positives and −1 for negatives. `pairwise`: triplets (a, b⁺, b⁻), cos(a, b⁺) > cos(a, b⁻). `listwise`: softmax over 1 positive and n negatives.',
       default: 'listwise',
     }),
-    loss: Enum(['bce', 'hinge', 'logistic', 'softmax'] as const, {
+    loss: Enum(LOSSES, {
       description: '`bce` (pointwise): binary cross-entropy on cos/τ. `hinge` (pairwise): max(0, cos(a,b⁻) + m − cos(a,b⁺)). `logistic` (pairwise): log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). `softmax` (listwise): −log softmax(cos/τ)⁺.',
       default: 'softmax',
     }),
@@ -442,12 +443,7 @@ export type ServingConfig = Static<typeof Serving>;
 export type SyntheticConfig = Static<typeof SyntheticData>;
 export type AnySchema = TSchema;
 
-/** Which losses each training mode accepts; the first is the mode's default. */
-export const LOSSES_BY_MODE = {
-  pointwise: ['bce'],
-  pairwise: ['hinge', 'logistic'],
-  listwise: ['softmax'],
-} as const;
+export { LOSSES_BY_MODE };
 
 export const DEFAULT_MARGIN = 0.2;
 export const DEFAULT_LOGISTIC_SCALE = 10;

@@ -83,3 +83,24 @@ export function whereKeyLives(name: string, root: TSchema = ExperimentSchema): C
   walk(root, [], 0);
   return found;
 }
+
+/** The names of every key whose value is a string enum somewhere in the schema (the grammar colours their values). */
+export function enumKeyNames(root: TSchema = ExperimentSchema): string[] {
+  const names = new Set<string>();
+  const walk = (schema: TSchema, depth: number) => {
+    if (depth > 10) return;
+    const node = schema as SchemaNode;
+    if (node.type === 'object' && node.properties) {
+      for (const [key, child] of Object.entries(node.properties)) {
+        if (enumValues(child)) names.add(key);
+        walk(child, depth + 1);
+      }
+    } else if (node.type === 'array' && node.items !== undefined) {
+      for (const item of Array.isArray(node.items) ? node.items : [node.items]) walk(item, depth + 1);
+    } else if (node.anyOf) {
+      for (const option of node.anyOf) walk(option, depth + 1);
+    }
+  };
+  walk(root, 0);
+  return [...names].sort();
+}

@@ -52,6 +52,11 @@ export function isValidExperiment(value: unknown): value is Experiment {
   return checker().Check(value);
 }
 
+/** The schema's errors of an already defaulted value, without positions. */
+export function schemaErrors(value: unknown): ValueError[] {
+  return [...checker().Errors(value)];
+}
+
 /** Schema diagnostics of an already defaulted value; positions come from `parsed`. */
 export function schemaDiagnostics(parsed: Pick<ParsedExperimentText, 'doc' | 'lineCounter' | 'text'>, value: unknown): ConfigDiagnostic[] {
   if (value === null || value === undefined) {

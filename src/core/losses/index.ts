@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, type Experiment } from '../config/schema';
 import { batchColumns } from '../sampling/columns';
+import type { LossName, TrainingMode } from '../../shared/vocabulary';
 import { inBatchSoftmaxLoss } from './inBatchSoftmax';
 import { inBatchColumnsLoss } from './inBatchColumns';
 import { pointwiseBceLoss } from './pointwiseBce';
@@ -15,8 +16,8 @@ import { tripletHingeLoss } from './tripletHinge';
 import { tripletLogisticLoss } from './tripletLogistic';
 
 export interface LossSpec {
-  mode: 'pointwise' | 'pairwise' | 'listwise';
-  loss: 'bce' | 'hinge' | 'logistic' | 'softmax';
+  mode: TrainingMode;
+  loss: LossName;
   temperature: number;
   margin: number;
   scale: number;

@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 
 import { engineLabel } from '../../shared/engines';
+import { headlineMetricOf } from '../eval/headline';
 import type { EndedEvent, EvalEvent, RunStatus, StartedEvent, TrainerEvent } from '../../shared/events';
 
 export interface RunSummary {
@@ -42,19 +43,6 @@ export interface RunSummary {
   startingSince?: number;
 }
 
-/** The metric the tree shows for a run: recall@50 if evaluated, else the recall@K with the largest K ≤ 100, else NDCG, else MRR. */
-export function headlineMetricName(metrics: Record<string, number>): string | undefined {
-  if ('recall@50' in metrics) return 'recall@50';
-  const recalls = Object.keys(metrics)
-    .map((key) => /^recall@(\d+)$/.exec(key))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => b - a);
-  const withinHundred = recalls.find((k) => k <= 100) ?? recalls[recalls.length - 1];
-  if (withinHundred !== undefined) return `recall@${withinHundred}`;
-  return Object.keys(metrics).find((key) => key.startsWith('ndcg@')) ?? ('mrr' in metrics ? 'mrr' : undefined);
-}
-
 export interface SummarizeOptions {
   /** Whether the trainer process of a run that has not ended is still alive (default: assume alive). */
   isAlive?: (pid: number) => boolean;
@@ -82,8 +70,21 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
   let started: StartedEvent | undefined;
   let ended: EndedEvent | undefined;
   let lastTime: number | undefined;
+  // Time spent training, summed over the run's processes (a resumed run has one per start): the time a run
+  // sat stopped between an `ended` and the next `started` is not part of its duration.
+  let activeMs = 0;
+  let processStart: number | undefined;
   for (const event of events) {
-    lastTime = Date.parse(event.time);
+    const time = Date.parse(event.time);
+    if (event.type === 'started') {
+      // A process that died without `ended` trained until its last event.
+      if (processStart !== undefined && lastTime !== undefined) activeMs += Math.max(0, lastTime - processStart);
+      processStart = time;
+    } else if (event.type === 'ended' && processStart !== undefined) {
+      activeMs += Math.max(0, time - processStart);
+      processStart = undefined;
+    }
+    lastTime = time;
     switch (event.type) {
       case 'started':
         started = event;
@@ -111,7 +112,7 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
         break;
       case 'eval':
         summary.lastMetrics = event.metrics;
-        updateHeadline(summary, event);
+        updateHeadline(summary, event, started);
         break;
       case 'ended':
         ended = event;
@@ -154,14 +155,18 @@ export function summarizeRun(runId: string, events: readonly TrainerEvent[], opt
     }
   }
   if (summary.startedAt !== undefined) {
-    const end = summary.endedAt ?? options.now ?? Date.now();
-    summary.durationSec = Math.max(0, (end - summary.startedAt) / 1000);
+    if (processStart !== undefined) {
+      const end = summary.status === 'running' ? (options.now ?? Date.now()) : (lastTime ?? processStart);
+      activeMs += Math.max(0, end - processStart);
+    }
+    summary.durationSec = activeMs / 1000;
   }
   return summary;
 }
 
-function updateHeadline(summary: RunSummary, event: EvalEvent): void {
-  const metric = summary.headline?.metric ?? headlineMetricName(event.metrics);
+function updateHeadline(summary: RunSummary, event: EvalEvent, started: StartedEvent | undefined): void {
+  const watched = started?.params['training.early_stopping.metric'];
+  const metric = summary.headline?.metric ?? headlineMetricOf(event.metrics, typeof watched === 'string' ? watched : undefined);
   if (metric === undefined) return;
   const value = event.metrics[metric];
   if (value === undefined || !Number.isFinite(value)) return;

@@ -5,6 +5,7 @@
  */
 import type { AnnIndexInfo } from '../../shared/events';
 import type { EvaluationConfig, ServingConfig } from '../config/schema';
+import { headlineMetric } from '../eval/headline';
 import type { Dataset } from '../data/dataset';
 import { evaluateRetrieval, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
 import { evaluateWithIndex } from '../eval/annRetrieval';
@@ -78,9 +79,9 @@ export class RunEvaluator {
     return evaluateWithIndex(this.plan, exact, index, userVectors);
   }
 
-  /** The metric runs are compared on: early stopping's, else recall at the smallest K. */
+  /** The metric runs are compared on (core/eval/headline.ts). */
   static headline(evaluation: EvaluationConfig, earlyStoppingMetric?: string): string {
-    return earlyStoppingMetric ?? `recall@${Math.min(...evaluation.k)}`;
+    return headlineMetric(evaluation.k, earlyStoppingMetric);
   }
 }
 

@@ -187,7 +187,7 @@ export class ExperimentTreeModel {
     const entry = this.runs.get(node.runId);
     if (!entry) return { id: `run:${node.runId}`, label: node.runId, description: 'gone', tooltip: `Run ${node.runId} is no longer listed.`, contextValue: 'run.gone', collapsible: false, fsPath: '' };
     const slug = node.experiment !== undefined ? slugOf(node.experiment) : undefined;
-    const v = runView(entry.summary, slug);
+    const v = runView(entry.summary, slug, entry.meta);
     return { id: `run:${node.runId}`, label: v.label, description: v.description, tooltip: entry.summary.error ?? entry.runId, contextValue: v.contextValue, collapsible: false, fsPath: entry.dir, icon: v.icon, tooltipMarkdown: v.tooltipMarkdown };
   }
 }

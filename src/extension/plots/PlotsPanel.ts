@@ -14,6 +14,9 @@ import { makeNonce, PLOTS_MEDIA, renderPlotsHtml } from './html';
 import { askSaveLocation } from './saveDialog';
 
 export const PLOTS_VIEW_TYPE = 'twoTowerLab.plots';
+const PLOTS_TITLE = 'Two-Tower Lab: plots';
+/** A context key for the panel's title-bar buttons: Pin while following, Follow while pinned. */
+export const PLOTS_FOLLOWING_CONTEXT = 'twoTowerLab.plotsFollowing';
 
 interface FollowedRun {
   ref: RunRef;
@@ -23,6 +26,18 @@ interface FollowedRun {
   /** The webview has been sent this run with `showRuns`. */
   announced: boolean;
   subscription: { dispose(): void };
+}
+
+/**
+ * The runs of one experiment, as the panel follows them: it shows every run `refs()` lists and picks up
+ * new ones when `onDidChange` fires (like W&B's workspace), until the user pins the selection.
+ */
+export interface ExperimentRuns {
+  /** The experiment's name, for the panel title. */
+  readonly label: string;
+  readonly experiment: string;
+  refs(): RunRef[];
+  readonly onDidChange: vscode.Event<unknown>;
 }
 
 let registeredDeps: PlotsDeps | undefined;
@@ -43,19 +58,57 @@ export class PlotsPanel {
   private readonly runs = new Map<string, FollowedRun>();
   private readonly outbox: HeldMessages<HostToWebviewMessage>;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The experiment whose runs the panel follows; undefined when its runs are pinned (a fixed selection). */
+  private followed: { source: ExperimentRuns; subscription: vscode.Disposable } | undefined;
 
-  /** Shows the panel (creating it if needed) with these runs; `runs` replaces what it showed before. */
+  /** Shows the panel (creating it if needed) with these runs, pinned; `runs` replaces what it showed before. */
   static createOrShow(context: vscode.ExtensionContext, runs: RunRef[]): PlotsPanel {
+    const current = PlotsPanel.open(context);
+    current.stopFollowing();
+    current.show(runs);
+    return current;
+  }
+
+  /** Shows the panel (creating it if needed) following an experiment's runs: new runs join as they start. */
+  static follow(context: vscode.ExtensionContext, source: ExperimentRuns): PlotsPanel {
+    const current = PlotsPanel.open(context);
+    current.stopFollowing();
+    current.followed = { source, subscription: source.onDidChange(() => current.followed?.source === source && current.show(source.refs())) };
+    current.show(source.refs());
+    current.updateTitle();
+    return current;
+  }
+
+  private static open(context: vscode.ExtensionContext): PlotsPanel {
     const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
     if (PlotsPanel.current) {
       PlotsPanel.current.panel.reveal(column);
-      PlotsPanel.current.show(runs);
       return PlotsPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(PLOTS_VIEW_TYPE, 'Two-Tower Lab: plots', column, webviewOptions(context));
+    const panel = vscode.window.createWebviewPanel(PLOTS_VIEW_TYPE, PLOTS_TITLE, column, webviewOptions(context));
     PlotsPanel.current = new PlotsPanel(panel, context, requireDeps());
-    PlotsPanel.current.show(runs);
     return PlotsPanel.current;
+  }
+
+  /** Freezes the runs shown now: runs started later no longer join. */
+  pin(): void {
+    this.stopFollowing();
+  }
+
+  /** The experiment file followed, or undefined when pinned. */
+  followedExperiment(): string | undefined {
+    return this.followed?.source.experiment;
+  }
+
+  private stopFollowing(): void {
+    this.followed?.subscription.dispose();
+    this.followed = undefined;
+    this.updateTitle();
+  }
+
+  private updateTitle(): void {
+    this.panel.title = this.followed ? `${PLOTS_TITLE} · ${this.followed.source.label} (following)` : PLOTS_TITLE;
+    void vscode.commands.executeCommand('setContext', PLOTS_FOLLOWING_CONTEXT, this.followed !== undefined);
   }
 
   /** Takes over a panel VS Code restored after a reload; the runs come from the webview's saved state. */
@@ -192,6 +245,8 @@ export class PlotsPanel {
 
   dispose(): void {
     if (PlotsPanel.current === this) PlotsPanel.current = undefined;
+    this.followed?.subscription.dispose();
+    this.followed = undefined;
     for (const run of this.runs.values()) run.subscription.dispose();
     this.runs.clear();
     this.disposables.forEach((d) => d.dispose());

@@ -5,11 +5,19 @@
 import * as vscode from 'vscode';
 import { readViewState, type RunRef } from '../../shared/webviewProtocol';
 import type { PlotsDeps } from './deps';
-import { PLOTS_VIEW_TYPE, PlotsPanel, setPlotsDeps } from './PlotsPanel';
+import { PLOTS_VIEW_TYPE, PlotsPanel, setPlotsDeps, type ExperimentRuns } from './PlotsPanel';
+
+export type { ExperimentRuns };
 
 export interface PlotsController {
-  /** Opens (or reveals) the plots panel showing exactly these runs, in this order. */
+  /** Opens (or reveals) the plots panel showing exactly these runs, in this order (pinned). */
   show(runs: RunRef[]): void;
+  /** Opens (or reveals) the plots panel following an experiment's runs: runs started later join. */
+  follow(source: ExperimentRuns): void;
+  /** Freezes the open panel's runs (no-op when none is open). */
+  pin(): void;
+  /** The experiment the open panel follows, or undefined (pinned, or no panel). */
+  followedExperiment(): string | undefined;
   /** Run ids the open panel shows (empty when no panel is open). */
   shownRunIds(): string[];
 }
@@ -27,6 +35,9 @@ export function registerPlots(context: vscode.ExtensionContext, deps: PlotsDeps)
   );
   return {
     show: (runs) => void PlotsPanel.createOrShow(context, runs),
+    follow: (source) => void PlotsPanel.follow(context, source),
+    pin: () => PlotsPanel.current?.pin(),
+    followedExperiment: () => PlotsPanel.current?.followedExperiment(),
     shownRunIds: () => PlotsPanel.current?.shownRunIds() ?? [],
   };
 }

@@ -14,7 +14,7 @@ import type { RunRef } from '../../shared/webviewProtocol';
 import { Commands } from '../commands';
 import { pythonPathSetting, type EnginesFeature } from '../engines/register';
 import type { ExperimentsFeature } from '../experiments/register';
-import { experimentName, type ExperimentNode, type RunNode, type TreeNode } from '../experiments/model';
+import { experimentName, type ExperimentNode } from '../experiments/model';
 import type { PlotsController } from '../plots/register';
 import type { Ui } from '../ui';
 import type { FileEngine } from './engineChoice';
@@ -24,6 +24,11 @@ import type { RunEntry } from './runRegistry';
 import { RunManager, whyNotWritable } from './runManager';
 import { requestOverrides, type EngineRequest } from './trainerCommand';
 import { TrainerLogs } from './trainerLogs';
+import { invokedRunIds } from './invokedRuns';
+import type { ExperimentRuns } from '../plots/register';
+import { changedLabel } from './runView';
+import { readRunMeta, renameRun, runNameProblem } from '../../core/runs/runMeta';
+import { runEndNotice, type RunEndAction } from './runEndNotice';
 import { watchRunsDir } from './runsDirWatcher';
 
 const SETTINGS = 'twoTowerLab';
@@ -182,7 +187,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     if (open?.isDirty) await open.save();
     const text = open?.getText() ?? new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     // Loaded on first use: the config checker (schema, data readers) is not needed to activate.
-    const { preflight, trainingChoices } = await import('./preflight');
+    const { preflight, trainingChoices, modeSwitch, modeSwitchOverride, writtenLoss } = await import('./preflight');
     const { enginePickItems, engineRequestOf, fileEngineOf, fileEngineOfText, withPythonPath } = await import('./engineChoice');
     const interactive = options.pickLoss === true || !(target instanceof vscode.Uri);
     const fileEngine = fileEngineOfText(text, uri.fsPath, options.set);
@@ -192,13 +197,26 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     if (options.mode !== undefined || options.loss !== undefined) {
       choice = undefined;
     } else if (interactive) {
-      const { choices, own } = trainingChoices(text, uri.fsPath);
+      const { choices, own, source } = trainingChoices(text, uri.fsPath);
       const picked = await ui.pick(
         choices.map((c) => ({ label: `${c.mode} · ${c.loss}`, description: own && c.mode === own.mode && c.loss === own.loss ? 'as in the file' : undefined, choice: c })),
         `Train ${experimentName(uri.fsPath)} with which mode and loss?`,
       );
       if (!picked) return undefined;
       choice = own && picked.choice.mode === own.mode && picked.choice.loss === own.loss ? undefined : picked.choice;
+      // Another mode: say what of the file's negatives belongs to the file's mode, and offer the new mode's own.
+      const change = own && choice && source !== undefined ? modeSwitch(text, own.mode, choice.mode, source) : undefined;
+      if (change && choice) {
+        const picked2 = await ui.pick(
+          [
+            { label: `Use ${choice.mode}'s own negatives`, description: change.changes.join('; '), take: true },
+            { label: "Keep the file's negatives", description: `as written for ${own!.mode}`, take: false },
+          ],
+          `${choice.mode} · ${choice.loss}: the file's negatives are set up for ${own!.mode}`,
+        );
+        if (!picked2) return undefined;
+        if (picked2.take) options = { ...options, set: [modeSwitchOverride(change), ...(options.set ?? [])] };
+      }
     }
     const mode = options.mode ?? choice?.mode;
     const loss = options.loss ?? choice?.loss;
@@ -211,7 +229,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       engine = engineRequestOf(picked, fileEngine);
     }
     const request = { kind: 'train' as const, experiment: uri.fsPath, mode, loss, set: options.set, engine };
-    const check = await preflight(text, uri.fsPath, requestOverrides(request));
+    const check = await preflight(text, uri.fsPath, requestOverrides(request, writtenLoss(text)));
     if (!check.ok) {
       // Opening the file lets the language server list the same errors in the Problems view.
       await vscode.window.showTextDocument(uri, { preview: false, preserveFocus: true });
@@ -219,6 +237,17 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       return refuse(`Two-Tower Lab: ${experimentName(uri.fsPath)} cannot run: ${check.errors[0]}${more}`, {
         'Show Problems': () => vscode.commands.executeCommand('workbench.actions.view.problems'),
       });
+    }
+    if (interactive && check.warnings.length > 0) {
+      // Warnings the choices cause are shown before the run, not left in the trainer's log.
+      const go = await ui.pick(
+        [
+          { label: 'Train anyway', description: check.warnings.join(' · '), go: true },
+          { label: 'Cancel', description: 'change the choice or the file first', go: false },
+        ],
+        `${check.choice.mode} · ${check.choice.loss}: ${check.warnings.length === 1 ? check.warnings[0] : `${check.warnings.length} warnings: ${check.warnings[0]} …`}`,
+      );
+      if (!go?.go) return undefined;
     }
     const resolved = fileEngineOf(check.config);
     if (resolved.engine === 'torch') {
@@ -228,9 +257,9 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     }
     engine = withPythonPath(engine, resolved, pythonPathSetting());
     const folder = folderOf(uri.fsPath);
-    const runId = manager.launch({ experiment: uri.fsPath, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set, engine });
+    const runId = manager.launch({ experiment: uri.fsPath, name: check.config.name, runsDir: runsDirOf(uri.fsPath), cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), mode, loss, set: options.set, engine });
     const on = resolved.engine === 'torch' ? ` on torch × ${resolved.processes}` : '';
-    progress.notify(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss}${on})`, (id) => void stop(id));
+    follow(runId, `Training ${experimentName(uri.fsPath)} (${check.choice.mode}/${check.choice.loss}${on})`);
     return runId;
   };
 
@@ -243,15 +272,64 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
     }
   };
 
+  /** Shows a run's progress while it trains, then says how it ended, with the run revealed in the tree. */
+  const follow = (runId: string, title: string): void => {
+    progress.notify(runId, title, (id) => void stop(id));
+    void manager.whenEnded(runId)?.then((summary) => {
+      const entry = manager.registry.get(runId);
+      const notice = runEndNotice(summary, entry?.experiment ? experimentName(entry.experiment) : runId);
+      if (!notice) return;
+      const actions: Record<RunEndAction, () => unknown> = {
+        'Open Plots': () => vscode.commands.executeCommand(Commands.openPlots, runId),
+        'Show Log': () => vscode.commands.executeCommand(Commands.showTrainerLog, runId),
+        Resume: () => vscode.commands.executeCommand(Commands.resumeRun, runId),
+      };
+      ui.notify(notice.severity, notice.message, Object.fromEntries(notice.actions.map((a) => [a, actions[a]])));
+      const node = experiments.model.runNode(runId);
+      // reveal expands the experiment the run is under; no select, so the tree's selection stays the user's.
+      if (node) void Promise.resolve(experiments.treeView.reveal(node, { select: false, focus: false })).catch((err: unknown) => ui.log.warn(`Could not reveal run ${runId}: ${String(err)}`));
+    });
+  };
+
+  /** The runs of an experiment as the plots panel follows them: oldest first, so colours stay as runs join. */
+  const experimentRuns = (experiment: string): ExperimentRuns => ({
+    experiment,
+    label: experimentName(experiment),
+    refs: () => manager.registry.runsOf(experiment).reverse().map(refOf),
+    onDidChange: (listener) => {
+      const subscription = manager.onDidChangeRun(() => listener(undefined));
+      return new vscode.Disposable(() => subscription.dispose());
+    },
+  });
+
+  /** The palette's Open Plots: an experiment's runs (followed) first, the active editor's experiment on top, then single runs. */
+  const pickPlotsTarget = async (experimentsOnly = false): Promise<{ experiment?: string; entry?: RunEntry } | undefined> => {
+    const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+    const all = manager.registry.all();
+    const experimentsWithRuns = [...new Set(all.map((e) => e.experiment).filter((e): e is string => e !== undefined))].sort((a, b) => Number(b === active) - Number(a === active));
+    const items = [
+      ...experimentsWithRuns.map((experiment) => ({ label: `$(pulse) Runs of ${experimentName(experiment)}`, description: `${manager.registry.runsOf(experiment).length} so far; new runs join as they start`, experiment, entry: undefined })),
+      ...(experimentsOnly ? [] : all.map((entry) => ({ label: refOf(entry).label ?? entry.runId, description: `${entry.summary.status} · this run only`, experiment: undefined, entry }))),
+    ];
+    if (items.length === 0) {
+      ui.info('Two-Tower Lab: no run to plot yet; start one with "Two-Tower Lab: Run Experiment".');
+      return undefined;
+    }
+    return ui.pick(items, 'Plot which runs?');
+  };
+
   const entriesOf = (node: unknown, nodes: unknown): RunEntry[] => {
-    const picked = Array.isArray(nodes) && nodes.length > 0 ? nodes : node !== undefined ? [node] : experiments.treeView.selection;
-    const ids = picked.map((n: unknown) => (typeof n === 'string' ? n : isRunNode(n) ? n.runId : undefined)).filter((id): id is string => id !== undefined);
+    const ids = invokedRunIds(node, nodes, experiments.treeView.selection);
     return ids.map((id) => manager.registry.get(id)).filter((e): e is RunEntry => e !== undefined);
   };
-  const refOf = (e: RunEntry): RunRef => ({ runId: e.runId, runDir: e.dir, label: e.summary.mode ? `${e.runId} (${e.summary.mode}/${e.summary.loss ?? '?'})` : e.runId });
+  const refOf = (e: RunEntry): RunRef => {
+    const name = e.meta.name ?? changedLabel(e.meta.changed) ?? e.runId;
+    return { runId: e.runId, runDir: e.dir, label: e.summary.mode ? `${name} (${e.summary.mode}/${e.summary.loss ?? '?'})` : name };
+  };
   /** One run: the argument, else the selected run, else a pick among all runs. */
   const oneRun = async (node: unknown, placeHolder: string, filter: (e: RunEntry) => boolean = () => true): Promise<RunEntry | undefined> => {
-    const [entry] = entriesOf(node, undefined);
+    // One run: the item itself, not the multi-selection it may be part of.
+    const [entry] = entriesOf(node, node === undefined ? undefined : [node]);
     if (entry) return entry;
     const candidates = manager.registry.all().filter(filter);
     if (candidates.length === 0) {
@@ -281,12 +359,31 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
         // A live trainer holds the run (a terminal's --resume, another window), or its id is not a run id.
         return refuse(`Two-Tower Lab: ${err instanceof Error ? err.message : String(err)}`);
       }
-      progress.notify(entry.runId, `Resuming ${entry.runId}`, (id) => void stop(id));
+      follow(entry.runId, `Resuming ${entry.runId}`);
       return entry.runId;
     }),
     vscode.commands.registerCommand(Commands.openPlots, async (node?: unknown) => {
-      const entry = await oneRun(node, 'Run to plot');
-      if (entry) plots.show([refOf(entry)]);
+      // An experiment (its tree item, or its file): follow its runs. A run: that run, pinned.
+      const experiment = node instanceof vscode.Uri ? node.fsPath : isExperimentNode(node) ? node.fsPath : undefined;
+      if (experiment !== undefined) return plots.follow(experimentRuns(experiment));
+      if (node !== undefined) {
+        const entry = await oneRun(node, 'Run to plot');
+        if (entry) plots.show([refOf(entry)]);
+        return undefined;
+      }
+      // From the palette: say what will be shown instead of silently taking the tree's selection.
+      const target = await pickPlotsTarget();
+      if (target?.experiment !== undefined) plots.follow(experimentRuns(target.experiment));
+      else if (target?.entry) plots.show([refOf(target.entry)]);
+      return undefined;
+    }),
+    vscode.commands.registerCommand(Commands.pinPlots, () => plots.pin()),
+    vscode.commands.registerCommand(Commands.followPlots, async () => {
+      const shown = plots.shownRunIds().map((id) => manager.registry.get(id)?.experiment).find((e) => e !== undefined);
+      if (shown !== undefined) return plots.follow(experimentRuns(shown));
+      const target = await pickPlotsTarget(true);
+      if (target?.experiment !== undefined) plots.follow(experimentRuns(target.experiment));
+      return undefined;
     }),
     vscode.commands.registerCommand(Commands.compareRuns, async (node?: unknown, nodes?: unknown) => {
       let entries = entriesOf(node, nodes);
@@ -333,6 +430,24 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
       }
       return true;
     }),
+    vscode.commands.registerCommand(Commands.renameRun, async (node?: unknown, name?: unknown) => {
+      const entry = await oneRun(node, 'Run to rename');
+      if (!entry) return undefined;
+      // A name given (the API, tests) is used as is; else the user types one, checked as typed.
+      const chosen = typeof name === 'string' ? name : await ui.input(`Name of run ${entry.runId} (shown in the tree and the plots instead of its id)`, entry.meta.name ?? '', (text) => runNameProblem(text));
+      if (chosen === undefined) return undefined;
+      const problem = runNameProblem(chosen);
+      if (problem) return refuse(`Two-Tower Lab: run ${entry.runId} keeps its name: ${problem}`);
+      try {
+        renameRun(entry.dir, chosen);
+      } catch (err) {
+        ui.error(`Could not rename run ${entry.runId}`, err);
+        return undefined;
+      }
+      manager.registry.setMeta(entry.runId, readRunMeta(entry.dir));
+      experiments.refresh();
+      return chosen.trim();
+    }),
     vscode.commands.registerCommand(Commands.showTrainerLog, async (node?: unknown) => {
       const entry = await oneRun(node, 'Run whose trainer log to show');
       if (!entry) return;
@@ -357,16 +472,16 @@ function runsPattern(folder: vscode.WorkspaceFolder, runsDir: string): { base: v
 }
 
 /** Why a torch run cannot start on this machine (several nodes, no torch, no CUDA for `device: cuda`), as the front door says it. */
+function isExperimentNode(n: unknown): n is ExperimentNode {
+  return typeof n === 'object' && n !== null && (n as { kind?: unknown }).kind === 'experiment';
+}
+
 async function torchRefusal(resolved: FileEngine, engines: EnginesFeature): Promise<string | undefined> {
   if (resolved.nodes > 1) return multiNodeMessage(resolved.nodes);
   const finding = await engines.torch.get(resolved.python ?? pythonPathSetting());
   if (!finding.chosen) return noTorchMessage(finding.probes);
   const device = resolveDevice(resolved.device, finding.chosen);
   return 'error' in device ? device.error : undefined;
-}
-
-function isRunNode(n: unknown): n is RunNode {
-  return typeof n === 'object' && n !== null && (n as TreeNode).kind === 'run';
 }
 
 /** The experiment to run: the argument, else the selected experiment, else the active editor, else a pick. */

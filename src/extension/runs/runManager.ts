@@ -10,13 +10,12 @@ import { isRunId, runDirIn } from '../../core/runs/runId';
 import { liveLockHolder, lockedMessage } from '../../core/runs/runLock';
 import { listRunFolders, readRunFolder } from '../../core/runs/runsDir';
 import { summarizeRun, type RunSummary } from '../../core/runs/runSummary';
-import { makeRunId, slugName } from '../../core/train/runFolder';
+import { experimentName as experimentRunName, makeRunId } from '../../core/train/runFolder';
 import type { LossName, TrainingMode } from '../../shared/events';
 import { LiveRun } from './liveRun';
 import { RunQueue } from './queue';
 import { RunRegistry, type RunEntry } from './runRegistry';
 import { trainerCommandLine, type EngineRequest, type TrainerRequest } from './trainerCommand';
-import { experimentName } from '../experiments/model';
 
 export interface RunManagerOptions {
   /** `<extension>/dist/trainer.js`. */
@@ -37,6 +36,8 @@ export interface LaunchRequest {
   runsDir: string;
   /** The trainer's working folder (the workspace folder). */
   cwd: string;
+  /** The experiment's `name:` when it has one: run ids start with it, as the CLI's do (core/train/runFolder experimentName). */
+  name?: string;
   mode?: TrainingMode;
   loss?: LossName;
   set?: readonly string[];
@@ -45,6 +46,11 @@ export interface LaunchRequest {
 }
 
 type Listener = (runId: string) => void;
+
+/** A new run id for an experiment: its `name:` when it has one, else its file name, as the CLI makes them. */
+export function newRunId(experiment: string, name?: string): string {
+  return makeRunId(experimentRunName(experiment, name));
+}
 
 export class RunManager {
   readonly registry = new RunRegistry();
@@ -96,7 +102,7 @@ export class RunManager {
 
   /** Queues a new run of an experiment; returns its run id at once (the run shows as queued until it starts). */
   launch(request: LaunchRequest): string {
-    const runId = makeRunId(slugName(experimentName(request.experiment)));
+    const runId = newRunId(request.experiment, request.name);
     const dir = path.join(request.runsDir, runId);
     this.registry.noteLaunch(runId, request.experiment);
     const queued = summarizeRun(runId, []);

@@ -1,8 +1,10 @@
 /**
  * Every run the tree knows, by run id: read from the run folders (the source of truth), plus the runs
- * this window has queued but not started yet. Pure: the tree model and the run manager share it.
+ * this window has queued but not started yet, with each run's meta.json (name, what it changes). The tree
+ * model and the run manager share it.
  */
 import * as path from 'node:path';
+import { readRunMeta, type RunMeta } from '../../core/runs/runMeta';
 import type { RunSummary } from '../../core/runs/runSummary';
 
 export interface RunEntry {
@@ -12,12 +14,35 @@ export interface RunEntry {
   /** The experiment file the run belongs to: its `started` event, else what this window launched it from. */
   readonly experiment?: string;
   readonly summary: RunSummary;
+  /** Its name and what it changes from its experiment file (the run folder's meta.json). */
+  readonly meta: RunMeta;
 }
 
 export class RunRegistry {
   private readonly runs = new Map<string, RunEntry>();
   /** Experiment files of the runs this window launched, for runs that fail before their `started` event. */
   private readonly launchedFrom = new Map<string, string>();
+  /** meta.json of each run, read once it has something (the trainer writes it as the run starts). */
+  private readonly metas = new Map<string, RunMeta>();
+
+  /** `readMeta` reads a run folder's meta.json (tests give their own). */
+  constructor(private readonly readMeta: (dir: string) => RunMeta = readRunMeta) {}
+
+  private metaOf(runId: string, dir: string): RunMeta {
+    let meta = this.metas.get(runId);
+    if (meta === undefined || (meta.name === undefined && meta.changed === undefined)) {
+      meta = this.readMeta(dir);
+      this.metas.set(runId, meta);
+    }
+    return meta;
+  }
+
+  /** Records a new meta.json of a run (after "Rename Run" wrote it). */
+  setMeta(runId: string, meta: RunMeta): void {
+    this.metas.set(runId, meta);
+    const entry = this.runs.get(runId);
+    if (entry) this.runs.set(runId, { ...entry, meta });
+  }
 
   /** Records that this window launched `runId` from `experiment` (kept across refreshes of the folder). */
   noteLaunch(runId: string, experiment: string): void {
@@ -28,7 +53,7 @@ export class RunRegistry {
   upsert(runId: string, dir: string, summary: RunSummary): { before?: string; after?: string } {
     const before = this.runs.get(runId)?.experiment;
     const experiment = summary.experiment ?? this.launchedFrom.get(runId) ?? before;
-    this.runs.set(runId, { runId, dir, experiment: experiment === undefined ? undefined : path.resolve(experiment), summary });
+    this.runs.set(runId, { runId, dir, experiment: experiment === undefined ? undefined : path.resolve(experiment), summary, meta: this.metaOf(runId, dir) });
     return { before, after: this.runs.get(runId)?.experiment };
   }
 
@@ -36,6 +61,7 @@ export class RunRegistry {
   remove(runId: string): { found: boolean; experiment?: string } {
     const entry = this.runs.get(runId);
     this.runs.delete(runId);
+    this.metas.delete(runId);
     return { found: entry !== undefined, experiment: entry?.experiment };
   }
 

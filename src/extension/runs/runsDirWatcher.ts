@@ -11,6 +11,7 @@
  */
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
+import { EVENTS_FILE } from '../../core/runs/runFiles';
 import { isRunId } from '../../core/runs/runId';
 
 /** How often the runs folder is listed for runs that no file event announced (a cluster job on a mounted share). */
@@ -50,7 +51,7 @@ export function watchRunsDir(runsDir: string, onRunFolder: (dir: string) => Prom
     if (!isRunId(path.basename(dir)) || pending.has(dir) || isSettled(dir)) return;
     try {
       const w = watch(dir, (_event, name) => {
-        if (name === null || name === 'events.jsonl') report(dir);
+        if (name === null || name === EVENTS_FILE) report(dir);
       });
       w.on('error', () => release(dir)); // the folder was deleted: VS Code's watcher reports that
       pending.set(dir, w);

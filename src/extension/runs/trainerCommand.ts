@@ -2,6 +2,7 @@
  * How the extension starts the trainer: which executable, which arguments, which environment. Pure,
  * so the exact command line is unit-tested. The trainer always runs in its own process (DESIGN.md).
  */
+import { choiceOverrides } from '../../core/config/choiceOverrides';
 import type { EngineName } from '../../core/config/schema';
 import type { LossName, TrainingMode } from '../../shared/events';
 
@@ -73,16 +74,11 @@ function engineFlags(e: EngineRequest | undefined): string[] {
   ];
 }
 
-/** The `--set` overrides a run request stands for, to validate exactly what the trainer will run (as the trainer's flagOverrides spells them). */
-export function requestOverrides(request: TrainerRequest): string[] {
+/**
+ * The `--set` overrides a run request stands for, to validate exactly what the trainer will run: the
+ * same translation as the trainer's flags (core/config/choiceOverrides), given the loss the file writes.
+ */
+export function requestOverrides(request: TrainerRequest, fileLoss: unknown): string[] {
   if (request.kind === 'resume') return [];
-  const e = request.engine;
-  return [
-    ...(request.mode ? [`training.mode=${request.mode}`] : []),
-    ...(request.loss ? [`training.loss=${request.loss}`] : []),
-    ...(e?.engine ? [`training.engine=${e.engine}`] : []),
-    ...(e?.processes !== undefined ? [`training.engine_options.processes=${e.processes}`] : []),
-    ...(e?.python ? [`training.engine_options.python=${JSON.stringify(e.python)}`] : []),
-    ...(request.set ?? []),
-  ];
+  return [...choiceOverrides({ mode: request.mode, loss: request.loss, ...request.engine }, fileLoss), ...(request.set ?? [])];
 }

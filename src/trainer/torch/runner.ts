@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { EVENTS_FILE } from '../../core/runs/runFiles';
 
 import { EventTail } from '../../core/runs/eventTail';
 import type { TrainerEvent } from '../../shared/events';
@@ -84,7 +85,7 @@ export function findPackageDir(from = __dirname): string {
 }
 
 export async function runTorchWorkers(w: TorchWorkers): Promise<TorchOutcome> {
-  const eventsFile = path.join(w.runDir, 'events.jsonl');
+  const eventsFile = path.join(w.runDir, EVENTS_FILE);
   const tail = new EventTail(eventsFile);
   // Only events written after this launch count: a resumed run's folder holds earlier ones.
   await tail.read();

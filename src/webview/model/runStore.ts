@@ -35,6 +35,8 @@ export interface RunRecord {
   ended?: EndedEvent;
   steps: StepColumns;
   evals: EvalColumns;
+  /** Mean training loss of each epoch (the `epoch` events): "final loss" is the last one, as in the tree and the CLI. */
+  epochLoss: { epoch: number[]; loss: number[] };
   sampling: SamplingSnapshot[];
   /** Events seen, including ignored ones; the debug hook and tests read it. */
   eventCount: number;
@@ -47,6 +49,7 @@ function emptyRecord(ref: RunRef): RunRecord {
     ref,
     steps: { step: [], epoch: [], loss: [], examplesPerSec: [], elapsedSec: [] },
     evals: { step: [], epoch: [], elapsedSec: [], metrics: new Map(), baseline: new Map() },
+    epochLoss: { epoch: [], loss: [] },
     sampling: [],
     eventCount: 0,
     stepsGeneration: 0,
@@ -173,9 +176,17 @@ export class RunStore {
         case 'ended':
           record.ended = e;
           break;
-        case 'epoch':
+        case 'epoch': {
+          // A re-run epoch (after a resume) replaces the old one and everything after it.
+          const keep = lowerBound(record.epochLoss.epoch, e.epoch);
+          record.epochLoss.epoch.length = keep;
+          record.epochLoss.loss.length = keep;
+          record.epochLoss.epoch.push(e.epoch);
+          record.epochLoss.loss.push(e.loss);
+          break;
+        }
         case 'checkpoint':
-          // Epoch means and checkpoints are not plotted: step events already carry the loss curve.
+          // Checkpoints are not plotted.
           break;
       }
     }

@@ -66,6 +66,7 @@ export function buildRunsTable(runs: RunRecord[]): RunsTable {
     { key: 'status', label: 'status', group: 'run' },
     ...(showEngine ? [{ key: 'engine', label: 'engine', group: 'run' } satisfies TableColumn] : []),
     { key: 'epoch', label: 'epoch', group: 'run' },
+    // The last epoch's mean loss: the loss the tree, the CLI and the log report (a step's loss is a partial batch's).
     { key: 'loss', label: 'final loss', group: 'final' },
     ...params.map((p): TableColumn => ({ key: `param:${p}`, label: p, group: 'param' })),
     ...metrics.flatMap((m): TableColumn[] => [
@@ -80,7 +81,7 @@ export function buildRunsTable(runs: RunRecord[]): RunsTable {
       status: runStatus(run),
       ...(showEngine ? { engine: run.started ? engineLabel(run.started) : null } : {}),
       epoch: run.ended?.epoch ?? run.steps.epoch.at(-1) ?? null,
-      loss: lastFinite(run.steps.loss),
+      loss: lastFinite(run.epochLoss.loss),
     };
     const p = run.started?.params ?? {};
     for (const key of params) cells[`param:${key}`] = key in p ? p[key] : null;

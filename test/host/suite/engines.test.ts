@@ -114,7 +114,7 @@ export function registerEnginesTests(): void {
       assert.ok(config.includes(`python: ${torchPython}`), `config.yaml has no python: ${torchPython}`);
       const item = api.experiments.treeItems(softmax.fsPath).find((i) => i.id === `run:${runId}`);
       assert.ok(item);
-      assert.match(item.description, /^listwise\/softmax · torch · (cpu|cuda) × 1 · recall@5 \d\.\d{3}/);
+      assert.match(item.description, /^recall@5 \d\.\d{3} · listwise\/softmax · torch · (cpu|cuda) × 1/);
       assert.match(item.tooltip, /listwise\/softmax on torch · (cpu|cuda) × 1/);
     });
   });

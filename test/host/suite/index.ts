@@ -14,13 +14,14 @@ import { registerEnginesTests } from './engines.test';
 import { registerExperimentsTreeTests } from './experimentsTree.test';
 import { registerLanguageTests } from './language.test';
 import { registerOpenExperimentTests } from './openExperiment.test';
+import { registerPlotsTests } from './plots.test';
 import { registerRunControlsTests } from './runControls.test';
 import { registerRunsTests } from './runs.test';
 
 export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerEnginesTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests];
 
 interface TestRecord {
   title: string;

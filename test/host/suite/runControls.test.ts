@@ -92,6 +92,61 @@ export function registerRunControlsTests(): void {
       assert.deepEqual({ mode: event.mode, loss: event.loss }, { mode: 'pairwise', loss: 'logistic' });
     });
 
+    it('Train with loss… in another mode says what of the file\'s negatives changes, and shows the warnings of the result before training', async function () {
+      this.timeout(120_000);
+      // A listwise file with in-batch negatives and logQ, as the examples have: written for this test, removed after.
+      const inBatch = vscode.Uri.joinPath(workspaceRoot(), 'inbatch-logq.tower.yaml');
+      const text = readFileSync(softmax.fsPath, 'utf8').replace('name: synthetic-softmax', 'name: inbatch-logq').replace('  epochs: 1\n', '  epochs: 1\n  negatives:\n    source: in_batch\n    logq_correction: true\n');
+      await vscode.workspace.fs.writeFile(inBatch, new TextEncoder().encode(text));
+      const shown: PickShown[] = [];
+      const sub = api.ui.onDidShowPick((pick) => shown.push(pick));
+      const answers: vscode.Disposable[] = [];
+      /** Answers every pick of the Run command by its placeholder: pairwise · hinge, then `negatives`, tfjs, then `warnings`. */
+      const answerAll = (negatives: RegExp, warnings: string) => {
+        for (let i = 0; i < 4; i++) {
+          answers.push(
+            api.ui.answerNextPick((pick) => {
+              const want = pick.placeHolder.endsWith('with which mode and loss?') ? /^pairwise · hinge$/ : pick.placeHolder.endsWith('on which engine?') ? /^tfjs/ : pick.placeHolder.includes('negatives are set up for') ? negatives : new RegExp(`^${warnings}$`);
+              return pick.items.findIndex((item) => want.test(item.label));
+            }),
+          );
+        }
+      };
+      try {
+        answerAll(/^Use pairwise's own negatives$/, 'Train anyway');
+        const runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, inBatch, { pickLoss: true, set: SMALL });
+        for (const a of answers.splice(0)) a.dispose();
+        const negativesPick = shown.find((p) => p.placeHolder === "pairwise · hinge: the file's negatives are set up for listwise");
+        assert.ok(negativesPick, `no negatives pick among ${shown.map((p) => p.placeHolder).join(' | ')}`);
+        assert.deepEqual(negativesPick.items.map((i) => i.label), ["Use pairwise's own negatives", "Keep the file's negatives"]);
+        assert.match(negativesPick.items[0].description ?? '', /source: in_batch → popularity; logq_correction: true → \(removed\)/);
+        // The run's own negatives leave nothing to warn about: no warnings pick.
+        assert.ok(!shown.some((p) => p.items.some((i) => i.label === 'Train anyway')), 'a warnings pick was shown for a config without warnings');
+        assert.ok(runId, 'no run started');
+        const summary = await api.runs.whenEnded(runId);
+        assert.equal(summary?.status, 'completed');
+        const config = readFileSync(path.join(api.runs.get(runId)!.dir, 'config.yaml'), 'utf8');
+        assert.match(config, /source: popularity/);
+        assert.match(config, /logq_correction: false/);
+
+        // Keeping the file's negatives: the rule that fires on the result is shown before training, and Cancel starts nothing.
+        shown.length = 0;
+        const before = api.runs.list().length;
+        answerAll(/^Keep the file's negatives$/, 'Cancel');
+        const cancelled = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, inBatch, { pickLoss: true, set: SMALL });
+        assert.equal(cancelled, undefined);
+        assert.equal(api.runs.list().length, before, 'a cancelled run started');
+        const warningsPick = shown.find((p) => p.items.some((i) => i.label === 'Train anyway'));
+        assert.ok(warningsPick, `no warnings pick among ${shown.map((p) => p.placeHolder).join(' | ')}`);
+        assert.match(warningsPick.placeHolder, /^pairwise · hinge: logq-needs-softmax: /);
+      } finally {
+        sub.dispose();
+        for (const answer of answers) answer.dispose();
+        await vscode.workspace.fs.delete(inBatch);
+        await waitUntil(api.experiments.onDidChange, () => !api.experiments.list().includes(inBatch.fsPath), `${inBatch.fsPath} to leave the tree`);
+      }
+    });
+
     it('refuses runs in an untrusted workspace with a message that says why and how to trust it', async function () {
       this.timeout(30_000);
       // The harness starts code-server with --disable-workspace-trust, so the workspace is trusted and

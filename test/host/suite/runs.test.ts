@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TreeItemSnapshot, TwoTowerLabApi } from '../../../src/extension/api';
+import type { NoticeShown, TreeItemSnapshot, TwoTowerLabApi } from '../../../src/extension/api';
 import { Commands } from '../../../src/extension/commands';
 import { EXTENSION_ID, activateExtension, experimentWithImpressedNegatives, waitUntil, workspaceRoot } from './util';
 
@@ -36,12 +36,14 @@ export function registerRunsTests(): void {
       this.timeout(120_000);
       // Everything the tree showed for this run while it changed, so a short running phase is not missed.
       const seen: TreeItemSnapshot[] = [];
+      const notices: NoticeShown[] = [];
       let runId: string | undefined;
       const sub = api.runs.onDidChange((id) => {
         if (id !== runId) return;
         const item = treeItem(api, softmax.fsPath, id);
         if (item) seen.push(item);
       });
+      const noticeSub = api.ui.onDidNotify((n) => notices.push(n));
       try {
         // A few hundred users and two epochs: a couple of seconds of training, long enough to be seen running.
         runId = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, {
@@ -52,17 +54,29 @@ export function registerRunsTests(): void {
         assert.ok(ended, 'the run manager does not follow the run it launched');
         const summary = await ended;
         assert.equal(summary.status, 'completed', `the run ended ${summary.status}: ${summary.error ?? ''}`);
+        // The end is said, not only drawn as an icon: a notification with the metric and the next steps.
+        await waitUntil(api.ui.onDidNotify, () => notices.some((n) => n.message.includes(runId!)), `a notification that run ${runId} ended`, 10_000);
       } finally {
         sub.dispose();
+        noticeSub.dispose();
       }
+      const notice = notices.find((n) => n.message.includes(runId!))!;
+      assert.match(notice.message, /completed in \d+s: recall@5 \d\.\d{3} \(epoch \d\), popularity \d\.\d{3}/);
+      assert.deepEqual(notice.actions, ['Open Plots', 'Show Log']);
       const icons = seen.map((i) => i.icon);
       assert.ok(icons.includes('sync~spin'), `the tree never showed the run running; icons seen: ${icons.join(', ')}`);
       assert.ok(seen.some((i) => i.contextValue === 'run.running'));
       const final = treeItem(api, softmax.fsPath, runId)!;
       assert.equal(final.icon, 'pass');
       assert.equal(final.contextValue, 'run.completed');
-      // e.g. "listwise/softmax · recall@5 0.180 · 6s"
-      assert.match(final.description, /^listwise\/softmax · recall@5 \d\.\d{3} · \d+(s|m \d\ds)$/);
+      // e.g. "recall@5 0.180 · listwise/softmax · 6s": the metric first, where the sidebar does not cut it.
+      assert.match(final.description, /^recall@5 \d\.\d{3} · listwise\/softmax · \d+(s|m \d\ds)$/);
+      // Labelled by what it changes from its file (its --set), not by a timestamp.
+      assert.equal(final.label, 'users 300 · items 120 · epochs 2');
+      // Rename Run: the name replaces the label, and lives in the run folder.
+      assert.equal(await vscode.commands.executeCommand<string>(Commands.renameRun, runId, 'tiny softmax'), 'tiny softmax');
+      assert.equal(treeItem(api, softmax.fsPath, runId)!.label, 'tiny softmax');
+      assert.match(readFileSync(path.join(api.runs.get(runId)!.dir, 'meta.json'), 'utf8'), /"name": "tiny softmax"/);
       const run = api.runs.get(runId)!;
       assert.equal(run.experiment, softmax.fsPath);
       assert.equal(run.summary.epoch, 2);
@@ -162,7 +176,7 @@ export function registerRunsTests(): void {
       const item = treeItem(api, experiment, runId);
       assert.ok(item, `the tree does not list ${runId} under pairwise-hinge`);
       assert.equal(item.icon, 'pass');
-      assert.match(item.description, /^pairwise\/hinge · recall@5 \d\.\d{3}/);
+      assert.match(item.description, /^recall@5 \d\.\d{3} · pairwise\/hinge/);
     });
 
     it('writes a new experiment from a template and lists it', async function () {

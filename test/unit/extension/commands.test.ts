@@ -14,9 +14,9 @@ const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import
 const known = new Set<string>(Object.values(Commands));
 
 describe('command ids', () => {
-  it('declares the ten commands of DESIGN.md and Check Engines, all under the twoTowerLab. prefix and distinct', () => {
-    expect(Object.keys(Commands)).toHaveLength(11);
-    expect(known.size).toBe(11);
+  it('declares the ten commands of DESIGN.md, Check Engines, Rename Run and the plots panel Pin and Follow, all under the twoTowerLab. prefix and distinct', () => {
+    expect(Object.keys(Commands)).toHaveLength(14);
+    expect(known.size).toBe(14);
     for (const id of known) expect(id).toMatch(/^twoTowerLab\.[a-z][A-Za-z]+$/);
   });
 

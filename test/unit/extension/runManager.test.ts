@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseEventLines } from '../../../src/shared/events';
-import { RunManager } from '../../../src/extension/runs/runManager';
+import { newRunId, RunManager } from '../../../src/extension/runs/runManager';
+import { experimentName, makeRunId } from '../../../src/core/train/runFolder';
 
 // Behaviour by the experiment file's name: die, stop on SIGTERM, or ignore SIGTERM.
 const FAKE_TRAINER = String.raw`
@@ -78,6 +79,13 @@ describe('RunManager with a fake trainer process', () => {
 
   const launch = (name: string): string =>
     manager.launch({ experiment: path.join(root, `${name}.tower.yaml`), runsDir: path.join(root, 'runs'), cwd: root });
+
+  it('run ids start with the experiment\'s `name:` when it has one, as the CLI\'s do, else with the file name', () => {
+    expect(newRunId(path.join(root, 'file-name.tower.yaml'), 'My Exp')).toMatch(/^My-Exp-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(newRunId(path.join(root, 'file-name.tower.yaml'))).toMatch(/^file-name-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    // What the CLI names a run of the same file (trainer/train.ts: makeRunId(experimentName(file, config.name))).
+    expect(makeRunId(experimentName('/x/file-name.tower.yaml', 'My Exp'))).toMatch(/^My-Exp-/);
+  });
 
   it('records a trainer that exits without `ended` as failed, with its exit code and last stderr lines', async () => {
     const runId = launch('die');

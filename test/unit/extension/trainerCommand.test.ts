@@ -1,3 +1,4 @@
+import { flagOverrides } from '../../../src/trainer/args';
 import { describe, expect, it } from 'vitest';
 import { requestOverrides, trainerCommandLine } from '../../../src/extension/runs/trainerCommand';
 
@@ -23,8 +24,15 @@ describe('trainerCommandLine', () => {
   });
 
   it('validates the same overrides the trainer will apply', () => {
-    expect(requestOverrides({ kind: 'train', experiment: 'x', loss: 'hinge', set: ['a.b=1'] })).toEqual(['training.loss=hinge', 'a.b=1']);
-    expect(requestOverrides({ kind: 'resume' })).toEqual([]);
+    expect(requestOverrides({ kind: 'train', experiment: 'x', loss: 'hinge', set: ['a.b=1'] }, 'softmax')).toEqual(['training.loss=hinge', 'a.b=1']);
+    expect(requestOverrides({ kind: 'resume' }, undefined)).toEqual([]);
+  });
+
+  it('a mode alone takes that mode\'s default loss unless the file\'s suits it, as the CLI\'s --mode does (one translation)', () => {
+    const modeAlone = { kind: 'train' as const, experiment: 'x', mode: 'pairwise' as const };
+    expect(requestOverrides(modeAlone, 'softmax')).toEqual(['training.mode=pairwise', 'training.loss=hinge']);
+    expect(requestOverrides(modeAlone, 'logistic')).toEqual(['training.mode=pairwise']);
+    expect(requestOverrides(modeAlone, 'softmax')).toEqual(flagOverrides({ mode: 'pairwise', set: [], runsDir: 'r', quiet: false, eventsStdout: 'auto' }, 'softmax'));
   });
 });
 
@@ -37,10 +45,10 @@ describe('the engine of a run', () => {
       '--engine', 'torch', '--processes', '2', '--python', '/opt/py 3/bin/python3', '--set', 'training.epochs=2',
     ]);
     // Validated as the trainer's flagOverrides spells them (the path as a JSON string).
-    expect(requestOverrides(request)).toEqual(['training.engine=torch', 'training.engine_options.processes=2', 'training.engine_options.python="/opt/py 3/bin/python3"', 'training.epochs=2']);
+    expect(requestOverrides(request, undefined)).toEqual(['training.engine=torch', 'training.engine_options.processes=2', 'training.engine_options.python="/opt/py 3/bin/python3"', 'training.epochs=2']);
   });
   it('adds nothing for a run as the file says', () => {
     expect(trainerCommandLine(launch, { kind: 'train', experiment: '/ws/exp.tower.yaml', engine: {} }).args).not.toContain('--engine');
-    expect(requestOverrides({ kind: 'train', experiment: 'x', engine: {} })).toEqual([]);
+    expect(requestOverrides({ kind: 'train', experiment: 'x', engine: {} }, undefined)).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ describe('RunManager and run locks', () => {
     mkdirSync(dir, { recursive: true });
     const startedAt = '2026-01-01T00:00:00.000Z';
     writeFileSync(path.join(dir, 'run.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt, runId: 'held' }));
-    const entry = { runId: 'held', dir, summary: { ...summarizeRun('held', []), status: 'stopped' as const } };
+    const entry = { runId: 'held', dir, summary: { ...summarizeRun('held', []), status: 'stopped' as const }, meta: {} };
     const message = `Run held is in use: trainer pid ${process.pid} on ${hostname()} has been writing it since ${startedAt}`;
     expect(whyNotWritable(entry, runsDir)).toContain(message);
     expect(() => manager.resume(entry, runsDir, root)).toThrow(message);
@@ -72,6 +72,6 @@ describe('RunManager and run locks', () => {
     const summary = summarizeRun('x', []);
     expect(whyNotWritable({ runId: '..', dir: root }, runsDir)).toMatch(/'\.\.' is not a run id/);
     expect(whyNotWritable({ runId: 'x', dir: path.join(root, 'elsewhere', 'x') }, runsDir)).toMatch(/is not .* in the runs folder/);
-    expect(() => manager.resume({ runId: '..', dir: root, summary: { ...summary, status: 'failed' } }, runsDir, root)).toThrow(/not a run id/);
+    expect(() => manager.resume({ runId: '..', dir: root, summary: { ...summary, status: 'failed' }, meta: {} }, runsDir, root)).toThrow(/not a run id/);
   });
 });

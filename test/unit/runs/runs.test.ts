@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS_SCHEMA_VERSION, type TrainerEvent } from '../../../src/shared/events';
 import { EventTail } from '../../../src/core/runs/eventTail';
-import { headlineMetricName, summarizeRun } from '../../../src/core/runs/runSummary';
+import { headlineMetric, headlineMetricOf as headlineMetricName } from '../../../src/core/eval/headline';
+import { summarizeRun } from '../../../src/core/runs/runSummary';
 import { listRunFolders } from '../../../src/core/runs/runsDir';
 
 const base = { schemaVersion: EVENTS_SCHEMA_VERSION, runId: 'r1' };
@@ -49,6 +50,17 @@ describe('summarizeRun', () => {
     expect(s.status).toBe('running');
   });
 
+  it('the duration counts training only: not the time a run sat stopped, nor after a killed process\'s last event', () => {
+    const stoppedThenResumed = [started('2026-01-01T00:00:00.000Z'), endedAt('stopped', '2026-01-01T00:00:20.000Z'), started('2026-01-01T00:05:00.000Z'), endedAt('completed', '2026-01-01T00:05:10.000Z')];
+    expect(summarizeRun('r1', stoppedThenResumed).durationSec).toBe(30);
+    // The first process was killed (its last event at 8 s, no `ended`); the resume trained 10 s more.
+    const killedThenResumed = [started('2026-01-01T00:00:00.000Z'), evalAt(1, 0.2, '2026-01-01T00:00:08.000Z'), started('2026-01-01T01:00:00.000Z'), endedAt('completed', '2026-01-01T01:00:10.000Z')];
+    expect(summarizeRun('r1', killedThenResumed).durationSec).toBe(18);
+    // While the resume runs: its time so far is added to the earlier processes' time.
+    const live = summarizeRun('r1', stoppedThenResumed.slice(0, 3), { isAlive: () => true, now: Date.parse('2026-01-01T00:05:04.000Z') });
+    expect(live.durationSec).toBe(24);
+  });
+
   it('picks the headline metric: recall@50, else the largest recall@K ≤ 100, else ndcg, else mrr', () => {
     expect(headlineMetricName({ 'recall@10': 1, 'recall@50': 1 })).toBe('recall@50');
     expect(headlineMetricName({ 'recall@10': 1, 'recall@100': 1, 'recall@200': 1 })).toBe('recall@100');
@@ -56,6 +68,13 @@ describe('summarizeRun', () => {
     expect(headlineMetricName({ 'ndcg@10': 1, mrr: 1 })).toBe('ndcg@10');
     expect(headlineMetricName({ mrr: 1 })).toBe('mrr');
     expect(headlineMetricName({})).toBeUndefined();
+    // Early stopping's metric wins when the run reported it.
+    expect(headlineMetricName({ 'recall@50': 1, 'ndcg@10': 1 }, 'ndcg@10')).toBe('ndcg@10');
+    // The trainer's side (ended.best, early stopping, the end-of-run line) uses the same rule on evaluation.k.
+    expect(headlineMetric([10, 50, 100])).toBe('recall@50');
+    expect(headlineMetric([10, 20])).toBe('recall@20');
+    expect(headlineMetric([200, 500])).toBe('recall@200');
+    expect(headlineMetric([10, 50], 'mrr')).toBe('mrr');
   });
 });
 

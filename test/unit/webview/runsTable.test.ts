@@ -8,7 +8,12 @@ function store(): RunStore {
   s.setRun({ runId: 'a', runDir: '/r/a' }, [
     started('a', { 'training.loss': 'softmax', lr: 0.05, seed: 7 }),
     step('a', 1, 3),
+    ev('a', { type: 'epoch', epoch: 1, step: 1, loss: 3.5, examplesPerSec: 1, durationSec: 1, elapsedSec: 1 }),
     evalEvent('a', 1, 1, { 'recall@10': 0.3 }),
+    step('a', 2, 2.5),
+    ev('a', { type: 'epoch', epoch: 2, step: 2, loss: 2.75, examplesPerSec: 1, durationSec: 1, elapsedSec: 2 }),
+    // A step after the last epoch's mean (a partial batch) does not change the final loss.
+    step('a', 3, 9),
     evalEvent('a', 2, 2, { 'recall@10': 0.25 }),
     ev('a', { type: 'ended', status: 'completed', epoch: 2, step: 2, elapsedSec: 3 }),
   ]);
@@ -32,8 +37,8 @@ describe('runs table', () => {
     expect(table.columns.map((c) => c.key)).toEqual(['run', 'status', 'epoch', 'loss', 'param:margin', 'param:training.loss', 'final:recall@10', 'best:recall@10']);
     const [a, b] = table.rows;
     // Run a: evals 0.3 then 0.25 → final 0.25, best 0.3.
-    expect(a.cells).toMatchObject({ run: 'a', status: 'completed', 'final:recall@10': 0.25, 'best:recall@10': 0.3, 'param:margin': null, loss: 3 });
-    expect(b.cells).toMatchObject({ run: 'hinge', status: 'running', 'param:margin': 0.2, 'final:recall@10': 0.1 });
+    expect(a.cells).toMatchObject({ run: 'a', status: 'completed', 'final:recall@10': 0.25, 'best:recall@10': 0.3, 'param:margin': null, loss: 2.75 });
+    expect(b.cells).toMatchObject({ run: 'hinge', status: 'running', 'param:margin': 0.2, 'final:recall@10': 0.1, loss: null });
   });
 
   it('sorts numbers numerically, both ways, with empty cells last', () => {
