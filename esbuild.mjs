@@ -27,10 +27,28 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
     // tfjs-node is an optional native dependency. The wasm backend is bundled (one tfjs-core instance, and the
     // .vsix ships no node_modules); its .wasm files are copied to dist/wasm/, where core/train/backend.ts points setWasmPaths.
+    // usearch is native: external here, it is its own bundle dist/usearch.js beside its binaries (see below).
     external: ['@tensorflow/tfjs-node'],
+    plugins: [nativeBesideTrainer('usearch', './usearch.js')],
   },
+  // usearch's JS wrapper with its loaders (node-gyp-build, bindings), as one file that finds its native binaries
+  // in dist/prebuilds/<platform>-<arch>/ (copied below): the .vsix ships no node_modules (--no-dependencies).
+  { ...common, entryPoints: { usearch: 'node_modules/usearch/javascript/dist/cjs/usearch.js' }, outdir: 'dist', platform: 'node', format: 'cjs' },
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'media', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
+
+/**
+ * Resolves `import 'pkg'` in the trainer bundle to `file` beside it, left external: the native module is
+ * loaded at run time from dist/ (in the repository and in the installed .vsix alike), never bundled.
+ */
+function nativeBesideTrainer(pkg, file) {
+  return {
+    name: `native:${pkg}`,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${pkg}$`) }, () => ({ path: file, external: true }));
+    },
+  };
+}
 
 if (existsSync('test/host/suite/index.ts')) {
   // The extension-host test entry: mocha `run()` loaded by the remote extension host (never packaged).
@@ -44,6 +62,19 @@ function copyWasmBinaries() {
   for (const file of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyFileSync(`${from}/${file}`, `dist/wasm/${file}`);
 }
 copyWasmBinaries();
+
+/**
+ * Copies usearch's prebuilt binaries (linux x64/arm64, macOS, Windows) to dist/prebuilds/, where the
+ * wrapper dist/usearch.js looks for them (it walks up from its own folder to one holding `prebuilds/`).
+ */
+function copyUsearchBinaries() {
+  const from = 'node_modules/usearch/prebuilds';
+  for (const platform of readdirSync(from)) {
+    mkdirSync(`dist/prebuilds/${platform}`, { recursive: true });
+    for (const file of readdirSync(`${from}/${platform}`).filter((f) => f.endsWith('.node'))) copyFileSync(`${from}/${platform}/${file}`, `dist/prebuilds/${platform}/${file}`);
+  }
+}
+copyUsearchBinaries();
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -32,7 +32,14 @@ export default tseslint.config(
   {
     files: ['src/extension/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*', '@duckdb/*', 'usearch', '**/trainer/**', '**/core/train/engine*', '**/core/model/**', '**/core/data/readers/**'], message: 'The extension host stays light: engines and data readers load only in trainer processes.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*', '@duckdb/*', 'usearch', '**/trainer/**', '**/core/train/engine*', '**/core/model/**', '**/core/data/readers/**', '**/core/serving/annIndex'], message: 'The extension host stays light: engines and data readers load only in trainer processes.' }] }],
+    },
+  },
+  {
+    // usearch is native and loads only in trainer processes, never in the language server either.
+    files: ['src/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['usearch', '**/core/serving/annIndex'], message: 'usearch (the ANN index) loads only in the trainer (src/core/serving, src/trainer).' }] }],
     },
   },
 );

@@ -75,7 +75,8 @@ export function referenceExperiment(batch: number): Experiment {
       epochs: 1,
       seed: 1,
     },
-    evaluation: { k: [10], metrics: ['recall'], every: 1, exclude_seen: true },
+    evaluation: { k: [10], metrics: ['recall'], every: 1, exclude_seen: true, cold_start: 'drop' },
+    serving: { index: false, connectivity: 16, expansion_add: 128, expansion_search: 64, quantization: 'f32' },
   };
 }
 

@@ -154,14 +154,39 @@ export interface EpochEvent extends EventBase {
   samplingShare?: number;
 }
 
+/** Metrics computed through the ANN index carry this prefix before the exact metric's key: `ann/recall@10`. */
+export const ANN_METRIC_PREFIX = 'ann/';
+/** `ann_recall@K`: the share of the exact top K that the ANN index returns. */
+export const ANN_RECALL_METRIC = 'ann_recall';
+
+/** The approximate nearest-neighbour index (usearch HNSW, `serving:`) an evaluation went through. */
+export interface AnnIndexInfo {
+  /** Items in the index (the catalogue without the OOV row). */
+  items: number;
+  /** `cosine` when both towers L2-normalise, else `dot` (inner product). */
+  metric: 'cosine' | 'dot';
+  connectivity: number;
+  expansionAdd: number;
+  expansionSearch: number;
+  quantization: 'f32' | 'f16' | 'i8';
+  /** Seconds to build the index of the current item vectors. */
+  buildSec: number;
+}
+
 export interface EvalEvent extends EventBase {
   type: 'eval';
   epoch: number;
   step: number;
-  /** Keys like `recall@10`, `ndcg@10`, `hit_rate@10`, `mrr`, `coverage@10`, `recall_head@10`, `recall_tail@10`. */
+  /**
+   * Keys like `recall@10`, `ndcg@10`, `hit_rate@10`, `mrr`, `coverage@10`, `recall_head@10`, `recall_tail@10`
+   * (exact search over every item). With `serving.index` on, also `ann_recall@10` (the share of the exact
+   * top 10 that the index returns) and every metric through the index, prefixed `ann/` (`ann/recall@10`).
+   */
   metrics: Record<string, number>;
-  /** The popularity baseline on the same split, same keys. */
+  /** The popularity baseline on the same split, same keys (exact search only). */
   baseline: Record<string, number>;
+  /** The index the `ann` metrics went through, when `serving.index` is on (tfjs engine). */
+  index?: AnnIndexInfo;
   elapsedSec: number;
 }
 

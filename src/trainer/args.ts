@@ -93,6 +93,26 @@ function parse(argv: string[], options: NonNullable<Parameters<typeof parseArgs>
   }
 }
 
+/** String options `names` (each `--name VALUE`) and the positionals, for the serving commands. */
+export function parseCommandArgs(
+  argv: string[],
+  names: readonly string[],
+  flags: readonly string[] = [],
+  shorts: Record<string, string> = {},
+): { values: Record<string, string | undefined>; flags: Record<string, boolean>; positionals: string[] } {
+  const options: NonNullable<Parameters<typeof parseArgs>[0]>['options'] = {};
+  for (const n of names) options[n] = shorts[n] !== undefined ? { type: 'string', short: shorts[n] } : { type: 'string' };
+  for (const f of flags) options[f] = { type: 'boolean' };
+  const parsed = parse(argv, options);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals;
+  const strings: Record<string, string | undefined> = {};
+  const booleans: Record<string, boolean> = {};
+  for (const n of names) strings[n] = typeof values[n] === 'string' ? (values[n] as string) : undefined;
+  for (const f of flags) booleans[f] = values[f] === true;
+  return { values: strings, flags: booleans, positionals };
+}
+
 export function parseTrainArgs(argv: string[]): TrainArgs {
   const { values, positionals } = parse(argv, {
     mode: { type: 'string' },

@@ -1,9 +1,11 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | compare | sweep | generate | doctor | launch | prepare | close-run`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | embed | recommend | compare | sweep | generate | doctor | launch | prepare | close-run`. */
 import { COMPARE_USAGE, compareCommand, parseCompareArgs } from './compare';
 import { doctorCommand } from './doctor';
 import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
 import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
+import { EMBED_USAGE, embedCommand, parseEmbedArgs } from './embedCommand';
 import { generateCommand } from './generate';
+import { parseRecommendArgs, RECOMMEND_USAGE, recommendCommand } from './recommendCommand';
 import { parseGenerateArgs, parseRunArgs, parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { evalCommand, exportCommand, RunNotFound } from './runCommands';
 import { tfjsEngine } from './engine';
@@ -15,7 +17,9 @@ const USAGE = `usage: two-tower-lab <command> [options]
 commands:
   train <file.tower.yaml>   train an experiment in this process (see: two-tower-lab train --help)
   eval <run-id>             evaluate a run's model (its best epoch when kept, else the last; --last) against popularity
-  export <run-id>           export item and user embeddings and the model weights [--out DIR] [--last]
+  export <run-id>           write the run's serving bundle: weights, vocabularies, feature encoders, vectors, index [--out DIR] [--last]
+  embed <bundle-dir>        embed new users or items from their feature rows (see: two-tower-lab embed --help)
+  recommend <run-id>        the top K items of a user, marked seen / held-out, with titles (see: two-tower-lab recommend --help)
   compare <run-a> <run-b>   each metric's difference with a 95% paired bootstrap interval (see: two-tower-lab compare --help)
   sweep <file.tower.yaml>   train every run of the file's sweep: section [--parallel N] [--dry-run] [--resume ID] (see: two-tower-lab sweep --help)
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
@@ -101,6 +105,12 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
       if (help) return printHelp(USAGE);
       return exportCommand(parseRunArgs('export', rest), tfjsEngine, process.stdout);
+    case 'embed':
+      if (help) return printHelp(EMBED_USAGE);
+      return embedCommand(parseEmbedArgs(rest), (preferred) => tfjsEngine.initBackend(preferred), stdoutSink, stderrSink);
+    case 'recommend':
+      if (help) return printHelp(RECOMMEND_USAGE);
+      return recommendCommand(parseRecommendArgs(rest), tfjsEngine, stdoutSink, stderrSink);
     case 'compare':
       if (help) return printHelp(COMPARE_USAGE);
       return compareCommand(parseCompareArgs(rest), stdoutSink, stderrSink);

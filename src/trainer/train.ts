@@ -13,6 +13,9 @@ import type { Experiment } from '../core/config/schema';
 import type { Dataset } from '../core/data/dataset';
 import { loadDataset } from '../core/data/load';
 import { loadCheckpoint } from '../core/train/checkpoint';
+import { readEmbeddings } from '../core/train/runEmbeddings';
+import { writeItemIndex } from '../core/serving/annIndex';
+import { scoreMetric } from '../core/serving/scoreMetric';
 import { writeFileAtomic } from '../core/train/atomicWrite';
 import { EventWriter } from '../core/train/events';
 import { runTrainingLoop, type LoopResult, type TrainableModel } from '../core/train/loop';
@@ -215,6 +218,11 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
         return EXIT_FAILED;
       }
       if (outcome.ended?.status === 'stopped') progress.line(stoppedLine(outcome.ended.epoch, outcome.ended.step));
+      if (outcome.ended?.status === 'completed' && config.serving.index) {
+        // The workers wrote the item vectors; the index is built here, where usearch lives.
+        const items = readEmbeddings(paths.embeddings, 'items');
+        writeItemIndex(paths.embeddings, items.vectors, items.dim, scoreMetric(config), config.serving);
+      }
       return EXIT_OK;
     }
     phase = 'starting the tfjs backend';

@@ -33,6 +33,7 @@ export const RULE_CODES = [
   { code: 'set-syntax', severity: 'error', doc: 'A --set argument that is not path=value or whose value is not YAML.', fix: '{ override: string }' },
   { code: 'set-unknown-path', severity: 'error', doc: 'A --set path that is not a field of the experiment.', fix: '{ override: string; replacement?: string }' },
   { code: 'set-conflict', severity: 'error', doc: 'A --set path that goes through a scalar of the file.', fix: '{ override: string }' },
+  { code: 'cold-start-engine', severity: 'error', doc: '`evaluation.cold_start: score` with the torch engine, whose evaluation does not score cold items.', fix: '{ replacement: "drop" }' },
   { code: 'impressed-negatives', severity: 'error', doc: 'Impressed-but-not-clicked items used as retrieval negatives (they are ranking negatives).', fix: '{ replacement: "in_batch" | "popularity" } for training.negatives.source' },
   { code: 'logq-needs-softmax', severity: 'warning', doc: 'logQ correction with a pointwise or pairwise loss, where it does not apply (it corrects the logits of a softmax over sampled columns), whatever the source.', fix: '{ remove: ["training","negatives","logq_correction"] } or set mode: listwise' },
   { code: 'logq-uniform-constant', severity: 'warning', doc: 'logQ correction of a listwise softmax over uniform negatives (no hard ones): Q_j is the same for every column, so it changes nothing.', fix: '{ remove: ["training","negatives","logq_correction"] }' },
@@ -504,6 +505,20 @@ const engineMultiNode: Rule = (ctx) => {
   return [ruleDiagnostic(ctx, 'engine-multi-node', [...ENGINE_OPTIONS, 'nodes'], multiNodeMessage(options.nodes))];
 };
 
+/** Cold items are embedded with the OOV ID row by the tfjs engine; the torch engine's evaluation does not do it. */
+const coldStartEngine: Rule = (ctx) => {
+  if (ctx.config.evaluation.cold_start !== 'score' || ctx.config.training.engine !== 'torch') return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'cold-start-engine',
+      ['evaluation', 'cold_start'],
+      '`cold_start: score` scores cold items through the item tower with the out-of-vocabulary ID row and reports `recall_cold@K`, which the embedded (tfjs) engine does; the torch engine does not yet. Use `engine: tfjs`, or `cold_start: drop`.',
+      { replacement: 'drop' },
+    ),
+  ];
+};
+
 /** The rules that need only the config, in the order they are reported. */
 export const STRUCTURAL_RULES: readonly Rule[] = [
   oneDataSource,
@@ -527,6 +542,7 @@ export const STRUCTURAL_RULES: readonly Rule[] = [
   kVersusSyntheticCatalogue,
   engineOptionsUnused,
   engineMultiNode,
+  coldStartEngine,
 ];
 
 export function runStructuralRules(ctx: RuleContext): ConfigDiagnostic[] {

@@ -367,6 +367,11 @@ export const Evaluation = Type.Object(
     every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' }),
     exclude_seen: Type.Boolean({ default: true, description: 'Remove the user\'s training positives from the ranking before taking the top K.' }),
     max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), to keep evaluation fast on large data.' })),
+    cold_start: Enum(['drop', 'score'] as const, {
+      default: 'drop',
+      description:
+        'Held-out positives of items that have no training positive (cold items, e.g. new items after a `time_cut`). `drop`: left out, as their ID embedding was never trained. `score`: kept and scored like new items in serving — the item tower embeds them from their features with the out-of-vocabulary ID row — and reported separately as `recall_cold@K` (they also count in the other metrics). Users without a training positive are dropped either way. tfjs engine only.',
+    }),
   },
   { ...Strict, default: {}, description: 'Held-out evaluation by full-corpus top-K retrieval, beside the popularity baseline.' },
 );
@@ -419,6 +424,41 @@ export const Sweep = Type.Object(
   },
 );
 
+// ───────────────────────────── serving ─────────────────────────────
+
+export const QUANTIZATIONS = ['f32', 'f16', 'i8'] as const;
+
+export const Serving = Type.Object(
+  {
+    index: Type.Boolean({
+      default: true,
+      description:
+        'Build an approximate nearest-neighbour index (usearch HNSW) of the item vectors: at every evaluation, to report `ann_recall@K` (the share of the exact top K the index returns) and the retrieval metrics through it (`ann/recall@K`, …) beside the exact ones; at the end of the run (`embeddings/items.usearch`) and in `export`. Its metric is the cosine when both towers L2-normalise, the inner product otherwise. `false`: exact metrics only, no index file.',
+    }),
+    connectivity: Type.Integer({
+      minimum: 2,
+      maximum: 256,
+      default: 16,
+      description: 'M: the neighbours each item keeps in the HNSW graph. More gives higher recall and a larger index that takes longer to build (memory ≈ items × M × 8 bytes besides the vectors). 16 suits up to millions of items; 32–64 for high-dimensional vectors.',
+    }),
+    expansion_add: Type.Integer({
+      minimum: 1,
+      default: 128,
+      description: 'efConstruction: the candidates examined when an item is added. Higher builds a better graph (higher recall at the same search effort), more slowly.',
+    }),
+    expansion_search: Type.Integer({
+      minimum: 1,
+      default: 64,
+      description: 'ef: the candidates examined per query (at least K are). Higher gives higher recall and slower queries; the knob to turn when `ann_recall@K` is too low.',
+    }),
+    quantization: Enum(QUANTIZATIONS, {
+      default: 'f32',
+      description: 'How the index stores item vectors: `f32` (exact scores), `f16` (half the memory, scores rounded to ~3 digits), `i8` (a quarter of the memory, coarser scores; for unit vectors). Lower precision can reorder close items: `ann_recall@K` shows what it costs.',
+    }),
+  },
+  { ...Strict, default: {}, description: 'Serving: the approximate nearest-neighbour index of the item vectors that a serving system queries, and the recall it costs.' },
+);
+
 // ───────────────────────────── the experiment ─────────────────────────────
 
 export const ExperimentSchema = Type.Object(
@@ -432,6 +472,7 @@ export const ExperimentSchema = Type.Object(
     training: Training,
     evaluation: Evaluation,
     sweep: Type.Optional(Sweep),
+    serving: Serving,
   },
   {
     ...Strict,
@@ -447,6 +488,7 @@ export type DataConfig = Static<typeof Data>;
 export type TrainingConfig = Static<typeof Training>;
 export type NegativesConfig = Static<typeof Negatives>;
 export type EvaluationConfig = Static<typeof Evaluation>;
+export type ServingConfig = Static<typeof Serving>;
 export type SyntheticConfig = Static<typeof SyntheticData>;
 export type SweepConfig = Static<typeof Sweep>;
 export type SweepDistributionConfig = Static<typeof SweepDistribution>;

@@ -32,12 +32,23 @@ export interface ContinuousColumn {
   bucketIds?: Int32Array;
   boundaries?: Float64Array;
   bucketCount?: number;
+  /** The raw value a missing value is bucketed as (the training mean of the raw values). */
+  bucketFill?: number;
 }
 
 /** Features of all users or of all items, indexed like the corresponding vocabulary. */
 export interface EntityFeatures {
   categorical: CategoricalColumn[];
   continuous: ContinuousColumn[];
+  /** The column of the feature table that holds the user (or item) id, when there is a table. */
+  keyColumn?: string;
+  /**
+   * The ID-embedding row of each entity, when the entities are not the vocabulary's own indices: rows
+   * embedded after training (core/serving), where an id the model never saw gets row 0 (OOV); and cold
+   * items under `evaluation.cold_start: score`, embedded with row 0 as a new item would be.
+   * Absent: entity e is row e (the data set's own users and items).
+   */
+  idRows?: Int32Array;
 }
 
 /** Positive (user, item) pairs as parallel arrays of dense indices; `timestamps` when the data has them. */
@@ -65,7 +76,8 @@ export interface Dataset {
   /**
    * Held-out positives. A test positive whose user or item has no training positive is dropped (and
    * counted in `stats.droppedTestUnseen`): its embedding would be untrained, so it measures the
-   * initialisation, not the model.
+   * initialisation, not the model. With `evaluation.cold_start: score` those of cold items (items
+   * without a training positive: `itemClicks` 0) are kept and scored from the item's features.
    */
   test: PositivePairs;
   /** Training positives per item index (length items.size): the clicks behind popularity sampling, logQ and head/tail. */

@@ -15,7 +15,7 @@ import { DataError, missingColumnError } from './errors';
 import type { TableSource } from './readers/source';
 import { categoricalVocabulary } from './vocabulary';
 import { bucketize, quantileBoundaries } from '../features/bucketize';
-import { normalize, type Normalization } from '../features/normalize';
+import { normalize, normalizeWith, type FeatureStats, type Normalization } from '../features/normalize';
 
 export interface CategoricalSpec {
   name: string;
@@ -63,36 +63,154 @@ export async function joinFeatures(
   options: JoinOptions = {},
 ): Promise<EntityFeatures> {
   const { warn, skipRows } = options;
-  const column = (name: string, role: string, fix: string): number => {
+  const n = entities.size;
+  const cells = await readFeatureCells(source, key, specs, { configKey, towerKey, size: n, entityOf: (id) => entities.lookup(id), skipRows });
+
+  const without: string[] = [];
+  for (let e = 1; e < n; e++) if (!cells.hasRow[e]) without.push(entities.ids[e]);
+  if (without.length > 0 && warn) {
+    const examples = without.slice(0, 5).map((id) => `'${id}'`).join(', ');
+    warn(
+      skipRows
+        ? `${without.length} of ${n - 1} ids of the interactions have only held-out rows in ${source.file} (e.g. ${examples}): features are read from training rows only, so their categorical features are out-of-vocabulary and their continuous features the training mean.`
+        : `${without.length} of ${n - 1} ids of the interactions have no row in ${source.file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
+    );
+  }
+  const categorical: CategoricalColumn[] = specs.categorical.map((spec, f) => {
+    const vocabulary = categoricalVocabulary(cells.allCategorical[f], spec.max_vocab);
+    return { name: spec.name, vocabulary, values: categoricalValues(vocabulary, cells.categorical[f]) };
+  });
+  const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) =>
+    continuousColumn(spec, cells.continuous[f], trainMask, { file: source.file, key: `${towerKey}.continuous[${f}]`, largest: cells.largest[f] }),
+  );
+  return { categorical, continuous, keyColumn: key };
+}
+
+/**
+ * What was fitted on the training data for each feature of a tower: the categorical vocabularies and
+ * the continuous statistics and bucket boundaries (as the run's data set holds them, or as a bundle
+ * stores them). Enough to encode rows that arrive after training the way training encoded its own.
+ */
+export interface FittedFeatures {
+  categorical: { name: string; vocabulary: Vocabulary }[];
+  continuous: { name: string; normalize: Normalization; stats: FeatureStats; boundaries?: Float64Array; bucketFill?: number }[];
+}
+
+/**
+ * The features of each row of `source` (rows embedded after training: new users or items, maybe with
+ * ids never seen), encoded with what training fitted (`fitted`): categorical values through the
+ * training vocabulary (unknown → OOV), continuous ones normalised with the training statistics and
+ * bucketised at the training boundaries. Entity 0 is a placeholder (the OOV row); row r of the file
+ * (0-based, in order) is entity r + 1, and `ids[r]` its key. `idRows` maps each entity to its
+ * ID-embedding row in `idVocabulary` (0 for an id the model never saw: the cold-start path).
+ */
+export async function encodeFeatureRows(
+  source: TableSource,
+  key: string,
+  fitted: FittedFeatures,
+  idVocabulary: Vocabulary,
+  towerKey: string,
+): Promise<{ ids: string[]; features: EntityFeatures }> {
+  const ids: string[] = [];
+  const specs: FeatureSpecs = { categorical: fitted.categorical, continuous: fitted.continuous };
+  const cells = await readFeatureCells(source, key, specs, {
+    configKey: EMBED_KEY_FLAG,
+    towerKey,
+    entityOf: (id) => {
+      ids.push(id);
+      return ids.length;
+    },
+    missingFeature: (name, role) =>
+      new DataError(
+        `${source.file}: no column '${name}' (${role}). The tower encodes it from every row, so the file needs it: add the column (an empty cell is a missing value: the training mean or the OOV value). The file's columns are: ${source.columns.join(', ')}.`,
+        { file: source.file, column: name },
+      ),
+  });
+  const n = ids.length + 1;
+  const idRows = new Int32Array(n);
+  for (let r = 0; r < ids.length; r++) idRows[r + 1] = idVocabulary.lookup(ids[r]);
+  const categorical: CategoricalColumn[] = fitted.categorical.map((c, f) => ({ name: c.name, vocabulary: c.vocabulary, values: categoricalValues(c.vocabulary, cells.categorical[f], n) }));
+  const continuous: ContinuousColumn[] = fitted.continuous.map((c, f) => {
+    const raw = padded(cells.continuous[f], n);
+    const column: ContinuousColumn = { name: c.name, values: normalizeWith(raw, c.normalize, c.stats), stats: c.stats };
+    if (c.boundaries) {
+      column.boundaries = c.boundaries;
+      column.bucketCount = c.boundaries.length + 1;
+      column.bucketFill = c.bucketFill;
+      column.bucketIds = bucketize(raw, c.boundaries, c.bucketFill ?? 0);
+    }
+    return column;
+  });
+  return { ids, features: { categorical, continuous, keyColumn: key, idRows } };
+}
+
+/** The raw cells of a feature table, per entity: what fitting and encoding both start from. */
+interface FeatureCells {
+  /** Per categorical feature: the value of each entity ('' = none). */
+  categorical: string[][];
+  /** Per categorical feature: every value read (of any row kept), for the vocabulary. */
+  allCategorical: string[][];
+  /** Per continuous feature: the raw value of each entity (NaN = missing). */
+  continuous: Float64Array[];
+  hasRow: Uint8Array;
+  /** The largest magnitude of each continuous feature and its line, for the message when normalising it overflows. */
+  largest: { value: number; line: number }[];
+}
+
+/** The flag of `embed` that names the id column of the rows to embed. */
+export const EMBED_KEY_FLAG = '--key';
+
+interface ReadOptions {
+  /** The table in messages (e.g. `data.item_features`), or `--key` for rows given to `embed`. */
+  configKey: string;
+  towerKey: string;
+  /** The number of entities, or undefined when they grow as rows arrive. */
+  size?: number;
+  /** The entity of a row from its key (0 = not one). */
+  entityOf: (id: string) => number;
+  skipRows?: Uint8Array;
+  /** The error for a missing feature column, when not the config's (`set … .name`) one. */
+  missingFeature?: (name: string, role: string) => Error;
+}
+
+/**
+ * Streams `source` once: checks the key and feature columns exist, and keeps each entity's cells
+ * (`entityOf(key)` gives the entity of a row, 0 = not one; with `size` undefined the entities grow as
+ * rows arrive). A continuous cell must be a finite number (or empty), and > −1 for `log`.
+ */
+async function readFeatureCells(source: TableSource, key: string, specs: FeatureSpecs, options: ReadOptions): Promise<FeatureCells> {
+  const { configKey, towerKey, size, entityOf, skipRows } = options;
+  const column = (name: string, role: string, fix: string, isFeature: boolean): number => {
     const i = source.columns.indexOf(name);
     if (i < 0) {
       source.close();
-      throw missingColumnError(source.file, name, role, source.columns, fix);
+      throw isFeature && options.missingFeature ? options.missingFeature(name, role) : missingColumnError(source.file, name, role, source.columns, fix);
     }
     return i;
   };
-  const keyCol = column(key, `the key column of ${configKey}`, `${configKey}.key`);
-  const catCols = specs.categorical.map((f, i) => column(f.name, `a categorical feature of ${towerKey}, read from ${configKey}`, `${towerKey}.categorical[${i}].name`));
-  const conCols = specs.continuous.map((f, i) => column(f.name, `a continuous feature of ${towerKey}, read from ${configKey}`, `${towerKey}.continuous[${i}].name`));
+  const embedding = configKey === EMBED_KEY_FLAG;
+  const from = embedding ? '' : `, read from ${configKey}`;
+  const keyCol = column(key, embedding ? `the id column (${EMBED_KEY_FLAG})` : `the key column of ${configKey}`, embedding ? EMBED_KEY_FLAG : `${configKey}.key`, false);
+  const catCols = specs.categorical.map((f, i) => column(f.name, `a categorical feature of ${towerKey}${from}`, `${towerKey}.categorical[${i}].name`, true));
+  const conCols = specs.continuous.map((f, i) => column(f.name, `a continuous feature of ${towerKey}${from}`, `${towerKey}.continuous[${i}].name`, true));
 
-  const n = entities.size;
-  const allCatValues = specs.categorical.map(() => [] as string[]);
-  const entityCat = specs.categorical.map(() => new Array<string>(n).fill(''));
-  const entityCon = specs.continuous.map(() => new Float64Array(n).fill(NaN));
+  const n = size ?? 0;
+  const allCategorical = specs.categorical.map(() => [] as string[]);
+  const categorical = specs.categorical.map(() => new Array<string>(n).fill(''));
+  const continuous = specs.continuous.map(() => new Array<number>(n).fill(NaN));
+  const hasRow: number[] = new Array<number>(n).fill(0);
   const place: CellPlace = { file: source.file, line: 0, column: '' };
-  const hasRow = new Uint8Array(n);
-  // The largest magnitude of each continuous feature and its line, for the message when normalising it overflows.
   const largest = specs.continuous.map(() => ({ value: 0, line: 0 }));
 
   let row = -1;
   await source.read((values, line) => {
     row++;
     if (skipRows?.[row]) return;
-    const e = entities.lookup(cellToString(values[keyCol]));
+    const e = entityOf(cellToString(values[keyCol]));
     for (let f = 0; f < catCols.length; f++) {
       const v = cellToString(values[catCols[f]]);
-      allCatValues[f].push(v);
-      if (e > 0) entityCat[f][e] = v;
+      allCategorical[f].push(v);
+      if (e > 0) categorical[f][e] = v;
     }
     if (e === 0) return;
     hasRow[e] = 1;
@@ -114,30 +232,31 @@ export async function joinFeatures(
           { file: source.file, row: line, column: place.column },
         );
       }
-      entityCon[f][e] = v;
+      continuous[f][e] = v;
     }
   });
+  const count = Math.max(n, hasRow.length);
+  return {
+    categorical,
+    allCategorical,
+    continuous: continuous.map((c) => padded(c, count)),
+    hasRow: Uint8Array.from(padded(hasRow, count, 0)),
+    largest,
+  };
+}
 
-  const without: string[] = [];
-  for (let e = 1; e < n; e++) if (!hasRow[e]) without.push(entities.ids[e]);
-  if (without.length > 0 && warn) {
-    const examples = without.slice(0, 5).map((id) => `'${id}'`).join(', ');
-    warn(
-      skipRows
-        ? `${without.length} of ${n - 1} ids of the interactions have only held-out rows in ${source.file} (e.g. ${examples}): features are read from training rows only, so their categorical features are out-of-vocabulary and their continuous features the training mean.`
-        : `${without.length} of ${n - 1} ids of the interactions have no row in ${source.file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
-    );
-  }
-  const categorical: CategoricalColumn[] = specs.categorical.map((spec, f) => {
-    const vocabulary = categoricalVocabulary(allCatValues[f], spec.max_vocab);
-    const values = new Int32Array(n);
-    for (let e = 1; e < n; e++) values[e] = vocabulary.lookup(entityCat[f][e]);
-    return { name: spec.name, vocabulary, values };
-  });
-  const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) =>
-    continuousColumn(spec, entityCon[f], trainMask, { file: source.file, key: `${towerKey}.continuous[${f}]`, largest: largest[f] }),
-  );
-  return { categorical, continuous };
+/** `values` as a Float64Array of length `n`, missing entries NaN (or `fill`). */
+function padded(values: ArrayLike<number>, n: number, fill = NaN): Float64Array {
+  const out = new Float64Array(n).fill(fill);
+  for (let i = 0; i < Math.min(n, values.length); i++) if (values[i] !== undefined) out[i] = values[i];
+  return out;
+}
+
+/** Vocabulary index of each entity's value (entity 0 and missing values: OOV). */
+function categoricalValues(vocabulary: Vocabulary, perEntity: readonly string[], n = perEntity.length): Int32Array {
+  const values = new Int32Array(n);
+  for (let e = 1; e < n; e++) values[e] = vocabulary.lookup(perEntity[e] ?? '');
+  return values;
 }
 
 /** Where a continuous feature comes from, for the message when its normalisation overflows. */
@@ -183,7 +302,8 @@ export function continuousColumn(spec: ContinuousSpec, raw: Float64Array, trainM
     }
     column.boundaries = boundaries;
     column.bucketCount = spec.buckets;
-    column.bucketIds = bucketize(raw, boundaries, count > 0 ? sum / count : 0);
+    column.bucketFill = count > 0 ? sum / count : 0;
+    column.bucketIds = bucketize(raw, boundaries, column.bucketFill);
   }
   return column;
 }

@@ -74,7 +74,8 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
   const isTest = splitPositives(interactions, positives.rows, data.split ?? DEFAULT_SPLIT, rng, `${COLUMNS_KEY}.timestamp`);
   progress?.({ phase: 'split', rows: positives.rows.length });
 
-  const split = buildSplit(interactions, positives.rows, isTest);
+  const scoreCold = config.evaluation.cold_start === 'score';
+  const split = buildSplit(interactions, positives.rows, isTest, scoreCold);
   if (split.usersWithoutTraining.length > 0) {
     const examples = split.usersWithoutTraining.slice(0, 5).map((u) => `'${interactions.users.ids[u]}'`);
     warn(
@@ -93,6 +94,8 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
   const userFeatures = await entityFeatures(sources.userTable, interactions.users, config.user_tower, userTrainMask, heldOut, 'user_tower', 'data.user_features', warn);
   progress?.({ phase: 'user_features', rows: interactions.users.size - 1 });
   const itemFeatures = await entityFeatures(sources.itemTable, interactions.items, config.item_tower, itemTrainMask, heldOut, 'item_tower', 'data.item_features', warn);
+  // Scored cold items are embedded as serving embeds a new item: their features with the OOV ID row.
+  if (scoreCold) itemFeatures.idRows = coldItemsToOov(itemTrainMask);
   progress?.({ phase: 'item_features', rows: interactions.items.size - 1 });
 
   let rankingLog: RankingLogData | undefined;
@@ -123,6 +126,18 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
       warnings,
     },
   };
+}
+
+/**
+ * The item feature table the experiment reads (data.item_features, MovieLens's movies.csv or u.item
+ * beside the ratings, or the synthetic items), or undefined when item features would come from the
+ * interactions file: what `recommend` joins to its item ids so that a person reads titles.
+ */
+export async function itemTableOf(config: Experiment, experimentFile: string): Promise<{ open(): Promise<TableSource>; key: string } | undefined> {
+  if (config.data.synthetic) return syntheticSources(config).itemTable;
+  const sources = await fileSources(config, dirname(resolve(experimentFile)));
+  sources.interactions.close();
+  return sources.itemTable?.interactions ? undefined : sources.itemTable;
 }
 
 function syntheticSources(config: Experiment): Sources {
@@ -218,7 +233,15 @@ interface Split {
   usersWithoutTraining: number[];
 }
 
-function buildSplit(data: Interactions, rows: Int32Array, isTest: Uint8Array): Split {
+/** Each item's ID row: its own when it has a training positive, else the OOV row 0. */
+function coldItemsToOov(itemTrainMask: Uint8Array): Int32Array {
+  const rows = new Int32Array(itemTrainMask.length);
+  for (let i = 1; i < rows.length; i++) rows[i] = itemTrainMask[i] ? i : 0;
+  return rows;
+}
+
+/** @param keepColdItems keep held-out positives of items without a training positive (`cold_start: score`). */
+function buildSplit(data: Interactions, rows: Int32Array, isTest: Uint8Array, keepColdItems: boolean): Split {
   const userTrain = new Int32Array(data.users.size);
   const itemTrain = new Int32Array(data.items.size);
   let trainCount = 0;
@@ -232,7 +255,7 @@ function buildSplit(data: Interactions, rows: Int32Array, isTest: Uint8Array): S
   let dropped = 0;
   for (let k = 0; k < rows.length; k++) {
     if (!isTest[k]) continue;
-    if (userTrain[data.user[rows[k]]] > 0 && itemTrain[data.item[rows[k]]] > 0) testCount++;
+    if (userTrain[data.user[rows[k]]] > 0 && (keepColdItems || itemTrain[data.item[rows[k]]] > 0)) testCount++;
     else dropped++;
   }
   const pairs = (n: number): PositivePairs => ({ users: new Int32Array(n), items: new Int32Array(n), timestamps: data.timestamp ? new Float64Array(n) : undefined });
@@ -249,7 +272,7 @@ function buildSplit(data: Interactions, rows: Int32Array, isTest: Uint8Array): S
       train.items[a] = i;
       if (train.timestamps) train.timestamps[a] = data.timestamp![r];
       a++;
-    } else if (userTrain[u] > 0 && itemTrain[i] > 0) {
+    } else if (userTrain[u] > 0 && (keepColdItems || itemTrain[i] > 0)) {
       test.users[b] = u;
       test.items[b] = i;
       if (test.timestamps) test.timestamps[b] = data.timestamp![r];
@@ -285,7 +308,7 @@ async function entityFeatures(
   warn: (message: string) => void,
 ): Promise<EntityFeatures> {
   const specs: FeatureSpecs = { categorical: tower.categorical ?? [], continuous: tower.continuous ?? [] };
-  if (!hasFeatures(specs)) return noFeatures();
+  if (!hasFeatures(specs)) return { ...noFeatures(), keyColumn: table?.key };
   if (!table) {
     const names = [...specs.categorical, ...specs.continuous].map((f) => `'${f.name}'`).join(', ');
     throw new DataError(`${towerKey} declares the features ${names}, but there is no table to read them from. Set ${tableKey} (path, key) to a table with these columns, or remove them from ${towerKey}.`, {

@@ -12,6 +12,8 @@
  * - recall_head@K / recall_tail@K = share of held-out (user, item) pairs whose item is a head (top
  *   20% by training clicks) / tail item and that is in that user's top K (pooled over pairs, so that
  *   users with no tail positive do not count as zeros).
+ * - recall_cold@K (when `coldItems` is given: `evaluation.cold_start: score`) = the same pooled share
+ *   for the pairs whose item has no training positive.
  */
 import type { PositivePairs } from '../data/dataset';
 import { groupByUser, headItemMask, type ItemsByUser } from './grouping';
@@ -34,6 +36,8 @@ export interface RetrievalEvalInput {
   excludeSeen: boolean;
   /** Evaluate only these test users (e.g. a seeded sample); default every user with a held-out positive. */
   users?: Int32Array;
+  /** 1 for each cold item (no training positive): adds `recall_cold@K`. */
+  coldItems?: Uint8Array;
   /** Users scored at once; bounds memory at blockSize × numItems floats. */
   blockSize?: number;
 }
@@ -59,19 +63,22 @@ export function planRetrieval(input: RetrievalEvalInput): RetrievalPlan {
   return { input, users, trainByUser, testByUser, head: headItemMask(input.itemClicks) };
 }
 
+/** Receives each evaluated user's ranked top max(K) items (`found` of them), e.g. to compare two rankings. */
+export type TopListener = (user: number, top: Int32Array, found: number) => void;
+
 /** Runs the metrics for one scorer (the model, or the popularity baseline). Keys like `recall@10`, `mrr`. */
-export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer): Record<string, number> {
-  return runRetrieval(plan, scorer, undefined);
+export function evaluateRetrieval(plan: RetrievalPlan, scorer: Scorer, onTop?: TopListener): Record<string, number> {
+  return runRetrieval(plan, scorer, undefined, onTop);
 }
 
 /**
  * The same metrics, and each evaluated user's value of every per-user metric (perUserColumns: the means
  * over users are exactly the metrics), for paired comparisons of runs on the same split.
  */
-export function evaluateRetrievalPerUser(plan: RetrievalPlan, scorer: Scorer): { metrics: Record<string, number>; perUser: PerUserValues } {
+export function evaluateRetrievalPerUser(plan: RetrievalPlan, scorer: Scorer, onTop?: TopListener): { metrics: Record<string, number>; perUser: PerUserValues } {
   const columns = perUserColumns(plan.input.ks, plan.input.metrics);
   const collected = { users: [] as number[], values: columns.map(() => [] as number[]) };
-  const metrics = runRetrieval(plan, scorer, collected);
+  const metrics = runRetrieval(plan, scorer, collected, onTop);
   return { metrics, perUser: { users: Int32Array.from(collected.users), columns, values: collected.values.map((v) => Float64Array.from(v)) } };
 }
 
@@ -81,7 +88,7 @@ interface PerUserCollector {
   values: number[][];
 }
 
-function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserCollector | undefined): Record<string, number> {
+function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserCollector | undefined, onTop: TopListener | undefined): Record<string, number> {
   const { input, users, trainByUser, testByUser, head } = plan;
   const n = input.numItems;
   const ks = [...input.ks].sort((a, b) => a - b);
@@ -92,6 +99,9 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
   const sums = { recall: new Float64Array(ks.length), ndcg: new Float64Array(ks.length), hit: new Float64Array(ks.length) };
   const headHits = new Float64Array(ks.length);
   const tailHits = new Float64Array(ks.length);
+  const cold = input.coldItems;
+  const coldHits = new Float64Array(ks.length);
+  let coldTotal = 0;
   let headTotal = 0;
   let tailTotal = 0;
   let mrrSum = 0;
@@ -130,12 +140,14 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
         }
       }
       const found = topK(row, maxK, top);
+      onTop?.(u, top, found);
       const userValues = collect ? new Float64Array(ks.length * 3 + 1) : undefined;
       let ki = 0;
       let hits = 0;
       let dcg = 0;
       let headHitCount = 0;
       let tailHitCount = 0;
+      let coldHitCount = 0;
       for (let pos = 0; pos <= found && ki < ks.length; pos++) {
         // Close every cut-off K that ends here, before counting the item at `pos`.
         while (ki < ks.length && (pos === ks[ki] || pos === found)) {
@@ -152,6 +164,7 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
           }
           headHits[ki] += headHitCount;
           tailHits[ki] += tailHitCount;
+          coldHits[ki] += coldHitCount;
           for (let p = 0; p < Math.min(k, found); p++) covered[ki][top[p]] = 1;
           ki++;
         }
@@ -162,6 +175,7 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
           dcg += 1 / Math.log2(pos + 2);
           if (head[it] === 1) headHitCount++;
           else tailHitCount++;
+          if (cold?.[it] === 1) coldHitCount++;
         }
       }
       if (want.has('mrr')) {
@@ -188,6 +202,7 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
         if (it > 0 && isTest[it] === 1) {
           if (head[it] === 1) headTotal++;
           else tailTotal++;
+          if (cold?.[it] === 1) coldTotal++;
           isTest[it] = 0;
         }
       }
@@ -201,6 +216,7 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
       out[`recall@${k}`] = mean(sums.recall[i]);
       out[`recall_head@${k}`] = headTotal > 0 ? headHits[i] / headTotal : 0;
       out[`recall_tail@${k}`] = tailTotal > 0 ? tailHits[i] / tailTotal : 0;
+      if (cold) out[`recall_cold@${k}`] = coldTotal > 0 ? coldHits[i] / coldTotal : 0;
     }
     if (want.has('ndcg')) out[`ndcg@${k}`] = mean(sums.ndcg[i]);
     if (want.has('hit_rate')) out[`hit_rate@${k}`] = mean(sums.hit[i]);

@@ -42,17 +42,33 @@ export function featureStats(values: ArrayLike<number>, mask?: ArrayLike<number>
  * Throws a RangeError naming the first value ≤ −1 for `log`.
  */
 export function normalize(values: ArrayLike<number>, method: Normalization, trainMask?: ArrayLike<number>): { values: Float32Array; stats: FeatureStats } {
-  let x: ArrayLike<number> = values;
-  if (method === 'log') {
-    const logged = new Float64Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v <= -1) throw new RangeError(`log normalisation needs values > −1, found ${v} at row ${i}`);
-      logged[i] = Math.log1p(v);
-    }
-    x = logged;
-  }
+  const x = transformed(values, method);
   const stats = featureStats(x, trainMask);
+  return { values: scaled(x, method, stats), stats };
+}
+
+/**
+ * The same normalisation with statistics fitted earlier (a bundle's, for rows embedded after training):
+ * normalize(v, m, mask).values equals normalizeWith(v, m, normalize(v, m, mask).stats).
+ */
+export function normalizeWith(values: ArrayLike<number>, method: Normalization, stats: FeatureStats): Float32Array {
+  return scaled(transformed(values, method), method, stats);
+}
+
+/** log(1 + x) for `log`, the values themselves otherwise. */
+function transformed(values: ArrayLike<number>, method: Normalization): ArrayLike<number> {
+  if (method !== 'log') return values;
+  const logged = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v <= -1) throw new RangeError(`log normalisation needs values > −1, found ${v} at row ${i}`);
+    logged[i] = Math.log1p(v);
+  }
+  return logged;
+}
+
+/** Missing values (NaN) take the training mean; then the method's scaling. */
+function scaled(x: ArrayLike<number>, method: Normalization, stats: FeatureStats): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = Number.isFinite(x[i]) ? x[i] : stats.mean;
@@ -69,5 +85,5 @@ export function normalize(values: ArrayLike<number>, method: Normalization, trai
         break;
     }
   }
-  return { values: out, stats };
+  return out;
 }

@@ -43,6 +43,11 @@ export class Tower {
     layer('output', cfg.output_dim);
   }
 
+  /** Every parameter of the tower, in checkpoint order: the input tables, then the dense layers. */
+  get params(): Param[] {
+    return [...this.input.tables, ...this.dense];
+  }
+
   /** The dense parameters as fresh tensors (the caller's tidy disposes them). */
   denseTensors(): tf.Tensor[] {
     return this.dense.map((p) => tf.tensor(p.value, p.shape, 'float32'));

@@ -43,7 +43,7 @@ export type PlannedSegment =
 /** @param prefix `user_tower` or `item_tower`: the config path in errors. */
 export function inputSegments(prefix: string, cfg: TowerConfig, vocabulary: Vocabulary, features: EntityFeatures): PlannedSegment[] {
   const out: PlannedSegment[] = [];
-  if (cfg.id_embedding_dim > 0) out.push({ kind: 'table', name: 'id_embedding', rows: vocabulary.size, dim: cfg.id_embedding_dim, rowOf: null });
+  if (cfg.id_embedding_dim > 0) out.push({ kind: 'table', name: 'id_embedding', rows: vocabulary.size, dim: cfg.id_embedding_dim, rowOf: features.idRows ?? null });
   cfg.categorical.forEach((c, i) => {
     const col = features.categorical.find((f) => f.name === c.name);
     if (!col) throw new Error(`${prefix}.categorical[${i}].name: feature "${c.name}" is not among the ${side(prefix)} features (${names(features.categorical)}). Check the name or the feature table.`);
@@ -71,6 +71,8 @@ export function segmentWidth(s: PlannedSegment): number {
 export class TowerInput {
   readonly width: number;
   readonly tables: Param[] = [];
+  /** How many entities `fill` accepts: the vocabulary's, or the embedded rows' when the features map them to ID rows. */
+  readonly entityCount: number;
   private readonly segments: Segment[] = [];
 
   /**
@@ -84,6 +86,7 @@ export class TowerInput {
     optimizer: Optimizer,
     rng: Rng,
   ) {
+    this.entityCount = features.idRows?.length ?? vocabulary.size;
     let offset = 0;
     for (const planned of inputSegments(prefix, cfg, vocabulary, features)) {
       if (planned.kind === 'table') {
@@ -102,7 +105,7 @@ export class TowerInput {
   /** Writes the concatenated inputs of `entities` into `out` (entities.length × width, row-major). */
   fill(entities: Int32Array, out: Float32Array): void {
     const w = this.width;
-    const size = this.vocabulary.size;
+    const size = this.entityCount;
     for (let r = 0; r < entities.length; r++) {
       const e = entities[r];
       if (!(e >= 0 && e < size)) throw new Error(`${this.prefix}: index ${e} at batch row ${r} is outside [0, ${size}); batches must hold dense indices of the data set's vocabulary.`);
@@ -118,6 +121,20 @@ export class TowerInput {
         for (let k = 0; k < s.dim; k++) out[base + s.offset + k] = table[src + k];
       }
     }
+  }
+
+  /**
+   * Entity `e`'s input before the lookups: the row of each table segment and the value of each value
+   * segment, in input order (what the exported TorchScript towers take: python/two_tower_lab/torchscript.py).
+   */
+  encoded(e: number): { rows: number[]; values: number[] } {
+    const rows: number[] = [];
+    const values: number[] = [];
+    for (const s of this.segments) {
+      if (s.kind === 'value') values.push(s.values[e]);
+      else rows.push(s.rowOf ? s.rowOf[e] : e);
+    }
+    return { rows, values };
   }
 
   /** Scatters dLoss/dInput (entities.length × width) into the tables and applies the lazy update. */

@@ -13,6 +13,7 @@ import { lossSpecFromConfig, type LossSpec } from '../losses';
 import { makeOptimizer, type Optimizer, type Param } from '../train/optimizer';
 import { TrainStep, type TrainBatch } from '../train/step';
 import { Rng, type RngState } from '../util/rng';
+import { assignModelWeights } from './assignWeights';
 import { estimateModelMemory, modelMemoryProblem, type TowerKey } from './memory';
 import { Tower } from './tower';
 
@@ -80,7 +81,7 @@ export class TwoTowerModel {
   }
 
   private params(): Param[] {
-    return [...this.user.input.tables, ...this.user.dense, ...this.item.input.tables, ...this.item.dense];
+    return [...this.user.params, ...this.item.params];
   }
 
   /** Every parameter, its optimiser slots (`<name>/<slot>`), the step count and the dropout RNG state, as copies. */
@@ -127,17 +128,7 @@ export class TwoTowerModel {
    */
   setModelWeights(w: WeightMap): void {
     this.assertLive();
-    const problems: string[] = [];
-    const params = this.params();
-    for (const p of params) {
-      const got = w[p.name];
-      if (!got) problems.push(`missing "${p.name}"`);
-      else if (got.shape.join(',') !== p.shape.join(',') || got.data.length !== p.value.length) problems.push(`"${p.name}" has shape [${got.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`);
-    }
-    if (problems.length) {
-      throw new Error(`The checkpoint's model does not fit this experiment's towers (changed since it was saved?): ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? `; and ${problems.length - 8} more` : ''}.`);
-    }
-    for (const p of params) p.value.set(w[p.name].data);
+    assignModelWeights(this.params(), w, "The checkpoint's model does not fit this experiment's towers (changed since it was saved?)");
   }
 
   /** Nothing of the model lives in tfjs between calls; this marks the model unusable. */

@@ -39,6 +39,8 @@ import type { EventWriter } from './events';
 import { StepThrottle } from './events';
 import { EpochBatches } from './runBatches';
 import { initialEarlyStopping, updateEarlyStopping } from './runEarlyStopping';
+import { writeItemIndex } from '../serving/annIndex';
+import { scoreMetric } from '../serving/scoreMetric';
 import { replaceItemEmbeddings, writeEmbeddings } from './runEmbeddings';
 import { RunEvaluator, type RetrievalModel } from './runEval';
 import type { RunPaths } from './runFolder';
@@ -121,7 +123,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   const rebalancing = training.positives.rebalance.method !== 'none';
   const countsPerEpoch = rebalancing && correction !== undefined && training.negatives.logq_estimate !== 'streaming';
   const counters = new SamplingCounters(dataset.itemClicks, sampler);
-  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
+  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed, { serving: config.serving, metric: scoreMetric(config) });
   const headline = RunEvaluator.headline(config.evaluation, training.early_stopping?.metric);
   if (!(headline in evaluator.baseline)) {
     throw new Error(
@@ -290,7 +292,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       lastMetrics = evaluated.metrics;
       // The per-user values first: an `eval` event always has its side file (compare reads both).
       writePerUserEval(paths.dir, epoch, evaluated.perUser, resumeHint);
-      writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, elapsedSec: elapsed() });
+      writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, ...(evaluator.lastIndex ? { index: evaluator.lastIndex } : {}), elapsedSec: elapsed() });
       const es = training.early_stopping;
       stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);
       improved = keepsBest && early.bestEpoch === epoch;
@@ -305,7 +307,9 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   }
 
   if (!stopped) {
-    writeEmbeddings(paths.embeddings, 'items', model.itemVectors(), dataset.items.ids, model.outputDim, resumeHint);
+    const items = model.itemVectors();
+    writeEmbeddings(paths.embeddings, 'items', items, dataset.items.ids, model.outputDim, resumeHint);
+    if (config.serving.index) writeItemIndex(paths.embeddings, items, model.outputDim, scoreMetric(config), config.serving);
   }
   const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
   writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });

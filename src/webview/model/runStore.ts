@@ -3,7 +3,7 @@
  * Pure: no DOM, no uPlot. A resumed run re-emits steps after its checkpoint; those replace what
  * followed the checkpoint, so every column stays sorted by step (uPlot needs ascending x).
  */
-import type { EndedEvent, SamplingDistribution, StartedEvent, TrainerEvent } from '../../shared/events';
+import { ANN_METRIC_PREFIX, ANN_RECALL_METRIC, type EndedEvent, type SamplingDistribution, type StartedEvent, type TrainerEvent } from '../../shared/events';
 import type { RunRef } from '../../shared/webviewProtocol';
 
 export interface StepColumns {
@@ -205,14 +205,16 @@ export function metricKeys(runs: RunRecord[]): string[] {
   return [...keys].sort(compareMetricKeys);
 }
 
-const METRIC_ORDER = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail'];
+const METRIC_ORDER = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail', 'recall_cold', ANN_RECALL_METRIC];
 
+/** Exact metrics first, then `ann_recall@K`, then the metrics through the ANN index (`ann/…`) in the same order. */
 function compareMetricKeys(a: string, b: string): number {
   const [nameA, kA] = a.split('@');
   const [nameB, kB] = b.split('@');
   const rank = (name: string): number => {
-    const i = METRIC_ORDER.indexOf(name);
-    return i === -1 ? METRIC_ORDER.length : i;
+    const viaIndex = name.startsWith(ANN_METRIC_PREFIX);
+    const i = METRIC_ORDER.indexOf(viaIndex ? name.slice(ANN_METRIC_PREFIX.length) : name);
+    return (viaIndex ? METRIC_ORDER.length + 1 : 0) + (i === -1 ? METRIC_ORDER.length : i);
   };
   return rank(nameA) - rank(nameB) || nameA.localeCompare(nameB) || Number(kA ?? 0) - Number(kB ?? 0);
 }

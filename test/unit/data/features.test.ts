@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { categoricalVocabulary, VocabularyBuilder } from '../../../src/core/data/vocabulary';
 import { bucketize, quantileBoundaries } from '../../../src/core/features/bucketize';
-import { featureStats, normalize } from '../../../src/core/features/normalize';
+import { featureStats, normalize, normalizeWith } from '../../../src/core/features/normalize';
 
 describe('normalisation with training statistics', () => {
   it('z-score uses only the rows of the training mask, imputes missing values with the mean', () => {
@@ -35,6 +35,27 @@ describe('normalisation with training statistics', () => {
     expect(Array.from(normalize([5, 5, 5], 'zscore').values)).toEqual([0, 0, 0]);
     expect(Array.from(normalize([5, 5, 5], 'minmax').values)).toEqual([0, 0, 0]);
     expect(featureStats([])).toEqual({ mean: 0, std: 0, min: 0, max: 0 });
+  });
+});
+
+describe('normalisation with statistics fitted earlier (rows embedded after training)', () => {
+  it('applies the given statistics, not the new values\' own', () => {
+    // Fitted on [1, 3]: mean 2, std 1, min 1, max 3. New values [5, NaN]: 5 → (5 − 2)/1 = 3; NaN → the mean → 0.
+    const stats = normalize([1, 3], 'zscore').stats;
+    expect(Array.from(normalizeWith([5, NaN], 'zscore', stats))).toEqual([3, 0]);
+    // minmax: (5 − 1)/(3 − 1) = 2, outside [0, 1] as a new value may be.
+    expect(Array.from(normalizeWith([5], 'minmax', stats))).toEqual([2]);
+    // log: statistics of log1p; log1p(e² − 1) = 2 against log1p of [0, e² − 1] = [0, 2]: mean 1, std 1 → 1.
+    const logStats = normalize([0, Math.E ** 2 - 1], 'log').stats;
+    expect(normalizeWith([Math.E ** 2 - 1], 'log', logStats)[0]).toBeCloseTo(1, 6);
+  });
+
+  it('gives exactly the training values on the training data', () => {
+    const raw = [3, 1, 4, 1, 5, 9, 2, 6];
+    for (const m of ['zscore', 'minmax', 'log', 'none'] as const) {
+      const fitted = normalize(raw, m);
+      expect(normalizeWith(raw, m, fitted.stats)).toEqual(fitted.values);
+    }
   });
 });
 

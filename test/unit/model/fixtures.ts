@@ -74,7 +74,8 @@ export function tinyExperiment(training: Partial<Experiment['training']> = {}, t
       seed: 42,
       ...training,
     },
-    evaluation: { k: [2], metrics: ['recall'], every: 1, exclude_seen: true },
+    evaluation: { k: [2], metrics: ['recall'], every: 1, exclude_seen: true, cold_start: 'drop' },
+    serving: { index: false, connectivity: 16, expansion_add: 128, expansion_search: 64, quantization: 'f32' },
   };
 }
 

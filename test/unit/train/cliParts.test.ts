@@ -53,6 +53,18 @@ describe('metrics table', () => {
     expect(lines[2]).toMatch(/recall@10\s+0\.3000\s+0\.0000\s+∞/);
     expect(lines[4]).toMatch(/2\.50×$/);
   });
+
+  it('adds a column of the metrics through the ANN index, and the ann_recall rows last', () => {
+    const table = formatMetricsTable(
+      { 'recall@10': 0.3, 'ann/recall@10': 0.28, mrr: 0.2, 'ann/mrr': 0.19, 'ann_recall@10': 0.96, 'ann_recall@5': 0.99 },
+      { 'recall@10': 0.15, mrr: 0.1 },
+    );
+    const lines = table.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^metric\s+exact\s+ANN index\s+popularity\s+model\/pop$/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual(['recall@10', 'mrr', 'ann_recall@5', 'ann_recall@10']);
+    expect(lines[2]).toMatch(/recall@10\s+0\.3000\s+0\.2800\s+0\.1500\s+2\.00×/);
+    expect(lines[5]).toMatch(/ann_recall@10\s+–\s+0\.9600\s+–\s+–/);
+  });
 });
 
 describe('progress', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -228,7 +228,12 @@ describe('training loop events', () => {
     expect(types.filter((t) => t === 'checkpoint')).toHaveLength(2);
     const ev = events.find((e): e is EvalEvent => e.type === 'eval');
     expect(Object.keys(ev?.metrics ?? {})).toContain('recall@5');
-    expect(Object.keys(ev?.baseline ?? {}).sort()).toEqual(Object.keys(ev?.metrics ?? {}).sort());
+    // The baseline has every exact metric; the ANN index (serving.index, on by default) adds ann_recall@K and ann/… keys.
+    const exactKeys = Object.keys(ev?.metrics ?? {}).filter((k) => !k.startsWith('ann'));
+    expect(Object.keys(ev?.baseline ?? {}).sort()).toEqual(exactKeys.sort());
+    expect(Object.keys(ev?.metrics ?? {})).toEqual(expect.arrayContaining(['ann_recall@5', 'ann/recall@5']));
+    expect(ev?.index).toMatchObject({ items: 10, metric: 'cosine', connectivity: 16, quantization: 'f32' });
+    expect(existsSync(path.join(paths.embeddings, 'items.usearch'))).toBe(true);
     // 11 item rows (OOV + 10) × 3 floats × 4 bytes.
     expect(readFileSync(path.join(paths.embeddings, 'items.bin')).byteLength).toBe(11 * 3 * 4);
     expect(JSON.parse(readFileSync(path.join(paths.embeddings, 'items.ids.json'), 'utf8'))).toHaveLength(11);

@@ -51,4 +51,10 @@ describe('RunStore', () => {
     store.setRun(ref('a'), [evalEvent('a', 1, 1, { mrr: 1, 'recall@50': 1, 'ndcg@10': 1, 'recall@10': 1 })]);
     expect(metricKeys(store.list())).toEqual(['recall@10', 'recall@50', 'ndcg@10', 'mrr']);
   });
+
+  it('puts ann_recall after the exact metrics, then the metrics through the ANN index in the same order', () => {
+    const store = new RunStore();
+    store.setRun(ref('a'), [evalEvent('a', 1, 1, { 'ann/mrr': 1, 'ann_recall@10': 1, mrr: 1, 'ann/recall@10': 1, 'recall@10': 1 })]);
+    expect(metricKeys(store.list())).toEqual(['recall@10', 'mrr', 'ann_recall@10', 'ann/recall@10', 'ann/mrr']);
+  });
 });

@@ -1,0 +1,34 @@
+/** The serving and cold-start settings in the editor's checks: cold_start: score is refused with torch; serving values are checked. */
+import { describe, expect, it } from 'vitest';
+
+import { checkExperimentTextSync } from '../../../src/core/config/check';
+import { SYNTHETIC, codes, only } from './helpers';
+
+const file = '/tmp/exp/a.tower.yaml';
+const withCold = (value: string, engine = ''): string => {
+  expect(SYNTHETIC).toContain('\nevaluation:\n');
+  const text = SYNTHETIC.replace('\nevaluation:\n', `\nevaluation:\n  cold_start: ${value}\n`);
+  return engine === '' ? text : text.replace('training:\n  mode: listwise\n', `training:\n  mode: listwise\n  engine: ${engine}\n`);
+};
+
+describe('cold-start-engine', () => {
+  it('refuses cold_start: score with the torch engine, at evaluation.cold_start, offering drop', () => {
+    const r = checkExperimentTextSync(withCold('score', 'torch'), { filePath: file });
+    const d = only(r.diagnostics, 'cold-start-engine');
+    expect(d.severity).toBe('error');
+    expect(d.path).toEqual(['evaluation', 'cold_start']);
+    expect(d.message).toMatch(/torch engine does not yet/);
+  });
+
+  it('is silent for tfjs and for drop', () => {
+    expect(codes(checkExperimentTextSync(withCold('score'), { filePath: file }).diagnostics)).toEqual([]);
+    expect(codes(checkExperimentTextSync(withCold('drop', 'torch'), { filePath: file }).diagnostics)).not.toContain('cold-start-engine');
+  });
+});
+
+describe('serving values', () => {
+  it('refuses a quantization usearch is not given and a connectivity below 2', () => {
+    const r = checkExperimentTextSync(`${SYNTHETIC}\nserving:\n  quantization: f8\n  connectivity: 1\n`, { filePath: file });
+    expect(codes(r.diagnostics)).toEqual(expect.arrayContaining(['schema-enum', 'schema-range']));
+  });
+});
