@@ -1,6 +1,7 @@
 /**
- * Joins a feature table onto the users (or items) of the interactions: one value per entity index
- * (when a key appears on several rows, as when features come from the interactions file, the last wins).
+ * Joins a feature table onto the users (or items) of the interactions: one value per entity index. A
+ * feature table with a key on two rows is refused (with both lines); when features come from the
+ * interactions file, where keys repeat by design, the last training row wins.
  * Features read from the interactions file skip the rows the split holds out, so that a test row's
  * values never reach the features (nor the categorical vocabulary) the model trains and is evaluated on.
  * Table rows whose key is not in the interactions are ignored (the entity can never be trained or
@@ -84,11 +85,24 @@ export async function joinFeatures(
   // The largest magnitude of each continuous feature and its line, for the message when normalising it overflows.
   const largest = specs.continuous.map(() => ({ value: 0, line: 0 }));
 
+  // The line of each entity's row, to refuse a key given twice: which of two rows holds an item's features
+  // is a question the table must answer, not the reader (the interactions, read as features, repeat keys by design).
+  const rowLine = skipRows ? undefined : new Int32Array(n);
   let row = -1;
   await source.read((values, line) => {
     row++;
     if (skipRows?.[row]) return;
-    const e = entities.lookup(cellToString(values[keyCol]));
+    const keyText = cellToString(values[keyCol]);
+    const e = entities.lookup(keyText);
+    if (rowLine && e > 0) {
+      if (rowLine[e] > 0) {
+        throw new DataError(
+          `${source.file}:${line}: the key '${keyText}' (column '${key}') is also on line ${rowLine[e]}: a feature table has one row per key, and which row is meant cannot be told. Remove one of the rows (or give ${configKey} a table deduplicated upstream).`,
+          { file: source.file, row: line, column: key },
+        );
+      }
+      rowLine[e] = line;
+    }
     for (let f = 0; f < catCols.length; f++) {
       const v = cellToString(values[catCols[f]]);
       allCatValues[f].push(v);

@@ -53,7 +53,7 @@ interface Sources {
   mapping: InteractionMapping;
   userTable?: FeatureTableRef;
   itemTable?: FeatureTableRef;
-  rankingLog?: { open(): Promise<TableSource>; columns: RankingLogColumns };
+  rankingLog?: { open(): Promise<TableSource>; columns: RankingLogColumns; label: string };
 }
 
 export async function loadDataset(config: Experiment, experimentFile: string, options: LoadOptions = {}): Promise<Dataset> {
@@ -98,6 +98,12 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
   let rankingLog: RankingLogData | undefined;
   if (sources.rankingLog) {
     rankingLog = await readRankingLog(await sources.rankingLog.open(), sources.rankingLog.columns, interactions.users, interactions.items, 'data.ranking_log');
+    if (rankingLog.items.length === 0 && config.training.negatives.hard?.source === 'ranking_log') {
+      throw new DataError(
+        `${sources.rankingLog.label}: the ranking log has no rows, and training.negatives.hard.source is 'ranking_log': training would run with no hard negatives at all. Give a ranking log with rows, or set training.negatives.hard.source to 'none' or 'mined'.`,
+        { file: sources.rankingLog.label },
+      );
+    }
     progress?.({ phase: 'ranking_log', rows: rankingLog.items.length });
   }
 
@@ -136,7 +142,7 @@ function syntheticSources(config: Experiment): Sources {
     mapping: { user: 'user_id', item: 'item_id', timestamp: 'timestamp', impressed: 'impressed', clicked: 'clicked' },
     userTable: { open: () => Promise.resolve(tables.users), key: 'user_id', configKey: 'data.synthetic (users)' },
     itemTable: { open: () => Promise.resolve(tables.items), key: 'item_id', configKey: 'data.synthetic (items)' },
-    rankingLog: tables.rankingLog && { open: () => Promise.resolve(tables.rankingLog!), columns: DEFAULT_RANKING_COLUMNS },
+    rankingLog: tables.rankingLog && { open: () => Promise.resolve(tables.rankingLog!), columns: DEFAULT_RANKING_COLUMNS, label: tables.rankingLog.file },
   };
 }
 
@@ -147,7 +153,9 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
   }
   const path = resolve(baseDir, data.interactions.path);
   const format: DataFormatName = data.interactions.format ?? 'auto';
-  const interactions = await openTable(path, format);
+  // `where` filters the interactions, and the features read from them, in the same way, so that their rows stay aligned.
+  const where = data.interactions.where ? { where: { sql: data.interactions.where, configKey: 'data.interactions.where' } } : {};
+  const interactions = await openTable(path, format, where);
   const resolved = resolveFormat(path, format);
   const mapping = interactionMapping(interactions.columns, data.interactions.columns, resolved.reader === 'movielens' ? resolved.layout : undefined);
 
@@ -163,12 +171,15 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
     } else if (resolved.layout === '100k-data') {
       itemTable ??= await sibling(join(dir, 'u.item'), 'item_id', 'movielens-100k');
       userTable ??= await sibling(join(dir, 'u.user'), 'user_id', 'movielens-100k');
+    } else if (resolved.layout === '1m-ratings') {
+      itemTable ??= await sibling(join(dir, 'movies.dat'), 'item_id', 'movielens-1m');
+      userTable ??= await sibling(join(dir, 'users.dat'), 'user_id', 'movielens-1m');
     }
   }
   // Without a feature table, the towers' features are columns of the interactions file (the last
   // training row wins: held-out rows are skipped, see entityFeatures).
   const fromInteractions = (key: string): FeatureTableRef => ({
-    open: () => openTable(path, format),
+    open: () => openTable(path, format, where),
     key,
     configKey: 'data.interactions (no feature table is given, so features are read from the interactions)',
     interactions: true,
@@ -181,7 +192,7 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
     mapping,
     userTable,
     itemTable,
-    rankingLog: log && { open: () => openTable(resolve(baseDir, log.path), log.format ?? 'auto'), columns: { ...DEFAULT_RANKING_COLUMNS, ...log.columns } },
+    rankingLog: log && { open: () => openTable(resolve(baseDir, log.path), log.format ?? 'auto'), columns: { ...DEFAULT_RANKING_COLUMNS, ...log.columns }, label: resolve(baseDir, log.path) },
   };
 }
 
@@ -198,7 +209,7 @@ type ColumnsConfig = NonNullable<NonNullable<Experiment['data']['interactions']>
 
 /** The column of each role: as mapped, else the MovieLens layout's, else a column of the conventional name. */
 function interactionMapping(header: readonly string[], columns: ColumnsConfig | undefined, layout: string | undefined): InteractionMapping {
-  const ml = layout === 'latest-ratings' || layout === '100k-data' ? MOVIELENS_RATING_COLUMNS[layout] : undefined;
+  const ml = layout === 'latest-ratings' || layout === '100k-data' || layout === '1m-ratings' ? MOVIELENS_RATING_COLUMNS[layout] : undefined;
   const mapping: InteractionMapping = {
     user: columns?.user ?? ml?.user ?? 'user_id',
     item: columns?.item ?? ml?.item ?? 'item_id',
