@@ -112,6 +112,7 @@ export async function joinFeatures(
     hasRow[e] = 1;
     for (let f = 0; f < conCols.length; f++) {
       place.line = line;
+      place.file = source.file;
       place.column = specs.continuous[f].name;
       const v = cellToNumber(values[conCols[f]], place, false);
       if (v === Infinity || v === -Infinity) {

@@ -15,6 +15,7 @@ import { readInteractions, type InteractionMapping, type Interactions } from './
 import { selectPositives, type PositiveRule } from './positives';
 import { MOVIELENS_RATING_COLUMNS } from './readers/movielens';
 import { openTable, resolveFormat, type DataFormatName } from './readers/open';
+import { expandDataPath } from './readers/paths';
 import type { TableSource } from './readers/source';
 import { readRankingLog, type RankingLogColumns } from './rankingLog';
 import { splitPositives, type SplitConfig } from './split';
@@ -156,7 +157,8 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
   // `where` filters the interactions, and the features read from them, in the same way, so that their rows stay aligned.
   const where = data.interactions.where ? { where: { sql: data.interactions.where, configKey: 'data.interactions.where' } } : {};
   const interactions = await openTable(path, format, where);
-  const resolved = resolveFormat(path, format);
+  // A glob or folder takes the format of its files (openTable has checked that they share one).
+  const resolved = resolveFormat((await expandDataPath(path)).files[0] ?? path, format);
   const mapping = interactionMapping(interactions.columns, data.interactions.columns, resolved.reader === 'movielens' ? resolved.layout : undefined);
 
   const table = (t: { path: string; format: DataFormatName; key: string } | undefined, configKey: string): FeatureTableRef | undefined =>
