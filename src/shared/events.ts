@@ -159,8 +159,12 @@ export interface EvalEvent extends EventBase {
   step: number;
   /** Keys like `recall@10`, `ndcg@10`, `hit_rate@10`, `mrr`, `coverage@10`, `recall_head@10`, `recall_tail@10`. */
   metrics: Record<string, number>;
-  /** The popularity baseline on the same split, same keys. */
+  /** The popularity baseline on the same split and users, same keys. */
   baseline: Record<string, number>;
+  /** Test users evaluated (absent in runs written before this field). */
+  users?: number;
+  /** True for a per-epoch evaluation on the `evaluation.sample_users` sample; the final one uses every test user. */
+  sampled?: boolean;
   elapsedSec: number;
 }
 

@@ -39,7 +39,7 @@ export async function evalCommand(args: RunArgs, engine: Engine, out: ProgressSi
   const { config, dataset, model, checkpoint } = await restoreRun(args, engine);
   try {
     const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
-    const metrics = evaluator.evaluate(model);
+    const { metrics } = evaluator.evaluate(model);
     out.write(`run ${args.runId}, checkpoint after epoch ${checkpoint.state.epoch} (step ${checkpoint.state.step}):\n`);
     out.write(formatMetricsTable(metrics, evaluator.baseline));
     return 0;

@@ -372,7 +372,14 @@ export const Evaluation = Type.Object(
     metrics: Type.Array(MetricName, { default: ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage'], description: 'Metrics to compute. Recall is also split into head (top 20% of items by clicks) and tail items.' }),
     every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' }),
     exclude_seen: Type.Boolean({ default: true, description: 'Remove the user\'s training positives from the ranking before taking the top K.' }),
-    max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), to keep evaluation fast on large data.' })),
+    max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), every time, the final evaluation included, to keep evaluation fast on large data.' })),
+    sample_users: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Per-epoch evaluations use this many test users (a seeded sample, the same every epoch), the final one all of them (or `max_users`). The `eval` event says how many users it used; early stopping compares the per-epoch figures. Makes watching a run on a large log cheap without changing its final metrics.',
+      }),
+    ),
   },
   { ...Strict, default: {}, description: 'Held-out evaluation by full-corpus top-K retrieval, beside the popularity baseline.' },
 );
