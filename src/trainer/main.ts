@@ -1,4 +1,5 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | generate | doctor | launch | prepare | close-run`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | data | eval | export | generate | doctor | launch | prepare | close-run`. */
+import { DATA_USAGE, dataCommand, parseDataArgs } from './dataCommand';
 import { doctorCommand } from './doctor';
 import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
 import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
@@ -12,6 +13,7 @@ const USAGE = `usage: two-tower-lab <command> [options]
 
 commands:
   train <file.tower.yaml>   train an experiment in this process (see: two-tower-lab train --help)
+  data <file.tower.yaml>    profile the experiment's data: rows, users, items, positives, split, popularity [--svg FILE] [--json]
   eval <run-id>             evaluate a run's last checkpoint against the popularity baseline
   export <run-id>           export item and user embeddings and the model weights [--out DIR]
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
@@ -91,6 +93,9 @@ async function main(argv: string[]): Promise<number> {
     case 'train':
       if (help) return printHelp(TRAIN_USAGE);
       return trainCommand(parseTrainArgs(rest), tfjsEngine, io);
+    case 'data':
+      if (help) return printHelp(DATA_USAGE);
+      return dataCommand(parseDataArgs(rest), stdoutSink, stderrSink);
     case 'eval':
       if (help) return printHelp(USAGE);
       return evalCommand(parseRunArgs('eval', rest), tfjsEngine, process.stdout);
