@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { evaluateRetrieval, planRetrieval, type RetrievalEvalInput } from '../../../src/core/eval/retrieval';
 import { dotScorer, jsDotKernel, type Scorer } from '../../../src/core/eval/scorers';
+import { topK } from '../../../src/core/eval/topk';
 import { initBackend } from '../../../src/core/train/backend';
 import { matMulKernel } from '../../../src/core/train/matMulKernel';
 import { RunEvaluator } from '../../../src/core/train/runEval';
@@ -55,6 +56,28 @@ describe('kernels', () => {
     const ref = new Float32Array(11 * 37);
     referenceScorer(users, items, dim)(Int32Array.from({ length: 11 }, (_, i) => i), ref);
     for (let k = 0; k < ref.length; k++) expect(Math.abs(out[k] - ref[k])).toBeLessThan(1e-5);
+  });
+});
+
+describe('topK against a full sort', () => {
+  it('random scores with many ties, excluded and NaN items, every k up to n + 2', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(rng.next() * 60);
+      const scores = Float32Array.from({ length: n }, () => {
+        const x = rng.next();
+        return x < 0.1 ? -Infinity : x < 0.15 ? NaN : Math.floor(rng.next() * 6);
+      });
+      const ranked = Array.from({ length: n }, (_, i) => i)
+        .filter((i) => scores[i] > -Infinity)
+        .sort((a, b) => scores[b] - scores[a] || a - b);
+      for (const k of [1, 2, 5, n, n + 2]) {
+        const out = new Int32Array(k);
+        const found = topK(scores, k, out);
+        expect(found).toBe(Math.min(k, ranked.length));
+        expect(Array.from(out.subarray(0, found))).toEqual(ranked.slice(0, k));
+      }
+    }
   });
 });
 
