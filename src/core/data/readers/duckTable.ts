@@ -53,7 +53,7 @@ const KEEP = '__two_tower_keep';
 
 export async function openDuckTable(label: string, files: readonly string[], layout: TableLayout, options: TableOptions = {}): Promise<TableSource> {
   const parts: Part[] = [];
-  for (const file of files) parts.push(await openPart(file, layout));
+  for (const file of files) parts.push(await openPart(file, layout, options.where !== undefined));
   const first = parts[0];
   for (const part of parts.slice(1)) {
     if (part.columns.join('\0') !== first.columns.join('\0')) {
@@ -160,12 +160,12 @@ function toCell(v: unknown): Cell {
   return String(v);
 }
 
-async function openPart(file: string, layout: TableLayout): Promise<Part> {
+async function openPart(file: string, layout: TableLayout, typed: boolean): Promise<Part> {
   switch (layout.kind) {
     case 'delimited':
-      return openDelimitedPart(file, layout);
+      return openDelimitedPart(file, layout, typed);
     case 'jsonl':
-      return openJsonlPart(file);
+      return openJsonlPart(file, typed);
     case 'parquet':
       return openParquetPart(file);
   }
@@ -175,11 +175,12 @@ async function openPart(file: string, layout: TableLayout): Promise<Part> {
  * A relation whose columns are `__raw_<i>` (the cells as read) plus, for the `where` filter, each column
  * under its own name with the type DuckDB would guess (a cell that does not fit is NULL there).
  */
-async function textRelation(source: string, columns: readonly string[], guessTypes: () => Promise<string[] | undefined>): Promise<string> {
-  const types = await guessTypes().catch(() => undefined);
+async function textRelation(source: string, columns: readonly string[], guessTypes: () => Promise<string[] | undefined>, typed: boolean): Promise<string> {
+  // The guess costs a sniff of the file: only a `where` filter needs typed columns.
+  const types = typed ? await guessTypes().catch(() => undefined) : undefined;
   const raw = columns.map((c, i) => `${sqlName(c)} AS ${sqlName(`__raw_${i}`)}`);
-  const typed = columns.map((c, i) => (types?.[i] && types[i] !== 'VARCHAR' ? `TRY_CAST(${sqlName(c)} AS ${types[i]}) AS ${sqlName(c)}` : sqlName(c)));
-  return `(SELECT ${[...raw, ...typed].join(', ')} FROM ${source})`;
+  const named = columns.map((c, i) => (types?.[i] && types[i] !== 'VARCHAR' ? `TRY_CAST(${sqlName(c)} AS ${types[i]}) AS ${sqlName(c)}` : sqlName(c)));
+  return `(SELECT ${[...raw, ...named].join(', ')} FROM ${source})`;
 }
 
 async function describeTypes(source: string): Promise<string[]> {
@@ -187,7 +188,7 @@ async function describeTypes(source: string): Promise<string[]> {
   return reader.getRows().map((r) => String(r[1]));
 }
 
-async function openDelimitedPart(file: string, layout: Extract<TableLayout, { kind: 'delimited' }>): Promise<Part> {
+async function openDelimitedPart(file: string, layout: Extract<TableLayout, { kind: 'delimited' }>, typed: boolean): Promise<Part> {
   const quote = layout.quote ? '"' : undefined;
   let columns: string[];
   let headerLine = 0;
@@ -214,7 +215,7 @@ async function openDelimitedPart(file: string, layout: Extract<TableLayout, { ki
   return {
     file,
     columns,
-    relation: await textRelation(source, columns, () => describeTypes(guessing)),
+    relation: await textRelation(source, columns, () => describeTypes(guessing), typed),
     firstDataLine: headerLine + 1,
     lines: () => recordLines(file, quote === undefined ? undefined : quote.charCodeAt(0), headerLine > 0),
   };
@@ -259,7 +260,7 @@ async function headerBytes(file: string): Promise<Buffer> {
   }
 }
 
-async function openJsonlPart(file: string): Promise<Part> {
+async function openJsonlPart(file: string, typed: boolean): Promise<Part> {
   const bytes = await headerBytes(file);
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const lines = text.split('\n');
@@ -292,11 +293,16 @@ async function openJsonlPart(file: string): Promise<Part> {
   return {
     file,
     columns,
-    relation: await textRelation(source, columns, async () => {
-      const reader = await (await duckdb()).runAndReadAll(`DESCRIBE SELECT * FROM ${guessing}`);
-      const byName = new Map(reader.getRows().map((r) => [String(r[0]), String(r[1])]));
-      return columns.map((c) => byName.get(c) ?? 'VARCHAR');
-    }),
+    relation: await textRelation(
+      source,
+      columns,
+      async () => {
+        const reader = await (await duckdb()).runAndReadAll(`DESCRIBE SELECT * FROM ${guessing}`);
+        const byName = new Map(reader.getRows().map((r) => [String(r[0]), String(r[1])]));
+        return columns.map((c) => byName.get(c) ?? 'VARCHAR');
+      },
+      typed,
+    ),
     firstDataLine: line,
     lines: () => recordLines(file, undefined, false),
   };
