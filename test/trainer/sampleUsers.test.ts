@@ -45,6 +45,9 @@ describe('evaluation.sample_users', () => {
     const r = await runTrainer(['train', EXAMPLE, ...SMALL, '--runs-dir', 'runs'], cwd);
     expect(r.code, r.stderr).toBe(0);
     expectSampledThenFull(cwd);
+    // The terminal says which users each evaluation used.
+    expect(r.stderr).toMatch(/eval .*\[sample of 25 users\]/);
+    expect(r.stderr).toMatch(/eval .*\[\d+ users\]/);
   }, 120_000);
 
   it.skipIf(!hasTorch)('torch (skipped without torch in /usr/bin/python3): the same', async () => {
