@@ -10,6 +10,7 @@ import * as util from 'node:util';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { registerActivationTests } from './activation.test';
+import { registerDataTests } from './data.test';
 import { registerEnginesTests } from './engines.test';
 import { registerExperimentsTreeTests } from './experimentsTree.test';
 import { registerLanguageTests } from './language.test';
@@ -20,7 +21,7 @@ import { registerRunsTests } from './runs.test';
 export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerEnginesTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerEnginesTests, registerDataTests];
 
 interface TestRecord {
   title: string;
@@ -52,7 +53,9 @@ function writeResult(result: HostResult): void {
 export function run(): Promise<void> {
   // The extension host forwards console output without filling `%s`, so format mocha's reporter lines here.
   Mocha.reporters.Base.consoleLog = (...args: unknown[]): void => console.log(util.format(...args));
-  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000 });
+  // TWO_TOWER_LAB_HOST_GREP runs only the tests whose title matches (one suite while working on it).
+  const grep = process.env.TWO_TOWER_LAB_HOST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000, ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'bundled-host-tests', mocha);
   for (const register of SUITES) register();
 
