@@ -61,6 +61,11 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:
  * zone is taken as UTC, so that the split does not depend on the machine's zone). Anything else is an error.
  */
 export function cellToTime(c: Cell, place: CellPlace): number {
+  if (typeof c === 'string') {
+    // The common case first: a plain number (Number() ignores surrounding blanks; '' is blank, not 0).
+    const n = Number(c);
+    if (Number.isFinite(n) && c.trim() !== '') return n;
+  }
   if (typeof c === 'string' && c.trim() !== '' && Number.isNaN(Number(c.trim())) && !NON_FINITE.test(c.trim())) {
     const text = c.trim();
     const zoned = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/.test(text) && text.length > 10;
@@ -78,6 +83,9 @@ const FALSE = new Set(['0', 'false', 'no', 'n', 'f', '']);
 
 /** A 0/1 flag from 1/0, true/false, yes/no (blank = 0). */
 export function cellToFlag(c: Cell, place: CellPlace): 0 | 1 {
+  // The common cells first, without a lower-cased copy.
+  if (c === '1') return 1;
+  if (c === '0') return 0;
   if (typeof c === 'boolean') return c ? 1 : 0;
   if (typeof c === 'number' || typeof c === 'bigint') {
     if (Number(c) === 1) return 1;
