@@ -1,7 +1,7 @@
 // One build script for the four entry points of DESIGN.md, plus the compiled extension-host test entry.
 // `--production` minifies and drops source maps (what `npm run package` ships); `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -27,8 +27,9 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
     // tfjs-node is an optional native dependency. The wasm backend is bundled (one tfjs-core instance, and the
     // .vsix ships no node_modules); its .wasm files are copied to dist/wasm/, where core/train/backend.ts points setWasmPaths.
-    // usearch is native: external here, it is its own bundle dist/usearch.js beside its binaries (see below).
-    external: ['@tensorflow/tfjs-node'],
+    // Native modules: usearch is its own bundle dist/usearch.js beside its binaries, and DuckDB (a .node addon
+    // and libduckdb) is copied to dist/node_modules/, where the trainer's require finds it (both below).
+    external: ['@tensorflow/tfjs-node', '@duckdb/node-api'],
     plugins: [nativeBesideTrainer('usearch', './usearch.js')],
   },
   // usearch's JS wrapper with its loaders (node-gyp-build, bindings), as one file that finds its native binaries
@@ -75,6 +76,22 @@ function copyUsearchBinaries() {
   }
 }
 copyUsearchBinaries();
+
+/**
+ * Copies DuckDB's packages next to the trainer bundle (dist/node_modules/), so that the packaged extension,
+ * which ships no node_modules of its own (`vsce package --no-dependencies`), can load it: the JS API, the
+ * loader, detect-libc, and the platform binding packages that are installed (each holds duckdb.node and
+ * libduckdb; `npm install` installs the one of this machine, so a .vsix is built per platform, see README).
+ */
+function copyDuckDb() {
+  const to = 'dist/node_modules';
+  rmSync(to, { recursive: true, force: true });
+  const bindings = readdirSync('node_modules/@duckdb').filter((p) => p.startsWith('node-bindings-'));
+  for (const pkg of ['@duckdb/node-api', '@duckdb/node-bindings', 'detect-libc', ...bindings.map((b) => `@duckdb/${b}`)]) {
+    cpSync(`node_modules/${pkg}`, `${to}/${pkg}`, { recursive: true, dereference: true });
+  }
+}
+copyDuckDb();
 
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -3,7 +3,7 @@
 // installs a .vsix (not development mode) into a fresh code-server, opens a workspace holding the
 // examples, and drives headless Chromium: the activity bar and tree, an experiment file with its
 // diagnostics and a hover, the command palette ("Check Engines", "Run Experiment"'s quick pick).
-//   node scripts/walkthrough.mjs [--vsix two-tower-lab.vsix] [--out test-output/walkthrough]
+//   node scripts/walkthrough.mjs [--vsix two-tower-lab-linux-x64.vsix] [--out test-output/walkthrough]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { vsix: { type: 'string', default: path.join(repoRoot, 'two-tower-lab.vsix') }, out: { type: 'string', default: path.join(repoRoot, 'test-output', 'walkthrough') } } });
+const { values } = parseArgs({ options: { vsix: { type: 'string', default: path.join(repoRoot, 'two-tower-lab-linux-x64.vsix') }, out: { type: 'string', default: path.join(repoRoot, 'test-output', 'walkthrough') } } });
 const codeServer = path.join(repoRoot, 'test/host/code-server/node_modules/code-server/out/node/entry.js');
 
 const freePort = () =>

@@ -144,11 +144,19 @@ class Loop:
             raise ValueError(f"training.early_stopping.metric is '{headline}', which evaluation does not compute. Computed: {', '.join(baseline)}. Use one of them, or add its K to evaluation.k.")
         evaluation = config["evaluation"]
         plan = None
+        # evaluation.sample_users: per-epoch evaluations on a seeded sample (chosen by prepare.ts), the last on all.
+        sample_plan = None
+        sample_baseline = None
         if dist.is_main:
-            plan = RetrievalPlan(
-                prepared.items, prepared.users, train_users, train_items, prepared.test_users, prepared.test_items, item_clicks,
-                evaluation["k"], evaluation["metrics"], evaluation["exclude_seen"], users=np.asarray(prepared.eval_users, dtype=np.int64),
-            )
+            def plan_for(users):
+                return RetrievalPlan(
+                    prepared.items, prepared.users, train_users, train_items, prepared.test_users, prepared.test_items, item_clicks,
+                    evaluation["k"], evaluation["metrics"], evaluation["exclude_seen"], users=np.asarray(users, dtype=np.int64),
+                )
+            plan = plan_for(prepared.eval_users)
+            sample = prepared.eval_sample()
+            if sample is not None:
+                sample_plan, sample_baseline = plan_for(sample[0]), sample[1]
 
         epoch = step = step_in_epoch = 0
         elapsed_before = 0.0
@@ -294,12 +302,23 @@ class Loop:
                 sampling["hardNegatives"] = mined_report
             writer.write(sampling)
             if dist.is_main and (epoch % int(evaluation["every"]) == 0 or epoch == epochs):
-                last_metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(plan, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
-                # The per-user values first: an `eval` event always has its side file (compare reads both).
-                write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)
-                writer.write({"type": "eval", "epoch": epoch, "step": step, "metrics": last_metrics, "baseline": baseline, "elapsedSec": elapsed()})
+                def evaluate(final):
+                    use_sample = sample_plan is not None and not final
+                    chosen = sample_plan if use_sample else plan
+                    metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(chosen, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
+                    # The per-user values first: an `eval` event always has its side file (compare reads both).
+                    write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)
+                    event = {"type": "eval", "epoch": epoch, "step": step, "metrics": metrics, "baseline": sample_baseline if use_sample else baseline, "users": int(len(chosen.users)), "elapsedSec": elapsed()}
+                    if use_sample:
+                        event["sampled"] = True
+                    writer.write(event)
+                    return metrics
+                last_metrics = evaluate(epoch == epochs)
                 es = training.get("early_stopping")
                 stopped_early = update_early_stopping(early, last_metrics[headline], epoch, es.get("patience") if es else None, float(es.get("min_delta", 0)) if es else 0.0)
+                # Stopping early after a sampled evaluation: the final metrics are still taken on every test user.
+                if stopped_early and epoch < epochs and sample_plan is not None:
+                    last_metrics = evaluate(True)
                 improved = keeps_best and early["bestEpoch"] == epoch
                 if improved:
                     replace_item_embeddings(os.path.join(self.run_dir, EMBEDDINGS_DIR, BEST_DIR), model.item_vectors(), prepared.ids_file("item"), prepared.items)

@@ -107,6 +107,13 @@ class Prepared:
     def eval_users(self) -> np.ndarray:
         return self.array(self.meta.get("evalUsers", "eval_users"))
 
+    def eval_sample(self):
+        """(users, baseline) of the per-epoch sample (evaluation.sample_users), or None without one."""
+        sample = self.meta.get("evalSample")
+        if not sample:
+            return None
+        return self.array(sample["users"]), sample["baseline"]
+
     def hard_pools(self):
         """(offsets, items) of the ranking-log pools (CSR per user, already banded), or None."""
         pools = self.meta.get("hardPools")

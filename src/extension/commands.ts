@@ -1,7 +1,7 @@
 /**
  * Every command id of Two-Tower Lab, declared once. package.json `contributes.commands` lists the same
  * ids; a unit test keeps the two in step. `openExperiment` is registered by experiments/register.ts,
- * `newExperiment` by main.ts, the run commands by runs/register.ts, `checkEngines` by engines/register.ts, and the sweep commands by runs/sweeps.ts.
+ * `newExperiment` by main.ts, the run commands by runs/register.ts, `checkEngines` by engines/register.ts, the sweep commands by runs/sweeps.ts, and `profileData` by data/register.ts.
  */
 export const Commands = {
   openExperiment: 'twoTowerLab.openExperiment',
@@ -20,6 +20,7 @@ export const Commands = {
   checkEngines: 'twoTowerLab.checkEngines',
   runSweep: 'twoTowerLab.runSweep',
   resumeSweep: 'twoTowerLab.resumeSweep',
+  profileData: 'twoTowerLab.profileData',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -14,7 +14,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext): Pro
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
-  const dataFiles = vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,data,jsonl,ndjson,parquet}');
+  const dataFiles = vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,tab,data,dat,jsonl,ndjson,parquet,pq,gz,zst}');
   context.subscriptions.push(dataFiles);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TreeItemSnapshot, TwoTowerLabApi } from './api';
 import { Commands } from './commands';
+import { registerData } from './data/register';
 import { registerEngines } from './engines/register';
 import { newExperiment, type NewExperimentOptions } from './experiments/newExperiment';
 import { registerExperiments } from './experiments/register';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
       cwdOf: (file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? path.dirname(file),
       trusted: () => vscode.workspace.isTrusted,
     });
+    registerData(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath });
     context.subscriptions.push(
       vscode.commands.registerCommand(Commands.newExperiment, (options?: NewExperimentOptions) => newExperiment(context, ui, options)),
     );

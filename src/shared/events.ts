@@ -183,8 +183,12 @@ export interface EvalEvent extends EventBase {
    * top 10 that the index returns) and every metric through the index, prefixed `ann/` (`ann/recall@10`).
    */
   metrics: Record<string, number>;
-  /** The popularity baseline on the same split, same keys (exact search only). */
+  /** The popularity baseline on the same split and users, same keys (exact search only). */
   baseline: Record<string, number>;
+  /** Test users evaluated (absent in runs written before this field). */
+  users?: number;
+  /** True for a per-epoch evaluation on the `evaluation.sample_users` sample; the final one uses every test user. */
+  sampled?: boolean;
   /** The index the `ann` metrics went through, when `serving.index` is on (tfjs engine). */
   index?: AnnIndexInfo;
   elapsedSec: number;

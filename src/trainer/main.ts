@@ -1,5 +1,6 @@
-/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | eval | export | embed | recommend | compare | sweep | generate | doctor | launch | prepare | close-run`. */
+/** Entry point of `two-tower-lab` (the trainer process and CLI): `train | data | eval | export | embed | recommend | compare | sweep | generate | doctor | launch | prepare | close-run`. */
 import { COMPARE_USAGE, compareCommand, parseCompareArgs } from './compare';
+import { DATA_USAGE, dataCommand, parseDataArgs } from './dataCommand';
 import { doctorCommand } from './doctor';
 import { LAUNCH_USAGE, launchCommand, parseLaunchArgs } from './launch';
 import { CLOSE_RUN_USAGE, closeRunCommand, parseCloseRunArgs, parsePrepareArgs, PREPARE_USAGE, prepareCommand } from './prepareRun';
@@ -16,6 +17,7 @@ const USAGE = `usage: two-tower-lab <command> [options]
 
 commands:
   train <file.tower.yaml>   train an experiment in this process (see: two-tower-lab train --help)
+  data <file.tower.yaml>    profile the experiment's data: rows, users, items, positives, split, popularity [--svg FILE] [--json]
   eval <run-id>             evaluate a run's model (its best epoch when kept, else the last; --last) against popularity
   export <run-id>           write the run's serving bundle: weights, vocabularies, feature encoders, vectors, index [--out DIR] [--last]
   embed <bundle-dir>        embed new users or items from their feature rows (see: two-tower-lab embed --help)
@@ -99,6 +101,9 @@ async function main(argv: string[]): Promise<number> {
     case 'train':
       if (help) return printHelp(TRAIN_USAGE);
       return trainCommand(parseTrainArgs(rest), tfjsEngine, io);
+    case 'data':
+      if (help) return printHelp(DATA_USAGE);
+      return dataCommand(parseDataArgs(rest), stdoutSink, stderrSink);
     case 'eval':
       if (help) return printHelp(USAGE);
       return evalCommand(parseRunArgs('eval', rest), tfjsEngine, process.stdout);

@@ -58,7 +58,7 @@ export async function evalCommand(args: RunArgs, engine: Engine, out: ProgressSi
   const { paths, config, dataset, model, checkpoint, chosen } = await restoreRun(args, engine);
   try {
     const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed, { serving: config.serving, metric: scoreMetric(config) });
-    const { metrics, perUser } = evaluator.evaluatePerUser(model);
+    const { metrics, perUser } = evaluator.evaluate(model);
     // The same values the loop wrote after that epoch (or the first ones, for a run older than them): compare reads them.
     const file = writePerUserEval(paths.dir, checkpoint.state.epoch, perUser);
     out.write(`run ${args.runId}, checkpoint after epoch ${checkpoint.state.epoch} (step ${checkpoint.state.step}; ${chosen.describe}):\n`);

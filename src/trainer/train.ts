@@ -323,7 +323,8 @@ function report(event: TrainerEvent, progress: Progress, epochs: number, hardNot
       break;
     case 'eval': {
       const keys = Object.keys(event.metrics).filter((k) => /^(recall|ndcg)@/.test(k));
-      progress.line(`  eval  ${keys.map((k) => `${k} ${event.metrics[k].toFixed(4)} (pop ${event.baseline[k].toFixed(4)})`).join('  ')}`);
+      const on = event.users === undefined ? '' : event.sampled ? `  [sample of ${event.users} users]` : `  [${event.users} users]`;
+      progress.line(`  eval  ${keys.map((k) => `${k} ${event.metrics[k].toFixed(4)} (pop ${event.baseline[k].toFixed(4)})`).join('  ')}${on}`);
       break;
     }
     default:

@@ -95,7 +95,7 @@ describe.skipIf(torchMissing() !== undefined)(named('torch workers on the front 
       const model = TwoTowerModel.create(config, dataset, new Rng(1));
       model.setModelWeights(checkpoint!.weights);
       const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
-      const ts = evaluator.evaluate(model);
+      const ts = evaluator.evaluate(model).metrics;
       const lastEval = all.filter((e) => e.type === 'eval').pop();
       if (lastEval?.type !== 'eval') throw new Error('no eval event');
       expect(lastEval.baseline).toEqual(evaluator.baseline);

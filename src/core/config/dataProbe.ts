@@ -4,18 +4,35 @@
  * small files, the number of distinct items and the range of a numeric column (a ranking log's ranks).
  * Never throws and never reads a big file whole: the header read stops at 64 KB. Results are cached by
  * path, modification time and size.
+ *
+ * It runs in the language server, so it loads no DuckDB, but it decides as the trainer's readers do: the
+ * same format resolution (readers/format.ts), the same glob and folder expansion (readers/paths.ts), the
+ * same header parser and decompression (readers/textLines.ts). A Parquet footer is not compressed, so
+ * every codec's columns are read here. A `.gz` header is gunzipped here; a `.zst` one only where node:zlib
+ * has zstd (Node 22.15+): under Node 20 such a file is reported as not checked, not as wrong.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { parse as parseCsv } from 'csv-parse/sync';
 import { parquetMetadataAsync, parquetSchema, type AsyncBuffer } from 'hyparquet';
 
 import type { Static } from '@sinclair/typebox';
 
-import { csvProblem, headerShape, jsonSyntaxProblem, looksLikeHeader, NOT_A_HEADER_HINT } from '../data/readers/header';
-import { ML100K_DATA_HEADER, ML100K_ITEM_COLUMNS, ML100K_USER_HEADER, ML_LATEST_MOVIES_COLUMNS, movieLensLayout, type MovieLensLayout } from '../data/readers/movielens';
+import { movieLensLayoutOf, resolveFormat } from '../data/readers/format';
+import { headerShape, jsonSyntaxProblem, looksLikeHeader, NOT_A_HEADER_HINT } from '../data/readers/header';
+import {
+  ML100K_DATA_HEADER,
+  ML100K_ITEM_COLUMNS,
+  ML100K_USER_HEADER,
+  ML1M_MOVIES_COLUMNS,
+  ML1M_RATINGS_HEADER,
+  ML1M_USERS_HEADER,
+  ML_LATEST_MOVIES_COLUMNS,
+  type MovieLensLayout,
+} from '../data/readers/movielens';
+import { expandDataPath } from '../data/readers/paths';
+import { canDecompress, firstBytes, firstRecord, HEADER_READ_LIMIT as TEXT_HEADER_LIMIT, openBytes } from '../data/readers/textLines';
 import type { DataFormat } from './schema';
 
 export type DataFormatName = Static<typeof DataFormat>;
@@ -61,24 +78,18 @@ export const MOVIELENS_COLUMNS: Readonly<Record<Exclude<MovieLensLayout, 'latest
   '100k-data': ML100K_DATA_HEADER,
   '100k-user': ML100K_USER_HEADER,
   '100k-item': ML100K_ITEM_COLUMNS,
+  '1m-ratings': ML1M_RATINGS_HEADER,
+  '1m-movies': ML1M_MOVIES_COLUMNS,
+  '1m-users': ML1M_USERS_HEADER,
 };
 
-export const HEADER_READ_LIMIT = 64 * 1024;
+export const HEADER_READ_LIMIT = TEXT_HEADER_LIMIT;
 /** Item counting and number ranges read the whole file, so only files up to this size are read. */
 export const ITEM_COUNT_SIZE_LIMIT = 32 * 1024 * 1024;
 
 export type ConcreteFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | { movieLens: MovieLensLayout };
 
-/** The MovieLens layout of a file, by the same rules as the data readers (declared format, else the file name). */
-export function movieLensLayoutOf(absPath: string, format: DataFormatName = 'auto'): MovieLensLayout | undefined {
-  const name = path.basename(absPath);
-  if (format === 'movielens-latest') return movieLensLayout(name, 'latest');
-  if (format === 'movielens-100k') return movieLensLayout(name, '100k');
-  if (format !== 'auto') return undefined;
-  if (name === 'ratings.csv' || name === 'movies.csv') return movieLensLayout(name, 'latest');
-  if (name === 'u.data' || name === 'u.user' || name === 'u.item' || /^u\d\.(base|test)$/.test(name) || /^u[ab]\.(base|test)$/.test(name)) return movieLensLayout(name, '100k');
-  return undefined;
-}
+export { movieLensLayoutOf };
 
 /** True when the file is a MovieLens file that is read with its own column names. */
 export function isMovieLensFile(absPath: string, format: DataFormatName = 'auto'): boolean {
@@ -87,14 +98,13 @@ export function isMovieLensFile(absPath: string, format: DataFormatName = 'auto'
 
 /** The concrete format of a file, from the declared format or its name. */
 export function concreteFormat(absPath: string, format: DataFormatName = 'auto'): ConcreteFormat {
-  const layout = movieLensLayoutOf(absPath, format);
-  if (layout) return { movieLens: layout };
-  if (format !== 'auto' && format !== 'movielens-latest' && format !== 'movielens-100k') return format;
-  const ext = path.extname(absPath).toLowerCase();
-  if (ext === '.tsv' || ext === '.data' || ext === '.tab') return 'tsv';
-  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  return 'csv';
+  try {
+    const resolved = resolveFormat(absPath, format);
+    return resolved.reader === 'movielens' ? { movieLens: resolved.layout } : resolved.reader;
+  } catch {
+    // A name the trainer cannot place (it says so when training); checked as CSV here.
+    return 'csv';
+  }
 }
 
 /**
@@ -106,6 +116,7 @@ export function movieLensSiblingTable(ratingsPath: string, format: DataFormatNam
   const dir = path.dirname(ratingsPath);
   if (layout === 'latest-ratings') return side === 'item' ? { path: path.join(dir, 'movies.csv'), format: 'movielens-latest' } : undefined;
   if (layout === '100k-data') return { path: path.join(dir, side === 'item' ? 'u.item' : 'u.user'), format: 'movielens-100k' };
+  if (layout === '1m-ratings') return { path: path.join(dir, side === 'item' ? 'movies.dat' : 'users.dat'), format: 'movielens-1m' };
   return undefined;
 }
 
@@ -125,34 +136,37 @@ async function statOrError(absPath: string): Promise<{ mtimeMs: number; size: nu
   }
 }
 
-/** The first line of the file, reading at most HEADER_READ_LIMIT bytes. */
-async function readFirstLine(absPath: string, size: number): Promise<string | DataFileError> {
-  let handle: fs.FileHandle | undefined;
+/** The first bytes of the file (decompressed), or why they cannot be read here. */
+async function headText(absPath: string): Promise<string | DataFileError> {
+  if (!canDecompress(absPath)) {
+    return new DataFileError(
+      `${absPath}: the editor cannot read the header of a .zst file (this Node has no zstd in node:zlib); the trainer reads it through DuckDB. Check the column names when training starts.`,
+      'not-read',
+      absPath,
+    );
+  }
   try {
-    handle = await fs.open(absPath, 'r');
-    const buffer = Buffer.alloc(Math.min(HEADER_READ_LIMIT, size));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
-    const nl = text.indexOf('\n');
-    if (nl < 0 && size > HEADER_READ_LIMIT) {
-      return new DataFileError(`${absPath}: the first line is longer than ${HEADER_READ_LIMIT / 1024} KB, so it is not a header (is this a text data file?)`, 'unreadable', absPath);
-    }
-    return (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, '');
+    const bytes = await firstBytes(absPath);
+    return (bytes ?? Buffer.alloc(0)).toString('utf8');
   } catch (e) {
     return new DataFileError(`${absPath} cannot be read: ${errorMessage(e)}`, 'unreadable', absPath);
-  } finally {
-    await handle?.close();
   }
 }
 
-function headerColumns(line: string, delimiter: string, absPath: string): string[] | DataFileError {
-  if (line.trim() === '') return new DataFileError(`${absPath}: the first line is empty; a header line with the column names is expected`, 'unreadable', absPath);
-  try {
-    const rows = parseCsv(line, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
-    return (rows[0] ?? []).map((c) => c.trim());
-  } catch (e) {
-    return new DataFileError(`${absPath}: the header line cannot be parsed: ${e instanceof Error ? csvProblem(e) : String(e)}`, 'unreadable', absPath);
+/** The first non-blank line of the text (a JSONL header object). */
+function firstLineOf(text: string, absPath: string): string | DataFileError {
+  const line = text.replace(/^\uFEFF/, '').split('\n').find((l) => l.trim() !== '');
+  if (line === undefined) return new DataFileError(`${absPath}: the file is empty; a first line with the column names is expected`, 'unreadable', absPath);
+  return line.replace(/\r$/, '');
+}
+
+function headerColumns(text: string, delimiter: string, quote: string | undefined, absPath: string): string[] | DataFileError {
+  const record = firstRecord(text, delimiter, quote);
+  if (!record) return new DataFileError(`${absPath}: the file is empty; a header line with the column names is expected`, 'unreadable', absPath);
+  if (!record.complete && text.length >= HEADER_READ_LIMIT) {
+    return new DataFileError(`${absPath}: the first line is longer than ${HEADER_READ_LIMIT / 1024} KB, so it is not a header (is this a text data file?)`, 'unreadable', absPath);
   }
+  return record.fields;
 }
 
 function jsonlColumns(line: string, absPath: string): string[] | DataFileError {
@@ -190,16 +204,44 @@ async function parquetColumns(absPath: string, size: number): Promise<string[] |
   }
 }
 
-/** Reads the column names of one file; never throws. */
+/** Files of a glob or folder whose columns are compared (the trainer reads them all; the editor checks the first ones). */
+const GLOB_CHECK_LIMIT = 64;
+
+/**
+ * Reads the column names of a data path; never throws. A glob or folder gives the columns of its files,
+ * which must agree (as the trainer requires), or says that it matches nothing.
+ */
 export async function readColumns(absPath: string, format: DataFormatName = 'auto'): Promise<string[] | DataFileError> {
+  const { kind, files } = await expandDataPath(absPath);
+  if (kind === 'file') return readFileColumns(absPath, format);
+  if (files.length === 0) {
+    return kind === 'glob'
+      ? new DataFileError(`${absPath} does not exist: the pattern matches no file`, 'missing', absPath)
+      : new DataFileError(`${absPath} is a folder holding no data file (.csv, .tsv, .jsonl, .parquet, also .gz/.zst); the trainer would read its data files`, 'unreadable', absPath);
+  }
+  const first = await readFileColumns(files[0], format);
+  if (first instanceof Error) return first;
+  for (const file of files.slice(1, GLOB_CHECK_LIMIT)) {
+    const other = await readFileColumns(file, format);
+    if (other instanceof Error) return other;
+    if (other.join('\0') !== first.join('\0')) {
+      return new DataFileError(`${absPath}: the files have different columns (${file} differs from ${files[0]}); every file of a glob or folder must have the same columns`, 'unreadable', file);
+    }
+  }
+  return first;
+}
+
+async function readFileColumns(absPath: string, format: DataFormatName): Promise<string[] | DataFileError> {
   const st = await statOrError(absPath);
   if (st instanceof Error) return st;
   const kind = concreteFormat(absPath, format);
   if (typeof kind === 'object' && kind.movieLens !== 'latest-ratings') return [...MOVIELENS_COLUMNS[kind.movieLens]];
   if (kind === 'parquet') return parquetColumns(absPath, st.size);
-  const line = await readFirstLine(absPath, st.size);
+  const text = await headText(absPath);
+  if (text instanceof Error) return text;
+  const line = kind === 'jsonl' ? firstLineOf(text, absPath) : text;
   if (line instanceof Error) return line;
-  const columns = kind === 'jsonl' ? jsonlColumns(line, absPath) : headerColumns(line, kind === 'tsv' ? '\t' : ',', absPath);
+  const columns = kind === 'jsonl' ? jsonlColumns(line, absPath) : headerColumns(text, kind === 'tsv' ? '\t' : ',', '"', absPath);
   if (columns instanceof Error || looksLikeHeader(columns)) return columns;
   // Not a header: say so by its shape, never by its content (the path may point at /etc/passwd or a key).
   const what = kind === 'jsonl' ? 'the keys of the first object do not look like column names' : 'the first line does not look like a header of column names';
@@ -212,6 +254,7 @@ export async function readColumns(absPath: string, format: DataFormatName = 'aut
  * table), or an error.
  */
 async function scanColumn(absPath: string, column: string, format: DataFormatName, cell: (text: string) => void): Promise<boolean | DataFileError> {
+  if ((await expandDataPath(absPath)).kind !== 'file' || !canDecompress(absPath)) return false;
   const st = await statOrError(absPath);
   if (st instanceof Error) return st;
   if (st.size > ITEM_COUNT_SIZE_LIMIT) return false;
@@ -226,7 +269,8 @@ async function scanColumn(absPath: string, column: string, format: DataFormatNam
   if (layout !== undefined && layout !== 'latest-ratings' && layout !== '100k-data') return false;
   const delimiter = kind === 'tsv' || layout === '100k-data' ? '\t' : ',';
   const hasHeader = layout !== '100k-data';
-  const stream = createReadStream(absPath, { encoding: 'utf8' });
+  const stream = openBytes(absPath)!;
+  stream.setEncoding('utf8');
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let first = true;
   try {
@@ -281,12 +325,21 @@ export async function numberRange(absPath: string, column: string, format: DataF
 export function createFileDataProbe(): DataProbe & { clear(): void } {
   const cache = new Map<string, { stamp: string; value: Promise<unknown> }>();
   async function cached<T>(key: string, absPath: string, compute: () => Promise<T>): Promise<T | DataFileError> {
-    const st = await statOrError(absPath);
-    if (st instanceof Error) {
+    const { kind, files } = await expandDataPath(absPath);
+    if (kind !== 'file' && files.length === 0) {
       cache.delete(key);
-      return st;
+      return compute();
     }
-    const stamp = `${st.mtimeMs}:${st.size}`;
+    const stamps: string[] = [];
+    for (const file of files.slice(0, GLOB_CHECK_LIMIT)) {
+      const st = await statOrError(file);
+      if (st instanceof Error) {
+        cache.delete(key);
+        return st;
+      }
+      stamps.push(`${file}:${st.mtimeMs}:${st.size}`);
+    }
+    const stamp = stamps.join('\0');
     const hit = cache.get(key);
     if (hit && hit.stamp === stamp) return hit.value as Promise<T>;
     const value = compute();

@@ -17,6 +17,7 @@ import { modelMemoryRule, type EntityCounts } from './memoryRule';
 import { resolveDataPath } from './paths';
 import { kExceedsCatalogue, ruleDiagnostic, type RuleContext } from './rules';
 import { closest, didYouMean } from '../util/suggest';
+import { whereColumns } from './whereColumns';
 
 interface FileRef {
   /** Path of the `path` key of this file in the config. */
@@ -175,6 +176,19 @@ export async function runDataRules(ctx: RuleContext, probe: DataProbe, experimen
         }
       }
       out.push(...roleRules(ctx, data.interactions.path, given, found.columns));
+      if (data.interactions.where) {
+        // The filter's names, as far as they can be told without DuckDB. No replacement fix: it would overwrite the whole expression.
+        for (const name of whereColumns(data.interactions.where)) {
+          if (found.columns.includes(name)) continue;
+          const names = found.columns.filter(isColumnName);
+          const hint = didYouMean(name, names);
+          out.push(
+            ruleDiagnostic(ctx, 'unknown-column', ['data', 'interactions', 'where'], `The filter names \`${name}\`, but \`${data.interactions.path}\` has no such column.${hint.text} Its columns are: ${columnList(found.columns, (c) => c)}. (String values go in single quotes: 'DE'.)`, {
+              columns: names,
+            }),
+          );
+        }
+      }
       if (probe.itemCount) {
         const layout = movieLensLayoutOf(found.abs, ref.format);
         const mlItem = layout === 'latest-ratings' || layout === '100k-data' ? MOVIELENS_RATING_COLUMNS[layout].item : undefined;

@@ -19,9 +19,9 @@ const Strict = { additionalProperties: false } as const;
 
 // ───────────────────────────── data ─────────────────────────────
 
-export const DataFormat = Enum(['auto', 'csv', 'tsv', 'jsonl', 'parquet', 'movielens-latest', 'movielens-100k'] as const, {
+export const DataFormat = Enum(['auto', 'csv', 'tsv', 'jsonl', 'parquet', 'movielens-latest', 'movielens-100k', 'movielens-1m'] as const, {
   description:
-    'File format. `auto` picks from the extension (.csv, .tsv/.data, .jsonl, .parquet) and recognises MovieLens files by name (`ratings.csv` of latest-small, `u.data` of 100K).',
+    'File format. `auto` picks from the extension (.csv, .tsv/.data, .jsonl, .parquet, each also compressed as .gz or .zst) and recognises MovieLens files by name (`ratings.csv` of latest-small, `u.data` of 100K, the `::`-separated `ratings.dat` of 1M/10M). The path may also be a glob (`logs/*.parquet`) or a folder: its files are read one after the other and must have the same columns.',
   default: 'auto',
 });
 
@@ -115,6 +115,13 @@ export const Data = Type.Object(
           path: Type.String({ description: 'Path of the interactions file, relative to the experiment file (e.g. `ml-latest-small/ratings.csv`).' }),
           format: DataFormat,
           columns: Type.Optional(InteractionColumns),
+          where: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                'A filter on the rows, as an SQL boolean expression over the columns (DuckDB SQL), for what the positive rule does not cover, e.g. `dwell_ms > 3000` or `country = \'DE\' AND NOT is_bot`. Rows where it is not true are left out before anything else (vocabularies, positives, split, and features read from the interactions). Text columns are compared with the type DuckDB guesses for them (a number column compares with numbers).',
+            }),
+          ),
         },
         { ...Strict, description: 'The interaction log: one row per (user, item) event.' },
       ),
@@ -366,7 +373,14 @@ export const Evaluation = Type.Object(
     metrics: Type.Array(MetricName, { default: ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage'], description: 'Metrics to compute. Recall is also split into head (top 20% of items by clicks) and tail items.' }),
     every: Type.Integer({ minimum: 1, default: 1, description: 'Evaluate every N epochs (and always after the last).' }),
     exclude_seen: Type.Boolean({ default: true, description: 'Remove the user\'s training positives from the ranking before taking the top K.' }),
-    max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), to keep evaluation fast on large data.' })),
+    max_users: Type.Optional(Type.Integer({ minimum: 1, description: 'Evaluate on at most this many test users (a seeded sample), every time, the final evaluation included, to keep evaluation fast on large data.' })),
+    sample_users: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Per-epoch evaluations use this many test users (a seeded sample, the same every epoch), the final one all of them (or `max_users`). The `eval` event says how many users it used; early stopping compares the per-epoch figures. Makes watching a run on a large log cheap without changing its final metrics.',
+      }),
+    ),
     cold_start: Enum(['drop', 'score'] as const, {
       default: 'drop',
       description:

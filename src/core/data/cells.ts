@@ -26,25 +26,53 @@ function badCell(place: CellPlace, value: Cell, expected: string, todo: string):
   });
 }
 
-/** A number; a blank cell gives NaN (a missing value) unless `required`. */
+/**
+ * A number; a blank cell gives NaN (a missing value) unless `required`. One rule for every value that is
+ * not a finite number, however it is spelled or stored (`NaN`, `Infinity`, `-inf`, a Parquet NaN, 1e999):
+ * an error naming the cell, because such a value is either a missing value (leave the cell empty) or a
+ * bug upstream, never a quantity the model can use.
+ */
 export function cellToNumber(c: Cell, place: CellPlace, required: boolean): number {
-  if (typeof c === 'number') return c;
-  if (typeof c === 'bigint') return Number(c);
   if (typeof c === 'boolean') return c ? 1 : 0;
   if (isBlank(c)) {
     if (required) throw badCell(place, c, 'a number', 'Fill in the value or drop the row.');
     return NaN;
   }
-  const n = Number((c as string).trim());
-  if (Number.isNaN(n)) throw badCell(place, c, 'a number', 'Fix the value, or map a numeric column in the experiment file.');
-  return n;
+  const n = typeof c === 'number' ? c : typeof c === 'bigint' ? Number(c) : Number((c as string).trim());
+  if (Number.isFinite(n)) return n;
+  if (typeof c === 'string' && !NON_FINITE.test(c.trim()) && Number.isNaN(n)) throw badCell(place, c, 'a number', 'Fix the value, or map a numeric column in the experiment file.');
+  throw new DataError(
+    `${place.file}:${place.line}: column '${place.column}' has ${cellToString(c)}, which is not a finite number. Fix the value, or leave the cell empty for a missing value.`,
+    { file: place.file, row: place.line, column: place.column },
+  );
 }
 
-/** A time in seconds: a number as is, or an ISO date converted to Unix seconds. */
+/** Spellings of values that are not finite numbers (what Number(), numpy and pandas write). */
+const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * ISO 8601 dates and times (`2024-03-01`, `2024-03-01T12:00:00Z`, `2024-03-01 12:00:00.5+02:00`). Nothing
+ * else is a date: `Date.parse` would also take `unknown 2` or `row 7` as dates in 2001.
+ */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * A time in seconds: a number as is, or an ISO date converted to Unix seconds (a date or time without a
+ * zone is taken as UTC, so that the split does not depend on the machine's zone). Anything else is an error.
+ */
 export function cellToTime(c: Cell, place: CellPlace): number {
-  if (typeof c === 'string' && c.trim() !== '' && Number.isNaN(Number(c.trim()))) {
-    const ms = Date.parse(c.trim());
-    if (Number.isNaN(ms)) throw badCell(place, c, 'a number or an ISO date', 'Fix the value, or map the right timestamp column.');
+  if (typeof c === 'string') {
+    // The common case first: a plain number (Number() ignores surrounding blanks; '' is blank, not 0).
+    const n = Number(c);
+    if (Number.isFinite(n) && c.trim() !== '') return n;
+  }
+  if (typeof c === 'string' && c.trim() !== '' && Number.isNaN(Number(c.trim())) && !NON_FINITE.test(c.trim())) {
+    const text = c.trim();
+    const zoned = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/.test(text) && text.length > 10;
+    const ms = ISO_DATE.test(text) ? Date.parse(zoned || text.length === 10 ? text.replace(' ', 'T') : `${text.replace(' ', 'T')}Z`) : NaN;
+    if (Number.isNaN(ms)) {
+      throw badCell(place, c, 'a number (Unix seconds) or an ISO 8601 date (e.g. 2024-03-01T12:00:00Z)', 'Fix the value, or map the right timestamp column.');
+    }
     return ms / 1000;
   }
   return cellToNumber(c, place, true);
@@ -55,6 +83,9 @@ const FALSE = new Set(['0', 'false', 'no', 'n', 'f', '']);
 
 /** A 0/1 flag from 1/0, true/false, yes/no (blank = 0). */
 export function cellToFlag(c: Cell, place: CellPlace): 0 | 1 {
+  // The common cells first, without a lower-cased copy.
+  if (c === '1') return 1;
+  if (c === '0') return 0;
   if (typeof c === 'boolean') return c ? 1 : 0;
   if (typeof c === 'number' || typeof c === 'bigint') {
     if (Number(c) === 1) return 1;

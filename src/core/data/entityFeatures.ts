@@ -1,6 +1,7 @@
 /**
- * Joins a feature table onto the users (or items) of the interactions: one value per entity index
- * (when a key appears on several rows, as when features come from the interactions file, the last wins).
+ * Joins a feature table onto the users (or items) of the interactions: one value per entity index. A
+ * feature table with a key on two rows is refused (with both lines); when features come from the
+ * interactions file, where keys repeat by design, the last training row wins.
  * Features read from the interactions file skip the rows the split holds out, so that a test row's
  * values never reach the features (nor the categorical vocabulary) the model trains and is evaluated on.
  * Table rows whose key is not in the interactions are ignored (the entity can never be trained or
@@ -202,11 +203,24 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
   const place: CellPlace = { file: source.file, line: 0, column: '' };
   const largest = specs.continuous.map(() => ({ value: 0, line: 0 }));
 
+  // The line of each entity's row, to refuse a key given twice: which of two rows holds an item's features
+  // is a question the table must answer, not the reader (the interactions, read as features, repeat keys by design).
+  const rowLine = skipRows ? undefined : new Int32Array(n);
   let row = -1;
   await source.read((values, line) => {
     row++;
     if (skipRows?.[row]) return;
-    const e = entityOf(cellToString(values[keyCol]));
+    const keyText = cellToString(values[keyCol]);
+    const e = entityOf(keyText);
+    if (rowLine && e > 0) {
+      if (rowLine[e] > 0) {
+        throw new DataError(
+          `${source.file}:${line}: the key '${keyText}' (column '${key}') is also on line ${rowLine[e]}: a feature table has one row per key, and which row is meant cannot be told. Remove one of the rows (or give ${configKey} a table deduplicated upstream).`,
+          { file: source.file, row: line, column: key },
+        );
+      }
+      rowLine[e] = line;
+    }
     for (let f = 0; f < catCols.length; f++) {
       const v = cellToString(values[catCols[f]]);
       allCategorical[f].push(v);
@@ -216,6 +230,7 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
     hasRow[e] = 1;
     for (let f = 0; f < conCols.length; f++) {
       place.line = line;
+      place.file = source.file;
       place.column = specs.continuous[f].name;
       const v = cellToNumber(values[conCols[f]], place, false);
       if (v === Infinity || v === -Infinity) {

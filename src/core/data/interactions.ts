@@ -75,6 +75,8 @@ export async function readInteractions(
   const place: CellPlace = { file: source.file, line: 0, column: '' };
   const at = (role: keyof InteractionMapping, l: number): CellPlace => {
     place.line = l;
+    // The file being read now: a part of a glob or folder is named in messages, not the pattern.
+    place.file = source.file;
     place.column = mapping[role] ?? role;
     return place;
   };

@@ -15,6 +15,7 @@ import { readInteractions, type InteractionMapping, type Interactions } from './
 import { selectPositives, type PositiveRule } from './positives';
 import { MOVIELENS_RATING_COLUMNS } from './readers/movielens';
 import { openTable, resolveFormat, type DataFormatName } from './readers/open';
+import { expandDataPath } from './readers/paths';
 import type { TableSource } from './readers/source';
 import { readRankingLog, type RankingLogColumns } from './rankingLog';
 import { splitPositives, type SplitConfig } from './split';
@@ -53,7 +54,7 @@ interface Sources {
   mapping: InteractionMapping;
   userTable?: FeatureTableRef;
   itemTable?: FeatureTableRef;
-  rankingLog?: { open(): Promise<TableSource>; columns: RankingLogColumns };
+  rankingLog?: { open(): Promise<TableSource>; columns: RankingLogColumns; label: string };
 }
 
 export async function loadDataset(config: Experiment, experimentFile: string, options: LoadOptions = {}): Promise<Dataset> {
@@ -101,6 +102,12 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
   let rankingLog: RankingLogData | undefined;
   if (sources.rankingLog) {
     rankingLog = await readRankingLog(await sources.rankingLog.open(), sources.rankingLog.columns, interactions.users, interactions.items, 'data.ranking_log');
+    if (rankingLog.items.length === 0 && config.training.negatives.hard?.source === 'ranking_log') {
+      throw new DataError(
+        `${sources.rankingLog.label}: the ranking log has no rows, and training.negatives.hard.source is 'ranking_log': training would run with no hard negatives at all. Give a ranking log with rows, or set training.negatives.hard.source to 'none' or 'mined'.`,
+        { file: sources.rankingLog.label },
+      );
+    }
     progress?.({ phase: 'ranking_log', rows: rankingLog.items.length });
   }
 
@@ -151,7 +158,7 @@ function syntheticSources(config: Experiment): Sources {
     mapping: { user: 'user_id', item: 'item_id', timestamp: 'timestamp', impressed: 'impressed', clicked: 'clicked' },
     userTable: { open: () => Promise.resolve(tables.users), key: 'user_id', configKey: 'data.synthetic (users)' },
     itemTable: { open: () => Promise.resolve(tables.items), key: 'item_id', configKey: 'data.synthetic (items)' },
-    rankingLog: tables.rankingLog && { open: () => Promise.resolve(tables.rankingLog!), columns: DEFAULT_RANKING_COLUMNS },
+    rankingLog: tables.rankingLog && { open: () => Promise.resolve(tables.rankingLog!), columns: DEFAULT_RANKING_COLUMNS, label: tables.rankingLog.file },
   };
 }
 
@@ -162,8 +169,11 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
   }
   const path = resolve(baseDir, data.interactions.path);
   const format: DataFormatName = data.interactions.format ?? 'auto';
-  const interactions = await openTable(path, format);
-  const resolved = resolveFormat(path, format);
+  // `where` filters the interactions, and the features read from them, in the same way, so that their rows stay aligned.
+  const where = data.interactions.where ? { where: { sql: data.interactions.where, configKey: 'data.interactions.where' } } : {};
+  const interactions = await openTable(path, format, where);
+  // A glob or folder takes the format of its files (openTable has checked that they share one).
+  const resolved = resolveFormat((await expandDataPath(path)).files[0] ?? path, format);
   const mapping = interactionMapping(interactions.columns, data.interactions.columns, resolved.reader === 'movielens' ? resolved.layout : undefined);
 
   const table = (t: { path: string; format: DataFormatName; key: string } | undefined, configKey: string): FeatureTableRef | undefined =>
@@ -178,12 +188,15 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
     } else if (resolved.layout === '100k-data') {
       itemTable ??= await sibling(join(dir, 'u.item'), 'item_id', 'movielens-100k');
       userTable ??= await sibling(join(dir, 'u.user'), 'user_id', 'movielens-100k');
+    } else if (resolved.layout === '1m-ratings') {
+      itemTable ??= await sibling(join(dir, 'movies.dat'), 'item_id', 'movielens-1m');
+      userTable ??= await sibling(join(dir, 'users.dat'), 'user_id', 'movielens-1m');
     }
   }
   // Without a feature table, the towers' features are columns of the interactions file (the last
   // training row wins: held-out rows are skipped, see entityFeatures).
   const fromInteractions = (key: string): FeatureTableRef => ({
-    open: () => openTable(path, format),
+    open: () => openTable(path, format, where),
     key,
     configKey: 'data.interactions (no feature table is given, so features are read from the interactions)',
     interactions: true,
@@ -196,7 +209,7 @@ async function fileSources(config: Experiment, baseDir: string): Promise<Sources
     mapping,
     userTable,
     itemTable,
-    rankingLog: log && { open: () => openTable(resolve(baseDir, log.path), log.format ?? 'auto'), columns: { ...DEFAULT_RANKING_COLUMNS, ...log.columns } },
+    rankingLog: log && { open: () => openTable(resolve(baseDir, log.path), log.format ?? 'auto'), columns: { ...DEFAULT_RANKING_COLUMNS, ...log.columns }, label: resolve(baseDir, log.path) },
   };
 }
 
@@ -213,7 +226,7 @@ type ColumnsConfig = NonNullable<NonNullable<Experiment['data']['interactions']>
 
 /** The column of each role: as mapped, else the MovieLens layout's, else a column of the conventional name. */
 function interactionMapping(header: readonly string[], columns: ColumnsConfig | undefined, layout: string | undefined): InteractionMapping {
-  const ml = layout === 'latest-ratings' || layout === '100k-data' ? MOVIELENS_RATING_COLUMNS[layout] : undefined;
+  const ml = layout === 'latest-ratings' || layout === '100k-data' || layout === '1m-ratings' ? MOVIELENS_RATING_COLUMNS[layout] : undefined;
   const mapping: InteractionMapping = {
     user: columns?.user ?? ml?.user ?? 'user_id',
     item: columns?.item ?? ml?.item ?? 'item_id',

@@ -37,6 +37,7 @@ export async function readRankingLog(source: TableSource, columns: RankingLogCol
   const place: CellPlace = { file: source.file, line: 0, column: '' };
   await source.read((v, line) => {
     place.line = line;
+    place.file = source.file;
     requests.push(requestIds.add(cellToString(v[c.request])) - 1);
     u.push(users.lookup(cellToString(v[c.user])));
     it.push(items.lookup(cellToString(v[c.item])));

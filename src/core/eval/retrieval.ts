@@ -21,6 +21,9 @@ import type { Scorer } from './scorers';
 import { perUserColumns, type PerUserValues } from './perUser';
 import { rankOf, topK } from './topk';
 
+/** Users scored per block: large enough for the matMul to run at speed, small enough for memory (128 × items floats). */
+const DEFAULT_BLOCK = 128;
+
 export type RetrievalMetric = 'recall' | 'ndcg' | 'hit_rate' | 'mrr' | 'coverage';
 
 export interface RetrievalEvalInput {
@@ -94,7 +97,7 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
   const ks = [...input.ks].sort((a, b) => a - b);
   const maxK = ks[ks.length - 1];
   const want = new Set(input.metrics);
-  const block = Math.max(1, input.blockSize ?? 64);
+  const block = Math.max(1, input.blockSize ?? DEFAULT_BLOCK);
 
   const sums = { recall: new Float64Array(ks.length), ndcg: new Float64Array(ks.length), hit: new Float64Array(ks.length) };
   const headHits = new Float64Array(ks.length);
@@ -179,13 +182,25 @@ function runRetrieval(plan: RetrievalPlan, scorer: Scorer, collect: PerUserColle
         }
       }
       if (want.has('mrr')) {
-        let best = Infinity;
+        // The best-ranked held-out item has the smallest rank: find it by score (same tie rule as topK), then
+        // take its rank from the top-K list when it is there, else count once over the corpus.
+        let bestItem = -1;
         for (let j = t0; j < t1; j++) {
           const it = testByUser.items[j];
-          if (it > 0 && row[it] !== -Infinity) best = Math.min(best, rankOf(row, it));
+          if (it > 0 && row[it] !== -Infinity && !Number.isNaN(row[it]) && (bestItem < 0 || row[it] > row[bestItem] || (row[it] === row[bestItem] && it < bestItem))) bestItem = it;
         }
-        if (best !== Infinity) mrrSum += 1 / (best + 1);
-        if (userValues) userValues[ks.length * 3] = best !== Infinity ? 1 / (best + 1) : 0;
+        if (bestItem >= 0) {
+          let rank = -1;
+          for (let pos = 0; pos < found; pos++) {
+            if (top[pos] === bestItem) {
+              rank = pos;
+              break;
+            }
+          }
+          if (rank < 0) rank = rankOf(row, bestItem);
+          mrrSum += 1 / (rank + 1);
+          if (userValues) userValues[ks.length * 3] = 1 / (rank + 1);
+        }
       }
       if (collect && userValues) {
         collect.users.push(u);

@@ -9,52 +9,83 @@ function before(sa: number, a: number, sb: number, b: number): boolean {
   return sa > sb || (sa === sb && a < b);
 }
 
+/** Scratch heap reused across calls (evaluation calls topK once per user): scores and items of the kept set. */
+let heapScores = new Float64Array(0);
+let heapItems = new Int32Array(0);
+
 /**
  * Writes the indices of the `k` best items of `scores` into `out` (best first) and returns how many
- * were found (fewer than k when fewer items are not excluded). A bounded min-heap: O(n log k).
+ * were found (fewer than k when fewer items are not excluded). A bounded min-heap whose root is the worst
+ * kept item: O(n log k), and O(n) comparisons of plain numbers once the heap is full, because items are
+ * scanned in index order, so a later item with a score equal to the root's never ranks before it.
  */
 export function topK(scores: Float32Array, k: number, out: Int32Array): number {
-  const heap = new Int32Array(k);
-  let size = 0;
-  // The heap root is the worst of the kept items, so a new item only has to beat the root.
-  const worse = (i: number, j: number): boolean => before(scores[heap[j]], heap[j], scores[heap[i]], heap[i]);
-  const siftDown = (start: number): void => {
-    let i = start;
+  if (heapScores.length < k) {
+    heapScores = new Float64Array(k);
+    heapItems = new Int32Array(k);
+  }
+  const hs = heapScores;
+  const hi = heapItems;
+  // a is worse than b: a lower score, or the same score and a higher index.
+  const siftDown = (size: number): void => {
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < size && worse(l, m)) m = l;
-      if (r < size && worse(r, m)) m = r;
+      if (l < size && (hs[l] < hs[m] || (hs[l] === hs[m] && hi[l] > hi[m]))) m = l;
+      if (r < size && (hs[r] < hs[m] || (hs[r] === hs[m] && hi[r] > hi[m]))) m = r;
       if (m === i) return;
-      const t = heap[i];
-      heap[i] = heap[m];
-      heap[m] = t;
+      const ts = hs[i];
+      const ti = hi[i];
+      hs[i] = hs[m];
+      hi[i] = hi[m];
+      hs[m] = ts;
+      hi[m] = ti;
       i = m;
     }
   };
-  for (let item = 0; item < scores.length; item++) {
+  const n = scores.length;
+  let size = 0;
+  let item = 0;
+  for (; item < n && size < k; item++) {
     const s = scores[item];
-    if (s === -Infinity || Number.isNaN(s)) continue;
-    if (size < k) {
-      heap[size] = item;
-      let i = size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!worse(i, p)) break;
-        const t = heap[i];
-        heap[i] = heap[p];
-        heap[p] = t;
-        i = p;
-      }
-    } else if (before(s, item, scores[heap[0]], heap[0])) {
-      heap[0] = item;
-      siftDown(0);
+    // False for -Infinity (excluded) and NaN.
+    if (!(s > -Infinity)) continue;
+    let i = size++;
+    hs[i] = s;
+    hi[i] = item;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(hs[i] < hs[p] || (hs[i] === hs[p] && hi[i] > hi[p]))) break;
+      const ts = hs[i];
+      const ti = hi[i];
+      hs[i] = hs[p];
+      hi[i] = hi[p];
+      hs[p] = ts;
+      hi[p] = ti;
+      i = p;
     }
   }
-  const found = heap.subarray(0, size);
-  const sorted = Array.from(found).sort((a, b) => (before(scores[a], a, scores[b], b) ? -1 : 1));
-  for (let i = 0; i < size; i++) out[i] = sorted[i];
+  if (size === k && k > 0) {
+    let root = hs[0];
+    for (; item < n; item++) {
+      const s = scores[item];
+      if (s > root) {
+        hs[0] = s;
+        hi[0] = item;
+        siftDown(k);
+        root = hs[0];
+      }
+    }
+  }
+  // Pop the worst into the last free place: `out` ends best first.
+  for (let left = size; left > 0; left--) {
+    out[left - 1] = hi[0];
+    hs[0] = hs[left - 1];
+    hi[0] = hi[left - 1];
+    siftDown(left - 1);
+  }
   return size;
 }
 

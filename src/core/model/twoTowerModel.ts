@@ -10,6 +10,7 @@ import { totalmem } from 'node:os';
 import type { Experiment } from '../config/schema';
 import type { Dataset } from '../data/dataset';
 import { lossSpecFromConfig, type LossSpec } from '../losses';
+import { matMulKernel, type PreparedKernel } from '../train/matMulKernel';
 import { makeOptimizer, type Optimizer, type Param } from '../train/optimizer';
 import { TrainStep, type TrainBatch } from '../train/step';
 import { Rng, type RngState } from '../util/rng';
@@ -73,6 +74,12 @@ export class TwoTowerModel {
     const all = new Int32Array(this.item.input.vocabulary.size);
     for (let i = 0; i < all.length; i++) all[i] = i;
     return this.item.vectors(all);
+  }
+
+  /** The matMul kernel of evaluation and mining for these item vectors (on the tfjs backend; see matMulKernel). */
+  dotKernel(itemVectors: Float32Array): PreparedKernel {
+    this.assertLive();
+    return matMulKernel(itemVectors, this.outputDim);
   }
 
   /** Optimiser steps taken so far. */

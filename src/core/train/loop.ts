@@ -29,6 +29,7 @@ import {
 } from '../sampling';
 import { hardNegativesReport } from '../sampling/hardReport';
 import { writePerUserEval } from '../eval/perUser';
+import { jsDotKernel } from '../eval/scorers';
 import { topK } from '../eval/topk';
 import { CHECKPOINT_DIR } from '../runs/runFiles';
 import { Rng } from '../util/rng';
@@ -42,7 +43,7 @@ import { initialEarlyStopping, updateEarlyStopping } from './runEarlyStopping';
 import { writeItemIndex } from '../serving/annIndex';
 import { scoreMetric } from '../serving/scoreMetric';
 import { replaceItemEmbeddings, writeEmbeddings } from './runEmbeddings';
-import { RunEvaluator, type RetrievalModel } from './runEval';
+import { RunEvaluator, type EvalScope, type RetrievalModel } from './runEval';
 import type { RunPaths } from './runFolder';
 import type { TrainBatch } from './step';
 import type { WeightMap } from './weightsFile';
@@ -183,6 +184,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   });
 
   let lastMetrics: Record<string, number> | undefined;
+  let lastBaseline = evaluator.baseline;
   const best = (): EndedEvent['best'] =>
     early.best === null ? undefined : { metric: headline, value: early.best, epoch: early.bestEpoch, ...(existsSync(path.join(paths.checkpoint, BEST_DIR)) ? { checkpoint: `${CHECKPOINT_DIR}/${BEST_DIR}` } : {}) };
 
@@ -288,13 +290,19 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     writer.write({ type: 'epoch', epoch, step, loss: epochSteps > 0 ? epochLoss / epochSteps : 0, examplesPerSec: epochExamples / Math.max(1e-9, durationSec), durationSec, elapsedSec: elapsed() });
     writer.write({ type: 'sampling', epoch, distribution: samplingDistribution(counters, correction), ...(minedReport ? { hardNegatives: minedReport } : {}) });
     if (epoch % config.evaluation.every === 0 || epoch === epochs) {
-      const evaluated = evaluator.evaluatePerUser(model);
-      lastMetrics = evaluated.metrics;
-      // The per-user values first: an `eval` event always has its side file (compare reads both).
-      writePerUserEval(paths.dir, epoch, evaluated.perUser, resumeHint);
-      writer.write({ type: 'eval', epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, ...(evaluator.lastIndex ? { index: evaluator.lastIndex } : {}), elapsedSec: elapsed() });
+      const evaluate = (scope: EvalScope): Record<string, number> => {
+        const result = evaluator.evaluate(model, scope);
+        // The per-user values first: an `eval` event always has its side file (compare reads both).
+        writePerUserEval(paths.dir, epoch, result.perUser, resumeHint);
+        writer.write({ type: 'eval', epoch, step, metrics: result.metrics, baseline: result.baseline, users: result.users, ...(result.sampled ? { sampled: true } : {}), ...(result.index ? { index: result.index } : {}), elapsedSec: elapsed() });
+        lastBaseline = result.baseline;
+        return result.metrics;
+      };
+      lastMetrics = evaluate(epoch === epochs ? 'final' : 'epoch');
       const es = training.early_stopping;
       stoppedEarly = updateEarlyStopping(early, lastMetrics[headline], epoch, es?.patience, es?.min_delta ?? 0);
+      // Stopping early after a sampled evaluation: the run's final metrics are still taken on every test user.
+      if (stoppedEarly && epoch < epochs && evaluator.samples) lastMetrics = evaluate('final');
       improved = keepsBest && early.bestEpoch === epoch;
       if (improved) replaceItemEmbeddings(path.join(paths.embeddings, BEST_DIR), model.itemVectors(), dataset.items.ids, model.outputDim, resumeHint);
     }
@@ -313,7 +321,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
   }
   const status: EndedEvent['status'] = stopped ? 'stopped' : 'completed';
   writer.write({ type: 'ended', status, epoch, step, elapsedSec: elapsed(), best: best() });
-  return { status, epoch, step, metrics: lastMetrics, baseline: evaluator.baseline, best: best() };
+  return { status, epoch, step, metrics: lastMetrics, baseline: lastBaseline, best: best() };
 }
 
 const YIELD_EVERY_MS = 50;
@@ -321,24 +329,31 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Users scored per block when mining: the same blocked kernel and top-K as evaluation. */
+const MINE_BLOCK = 128;
+
 /** The model's top-K retrieval, for mining hard negatives (seen items are dropped by the miner). */
 function mineWith(model: RetrievalModel, numItems: number): (users: Int32Array, k: number) => Int32Array {
   return (users, k) => {
     const items = model.itemVectors();
-    const u = model.userVectors(users);
-    const dim = model.outputDim;
+    const prepared = model.dotKernel?.(items);
+    const kernel = prepared?.kernel ?? jsDotKernel(items, model.outputDim);
     const out = new Int32Array(users.length * k);
-    const row = new Float32Array(numItems);
+    const scores = new Float32Array(MINE_BLOCK * numItems);
     const top = new Int32Array(k);
-    for (let r = 0; r < users.length; r++) {
-      for (let i = 0; i < numItems; i++) {
-        let s = 0;
-        for (let d = 0; d < dim; d++) s += u[r * dim + d] * items[i * dim + d];
-        row[i] = s;
+    try {
+      for (let start = 0; start < users.length; start += MINE_BLOCK) {
+        const block = users.subarray(start, Math.min(users.length, start + MINE_BLOCK));
+        kernel(model.userVectors(block), block.length, scores);
+        for (let r = 0; r < block.length; r++) {
+          const row = scores.subarray(r * numItems, (r + 1) * numItems);
+          row[0] = -Infinity;
+          const found = topK(row, k, top);
+          out.set(top.subarray(0, found), (start + r) * k);
+        }
       }
-      row[0] = -Infinity;
-      const found = topK(row, k, top);
-      out.set(top.subarray(0, found), r * k);
+    } finally {
+      prepared?.dispose();
     }
     return out;
   };

@@ -1,25 +1,31 @@
 /**
  * Evaluation as the loop and `two-tower-lab eval` use it: one retrieval plan per split (test users,
  * their seen items, head items), the popularity baseline computed once on it, and the model scored
- * on the same plan each time.
+ * on the same plan each time. With `evaluation.sample_users`, a second, smaller plan (a seeded sample
+ * of those users, with its own baseline) serves the per-epoch evaluations; the final one uses all.
+ * Each evaluation also gives every evaluated user's values (for `eval/epoch-N.bin`), and, with
+ * `serving.index` on, the metrics through an ANN index of the current item vectors beside the exact ones.
  */
 import type { AnnIndexInfo } from '../../shared/events';
 import type { EvaluationConfig, ServingConfig } from '../config/schema';
-import { headlineMetric } from '../eval/headline';
 import type { Dataset } from '../data/dataset';
+import { evaluateWithIndex } from '../eval/annRetrieval';
+import { headlineMetric } from '../eval/headline';
 import type { PerUserValues } from '../eval/perUser';
 import { evaluateRetrieval, evaluateRetrievalPerUser, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
-import { evaluateWithIndex } from '../eval/annRetrieval';
 import { dotScorer, popularityScorer } from '../eval/scorers';
 import { ItemIndex } from '../serving/annIndex';
 import type { ScoreMetric } from '../serving/scoreMetric';
 import { Rng } from '../util/rng';
+import type { PreparedKernel } from './matMulKernel';
 
 /** What evaluation needs from a model: vectors of some users, and of every item (row 0 = OOV). */
 export interface RetrievalModel {
   readonly outputDim: number;
   userVectors(users: Int32Array): Float32Array;
   itemVectors(): Float32Array;
+  /** A fast kernel for scores against these item vectors (the tfjs model's matMul); else the JavaScript one. */
+  dotKernel?(itemVectors: Float32Array): PreparedKernel;
 }
 
 /** The item index evaluation goes through beside exact search (`serving.index`), and its metric. */
@@ -28,11 +34,30 @@ export interface EvalIndexSettings {
   metric: ScoreMetric;
 }
 
+/** Which users an evaluation uses: the per-epoch sample, or the final set (all test users, or max_users of them). */
+export type EvalScope = 'epoch' | 'final';
+
+export interface EvalResult {
+  /** Exact metrics; with an index, also `ann_recall@K` and `ann/<metric>`. */
+  metrics: Record<string, number>;
+  /** The popularity baseline on the same users. */
+  baseline: Record<string, number>;
+  /** Test users evaluated. */
+  users: number;
+  /** True when these were the per-epoch sample rather than the final set. */
+  sampled: boolean;
+  /** Each evaluated user's exact values (core/eval/perUser.ts). */
+  perUser: PerUserValues;
+  /** The index the metrics went through, when `serving.index` is on. */
+  index?: AnnIndexInfo;
+}
+
 export class RunEvaluator {
+  /** The final evaluation's plan (all test users, or max_users of them). */
   readonly plan: RetrievalPlan;
   readonly baseline: Record<string, number>;
-  /** The index the last evaluate() went through, when `serving.index` is on. */
-  lastIndex?: AnnIndexInfo;
+  /** The per-epoch plan and its baseline, when sample_users is below the final set's size. */
+  private readonly sample?: { plan: RetrievalPlan; baseline: Record<string, number> };
 
   constructor(
     dataset: Dataset,
@@ -40,49 +65,66 @@ export class RunEvaluator {
     seed: number,
     private readonly indexSettings?: EvalIndexSettings,
   ) {
-    let users: Int32Array | undefined;
     const testUsers = new Set<number>();
     for (const u of dataset.test.users) testUsers.add(u);
     if (testUsers.size === 0) {
       throw new Error(`The evaluation split holds no held-out positives (${dataset.train.users.length} training positives); nothing can be evaluated. Check data.split (method, n, test_fraction, cut) and the positive rule.`);
     }
-    if (evaluation.max_users !== undefined && evaluation.max_users < testUsers.size) {
-      // A seeded sample, so that every epoch and the baseline see the same users.
-      const all = Int32Array.from([...testUsers].sort((a, b) => a - b));
-      new Rng(seed ^ 0x5eed).shuffle(all);
-      users = all.slice(0, evaluation.max_users).sort();
-    }
-    this.plan = planRetrieval({
-      numItems: dataset.items.size,
-      numUsers: dataset.users.size,
-      train: dataset.train,
-      test: dataset.test,
-      itemClicks: dataset.itemClicks,
-      ks: evaluation.k,
-      metrics: evaluation.metrics,
-      excludeSeen: evaluation.exclude_seen,
-      users,
-      coldItems: evaluation.cold_start === 'score' ? coldItemMask(dataset.itemClicks) : undefined,
-    });
+    const all = Int32Array.from([...testUsers].sort((a, b) => a - b));
+    // One seeded order of the test users: max_users and sample_users take its first users, so the sample is within the final set.
+    const order = all.slice();
+    new Rng(seed ^ 0x5eed).shuffle(order);
+    const first = (n: number): Int32Array => order.slice(0, n).sort();
+    const finalUsers = evaluation.max_users !== undefined && evaluation.max_users < all.length ? first(evaluation.max_users) : undefined;
+    const coldItems = evaluation.cold_start === 'score' ? coldItemMask(dataset.itemClicks) : undefined;
+    const plan = (users: Int32Array | undefined): RetrievalPlan =>
+      planRetrieval({
+        numItems: dataset.items.size,
+        numUsers: dataset.users.size,
+        train: dataset.train,
+        test: dataset.test,
+        itemClicks: dataset.itemClicks,
+        ks: evaluation.k,
+        metrics: evaluation.metrics,
+        excludeSeen: evaluation.exclude_seen,
+        users,
+        coldItems,
+      });
+    this.plan = plan(finalUsers);
     this.baseline = evaluateRetrieval(this.plan, popularityScorer(dataset.itemClicks));
+    if (evaluation.sample_users !== undefined && evaluation.sample_users < this.plan.users.length) {
+      const samplePlan = plan(first(evaluation.sample_users));
+      this.sample = { plan: samplePlan, baseline: evaluateRetrieval(samplePlan, popularityScorer(dataset.itemClicks)) };
+    }
   }
 
-  /** Exact metrics; with `serving.index` on, also `ann_recall@K` and the metrics through an index of the current item vectors. */
-  evaluate(model: RetrievalModel): Record<string, number> {
-    return this.evaluatePerUser(model).metrics;
+  /** True when per-epoch evaluations use a sample (so the final one must be run on all users separately). */
+  get samples(): boolean {
+    return this.sample !== undefined;
   }
 
-  /** The metrics and each evaluated user's values (for `eval/epoch-N.bin`, core/eval/perUser.ts). */
-  evaluatePerUser(model: RetrievalModel): { metrics: Record<string, number>; perUser: PerUserValues } {
+  /** The per-epoch sample's users and baseline (for the torch engine, which evaluates in Python). */
+  sampleOf(): { users: Int32Array; baseline: Record<string, number> } | undefined {
+    return this.sample && { users: this.sample.plan.users, baseline: this.sample.baseline };
+  }
+
+  evaluate(model: RetrievalModel, scope: EvalScope = 'final'): EvalResult {
+    const { plan, baseline } = scope === 'epoch' && this.sample ? this.sample : this;
     const items = model.itemVectors();
-    const userVectors = (users: Int32Array): Float32Array => model.userVectors(users);
-    const exact = dotScorer(userVectors, items, model.outputDim);
-    const settings = this.indexSettings;
-    if (!settings?.serving.index) return evaluateRetrievalPerUser(this.plan, exact);
-    const began = performance.now();
-    const index = ItemIndex.build(items, model.outputDim, settings.metric, settings.serving);
-    this.lastIndex = indexInfo(index, settings.serving, (performance.now() - began) / 1000);
-    return evaluateWithIndex(this.plan, exact, index, userVectors);
+    const prepared = model.dotKernel?.(items);
+    try {
+      const userVectors = (users: Int32Array): Float32Array => model.userVectors(users);
+      const exact = dotScorer(userVectors, items, model.outputDim, prepared?.kernel);
+      const common = { baseline, users: plan.users.length, sampled: plan !== this.plan };
+      const settings = this.indexSettings;
+      if (!settings?.serving.index) return { ...evaluateRetrievalPerUser(plan, exact), ...common };
+      const began = performance.now();
+      const index = ItemIndex.build(items, model.outputDim, settings.metric, settings.serving);
+      const info = indexInfo(index, settings.serving, (performance.now() - began) / 1000);
+      return { ...evaluateWithIndex(plan, exact, index, userVectors), ...common, index: info };
+    } finally {
+      prepared?.dispose();
+    }
   }
 
   /** The metric runs are compared on (core/eval/headline.ts). */

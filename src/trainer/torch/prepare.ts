@@ -33,6 +33,8 @@ export interface PreparedMeta {
   towers: { user: { width: number; segments: Segment[] }; item: { width: number; segments: Segment[] } };
   baseline: Record<string, number>;
   evalUsers: string;
+  /** `evaluation.sample_users`: the per-epoch sample of the test users and its own baseline (absent without one). */
+  evalSample?: { users: string; baseline: Record<string, number> };
   hardPools?: { offsets: string; items: string };
   userIds: string;
   itemIds: string;
@@ -58,6 +60,8 @@ export function writePrepared(runDir: string, runId: string, config: Experiment,
   put('item_head', headItemMask(dataset.itemClicks));
   const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
   put('eval_users', evaluator.plan.users);
+  const epochEval = evaluator.samples ? evaluator.sampleOf() : undefined;
+  if (epochEval) put('eval_sample_users', epochEval.users);
 
   const towers = {
     user: towerSegments('user', config.user_tower, dataset.users, dataset.userFeatures, put),
@@ -80,6 +84,7 @@ export function writePrepared(runDir: string, runId: string, config: Experiment,
     towers,
     baseline: evaluator.baseline,
     evalUsers: 'eval_users',
+    ...(epochEval ? { evalSample: { users: 'eval_sample_users', baseline: epochEval.baseline } } : {}),
     ...(hardPools ? { hardPools } : {}),
     userIds: 'users.ids.json',
     itemIds: 'items.ids.json',

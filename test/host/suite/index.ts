@@ -10,6 +10,7 @@ import * as util from 'node:util';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import { registerActivationTests } from './activation.test';
+import { registerDataTests } from './data.test';
 import { registerEnginesTests } from './engines.test';
 import { registerExperimentsTreeTests } from './experimentsTree.test';
 import { registerLanguageTests } from './language.test';
@@ -24,7 +25,7 @@ export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 export const GREP_ENV = 'TWO_TOWER_LAB_HOST_GREP';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests, registerSweepsTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests, registerSweepsTests, registerDataTests];
 
 interface TestRecord {
   title: string;

@@ -46,10 +46,10 @@ describe('bad input gives a DataError that says what, where and what to do', () 
     expect(e.message).toContain('relative to the experiment file');
   });
 
-  it('a folder given as the data file: says it is a folder, not that it is missing', async () => {
+  it('a folder given as the data file is read as its files, which must be of one format (tiny/ holds CSV, TSV and JSONL)', async () => {
     const e = await loadError(interactions('tiny'));
     expect(e.file).toBe(resolve(FIXTURES, 'tiny'));
-    expect(e.message).toContain('is a folder, not a data file');
+    expect(e.message).toMatch(/the files are not all of one format \(.*clicks-with-device\.csv is read as csv, .*interactions\.jsonl as jsonl\)/);
     expect(e.message).not.toContain('No such file');
   });
 

@@ -70,8 +70,3 @@ export function jsonSyntaxProblem(error: unknown): string {
   if (message.includes('"')) return 'an unexpected character';
   return message.replace(/ (in|after) JSON at position (\d+).*$/s, (_, where: string, at: string) => `${where === 'after' ? ' after the JSON value' : ''} at column ${Number(at) + 1}`);
 }
-
-/** csv-parse's message without the field's content, which its quote errors quote (`…, value is "…"`). */
-export function csvProblem(error: Error): string {
-  return error.message.replace(/,? value is [\s\S]*$/, '').replace(/ got "[\s\S]"/, ' got another character');
-}

@@ -1,19 +1,29 @@
 /**
  * MovieLens files as they come. latest-small: `ratings.csv` (userId,movieId,rating,timestamp) and
  * `movies.csv` (movieId,title,genres). 100K: `u.data` (tab, no header), `u.user` and `u.item` (pipe,
- * no header, latin1). Item tables gain two derived features: `genres` = the first genre (a categorical
+ * no header, latin1). 1M/10M: `ratings.dat`, `movies.dat` (latin1) and `users.dat`, `::`-separated, no
+ * header. Item tables gain two derived features: `genres` = the first genre (a categorical
  * feature; MovieLens lists genres alphabetically, so this is a stable choice, not the "main" genre) and
  * `year` = the release year (a continuous feature).
  */
 import type { Cell } from './source';
 
-export type MovieLensLayout = 'latest-ratings' | 'latest-movies' | '100k-data' | '100k-user' | '100k-item';
+export type MovieLensLayout = 'latest-ratings' | 'latest-movies' | '100k-data' | '100k-user' | '100k-item' | '1m-ratings' | '1m-movies' | '1m-users';
 
 /** Interaction columns of each ratings layout, used when the experiment does not map them. */
 export const MOVIELENS_RATING_COLUMNS = {
   'latest-ratings': { user: 'userId', item: 'movieId', rating: 'rating', timestamp: 'timestamp' },
   '100k-data': { user: 'user_id', item: 'item_id', rating: 'rating', timestamp: 'timestamp' },
+  '1m-ratings': { user: 'user_id', item: 'item_id', rating: 'rating', timestamp: 'timestamp' },
 } as const;
+
+/** 1M/10M `ratings.dat`: UserID::MovieID::Rating::Timestamp. */
+export const ML1M_RATINGS_HEADER = ['user_id', 'item_id', 'rating', 'timestamp'] as const;
+/** 1M `users.dat`: UserID::Gender::Age::Occupation::Zip-code. */
+export const ML1M_USERS_HEADER = ['user_id', 'gender', 'age', 'occupation', 'zip'] as const;
+/** 1M/10M `movies.dat`: MovieID::Title::Genres, read like latest-small's movies.csv. */
+export const ML1M_MOVIES_RAW_HEADER = ['item_id', 'title', 'genres'] as const;
+export const ML1M_MOVIES_COLUMNS = ['item_id', 'title', 'genres', 'year'] as const;
 
 export const ML100K_DATA_HEADER = ['user_id', 'item_id', 'rating', 'timestamp'] as const;
 export const ML100K_USER_HEADER = ['user_id', 'age', 'gender', 'occupation', 'zip'] as const;
@@ -26,7 +36,8 @@ export const ML100K_ITEM_COLUMNS = ['item_id', 'title', 'release_date', 'year', 
 export const ML_LATEST_MOVIES_COLUMNS = ['movieId', 'title', 'genres', 'year'] as const;
 
 /** The layout of a MovieLens file, from its name. */
-export function movieLensLayout(baseName: string, family: 'latest' | '100k'): MovieLensLayout {
+export function movieLensLayout(baseName: string, family: 'latest' | '100k' | '1m'): MovieLensLayout {
+  if (family === '1m') return baseName === 'movies.dat' ? '1m-movies' : baseName === 'users.dat' ? '1m-users' : '1m-ratings';
   if (family === 'latest') return baseName === 'movies.csv' ? 'latest-movies' : 'latest-ratings';
   if (baseName === 'u.user') return '100k-user';
   if (baseName === 'u.item') return '100k-item';

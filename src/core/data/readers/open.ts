@@ -1,12 +1,10 @@
 /**
- * Opens any supported table: picks the reader from `format` (or, for `auto`, from the file's name
- * and extension) and applies the MovieLens layouts.
+ * Opens any supported table: a file, a glob or a folder (readers/paths.ts), with the reader its format
+ * takes (readers/format.ts), through DuckDB (readers/duckTable.ts), and applies the MovieLens layouts.
  */
-import { basename, extname } from 'node:path';
-
 import { assertReadableFile, DataError } from '../errors';
-import { openDelimited } from './delimited';
-import { openJsonl } from './jsonl';
+import { openDuckTable, type TableLayout, type TableOptions } from './duckTable';
+import { resolveFormat, type DataFormatName, type ResolvedFormat } from './format';
 import {
   derive100kItem,
   deriveLatestMovie,
@@ -14,82 +12,82 @@ import {
   ML100K_ITEM_COLUMNS,
   ML100K_ITEM_RAW_HEADER,
   ML100K_USER_HEADER,
+  ML1M_MOVIES_COLUMNS,
+  ML1M_MOVIES_RAW_HEADER,
+  ML1M_RATINGS_HEADER,
+  ML1M_USERS_HEADER,
   ML_LATEST_MOVIES_COLUMNS,
-  movieLensLayout,
   type MovieLensLayout,
 } from './movielens';
-import { openParquet } from './parquet';
+import { expandDataPath } from './paths';
 import type { TableSource } from './source';
 
-export type DataFormatName = 'auto' | 'csv' | 'tsv' | 'jsonl' | 'parquet' | 'movielens-latest' | 'movielens-100k';
+export { resolveFormat, type DataFormatName, type ResolvedFormat } from './format';
 
-export type ResolvedFormat = { reader: 'csv' | 'tsv' | 'jsonl' | 'parquet' } | { reader: 'movielens'; layout: MovieLensLayout };
-
-const EXTENSIONS: Record<string, 'csv' | 'tsv' | 'jsonl' | 'parquet'> = {
-  '.csv': 'csv',
-  '.tsv': 'tsv',
-  '.tab': 'tsv',
-  '.data': 'tsv',
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-  '.parquet': 'parquet',
-  '.pq': 'parquet',
-};
-
-/** The reader for a file; `auto` recognises MovieLens files by name, then goes by extension. */
-export function resolveFormat(file: string, format: DataFormatName): ResolvedFormat {
-  const name = basename(file);
-  if (format === 'movielens-latest') return { reader: 'movielens', layout: movieLensLayout(name, 'latest') };
-  if (format === 'movielens-100k') return { reader: 'movielens', layout: movieLensLayout(name, '100k') };
-  if (format !== 'auto') return { reader: format };
-  if (name === 'ratings.csv' || name === 'movies.csv') return { reader: 'movielens', layout: movieLensLayout(name, 'latest') };
-  if (name === 'u.data' || name === 'u.user' || name === 'u.item' || /^u\d\.(base|test)$/.test(name) || /^u[ab]\.(base|test)$/.test(name)) {
-    return { reader: 'movielens', layout: movieLensLayout(name, '100k') };
+/** Opens `path` (an absolute path, glob or folder) for streaming. `where` filters rows (interactions only). */
+export async function openTable(path: string, format: DataFormatName, options: Pick<TableOptions, 'where'> = {}): Promise<TableSource> {
+  const { kind, files } = await expandDataPath(path);
+  if (kind === 'file') {
+    // A missing or unreadable file is the first thing to fix, before its name or format.
+    await assertReadableFile(path);
+  } else if (files.length === 0) {
+    throw new DataError(
+      kind === 'glob'
+        ? `${path}: the pattern matches no file. Check the folder and the pattern (globs: * and ? within a name, ** for any depth, resolved relative to the experiment file).`
+        : `${path}: the folder holds no data file (.csv, .tsv, .jsonl, .parquet, also .gz/.zst). Point the path at the files, e.g. ${path}/*.parquet.`,
+      { file: path },
+    );
   }
-  const byExtension = EXTENSIONS[extname(name).toLowerCase()];
-  if (byExtension) return { reader: byExtension };
-  throw new DataError(
-    `${file}: cannot tell the format from the name '${name}'. Supported: .csv, .tsv/.tab/.data, .jsonl/.ndjson, .parquet, and the MovieLens files (ratings.csv, movies.csv, u.data, u.user, u.item). Set 'format' explicitly (csv, tsv, jsonl, parquet, movielens-latest, movielens-100k).`,
-    { file },
-  );
+  const resolved = resolveFormat(files[0], format);
+  for (const file of files.slice(1)) {
+    const other = resolveFormat(file, format);
+    if (JSON.stringify(other) !== JSON.stringify(resolved)) {
+      throw new DataError(`${path}: the files are not all of one format (${files[0]} is read as ${describe(resolved)}, ${file} as ${describe(other)}). Narrow the pattern, or set 'format'.`, { file: path });
+    }
+  }
+  const { layout, derive } = layoutOf(resolved);
+  return openDuckTable(path, files, layout, { ...options, derive });
 }
 
-/** Opens `file` (an absolute path) for streaming. */
-export async function openTable(file: string, format: DataFormatName): Promise<TableSource> {
-  // A missing or unreadable file is the first thing to fix, before its name or format.
-  await assertReadableFile(file);
-  const resolved = resolveFormat(file, format);
+function describe(f: ResolvedFormat): string {
+  return f.reader === 'movielens' ? `MovieLens ${f.layout}` : f.reader;
+}
+
+const CSV: TableLayout = { kind: 'delimited', delimiter: ',', quote: true };
+
+function layoutOf(resolved: ResolvedFormat): { layout: TableLayout; derive?: TableOptions['derive'] } {
   switch (resolved.reader) {
     case 'csv':
-      return openDelimited(file, { delimiter: ',' });
+      return { layout: CSV };
     case 'tsv':
-      return openDelimited(file, { delimiter: '\t' });
+      return { layout: { kind: 'delimited', delimiter: '\t', quote: true } };
     case 'jsonl':
-      return openJsonl(file);
+      return { layout: { kind: 'jsonl' } };
     case 'parquet':
-      return openParquet(file);
+      return { layout: { kind: 'parquet' } };
     case 'movielens':
-      return openMovieLens(file, resolved.layout);
+      return movieLensLayout(resolved.layout);
   }
 }
 
-function openMovieLens(file: string, layout: MovieLensLayout): Promise<TableSource> {
+function movieLensLayout(layout: MovieLensLayout): { layout: TableLayout; derive?: TableOptions['derive'] } {
+  const noQuotes = (delimiter: string, header: readonly string[], encoding?: 'latin-1'): TableLayout => ({ kind: 'delimited', delimiter, quote: false, header, encoding });
   switch (layout) {
     case 'latest-ratings':
-      return openDelimited(file, { delimiter: ',' });
+      return { layout: CSV };
     case 'latest-movies':
-      return openDelimited(file, { delimiter: ',', derive: { columns: ML_LATEST_MOVIES_COLUMNS, map: deriveLatestMovie } });
+      return { layout: CSV, derive: { columns: ML_LATEST_MOVIES_COLUMNS, map: deriveLatestMovie } };
     case '100k-data':
-      return openDelimited(file, { delimiter: '\t', header: ML100K_DATA_HEADER, quote: false });
+      return { layout: noQuotes('\t', ML100K_DATA_HEADER) };
     case '100k-user':
-      return openDelimited(file, { delimiter: '|', header: ML100K_USER_HEADER, quote: false });
+      return { layout: noQuotes('|', ML100K_USER_HEADER) };
     case '100k-item':
-      return openDelimited(file, {
-        delimiter: '|',
-        header: ML100K_ITEM_RAW_HEADER,
-        quote: false,
-        encoding: 'latin1',
-        derive: { columns: ML100K_ITEM_COLUMNS, map: derive100kItem },
-      });
+      return { layout: noQuotes('|', ML100K_ITEM_RAW_HEADER, 'latin-1'), derive: { columns: ML100K_ITEM_COLUMNS, map: derive100kItem } };
+    case '1m-ratings':
+      return { layout: noQuotes('::', ML1M_RATINGS_HEADER) };
+    case '1m-users':
+      return { layout: noQuotes('::', ML1M_USERS_HEADER) };
+    case '1m-movies':
+      return { layout: noQuotes('::', ML1M_MOVIES_RAW_HEADER, 'latin-1'), derive: { columns: ML1M_MOVIES_COLUMNS, map: deriveLatestMovie } };
   }
 }

@@ -1,0 +1,43 @@
+/**
+ * "Profile Data" without `vscode`: the `two-tower-lab data <file> --json` command line (the trainer bundle
+ * run by the same Node as a training run: the extension host never loads DuckDB), running it in a child
+ * process, and reading the profile from its one JSON line.
+ */
+import { execFile } from 'node:child_process';
+
+import type { DataProfile } from '../../core/data/profile';
+import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+
+/** Loading a large log takes a while; a profile that hangs is cut off. */
+export const PROFILE_TIMEOUT_MS = 600_000;
+
+export function dataCommandLine(launch: Pick<TrainerLaunch, 'trainerScript' | 'nodePath' | 'hostExecPath'>, experimentFile: string): TrainerCommandLine {
+  const { command, env } = trainerNode(launch);
+  return { command, args: [launch.trainerScript, 'data', experimentFile, '--json'], env };
+}
+
+/** The profile from the command's stdout: its last line that parses as one. */
+export function parseProfileOutput(stdout: string): DataProfile | undefined {
+  for (const line of stdout.trim().split('\n').reverse()) {
+    try {
+      const value = JSON.parse(line) as Partial<DataProfile>;
+      if (value && typeof value === 'object' && typeof value.rows === 'number' && value.popularity && Array.isArray(value.rankFrequency)) return value as DataProfile;
+    } catch {
+      // Not the JSON line: keep looking.
+    }
+  }
+  return undefined;
+}
+
+/** Runs the profile in `cwd` (the experiment's folder); rejects with the trainer's message (a data error names the file and line). */
+export function runDataProfile(line: TrainerCommandLine, cwd: string): Promise<DataProfile> {
+  return new Promise((resolve, reject) => {
+    execFile(line.command, line.args, { cwd, env: { ...process.env, ...line.env }, timeout: PROFILE_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const profile = parseProfileOutput(stdout);
+      if (profile) return resolve(profile);
+      const tail = stderr.trim().split('\n').slice(-8).join('\n');
+      const why = error?.killed ? `no answer within ${PROFILE_TIMEOUT_MS / 1000} s` : tail || (error ? error.message.split('\n')[0] : 'it printed no profile');
+      reject(new Error(`\`two-tower-lab data\` failed: ${why}`));
+    });
+  });
+}
