@@ -20,6 +20,7 @@ export const Commands = {
   checkEngines: 'twoTowerLab.checkEngines',
   runSweep: 'twoTowerLab.runSweep',
   resumeSweep: 'twoTowerLab.resumeSweep',
+  stopSweep: 'twoTowerLab.stopSweep',
   profileData: 'twoTowerLab.profileData',
 } as const;
 

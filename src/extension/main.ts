@@ -44,6 +44,11 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
       runsDirOf: runs.runsDirOf,
       cwdOf: (file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? path.dirname(file),
       trusted: () => vscode.workspace.isTrusted,
+      stopLiveRunsOf: async (sweepId) => {
+        const live = manager.registry.all().filter((e) => e.summary.params['sweep.id'] === sweepId && (e.summary.status === 'running' || e.summary.status === 'queued') && manager.isActive(e.runId));
+        await Promise.all(live.map((e) => manager.stop(e.runId).catch((err: unknown) => ui.error(`Could not stop run ${e.runId}`, err))));
+        return live.length;
+      },
     });
     registerData(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath });
     context.subscriptions.push(

@@ -9,6 +9,7 @@
  * finished run, and at the end the points sorted by the metric with mean ± 95% interval across seeds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import { createWriteStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -212,6 +213,7 @@ async function executeSweep(state: SweepState, args: SweepArgs, io: SweepIo): Pr
     if (!args.quiet) io.stderr.write(`${text}\n`);
   };
   const save = (): void => writeSweepState(runsDir, state);
+  state.driver = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const total = state.runs.length;
   const values = new Map<string, number | undefined>();
   let done = 0;
@@ -292,6 +294,7 @@ async function executeSweep(state: SweepState, args: SweepArgs, io: SweepIo): Pr
     await Promise.all(workers);
   } finally {
     unregister();
+    delete state.driver;
     save();
   }
   if (stopSignal !== undefined) return EXIT_OK;

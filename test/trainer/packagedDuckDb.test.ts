@@ -26,8 +26,8 @@ describe('DuckDB in the built bundles', () => {
   it('a copy of dist/ outside the repo (as the installed .vsix) reads a .csv.gz through DuckDB', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'ttl-packaged-'));
     made.push(root);
-    cpSync(path.join(REPO, 'dist', 'trainer.js'), path.join(root, 'extension', 'dist', 'trainer.js'));
-    cpSync(path.join(REPO, 'dist', 'node_modules'), path.join(root, 'extension', 'dist', 'node_modules'), { recursive: true });
+    // dist/ as the .vsix ships it: the bundles with DuckDB's packages, usearch's bundle and binaries, the wasm files.
+    cpSync(path.join(REPO, 'dist'), path.join(root, 'extension', 'dist'), { recursive: true });
     const ws = path.join(root, 'ws');
     cpSync(path.join(REPO, 'test', 'fixtures', 'data', 'tiny', 'interactions.csv'), path.join(ws, 'plain.csv'));
     writeFileSync(path.join(ws, 'log.csv.gz'), gzipSync(readFileSync(path.join(ws, 'plain.csv'))));

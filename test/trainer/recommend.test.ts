@@ -80,7 +80,7 @@ describe('recommend on generated data', () => {
   it('prints a table for people, CSV for many users, and refuses unknown users (exit 2)', async () => {
     const table = await runTrainer(['recommend', 'r1', '--user', 'u7', '-k', '3'], cwd);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^run r1, last checkpoint \(epoch 1\), ANN index \(usearch, cosine, M 16, ef 64, f32\)/);
+    expect(table.stdout).toMatch(/^run r1, last checkpoint, epoch 1, ANN index \(usearch, cosine, M 16, ef 64, f32\)/);
     expect(table.stdout).toMatch(/user u7: \d+ training positives, 1 held out/);
     expect(table.stdout).toMatch(/rank\s+item\s+score\s+mark\s+category\s+price\s+age_days/);
     writeFileSync(path.join(cwd, 'users.txt'), 'user_id\nu7\nu8\n');

@@ -80,7 +80,7 @@ export function writeBundle(dir: string, contents: BundleContents): BundleManife
   }
   try {
     const { config } = contents;
-    writeWeights(staged, contents.weights, { format: 'two-tower-lab/model@1', generatedBy: 'two-tower-lab export', runId: contents.run.id, epoch: contents.run.epoch });
+    writeWeights(staged, contents.weights, { format: 'two-tower-lab/model@1', generatedBy: 'two-tower-lab export', runId: contents.run.id, epoch: contents.run.epoch, ...(contents.run.model ? { model: contents.run.model } : {}) });
     for (const key of TOWER_KEYS) writeFileAtomic(path.join(staged, TOWER_FILE[key]), JSON.stringify(towerFile(contents.towers[key].vocabulary, contents.towers[key].features, config[key])));
     writeEmbeddings(staged, 'items', contents.itemVectors, contents.towers.item_tower.vocabulary.ids, contents.dim);
     writeEmbeddings(staged, 'users', contents.userVectors, contents.towers.user_tower.vocabulary.ids, contents.dim);

@@ -58,6 +58,11 @@ export interface SweepState {
   points: number;
   runs: SweepRunEntry[];
   skipped: SkippedCombination[];
+  /**
+   * The `two-tower-lab sweep` process driving the runs while one does (removed when it ends): Stop Sweep
+   * signals it, and it stops its runs (each checkpoints first) and launches no more.
+   */
+  driver?: { pid: number; host: string; startedAt: string };
 }
 
 export function sha256(text: string): string {

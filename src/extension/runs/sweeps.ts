@@ -6,9 +6,12 @@
  * "Two-Tower Lab Sweeps" channel and a notification says how it ended.
  */
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
+import { isProcessAlive } from '../../core/runs/runSummary';
+import { readSweepState, type SweepState } from '../../core/sweep/sweepState';
 import { Commands } from '../commands';
 import { experimentName, type SweepNode } from '../experiments/model';
 import type { Ui } from '../ui';
@@ -23,6 +26,8 @@ export interface SweepLaunchOptions {
   cwdOf(file: string): string;
   /** Whether runs may start (a trusted workspace). */
   trusted(): boolean;
+  /** Stops the runs of a sweep that are still live (when no sweep process drives them any more); returns how many. */
+  stopLiveRunsOf(sweepId: string): Promise<number>;
 }
 
 /** Registers the commands; `twoTowerLab.runSweep` resolves with the sweep's exit code (null when it did not start). */
@@ -67,7 +72,39 @@ export function registerSweeps(context: vscode.ExtensionContext, ui: Ui, options
     return start({ kind: 'start', experiment: uri.fsPath }, uri.fsPath, experimentName(uri.fsPath));
   };
 
+  /**
+   * Stop Sweep: the sweep's own process (sweep.json names it while it drives the runs) is sent SIGTERM,
+   * so it stops its runs, each after a checkpoint, and starts no more; Resume Sweep continues. When no
+   * process drives it (it was killed), the runs still live are stopped one by one.
+   */
+  const stopSweep = async (node?: SweepNode): Promise<string | undefined> => {
+    if (node?.kind !== 'sweep' || node.experiment === undefined) {
+      ui.info('Two-Tower Lab: pick a sweep in the Experiments view to stop it.');
+      return undefined;
+    }
+    let driver: SweepState['driver'];
+    try {
+      driver = readSweepState(options.runsDirOf(node.experiment), node.sweepId).driver;
+    } catch (err) {
+      ui.error(`Could not read sweep ${node.sweepId}`, err);
+      return undefined;
+    }
+    if (driver && driver.host === hostname() && isProcessAlive(driver.pid)) {
+      process.kill(driver.pid, 'SIGTERM');
+      ui.info(`Two-Tower Lab: stopping sweep ${node.sweepId}: its runs checkpoint and stop; Resume Sweep continues it.`);
+      return 'signalled';
+    }
+    if (driver && driver.host !== hostname()) {
+      ui.refuse(`Two-Tower Lab: sweep ${node.sweepId} is driven from ${driver.host} (pid ${driver.pid}), not this machine: stop it there.`);
+      return undefined;
+    }
+    const stopped = await options.stopLiveRunsOf(node.sweepId);
+    ui.info(`Two-Tower Lab: sweep ${node.sweepId} has no live sweep process; ${stopped === 0 ? 'none of its runs is live' : `stopped ${stopped} live run${stopped === 1 ? '' : 's'}`}.`);
+    return stopped === 0 ? 'idle' : 'runs-stopped';
+  };
+
   context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.stopSweep, stopSweep),
     vscode.commands.registerCommand(Commands.runSweep, runSweep),
     vscode.commands.registerCommand(Commands.resumeSweep, async (node?: SweepNode) => {
       if (node?.kind !== 'sweep' || node.experiment === undefined) {

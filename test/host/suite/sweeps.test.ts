@@ -4,7 +4,8 @@
  * the pass icon and the best value of the sweep's metric. Waits are on the extension's events.
  */
 import * as assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TwoTowerLabApi } from '../../../src/extension/api';
 import { activateExtension, waitUntil, workspaceRoot } from './util';
@@ -75,6 +76,32 @@ export function registerSweepsTests(): void {
       assert.match(node.label, /^sweep sweep-host-sweep-\d{8}-\d{6}-[0-9a-f]{4}$/);
       // The sweep's runs are under its node, not beside it.
       assert.equal(api.experiments.treeItems(uri.fsPath).filter((i) => i.id.startsWith('run:')).length, 0);
+    });
+
+    it('Stop Sweep stops the sweep process: its live run checkpoints and stops, no further run starts, Resume Sweep can continue', async function () {
+      this.timeout(180_000);
+      const long = vscode.Uri.joinPath(workspaceRoot(), 'sweep-stop.tower.yaml');
+      writeFileSync(long.fsPath, SWEEP_EXPERIMENT.replace('name: sweep-host', 'name: sweep-stop').replace('  epochs: 1\n', '  epochs: 400\n').replace('  seeds: 2\n  parallel: 2\n', '  seeds: 1\n  parallel: 1\n'));
+      try {
+        await waitUntil(api.experiments.onDidChange, () => api.experiments.list().includes(long.fsPath), 'the second sweep experiment in the tree', 30_000);
+        const finished = vscode.commands.executeCommand<number | null>('twoTowerLab.runSweep', long);
+        const liveRun = () => api.runs.list().find((r) => r.experiment === long.fsPath && r.summary.status === 'running' && r.summary.epoch >= 1);
+        await waitUntil(api.runs.onDidChange, () => liveRun() !== undefined, 'a run of the sweep to train its first epoch', 90_000);
+        const sweepItem = api.experiments.treeItems(long.fsPath).find((i) => i.id.startsWith('sweep:'))!;
+        const sweepId = sweepItem.id.split(':').at(-1)!;
+        const runsDir = api.runs.runsDirOf(long.fsPath);
+        assert.ok(JSON.parse(readFileSync(path.join(runsDir, 'sweeps', sweepId, 'sweep.json'), 'utf8')).driver?.pid, 'sweep.json does not name the sweep process');
+        const how = await vscode.commands.executeCommand<string | undefined>('twoTowerLab.stopSweep', { kind: 'sweep', sweepId, experiment: long.fsPath });
+        assert.equal(how, 'signalled');
+        assert.equal(await finished, 0, 'the stopped sweep process did not exit 0');
+        const state = JSON.parse(readFileSync(path.join(runsDir, 'sweeps', sweepId, 'sweep.json'), 'utf8')) as { driver?: unknown; runs: { runId: string }[] };
+        assert.equal(state.driver, undefined, 'sweep.json still names a driver after the sweep stopped');
+        const started = state.runs.filter((r) => existsSync(path.join(runsDir, r.runId, 'events.jsonl')));
+        assert.equal(started.length, 1, 'a run started after Stop Sweep');
+        assert.match(readFileSync(path.join(runsDir, started[0].runId, 'events.jsonl'), 'utf8'), /"type":"ended","status":"stopped"/);
+      } finally {
+        rmSync(long.fsPath, { force: true });
+      }
     });
   });
 }
