@@ -3,10 +3,14 @@
  * Both sides import this module; docs/protocol.md ("Extension ↔ webview") says who sends what, and when.
  * The webview sends `initialized` first; the host holds every message until then.
  */
-import type { TrainerEvent } from './events';
+import type { RunChunk } from './runColumns';
 
-/** Bumped whenever a message changes shape in a way an old webview (restored from state) would misread. */
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+/**
+ * Bumped whenever a message changes shape in a way an old webview (restored from state) would misread.
+ * 2: runs travel as columns (`RunChunk`, typed arrays of new points) instead of event objects; a state
+ * saved by version 1 is read as it is (readViewState).
+ */
+export const WEBVIEW_PROTOCOL_VERSION = 2;
 
 /** Identifies one run shown in the panel; kept in the webview state so the host can re-read it on revive. */
 export interface RunRef {
@@ -17,18 +21,20 @@ export interface RunRef {
   label?: string;
 }
 
-/** Host → webview: the runs to show, each with every event written so far. `replace` drops runs not listed. */
+/** Host → webview: the runs to show, each whole (a chunk from point 0). `replace` drops runs not listed. */
 export interface ShowRunsMessage {
   type: 'showRuns';
-  runs: { ref: RunRef; events: TrainerEvent[] }[];
+  runs: { ref: RunRef; data: RunChunk }[];
   replace: boolean;
 }
 
-/** Host → webview: events appended to a live run's `events.jsonl` since the last message. */
-export interface AppendEventsMessage {
-  type: 'appendEvents';
-  runId: string;
-  events: TrainerEvent[];
+/**
+ * Host → webview: the points live runs' `events.jsonl` added (or replaced, after a resume) since the last
+ * message; the host gathers all runs' new points into one message per 50 ms at most.
+ */
+export interface AppendRunDataMessage {
+  type: 'appendRunData';
+  runs: { runId: string; data: RunChunk }[];
 }
 
 /** Host → webview: a run's folder was deleted or is no longer to be shown. */
@@ -46,7 +52,7 @@ export interface ExportResultMessage {
   detail?: string;
 }
 
-export type HostToWebviewMessage = ShowRunsMessage | AppendEventsMessage | RemoveRunMessage | ExportResultMessage;
+export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage;
 
 /** Webview → host: the webview's script has loaded and listens; sent once, before anything else. */
 export interface InitializedMessage {
@@ -108,7 +114,7 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
   return typeof value === 'object' && value !== null && MESSAGE_TYPES_FROM_WEBVIEW.has(String((value as { type?: unknown }).type));
 }
 
-const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendEvents', 'removeRun', 'exportResult']);
+const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult']);
 
 /** Narrowing guard for what arrives in the webview's `message` event. */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {

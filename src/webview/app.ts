@@ -99,12 +99,12 @@ export class PlotsApp {
     switch (message.type) {
       case 'showRuns': {
         if (message.replace) this.store.retain(new Set(message.runs.map((r) => r.ref.runId)));
-        for (const run of message.runs) this.store.setRun(run.ref, run.events);
+        for (const run of message.runs) this.store.setRun(run.ref, run.data);
         this.changeState({ runs: this.store.list().map((r) => r.ref) });
         break;
       }
-      case 'appendEvents':
-        this.store.append(message.runId, message.events);
+      case 'appendRunData':
+        for (const run of message.runs) this.store.append(run.runId, run.data);
         this.scheduleRender();
         break;
       case 'removeRun':

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExportCsvMessage, ExportPngMessage, PlotsViewState, WebviewErrorMessage } from '../../src/shared/webviewProtocol';
+import { WEBVIEW_PROTOCOL_VERSION, type ExportCsvMessage, type ExportPngMessage, type PlotsViewState, type WebviewErrorMessage } from '../../src/shared/webviewProtocol';
 import type { TrainerEvent } from '../../src/shared/events';
 import {
   afterRedraw,
@@ -21,7 +21,8 @@ import {
   launchBrowser,
   openPanel,
   panelHtml,
-  postAndRender,
+  postAppend,
+  postRuns,
   REAL_RUN_ID,
   SCREENSHOTS,
   startServer,
@@ -63,7 +64,7 @@ async function panelWithRuns(selected: FixtureRun[], state?: Partial<PlotsViewSt
   // Tall enough that every chart is in view: screenshots need no scrolling (the toolbar is sticky).
   const page = await openPanel(browser, server, { state, height: 1500 });
   await waitForPosted(page, 'initialized');
-  await postAndRender(page, { type: 'showRuns', replace: true, runs: selected });
+  await postRuns(page, selected);
   return page;
 }
 
@@ -153,7 +154,7 @@ describe('plots webview', () => {
     const page = await panelWithRuns(runs);
     try {
       const first = await page.evaluate(() => window.__posted[0]);
-      expect(first).toEqual({ type: 'initialized', protocolVersion: 1 });
+      expect(first).toEqual({ type: 'initialized', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
       const charts = await page.evaluate(() => window.__plots!.charts());
       expect(charts.map((c) => c.id)).toEqual(['loss', 'eval:recall@10', 'eval:recall@50', 'eval:ndcg@10', 'eval:mrr', 'eval:coverage@10', 'throughput']);
 
@@ -208,7 +209,7 @@ describe('plots webview', () => {
       // The rest arrives in batches of 5 events, like a tail of events.jsonl.
       const rest = live.events.slice(cut);
       for (let i = 0; i < rest.length; i += 5) {
-        await postAndRender(page, { type: 'appendEvents', runId: live.ref.runId, events: rest.slice(i, i + 5) });
+        await postAppend(page, live.ref.runId, rest.slice(i, i + 5));
       }
       const after = await page.evaluate(() => window.__plots!.charts());
       expect(after[0].x.length).toBe(40);
@@ -339,7 +340,7 @@ describe('plots webview', () => {
   it('reports events for a run it does not show, naming the run', async () => {
     const page = await panelWithRuns(runs.slice(0, 1));
     try {
-      await page.evaluate(() => window.postMessage({ type: 'appendEvents', runId: 'no-such-run', events: [] }, '*'));
+      await page.evaluate(() => window.__host.post(window.__host.appendMessage('no-such-run', [])));
       const error = (await waitForPosted(page, 'webviewError')) as WebviewErrorMessage;
       expect(error.message).toMatch(/run "no-such-run".*showRuns first/);
     } finally {
@@ -457,7 +458,7 @@ describe('plots webview on a run the real trainer wrote', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-zoomed.png'), fullPage: false });
 
       // Live events do not undo the zoom.
-      await postAndRender(page, { type: 'appendEvents', runId: real.ref.runId, events: real.events.slice(cut3, cut4) });
+      await postAppend(page, real.ref.runId, real.events.slice(cut3, cut4));
       await expectXRange(page, 'loss', span[0], span[1]);
       await expectXRange(page, 'eval:recall@10', span[0], span[1]);
 
@@ -466,7 +467,7 @@ describe('plots webview on a run the real trainer wrote', () => {
       await afterRedraw(page, charts, () => page.mouse.dblclick(Math.round(plot.left + plot.width / 2), Math.round(plot.top + plot.height / 2)));
       await expectFull(upTo(cut4));
       // …and every chart follows live data again.
-      await postAndRender(page, { type: 'appendEvents', runId: real.ref.runId, events: real.events.slice(cut4) });
+      await postAppend(page, real.ref.runId, real.events.slice(cut4));
       await expectFull(real.events);
 
       // Zoomed again (from a metric chart this time), the toolbar's Reset zoom shows all the data too.

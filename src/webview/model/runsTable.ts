@@ -41,14 +41,17 @@ export function differingParams(runs: RunRecord[]): string[] {
   return all.filter((k) => params.some((p) => !(k in p) || p[k] !== params[0][k]));
 }
 
-function lastFinite(values: number[]): number | null {
+function lastFinite(values: ArrayLike<number>): number | null {
   for (let i = values.length - 1; i >= 0; i--) if (Number.isFinite(values[i])) return values[i];
   return null;
 }
 
-function maxFinite(values: number[]): number | null {
+function maxFinite(values: ArrayLike<number>): number | null {
   let best: number | null = null;
-  for (const v of values) if (Number.isFinite(v) && (best === null || v > best)) best = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && (best === null || v > best)) best = v;
+  }
   return best;
 }
 
@@ -81,12 +84,12 @@ export function buildRunsTable(runs: RunRecord[]): RunsTable {
       status: runStatus(run),
       ...(showEngine ? { engine: run.started ? engineLabel(run.started) : null } : {}),
       epoch: run.ended?.epoch ?? run.steps.epoch.at(-1) ?? null,
-      loss: lastFinite(run.epochLoss.loss),
+      loss: lastFinite(run.epochLoss.loss.values()),
     };
     const p = run.started?.params ?? {};
     for (const key of params) cells[`param:${key}`] = key in p ? p[key] : null;
     for (const m of metrics) {
-      const values = run.evals.metrics.get(m) ?? [];
+      const values = run.evals.metrics.get(m)?.values() ?? [];
       cells[`final:${m}`] = lastFinite(values);
       cells[`best:${m}`] = maxFinite(values);
     }
