@@ -103,6 +103,12 @@ export interface PlotsViewState {
   /** Runs toggled off in the legends. */
   hiddenRunIds: string[];
   sort: { column: string; descending: boolean } | null;
+  /** Layout: sections the user collapsed (`loss`, `retrieval`, `headTail`, `sampling`, `system`). */
+  collapsedSections: string[];
+  /** Layout: the K each metric family's chart shows (`recall` → 50); families not listed show their smallest K. */
+  chosenK: Record<string, number>;
+  /** Layout: the runs table shows every parameter and every metric's final and best value, not only the differing parameters and headline metrics. */
+  allColumns: boolean;
 }
 
 export type XAxisKind = 'step' | 'epoch' | 'time';
@@ -132,6 +138,9 @@ export function readViewState(value: unknown): PlotsViewState {
     selectedRunIds: [],
     hiddenRunIds: [],
     sort: null,
+    collapsedSections: [],
+    chosenK: {},
+    allColumns: false,
   };
   if (typeof value !== 'object' || value === null) return defaults;
   const v = value as Partial<Record<keyof PlotsViewState, unknown>>;
@@ -149,5 +158,9 @@ export function readViewState(value: unknown): PlotsViewState {
     selectedRunIds: strings(v.selectedRunIds),
     hiddenRunIds: strings(v.hiddenRunIds),
     sort: sort && typeof sort.column === 'string' ? { column: sort.column, descending: sort.descending === true } : null,
+    // Absent in a version-1 state: the default layout.
+    collapsedSections: strings(v.collapsedSections),
+    chosenK: typeof v.chosenK === 'object' && v.chosenK !== null ? Object.fromEntries(Object.entries(v.chosenK).filter((e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) > 0)) : {},
+    allColumns: v.allColumns === true,
   };
 }

@@ -156,18 +156,23 @@ describe('plots webview', () => {
       const first = await page.evaluate(() => window.__posted[0]);
       expect(first).toEqual({ type: 'initialized', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
       const charts = await page.evaluate(() => window.__plots!.charts());
-      expect(charts.map((c) => c.id)).toEqual(['loss', 'eval:recall@10', 'eval:recall@50', 'eval:ndcg@10', 'eval:mrr', 'eval:coverage@10', 'throughput']);
+      // A loss chart per loss kind (softmax ≈ 4, hinge ≈ 0.1 never share a y axis), one chart per metric
+      // family (recall@10 and @50 are one chart, at the headline's K = 50 until another K is picked), throughput last.
+      expect(charts.map((c) => c.id)).toEqual(['loss:softmax', 'loss:hinge', 'loss:bce', 'eval:recall@50', 'eval:ndcg@10', 'eval:mrr', 'eval:coverage@10', 'throughput']);
 
       const loss = charts[0];
-      expect(loss.series.map((s) => s.runId)).toEqual(runs.map((r) => r.ref.runId));
+      const softmaxRuns = runs.filter((r) => r.events.some((e) => e.type === 'started' && e.loss === 'softmax'));
+      expect(loss.series.map((s) => s.runId)).toEqual(softmaxRuns.map((r) => r.ref.runId));
       // Steps 4, 8, …, 160 (every 4th of 4 epochs × 40 steps): the union over the runs is 40 x values.
       expect(loss.x).toEqual(Array.from({ length: 40 }, (_, i) => 4 * (i + 1)));
       // The debiased EMA starts at the first raw value exactly (weight 0.6: 0.4·v / (1 − 0.6) = v).
       const softmax = byId('softmax-inbatch');
       expect(loss.series[0].y[0]).toBeCloseTo(stepsOf(softmax)[0].loss, 10);
       // The failed run stopped at step 80: no points after it.
-      const failed = loss.series[2];
-      expect(failed.y.slice(20).every((v) => v === null)).toBe(true);
+      const failed = charts.find((c) => c.id === 'loss:bce')!;
+      expect(failed.series.map((s) => s.runId)).toEqual([runs[2].ref.runId]);
+      expect(failed.x.at(-1)).toBe(80);
+      expect(failed.series[0].y.filter((v) => v !== null)).toHaveLength(20);
 
       const recall = charts.find((c) => c.id === 'eval:recall@50')!;
       expect(recall.series[0].y.filter((v) => v !== null)).toEqual(evalsOf(softmax).map((e) => e.metrics['recall@50']));
@@ -186,10 +191,12 @@ describe('plots webview', () => {
         'param:training.loss',
         'param:training.mode',
       ]);
-      const bestRecall = table.headers.indexOf('best:recall@50');
-      expect(Number(table.rows[0][bestRecall])).toBeCloseTo(Math.max(...evalsOf(softmax).map((e) => e.metrics['recall@50'])), 3);
+      await afterRender(page, () => page.click('#more-columns'));
+      const fullTable = await page.evaluate(() => window.__plots!.table());
+      const bestRecall = fullTable.headers.indexOf('best:recall@50');
+      expect(Number(fullTable.rows[0][bestRecall])).toBeCloseTo(Math.max(...evalsOf(softmax).map((e) => e.metrics['recall@50'])), 3);
 
-      const lossCard = page.locator('[data-chart-id="loss"] .u-over');
+      const lossCard = page.locator('[data-chart-id="loss:softmax"] .u-over');
       const box = (await lossCard.boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-compare-4-runs.png'), fullPage: false });
@@ -213,7 +220,7 @@ describe('plots webview', () => {
       }
       const after = await page.evaluate(() => window.__plots!.charts());
       expect(after[0].x.length).toBe(40);
-      expect(after.find((c) => c.id === 'eval:recall@10')!.x).toEqual([40, 80, 120, 160]);
+      expect(after.find((c) => c.id === 'eval:recall@50')!.x).toEqual([40, 80, 120, 160]);
       // The table follows live data at most once a second (a rebuild re-lays out the page): wait for it.
       await page.waitForFunction(() => window.__plots!.table().rows[0]?.[1] === 'completed');
       const table = await page.evaluate(() => window.__plots!.table());
@@ -241,8 +248,9 @@ describe('plots webview', () => {
           slider.dispatchEvent(new Event('input'));
         }),
       );
-      let loss = (await page.evaluate(() => window.__plots!.charts()))[0];
-      expect(loss.series[1].y).toEqual(stepsOf(runs[1]).map((s) => s.loss));
+      // runs[1] trains with hinge: its loss has a chart of its own.
+      let loss = (await page.evaluate(() => window.__plots!.charts())).find((c) => c.id === 'loss:hinge')!;
+      expect(loss.series[0].y).toEqual(stepsOf(runs[1]).map((s) => s.loss));
 
       await afterRender(page, () => page.selectOption('#x-axis', 'epoch'));
       loss = (await page.evaluate(() => window.__plots!.charts()))[0];
@@ -250,9 +258,9 @@ describe('plots webview', () => {
       expect(loss.x[0]).toBeCloseTo(0.1, 12);
       expect(loss.x.at(-1)).toBe(4);
 
-      expectLinearY(await drawnAxes(page, 'loss'), await drawnYs(page, 'loss'));
+      expectLinearY(await drawnAxes(page, 'loss:softmax'), await drawnYs(page, 'loss:softmax'));
       await afterRender(page, () => page.check('#log-scale'));
-      expectLog10Y(await drawnAxes(page, 'loss'), await drawnYs(page, 'loss'));
+      expectLog10Y(await drawnAxes(page, 'loss:softmax'), await drawnYs(page, 'loss:softmax'));
       const state = (await page.evaluate(() => window.__savedState)) as PlotsViewState;
       expect(state).toMatchObject({ smoothing: 0, xAxis: 'epoch', logScale: true });
       expect(state.runs.map((r) => r.runId)).toEqual(runs.slice(0, 2).map((r) => r.ref.runId));
@@ -274,6 +282,7 @@ describe('plots webview', () => {
   it('sorts the table by a header click and selects curves by row', async () => {
     const page = await panelWithRuns(runs);
     try {
+      await afterRender(page, () => page.click('#more-columns'));
       const header = page.locator('th[data-column="best:recall@50"]');
       await afterRender(page, () => header.click());
       let table = await page.evaluate(() => window.__plots!.table());
@@ -294,7 +303,7 @@ describe('plots webview', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-selected-runs.png'), fullPage: false });
 
       // A legend click hides that run in every chart, not only the one clicked.
-      await afterRender(page, () => page.locator('[data-chart-id="loss"] .u-legend .u-series').nth(1).click());
+      await afterRender(page, () => page.locator('[data-chart-id="loss:softmax"] .u-legend .u-series').nth(1).click());
       const charts = await page.evaluate(() => window.__plots!.charts());
       for (const chart of charts) {
         const series = chart.series.filter((s) => s.runId === runs[0].ref.runId && s.kind === 'run');
@@ -309,9 +318,9 @@ describe('plots webview', () => {
   it('exports the chart as a PNG data URL and its data as CSV', async () => {
     const page = await panelWithRuns(runs.slice(0, 2));
     try {
-      await page.click('[data-chart-id="loss"] button[data-export="png"]');
+      await page.click('[data-chart-id="loss:softmax"] button[data-export="png"]');
       const png = (await waitForPosted(page, 'exportPng')) as ExportPngMessage;
-      expect(png.chart).toBe('loss');
+      expect(png.chart).toBe('loss-softmax');
       expect(png.dataUrl.startsWith('data:image/png;base64,')).toBe(true);
       const bytes = Buffer.from(png.dataUrl.slice('data:image/png;base64,'.length), 'base64');
       expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -321,6 +330,8 @@ describe('plots webview', () => {
       expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(240);
       expect(bytes.readUInt32BE(20)).toBeGreaterThan(200);
 
+      // The recall chart shows the headline's K (50); K = 10 is picked in its toggle.
+      await afterRender(page, () => page.selectOption('[data-chart-id="eval:recall@50"] select.k-select', '10'));
       await page.click('[data-chart-id="eval:recall@10"] button[data-export="csv"]');
       const csv = (await waitForPosted(page, 'exportCsv')) as ExportCsvMessage;
       expect(csv.chart).toBe('eval-recall@10');
@@ -375,9 +386,12 @@ describe('plots webview with a torch run', () => {
       expect(engine, `no engine column in ${JSON.stringify(table.headers)}`).toBe(2);
       const tfjsBackend = (tfjs.events.find((e) => e.type === 'started') as Extract<TrainerEvent, { type: 'started' }>).backend;
       expect(table.rows.map((r) => r[engine])).toEqual([`tfjs · ${tfjsBackend}`, 'torch · cpu × 2']);
-      const loss = (await page.evaluate(() => window.__plots!.charts()))[0];
-      expect(loss.series.map((s) => s.runId)).toEqual([tfjs.ref.runId, other.ref.runId]);
-      expect(loss.series[1].y.filter((v) => v !== null).length).toBeGreaterThan(0);
+      // The torch run trains with hinge, so its loss is drawn in the hinge chart.
+      const charts = await page.evaluate(() => window.__plots!.charts());
+      expect(charts.find((c) => c.id === 'loss:softmax')!.series.map((s) => s.runId)).toEqual([tfjs.ref.runId]);
+      const loss = charts.find((c) => c.id === 'loss:hinge')!;
+      expect(loss.series.map((s) => s.runId)).toEqual([other.ref.runId]);
+      expect(loss.series[0].y.filter((v) => v !== null).length).toBeGreaterThan(0);
       await page.locator('.runs-table').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-torch-run-table.png'), fullPage: false });
     } finally {
@@ -393,14 +407,14 @@ describe('plots webview on a run the real trainer wrote', () => {
   it('draws the loss, a metric and the throughput on a linear y axis, on a log10 axis after the toggle, and linear again after it', async () => {
     const page = await panelWithRuns([real]);
     try {
-      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
+      for (const id of ['loss', 'eval:recall@50', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
       await afterRender(page, () => page.check('#log-scale'));
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-log-scale.png'), fullPage: false });
-      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLog10Y(await drawnAxes(page, id), await drawnYs(page, id));
+      for (const id of ['loss', 'eval:recall@50', 'throughput']) expectLog10Y(await drawnAxes(page, id), await drawnYs(page, id));
       // The loss (2.3…3.5) gets the labels 2, 5 and 10: three heights that only a log axis puts there.
       expect((await drawnAxes(page, 'loss')).y.length).toBeGreaterThanOrEqual(3);
       await afterRender(page, () => page.uncheck('#log-scale'));
-      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
+      for (const id of ['loss', 'eval:recall@50', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
     } finally {
       await page.close();
     }
@@ -417,10 +431,10 @@ describe('plots webview on a run the real trainer wrote', () => {
       await expect.poll(() => legendOf(page, 'loss'), { timeout: 5000 }).toEqual({ step: String(evalEvent.step), [REAL_RUN_ID]: shown(stepEvent.loss) });
       // The other charts follow the cursor (one sync group) and show their own values at that step.
       expect(await legendOf(page, 'throughput')).toEqual({ step: String(evalEvent.step), [REAL_RUN_ID]: shown(stepEvent.examplesPerSec) });
-      expect(await legendOf(page, 'eval:recall@10')).toEqual({
+      expect(await legendOf(page, 'eval:recall@50')).toEqual({
         step: String(evalEvent.step),
-        [REAL_RUN_ID]: shown(evalEvent.metrics['recall@10']),
-        'popularity baseline': shown(evalEvent.baseline['recall@10']),
+        [REAL_RUN_ID]: shown(evalEvent.metrics['recall@50']),
+        'popularity baseline': shown(evalEvent.baseline['recall@50']),
       });
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-hover.png'), fullPage: false });
     } finally {
@@ -438,9 +452,9 @@ describe('plots webview on a run the real trainer wrote', () => {
     const expectFull = async (events: TrainerEvent[]) => {
       const f = full(events);
       await expectXRange(page, 'loss', f.loss[0], f.loss[1]);
-      await expectXRange(page, 'eval:recall@10', f.metric[0], f.metric[1]);
+      await expectXRange(page, 'eval:recall@50', f.metric[0], f.metric[1]);
     };
-    const charts = ['loss', 'eval:recall@10'];
+    const charts = ['loss', 'eval:recall@50'];
 
     const page = await panelWithRuns([{ ref: real.ref, events: upTo(cut3) }]);
     try {
@@ -454,13 +468,13 @@ describe('plots webview on a run the real trainer wrote', () => {
       await afterRedraw(page, charts, () => drag(page, 'loss', from, to));
       await expectXRange(page, 'loss', span[0], span[1]);
       // The metric charts zoom to the same steps (their x axis starts at the first eval, so other pixels).
-      await expectXRange(page, 'eval:recall@10', span[0], span[1]);
+      await expectXRange(page, 'eval:recall@50', span[0], span[1]);
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-zoomed.png'), fullPage: false });
 
       // Live events do not undo the zoom.
       await postAppend(page, real.ref.runId, real.events.slice(cut3, cut4));
       await expectXRange(page, 'loss', span[0], span[1]);
-      await expectXRange(page, 'eval:recall@10', span[0], span[1]);
+      await expectXRange(page, 'eval:recall@50', span[0], span[1]);
 
       // A double-click on one chart shows all the data again in every chart…
       const { plot } = await drawnAxes(page, 'loss');
@@ -471,8 +485,8 @@ describe('plots webview on a run the real trainer wrote', () => {
       await expectFull(real.events);
 
       // Zoomed again (from a metric chart this time), the toolbar's Reset zoom shows all the data too.
-      const metricPlot = (await drawnAxes(page, 'eval:recall@10')).plot;
-      await afterRedraw(page, charts, () => drag(page, 'eval:recall@10', Math.round(metricPlot.left + metricPlot.width * 0.4), Math.round(metricPlot.left + metricPlot.width * 0.6)));
+      const metricPlot = (await drawnAxes(page, 'eval:recall@50')).plot;
+      await afterRedraw(page, charts, () => drag(page, 'eval:recall@50', Math.round(metricPlot.left + metricPlot.width * 0.4), Math.round(metricPlot.left + metricPlot.width * 0.6)));
       expect(xRange(await drawnAxes(page, 'loss')).max).toBeLessThan(full(real.events).loss[1] * 0.9);
       await afterRedraw(page, charts, () => page.click('#reset-zoom'));
       await expectFull(real.events);

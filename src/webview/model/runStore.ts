@@ -5,6 +5,7 @@
  */
 import { applyChunk, emptyRunColumns, type RunChunk, type RunColumns } from '../../shared/runColumns';
 import type { RunRef } from '../../shared/webviewProtocol';
+import { compareMetricKeys } from './metricFamilies';
 
 export type { EvalColumns, SamplingSnapshot, StepColumns } from '../../shared/runColumns';
 
@@ -64,21 +65,9 @@ export function runLabelOf(run: RunRecord): string {
   return run.ref.label ?? run.ref.runId;
 }
 
-/** Every metric key seen in any run's evals, in a stable order: headline-like keys first, then by name. */
+/** Every metric key seen in any run's evals, in a stable order: headline-like keys first, then by name and K. */
 export function metricKeys(runs: RunRecord[]): string[] {
   const keys = new Set<string>();
   for (const run of runs) for (const key of run.evals.metrics.keys()) keys.add(key);
   return [...keys].sort(compareMetricKeys);
-}
-
-const METRIC_ORDER = ['recall', 'ndcg', 'hit_rate', 'mrr', 'coverage', 'recall_head', 'recall_tail'];
-
-function compareMetricKeys(a: string, b: string): number {
-  const [nameA, kA] = a.split('@');
-  const [nameB, kB] = b.split('@');
-  const rank = (name: string): number => {
-    const i = METRIC_ORDER.indexOf(name);
-    return i === -1 ? METRIC_ORDER.length : i;
-  };
-  return rank(nameA) - rank(nameB) || nameA.localeCompare(nameB) || Number(kA ?? 0) - Number(kB ?? 0);
 }
