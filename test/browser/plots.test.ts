@@ -372,6 +372,118 @@ describe('plots webview', () => {
   });
 });
 
+describe('plots layout: table first, sections, one chart per metric family', () => {
+  const compactHeaders = [
+    'run',
+    'status',
+    'epoch',
+    'loss',
+    'param:negatives.kinds',
+    'param:training.epochs',
+    'param:training.learning_rate',
+    'param:training.loss',
+    'param:training.mode',
+    'final:recall@50',
+    'final:ndcg@10',
+    'final:mrr',
+    'final:coverage@10',
+    'best:recall@50',
+  ];
+
+  it('puts the compact runs table first, with the popularity baseline as its footer row, and shows every column on demand', async () => {
+    const page = await panelWithRuns(runs);
+    try {
+      const tableFirst = await page.evaluate(() => Boolean(document.querySelector('.table-host')!.compareDocumentPosition(document.querySelector('.sections')!) & Node.DOCUMENT_POSITION_FOLLOWING));
+      expect(tableFirst).toBe(true);
+      let table = await page.evaluate(() => window.__plots!.table());
+      // Differing parameters, each metric family at its chart's K (recall at the headline's 50), the headline's best.
+      expect(table.headers).toEqual(compactHeaders);
+      expect(table.rows.map((r) => r[0])).toEqual(runs.map((r) => r.ref.runId));
+      const recall50 = table.headers.indexOf('final:recall@50');
+      expect(table.baseline?.[0]).toBe('popularity baseline');
+      expect(table.baseline?.[recall50]).toBe('0.1236');
+      expect(table.baseline?.[1]).toBe('');
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-layout-table-first.png'), fullPage: false });
+
+      await afterRender(page, () => page.click('#more-columns'));
+      table = await page.evaluate(() => window.__plots!.table());
+      for (const key of ['final:recall@10', 'best:recall@10', 'final:recall@50', 'best:mrr', 'best:coverage@10']) expect(table.headers).toContain(key);
+      expect(await page.textContent('#more-columns')).toBe('Fewer columns');
+      expect(((await page.evaluate(() => window.__savedState)) as PlotsViewState).allColumns).toBe(true);
+      await afterRender(page, () => page.click('#more-columns'));
+      expect((await page.evaluate(() => window.__plots!.table())).headers).toEqual(compactHeaders);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('groups the charts in sections, switches K in a family\'s chart, and keeps collapsed sections and the K after a reload', async () => {
+    const page = await panelWithRuns(runs);
+    try {
+      expect(await page.evaluate(() => window.__plots!.sections())).toEqual([
+        { id: 'loss', collapsed: false, charts: ['loss:softmax', 'loss:hinge', 'loss:bce'] },
+        { id: 'retrieval', collapsed: false, charts: ['eval:recall@50', 'eval:ndcg@10', 'eval:mrr'] },
+        { id: 'headTail', collapsed: false, charts: ['eval:coverage@10'] },
+        { id: 'sampling', collapsed: false, charts: ['sampling'] },
+        { id: 'system', collapsed: false, charts: ['throughput'] },
+      ]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-layout-sections.png'), fullPage: true });
+
+      // K = 10 in the recall chart: the same card slot shows recall@10, and the table's recall column follows.
+      expect(await page.$$eval('[data-chart-id="eval:recall@50"] select.k-select option', (o) => o.map((x) => x.textContent))).toEqual(['@10', '@50']);
+      await afterRender(page, () => page.selectOption('[data-chart-id="eval:recall@50"] select.k-select', '10'));
+      const recall10 = (await page.evaluate(() => window.__plots!.charts())).find((c) => c.id === 'eval:recall@10')!;
+      expect(recall10.series[0].y.filter((v) => v !== null)).toEqual(evalsOf(runs[0]).map((e) => e.metrics['recall@10']));
+      expect((await page.evaluate(() => window.__plots!.sections()))[1].charts).toEqual(['eval:recall@10', 'eval:ndcg@10', 'eval:mrr']);
+      await page.waitForFunction(() => window.__plots!.table().headers.includes('final:recall@10'));
+
+      await afterRender(page, () => page.click('.section-toggle[data-section="retrieval"]'));
+      expect((await page.evaluate(() => window.__plots!.sections()))[1]).toMatchObject({ id: 'retrieval', collapsed: true });
+      expect(await page.isVisible('[data-chart-id="eval:mrr"]')).toBe(false);
+      expect(await page.isVisible('[data-chart-id="loss:softmax"]')).toBe(true);
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-layout-collapsed.png'), fullPage: false });
+      const state = (await page.evaluate(() => window.__savedState)) as PlotsViewState;
+      expect(state).toMatchObject({ collapsedSections: ['retrieval'], chosenK: { recall: 10 } });
+
+      // A reload (VS Code restores the webview state) keeps the layout.
+      const restored = await panelWithRuns(runs, state);
+      try {
+        const sections = await restored.evaluate(() => window.__plots!.sections());
+        expect(sections[1]).toEqual({ id: 'retrieval', collapsed: true, charts: ['eval:recall@10', 'eval:ndcg@10', 'eval:mrr'] });
+        expect(await restored.isVisible('[data-chart-id="eval:recall@10"]')).toBe(false);
+        expect((await restored.evaluate(() => window.__plots!.table())).headers).toContain('final:recall@10');
+        // Expanded again, the charts are drawn at their full width.
+        await afterRedraw(restored, ['eval:recall@10'], () => restored.click('.section-toggle[data-section="retrieval"]'));
+        expect(await restored.isVisible('[data-chart-id="eval:recall@10"]')).toBe(true);
+        const axes = await drawnAxes(restored, 'eval:recall@10');
+        expect(axes.y.length).toBeGreaterThanOrEqual(2);
+        expect(axes.plot.width).toBeGreaterThan(300);
+      } finally {
+        await restored.close();
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('draws softmax (≈ 4) and hinge (≈ 0.3) losses on y axes of their own', async () => {
+    const page = await panelWithRuns(runs.slice(0, 2), { smoothing: 0 });
+    try {
+      const softmaxYs = await drawnYs(page, 'loss:softmax');
+      const hingeYs = await drawnYs(page, 'loss:hinge');
+      const softmaxAxes = await drawnAxes(page, 'loss:softmax');
+      const hingeAxes = await drawnAxes(page, 'loss:hinge');
+      expectLinearY(softmaxAxes, softmaxYs);
+      expectLinearY(hingeAxes, hingeYs);
+      // The softmax axis starts above every hinge value, and the hinge axis ends below every softmax value.
+      expect(fitTicks(softmaxAxes.y).valueAt(softmaxAxes.plot.top + softmaxAxes.plot.height)).toBeGreaterThan(Math.max(...hingeYs));
+      expect(fitTicks(hingeAxes.y).valueAt(hingeAxes.plot.top)).toBeLessThan(Math.min(...softmaxYs));
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('plots webview with a torch run', () => {
   it('names each run\'s engine in the runs table (torch · cpu × 2 beside tfjs · …) and draws the torch run like any other', async () => {
     const tfjs = byId('softmax-inbatch');
