@@ -52,7 +52,16 @@ export interface ExportResultMessage {
   detail?: string;
 }
 
-export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage;
+/**
+ * Host → webview: the layout last used in this workspace (kept in its workspace state), sent after each
+ * `initialized`; a webview that restored a state of its own keeps that, a new panel takes this one.
+ */
+export interface RestoreLayoutMessage {
+  type: 'restoreLayout';
+  layout: PlotsLayout;
+}
+
+export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage | RestoreLayoutMessage;
 
 /** Webview → host: the webview's script has loaded and listens; sent once, before anything else. */
 export interface InitializedMessage {
@@ -88,7 +97,13 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
-export type WebviewToHostMessage = InitializedMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage;
+/** Webview → host: the user changed the layout; the host keeps it for the workspace's next plots panel. */
+export interface SaveLayoutMessage {
+  type: 'saveLayout';
+  layout: PlotsLayout;
+}
+
+export type WebviewToHostMessage = InitializedMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage | SaveLayoutMessage;
 
 /** What the webview saves with setState, and what the serializer hands back to the host on revive. */
 export interface PlotsViewState {
@@ -113,14 +128,25 @@ export interface PlotsViewState {
 
 export type XAxisKind = 'step' | 'epoch' | 'time';
 
-const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError']);
+/** The part of the view state that is the panel's layout, remembered per workspace. */
+export type PlotsLayout = Pick<PlotsViewState, 'collapsedSections' | 'chosenK' | 'allColumns'>;
+
+export const LAYOUT_KEYS = ['collapsedSections', 'chosenK', 'allColumns'] as const satisfies readonly (keyof PlotsLayout)[];
+
+/** The layout of a (saved) state, read defensively like the state itself. */
+export function readLayout(value: unknown): PlotsLayout {
+  const state = readViewState(value);
+  return { collapsedSections: state.collapsedSections, chosenK: state.chosenK, allColumns: state.allColumns };
+}
+
+const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError', 'saveLayout']);
 
 /** Narrowing guard for what arrives in `onDidReceiveMessage` (typed `any` by VS Code). */
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
   return typeof value === 'object' && value !== null && MESSAGE_TYPES_FROM_WEBVIEW.has(String((value as { type?: unknown }).type));
 }
 
-const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult']);
+const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult', 'restoreLayout']);
 
 /** Narrowing guard for what arrives in the webview's `message` event. */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {

@@ -3,7 +3,7 @@
  * once per animation frame however fast events arrive (a live run can send hundreds per second).
  */
 import type { HostToWebviewMessage, PlotsViewState, WebviewToHostMessage, XAxisKind } from '../shared/webviewProtocol';
-import { WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
+import { LAYOUT_KEYS, WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
 import { allCharts } from './model/chartData';
 import { SECTIONS, type SectionId } from './model/metricFamilies';
 import { RunStore } from './model/runStore';
@@ -69,6 +69,8 @@ export class PlotsApp {
     private readonly root: HTMLElement,
     private readonly api: VsCodeApi,
     private state: PlotsViewState,
+    /** The state was restored (a reload): it keeps its own layout rather than the workspace's. */
+    private readonly restoredState = false,
   ) {
     this.theme = readTheme();
     this.toolbar = buildToolbar(state, {
@@ -151,6 +153,9 @@ export class PlotsApp {
         this.store.remove(message.runId);
         this.changeState({ runs: this.store.list().map((r) => r.ref), selectedRunIds: this.state.selectedRunIds.filter((id) => id !== message.runId) });
         break;
+      case 'restoreLayout':
+        if (!this.restoredState) this.changeState(message.layout, false);
+        break;
       case 'exportResult':
         this.toolbar.setStatus(
           message.outcome === 'saved' ? `Saved ${message.detail ?? ''}` : message.outcome === 'cancelled' ? 'Export cancelled.' : `Export failed: ${message.detail ?? 'unknown error'}`,
@@ -160,9 +165,13 @@ export class PlotsApp {
     }
   }
 
-  private changeState(patch: Partial<PlotsViewState>): void {
+  /** `reportLayout`: tell the host when the layout changed, so the workspace's next panel starts with it. */
+  private changeState(patch: Partial<PlotsViewState>, reportLayout = true): void {
     this.state = { ...this.state, ...patch, protocolVersion: WEBVIEW_PROTOCOL_VERSION };
     this.api.setState(this.state);
+    if (reportLayout && LAYOUT_KEYS.some((key) => key in patch)) {
+      this.api.postMessage({ type: 'saveLayout', layout: { collapsedSections: this.state.collapsedSections, chosenK: this.state.chosenK, allColumns: this.state.allColumns } });
+    }
     this.scheduleRender();
   }
 

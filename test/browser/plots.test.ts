@@ -466,6 +466,35 @@ describe('plots layout: table first, sections, one chart per metric family', () 
     }
   });
 
+  it('tells the host each layout change, and a new panel takes the workspace\'s layout while a restored one keeps its own', async () => {
+    const layout = { collapsedSections: ['system'], chosenK: { recall: 10 }, allColumns: true };
+    const fresh = await panelWithRuns(runs);
+    try {
+      await afterRender(fresh, () => fresh.evaluate((l) => window.postMessage({ type: 'restoreLayout', layout: l }, '*'), layout));
+      const sections = await fresh.evaluate(() => window.__plots!.sections());
+      expect(sections.find((x) => x.id === 'system')?.collapsed).toBe(true);
+      expect(sections.find((x) => x.id === 'retrieval')?.charts[0]).toBe('eval:recall@10');
+      expect((await fresh.evaluate(() => window.__plots!.table())).headers).toContain('best:recall@10');
+      // Taking the workspace's layout is not a change to report back.
+      expect(await fresh.evaluate(() => window.__posted.filter((m) => m.type === 'saveLayout'))).toEqual([]);
+      await afterRender(fresh, () => fresh.click('.section-toggle[data-section="loss"]'));
+      expect(await fresh.evaluate(() => window.__posted.filter((m) => m.type === 'saveLayout'))).toEqual([{ type: 'saveLayout', layout: { ...layout, collapsedSections: ['system', 'loss'] } }]);
+    } finally {
+      await fresh.close();
+    }
+    const restored = await panelWithRuns(runs, { collapsedSections: ['headTail'] });
+    try {
+      await restored.evaluate((l) => window.postMessage({ type: 'restoreLayout', layout: l }, '*'), layout);
+      // Messages arrive in order: once the runs posted after it have rendered, restoreLayout was handled.
+      await postRuns(restored, runs);
+      const sections = await restored.evaluate(() => window.__plots!.sections());
+      expect(sections.filter((x) => x.collapsed).map((x) => x.id)).toEqual(['headTail']);
+      expect(sections.find((x) => x.id === 'retrieval')?.charts[0]).toBe('eval:recall@50');
+    } finally {
+      await restored.close();
+    }
+  });
+
   it('draws softmax (≈ 4) and hinge (≈ 0.3) losses on y axes of their own', async () => {
     const page = await panelWithRuns(runs.slice(0, 2), { smoothing: 0 });
     try {

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../shared/events';
 import { RunColumnsFeed } from '../../shared/runColumns';
-import { isWebviewToHostMessage, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
+import { isWebviewToHostMessage, readLayout, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
 import { AppendBatcher } from './appendBatcher';
 import { decodePngDataUrl } from './dataUrl';
 import type { PlotsDeps } from './deps';
@@ -17,6 +17,8 @@ import { askSaveLocation } from './saveDialog';
 
 export const PLOTS_VIEW_TYPE = 'twoTowerLab.plots';
 const PLOTS_TITLE = 'Two-Tower Lab: plots';
+/** Where the workspace keeps the plots layout (sections collapsed, K per family, table columns). */
+export const PLOTS_LAYOUT_KEY = 'twoTowerLab.plotsLayout';
 /** A context key for the panel's title-bar buttons: Pin while following, Follow while pinned. */
 export const PLOTS_FOLLOWING_CONTEXT = 'twoTowerLab.plotsFollowing';
 
@@ -206,8 +208,12 @@ export class PlotsPanel {
       case 'initialized':
         this.appends.drop();
         this.outbox.markGone();
+        this.outbox.post({ type: 'restoreLayout', layout: readLayout(this.context.workspaceState.get(PLOTS_LAYOUT_KEY)) });
         this.outbox.post(this.snapshot());
         this.outbox.markReady();
+        return;
+      case 'saveLayout':
+        await this.context.workspaceState.update(PLOTS_LAYOUT_KEY, readLayout(message.layout));
         return;
       case 'exportPng':
         await this.save('png', message.chart, () => decodePngDataUrl(message.dataUrl));

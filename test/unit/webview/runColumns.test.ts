@@ -3,7 +3,7 @@ import { AppendBatcher } from '../../../src/extension/plots/appendBatcher';
 import { Column } from '../../../src/shared/column';
 import { applyChunk, chunkBuffers, emptyRunColumns, RunColumnsFeed } from '../../../src/shared/runColumns';
 import type { AppendRunDataMessage } from '../../../src/shared/webviewProtocol';
-import { readViewState, WEBVIEW_PROTOCOL_VERSION } from '../../../src/shared/webviewProtocol';
+import { isHostToWebviewMessage, isWebviewToHostMessage, readLayout, readViewState, WEBVIEW_PROTOCOL_VERSION } from '../../../src/shared/webviewProtocol';
 import { ev, evalEvent, started, step } from './helpers';
 
 describe('Column', () => {
@@ -136,5 +136,16 @@ describe('view state of an older version', () => {
     const v1 = { protocolVersion: 1, runs: [{ runId: 'a', runDir: '/r/a', label: 'x' }], smoothing: 0.3, logScale: true, xAxis: 'epoch', selectedRunIds: ['a'], hiddenRunIds: [], sort: { column: 'loss', descending: false } };
     const state = readViewState(v1);
     expect(state).toMatchObject({ protocolVersion: WEBVIEW_PROTOCOL_VERSION, runs: v1.runs, smoothing: 0.3, logScale: true, xAxis: 'epoch', selectedRunIds: ['a'], sort: v1.sort });
+  });
+
+  it('reads the layout of a state defensively: defaults for what is missing or damaged', () => {
+    expect(readLayout(undefined)).toEqual({ collapsedSections: [], chosenK: {}, allColumns: false });
+    expect(readLayout({ collapsedSections: ['loss', 3], chosenK: { recall: 50, ndcg: -1, mrr: 'x' }, allColumns: true })).toEqual({ collapsedSections: ['loss'], chosenK: { recall: 50 }, allColumns: true });
+  });
+
+  it('knows the layout messages in both directions', () => {
+    expect(isWebviewToHostMessage({ type: 'saveLayout', layout: {} })).toBe(true);
+    expect(isHostToWebviewMessage({ type: 'restoreLayout', layout: {} })).toBe(true);
+    expect(isHostToWebviewMessage({ type: 'appendEvents' })).toBe(false);
   });
 });
