@@ -196,7 +196,10 @@ export class ChartView {
   }
 
   resize(width: number): void {
-    this.plot?.setSize({ width: Math.max(240, width), height: CHART_HEIGHT });
+    const wanted = Math.max(240, width);
+    // The page's resize observer fires whenever a section grows (new charts, a section expanded): a chart
+    // whose width did not change is not redrawn.
+    if (this.plot && this.plot.width !== wanted) this.plot.setSize({ width: wanted, height: CHART_HEIGHT });
   }
 
   toPngDataUrl(): string {
