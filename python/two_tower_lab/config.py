@@ -9,7 +9,7 @@ def batch_columns(training: dict) -> bool:
 
 
 def headline_metric(config: dict) -> str:
-    """The metric runs are compared on (src/core/eval/headline.ts): early stopping's, else recall@50,
+    """The metric runs are compared on (src/shared/headline.ts): early stopping's, else recall@50,
     else recall at the largest K <= 100, else at the smallest K."""
     es = config["training"].get("early_stopping")
     if es and es.get("metric"):

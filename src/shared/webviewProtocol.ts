@@ -3,10 +3,14 @@
  * Both sides import this module; docs/protocol.md ("Extension ↔ webview") says who sends what, and when.
  * The webview sends `initialized` first; the host holds every message until then.
  */
-import type { TrainerEvent } from './events';
+import type { RunChunk } from './runColumns';
 
-/** Bumped whenever a message changes shape in a way an old webview (restored from state) would misread. */
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+/**
+ * Bumped whenever a message changes shape in a way an old webview (restored from state) would misread.
+ * 2: runs travel as columns (`RunChunk`, typed arrays of new points) instead of event objects; a state
+ * saved by version 1 is read as it is (readViewState).
+ */
+export const WEBVIEW_PROTOCOL_VERSION = 2;
 
 /** Identifies one run shown in the panel; kept in the webview state so the host can re-read it on revive. */
 export interface RunRef {
@@ -17,18 +21,20 @@ export interface RunRef {
   label?: string;
 }
 
-/** Host → webview: the runs to show, each with every event written so far. `replace` drops runs not listed. */
+/** Host → webview: the runs to show, each whole (a chunk from point 0). `replace` drops runs not listed. */
 export interface ShowRunsMessage {
   type: 'showRuns';
-  runs: { ref: RunRef; events: TrainerEvent[] }[];
+  runs: { ref: RunRef; data: RunChunk }[];
   replace: boolean;
 }
 
-/** Host → webview: events appended to a live run's `events.jsonl` since the last message. */
-export interface AppendEventsMessage {
-  type: 'appendEvents';
-  runId: string;
-  events: TrainerEvent[];
+/**
+ * Host → webview: the points live runs' `events.jsonl` added (or replaced, after a resume) since the last
+ * message; the host gathers all runs' new points into one message per 50 ms at most.
+ */
+export interface AppendRunDataMessage {
+  type: 'appendRunData';
+  runs: { runId: string; data: RunChunk }[];
 }
 
 /** Host → webview: a run's folder was deleted or is no longer to be shown. */
@@ -46,7 +52,16 @@ export interface ExportResultMessage {
   detail?: string;
 }
 
-export type HostToWebviewMessage = ShowRunsMessage | AppendEventsMessage | RemoveRunMessage | ExportResultMessage;
+/**
+ * Host → webview: the layout last used in this workspace (kept in its workspace state), sent after each
+ * `initialized`; a webview that restored a state of its own keeps that, a new panel takes this one.
+ */
+export interface RestoreLayoutMessage {
+  type: 'restoreLayout';
+  layout: PlotsLayout;
+}
+
+export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage | RestoreLayoutMessage;
 
 /** Webview → host: the webview's script has loaded and listens; sent once, before anything else. */
 export interface InitializedMessage {
@@ -82,7 +97,13 @@ export interface WebviewErrorMessage {
   message: string;
 }
 
-export type WebviewToHostMessage = InitializedMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage;
+/** Webview → host: the user changed the layout; the host keeps it for the workspace's next plots panel. */
+export interface SaveLayoutMessage {
+  type: 'saveLayout';
+  layout: PlotsLayout;
+}
+
+export type WebviewToHostMessage = InitializedMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage | SaveLayoutMessage;
 
 /** What the webview saves with setState, and what the serializer hands back to the host on revive. */
 export interface PlotsViewState {
@@ -97,18 +118,35 @@ export interface PlotsViewState {
   /** Runs toggled off in the legends. */
   hiddenRunIds: string[];
   sort: { column: string; descending: boolean } | null;
+  /** Layout: sections the user collapsed (`loss`, `retrieval`, `headTail`, `sampling`, `system`). */
+  collapsedSections: string[];
+  /** Layout: the K each metric family's chart shows (`recall` → 50); families not listed show their smallest K. */
+  chosenK: Record<string, number>;
+  /** Layout: the runs table shows every parameter and every metric's final and best value, not only the differing parameters and headline metrics. */
+  allColumns: boolean;
 }
 
 export type XAxisKind = 'step' | 'epoch' | 'time';
 
-const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError']);
+/** The part of the view state that is the panel's layout, remembered per workspace. */
+export type PlotsLayout = Pick<PlotsViewState, 'collapsedSections' | 'chosenK' | 'allColumns'>;
+
+export const LAYOUT_KEYS = ['collapsedSections', 'chosenK', 'allColumns'] as const satisfies readonly (keyof PlotsLayout)[];
+
+/** The layout of a (saved) state, read defensively like the state itself. */
+export function readLayout(value: unknown): PlotsLayout {
+  const state = readViewState(value);
+  return { collapsedSections: state.collapsedSections, chosenK: state.chosenK, allColumns: state.allColumns };
+}
+
+const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError', 'saveLayout']);
 
 /** Narrowing guard for what arrives in `onDidReceiveMessage` (typed `any` by VS Code). */
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
   return typeof value === 'object' && value !== null && MESSAGE_TYPES_FROM_WEBVIEW.has(String((value as { type?: unknown }).type));
 }
 
-const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendEvents', 'removeRun', 'exportResult']);
+const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult', 'restoreLayout']);
 
 /** Narrowing guard for what arrives in the webview's `message` event. */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
@@ -126,6 +164,9 @@ export function readViewState(value: unknown): PlotsViewState {
     selectedRunIds: [],
     hiddenRunIds: [],
     sort: null,
+    collapsedSections: [],
+    chosenK: {},
+    allColumns: false,
   };
   if (typeof value !== 'object' || value === null) return defaults;
   const v = value as Partial<Record<keyof PlotsViewState, unknown>>;
@@ -143,5 +184,9 @@ export function readViewState(value: unknown): PlotsViewState {
     selectedRunIds: strings(v.selectedRunIds),
     hiddenRunIds: strings(v.hiddenRunIds),
     sort: sort && typeof sort.column === 'string' ? { column: sort.column, descending: sort.descending === true } : null,
+    // Absent in a version-1 state: the default layout.
+    collapsedSections: strings(v.collapsedSections),
+    chosenK: typeof v.chosenK === 'object' && v.chosenK !== null ? Object.fromEntries(Object.entries(v.chosenK).filter((e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) > 0)) : {},
+    allColumns: v.allColumns === true,
   };
 }

@@ -3,8 +3,9 @@
  * once per animation frame however fast events arrive (a live run can send hundreds per second).
  */
 import type { HostToWebviewMessage, PlotsViewState, WebviewToHostMessage, XAxisKind } from '../shared/webviewProtocol';
-import { WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
+import { LAYOUT_KEYS, WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
 import { allCharts } from './model/chartData';
+import { SECTIONS, type SectionId } from './model/metricFamilies';
 import { RunStore } from './model/runStore';
 import { buildRunsTable } from './model/runsTable';
 import type { SamplingChartData } from './model/samplingData';
@@ -32,7 +33,10 @@ export interface ChartSnapshot {
 /** What tests and benchmarks read through `window.__plots`. */
 export interface PlotsDebugHook {
   charts(): ChartSnapshot[];
-  table(): { headers: string[]; rows: string[][]; selected: string[] };
+  /** The table as shown; `baseline` is the popularity baseline's row (null when there is none). */
+  table(): { headers: string[]; rows: string[][]; selected: string[]; baseline: string[] | null };
+  /** The sections in page order: their charts (ids) and whether they are collapsed; empty sections are left out. */
+  sections(): { id: string; collapsed: boolean; charts: string[] }[];
   sampling(): SamplingChartData | null;
   /** The sweep view's data, when the shown runs belong to a sweep. */
   sweep(): SweepData | null;
@@ -48,7 +52,9 @@ export class PlotsApp {
   private readonly store = new RunStore();
   private readonly charts = new Map<string, ChartView>();
   private readonly chartsHost: HTMLElement;
+  private readonly sections = new Map<SectionId, { root: HTMLElement; body: HTMLElement }>();
   private readonly tableHost: HTMLElement;
+  private readonly columnsToggle: HTMLButtonElement;
   private readonly emptyNotice: HTMLElement;
   private readonly sampling: SamplingView;
   private readonly sweepView = new SweepView();
@@ -68,6 +74,8 @@ export class PlotsApp {
     private readonly root: HTMLElement,
     private readonly api: VsCodeApi,
     private state: PlotsViewState,
+    /** The state was restored (a reload): it keeps its own layout rather than the workspace's. */
+    private readonly restoredState = false,
   ) {
     this.theme = readTheme();
     this.toolbar = buildToolbar(state, {
@@ -81,16 +89,25 @@ export class PlotsApp {
     this.emptyNotice.className = 'empty';
     this.emptyNotice.textContent = 'No run to show yet. Open plots from a run in the Two-Tower Lab experiments view, or select several runs and compare them.';
     this.chartsHost = document.createElement('div');
-    this.chartsHost.className = 'charts';
+    this.chartsHost.className = 'sections';
+    for (const section of SECTIONS) this.sections.set(section.id, this.buildSection(section.id, section.title));
     this.sampling = new SamplingView(
       (format) => this.exportSampling(format),
       () => this.scheduleRender(),
     );
+    this.sections.get('sampling')!.body.append(this.sampling.root);
+    // The runs table comes first, as in W&B's workspace: which run is which, and how good, before the curves.
+    const tableHeader = document.createElement('div');
+    tableHeader.className = 'table-header';
     const tableTitle = document.createElement('h2');
     tableTitle.textContent = 'Runs';
+    this.columnsToggle = document.createElement('button');
+    this.columnsToggle.id = 'more-columns';
+    this.columnsToggle.addEventListener('click', () => this.changeState({ allColumns: !this.state.allColumns }));
+    tableHeader.append(tableTitle, this.columnsToggle);
     this.tableHost = document.createElement('div');
     this.tableHost.className = 'table-host';
-    root.append(this.toolbar.element, this.emptyNotice, this.chartsHost, this.sweepView.root, tableTitle, this.tableHost);
+    root.append(this.toolbar.element, this.emptyNotice, tableHeader, this.tableHost, this.sweepView.root, this.chartsHost);
     new ResizeObserver(() => this.resize()).observe(this.chartsHost);
     // VS Code swaps the theme's CSS variables on the body when the user changes theme.
     new MutationObserver(() => {
@@ -100,21 +117,49 @@ export class PlotsApp {
     this.scheduleRender();
   }
 
+  /** A collapsible section: its header toggles it, and the choice is kept in the view state. */
+  private buildSection(id: SectionId, title: string): { root: HTMLElement; body: HTMLElement } {
+    const root = document.createElement('section');
+    root.className = 'plot-section';
+    root.dataset.section = id;
+    const header = document.createElement('button');
+    header.className = 'section-toggle';
+    header.dataset.section = id;
+    header.addEventListener('click', () => {
+      const collapsed = new Set(this.state.collapsedSections);
+      if (collapsed.has(id)) collapsed.delete(id);
+      else collapsed.add(id);
+      this.changeState({ collapsedSections: [...collapsed] });
+    });
+    const label = document.createElement('span');
+    label.className = 'section-title';
+    label.textContent = title;
+    header.append(label);
+    const body = document.createElement('div');
+    body.className = 'charts';
+    root.append(header, body);
+    this.chartsHost.append(root);
+    return { root, body };
+  }
+
   handle(message: HostToWebviewMessage): void {
     switch (message.type) {
       case 'showRuns': {
         if (message.replace) this.store.retain(new Set(message.runs.map((r) => r.ref.runId)));
-        for (const run of message.runs) this.store.setRun(run.ref, run.events);
+        for (const run of message.runs) this.store.setRun(run.ref, run.data);
         this.changeState({ runs: this.store.list().map((r) => r.ref) });
         break;
       }
-      case 'appendEvents':
-        this.store.append(message.runId, message.events);
+      case 'appendRunData':
+        for (const run of message.runs) this.store.append(run.runId, run.data);
         this.scheduleRender();
         break;
       case 'removeRun':
         this.store.remove(message.runId);
         this.changeState({ runs: this.store.list().map((r) => r.ref), selectedRunIds: this.state.selectedRunIds.filter((id) => id !== message.runId) });
+        break;
+      case 'restoreLayout':
+        if (!this.restoredState) this.changeState(message.layout, false);
         break;
       case 'exportResult':
         this.toolbar.setStatus(
@@ -125,9 +170,13 @@ export class PlotsApp {
     }
   }
 
-  private changeState(patch: Partial<PlotsViewState>): void {
+  /** `reportLayout`: tell the host when the layout changed, so the workspace's next panel starts with it. */
+  private changeState(patch: Partial<PlotsViewState>, reportLayout = true): void {
     this.state = { ...this.state, ...patch, protocolVersion: WEBVIEW_PROTOCOL_VERSION };
     this.api.setState(this.state);
+    if (reportLayout && LAYOUT_KEYS.some((key) => key in patch)) {
+      this.api.postMessage({ type: 'saveLayout', layout: { collapsedSections: this.state.collapsedSections, chosenK: this.state.chosenK, allColumns: this.state.allColumns } });
+    }
     this.scheduleRender();
   }
 
@@ -166,6 +215,7 @@ export class PlotsApp {
       isDimmed: (runId) => selected.size > 0 && !selected.has(runId),
       onToggleRun: (runId, show) => this.toggleRun(runId, show),
       onExport: (view, format) => this.exportChart(view, format),
+      onChooseK: (family, k) => this.changeState({ chosenK: { ...this.state.chosenK, [family]: k } }),
     };
   }
 
@@ -173,7 +223,7 @@ export class PlotsApp {
     const runs = this.store.list();
     this.emptyNotice.hidden = runs.length > 0;
     const ctx = this.context();
-    const specs = runs.length ? allCharts(runs, { xAxis: this.state.xAxis, smoothing: this.state.smoothing, logScale: this.state.logScale }) : [];
+    const specs = runs.length ? allCharts(runs, { xAxis: this.state.xAxis, smoothing: this.state.smoothing, logScale: this.state.logScale, chosenK: this.state.chosenK }) : [];
     const wanted = new Set(specs.map((s) => s.id));
     for (const [id, view] of this.charts) {
       if (!wanted.has(id)) {
@@ -181,19 +231,37 @@ export class PlotsApp {
         this.charts.delete(id);
       }
     }
-    specs.forEach((spec, order) => {
+    const collapsed = new Set(this.state.collapsedSections);
+    const withCharts = new Set(specs.map((s) => s.section));
+    // Shown (or hidden) before the charts update, so a chart built now gets its section's real width.
+    for (const [id, section] of this.sections) {
+      const isCollapsed = collapsed.has(id);
+      const hasContent = id === 'sampling' ? runs.some((r) => r.sampling.length > 0) : withCharts.has(id);
+      section.root.hidden = !hasContent;
+      section.root.classList.toggle('collapsed', isCollapsed);
+      section.body.hidden = isCollapsed;
+      section.root.querySelector('.section-toggle')!.setAttribute('aria-expanded', String(!isCollapsed));
+    }
+    const placed = new Map<SectionId, number>();
+    for (const spec of specs) {
+      const section = this.sections.get(spec.section)!;
       let view = this.charts.get(spec.id);
       if (!view) {
         view = new ChartView(spec, ctx);
         this.charts.set(spec.id, view);
       }
-      // Keep the DOM order equal to the spec order (loss, metrics, throughput), sampling last.
-      if (this.chartsHost.children[order] !== view.root) this.chartsHost.insertBefore(view.root, this.chartsHost.children[order] ?? null);
+      // Keep the DOM order in a section equal to the spec order (losses by kind, metric families).
+      const order = placed.get(spec.section) ?? 0;
+      placed.set(spec.section, order + 1);
+      if (section.body.children[order] !== view.root) section.body.insertBefore(view.root, section.body.children[order] ?? null);
+      // A collapsed section's charts are not drawn: nothing to see, and a live run then costs nothing there.
+      if (collapsed.has(spec.section)) view.spec = spec;
       // setData redraws with the new context, so a selection change needs no extra redraw.
-      view.update(spec, ctx);
-    });
-    if (this.sampling.root.parentElement !== this.chartsHost || this.chartsHost.lastElementChild !== this.sampling.root) this.chartsHost.append(this.sampling.root);
-    this.sampling.update(runs, this.theme);
+      else view.update(spec, ctx);
+    }
+    if (!collapsed.has('sampling')) this.sampling.update(runs, this.theme);
+    this.columnsToggle.textContent = this.state.allColumns ? 'Fewer columns' : 'More columns';
+    this.columnsToggle.title = this.state.allColumns ? 'Show only the differing parameters and the headline metrics' : 'Show every parameter and every metric, final and best';
     this.sweepView.update(sweepData(runs), this.theme);
     this.renderTable();
     this.renders++;
@@ -207,7 +275,7 @@ export class PlotsApp {
    * rebuilding it re-lays out the page, and a live run changes only its last cells.
    */
   private renderTable(): void {
-    const userKey = JSON.stringify([this.state.sort, this.state.selectedRunIds, this.store.list().length]);
+    const userKey = JSON.stringify([this.state.sort, this.state.selectedRunIds, this.store.list().length, this.state.allColumns, this.state.chosenK]);
     const key = `${userKey}#${this.store.revision}`;
     if (key === this.tableKey) return;
     const sinceLast = performance.now() - this.tableBuiltAt;
@@ -223,7 +291,7 @@ export class PlotsApp {
     this.tableKey = key;
     this.tableBuiltAt = performance.now();
     const selected = new Set(this.state.selectedRunIds);
-    renderRunsTable(this.tableHost, buildRunsTable(this.store.list()), {
+    renderRunsTable(this.tableHost, buildRunsTable(this.store.list(), { allColumns: this.state.allColumns, chosenK: this.state.chosenK }), {
       sort: this.state.sort,
       selected,
       onSort: (column) => {
@@ -276,8 +344,18 @@ export class PlotsApp {
         const table = this.tableHost.querySelector('table');
         const headers = table ? [...table.tHead!.rows[0].cells].map((c) => c.dataset.column ?? '') : [];
         const rows = table ? [...table.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent ?? '')) : [];
-        return { headers, rows, selected: [...this.tableHost.querySelectorAll<HTMLElement>('tr.selected')].map((r) => r.dataset.runId ?? '') };
+        const foot = table?.tFoot?.rows[0];
+        return {
+          headers,
+          rows,
+          selected: [...this.tableHost.querySelectorAll<HTMLElement>('tr.selected')].map((r) => r.dataset.runId ?? ''),
+          baseline: foot ? [...foot.cells].map((c) => c.textContent ?? '') : null,
+        };
       },
+      sections: () =>
+        [...this.sections]
+          .filter(([, s]) => !s.root.hidden)
+          .map(([id, s]) => ({ id, collapsed: s.body.hidden, charts: [...s.body.querySelectorAll<HTMLElement>('[data-chart-id]')].map((c) => c.dataset.chartId ?? '') })),
       sampling: () => (this.sampling.root.hidden ? null : this.sampling.data),
       sweep: () => this.sweepView.data ?? null,
       state: () => this.state,

@@ -23,7 +23,9 @@ window.addEventListener('error', (event) => reportError(event.error ?? event.mes
 window.addEventListener('unhandledrejection', (event) => reportError(event.reason));
 
 const root = document.getElementById('app') ?? document.body;
-const app = new PlotsApp(root, api, readViewState(api.getState()));
+const saved = api.getState();
+// A restored state brings its own layout; only a new panel takes the workspace's (restoreLayout).
+const app = new PlotsApp(root, api, readViewState(saved), saved !== null && saved !== undefined);
 window.__plots = app.debugHook();
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -85,6 +85,8 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 }
 
+import type {} from './hostFeed';
+
 declare global {
   interface Window {
     __posted: WebviewToHostMessage[];
@@ -150,7 +152,40 @@ export async function openPanel(browser: Browser, server: PageServer, options: {
   });
   server.setPage(options.html ?? panelHtml(server.origin));
   await page.goto(server.origin + '/');
+  await page.evaluate(await hostFeedScript());
   return page;
+}
+
+let hostFeedCode: Promise<string> | undefined;
+
+/** test/browser/hostFeed.ts bundled for the page: the host's folding of events into the chunks it posts. */
+function hostFeedScript(): Promise<string> {
+  hostFeedCode ??= build({ entryPoints: [join(ROOT, 'test/browser/hostFeed.ts')], bundle: true, write: false, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' }).then((r) => r.outputFiles[0].text);
+  return hostFeedCode;
+}
+
+/** Posts the runs as the panel host does (showRuns, columns folded from their events) and waits until the webview has rendered them. */
+export async function postRuns(page: Page, runs: FixtureRun[], replace = true): Promise<void> {
+  await page.evaluate(
+    async ({ runs, replace }) => {
+      const rendered = window.__plots!.nextRender();
+      window.__host.post(window.__host.showRunsMessage(runs, replace));
+      await rendered;
+    },
+    { runs, replace },
+  );
+}
+
+/** Posts events a shown run appended, as the panel host does (appendRunData with only the new points), and waits for the render. */
+export async function postAppend(page: Page, runId: string, events: TrainerEvent[]): Promise<void> {
+  await page.evaluate(
+    async ({ runId, events }) => {
+      const rendered = window.__plots!.nextRender();
+      window.__host.post(window.__host.appendMessage(runId, events));
+      await rendered;
+    },
+    { runId, events },
+  );
 }
 
 /** Resolves when the webview has posted a message of this type (waits on the message, not on time). */
@@ -159,7 +194,7 @@ export async function waitForPosted(page: Page, type: WebviewToHostMessage['type
   return (await handle.jsonValue()) as WebviewToHostMessage;
 }
 
-/** Posts a host message and waits until the webview has rendered it. */
+/** Posts a host message as it is (no columns built) and waits until the webview has rendered it. */
 export async function postAndRender(page: Page, message: unknown): Promise<void> {
   await page.evaluate(async (m) => {
     const rendered = window.__plots!.nextRender();

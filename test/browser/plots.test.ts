@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExportCsvMessage, ExportPngMessage, PlotsViewState, WebviewErrorMessage } from '../../src/shared/webviewProtocol';
+import { WEBVIEW_PROTOCOL_VERSION, type ExportCsvMessage, type ExportPngMessage, type PlotsViewState, type WebviewErrorMessage } from '../../src/shared/webviewProtocol';
 import type { TrainerEvent } from '../../src/shared/events';
 import {
   afterRedraw,
@@ -21,7 +21,8 @@ import {
   launchBrowser,
   openPanel,
   panelHtml,
-  postAndRender,
+  postAppend,
+  postRuns,
   REAL_RUN_ID,
   SCREENSHOTS,
   startServer,
@@ -63,7 +64,7 @@ async function panelWithRuns(selected: FixtureRun[], state?: Partial<PlotsViewSt
   // Tall enough that every chart is in view: screenshots need no scrolling (the toolbar is sticky).
   const page = await openPanel(browser, server, { state, height: 1500 });
   await waitForPosted(page, 'initialized');
-  await postAndRender(page, { type: 'showRuns', replace: true, runs: selected });
+  await postRuns(page, selected);
   return page;
 }
 
@@ -153,20 +154,25 @@ describe('plots webview', () => {
     const page = await panelWithRuns(runs);
     try {
       const first = await page.evaluate(() => window.__posted[0]);
-      expect(first).toEqual({ type: 'initialized', protocolVersion: 1 });
+      expect(first).toEqual({ type: 'initialized', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
       const charts = await page.evaluate(() => window.__plots!.charts());
-      expect(charts.map((c) => c.id)).toEqual(['loss', 'eval:recall@10', 'eval:recall@50', 'eval:ndcg@10', 'eval:mrr', 'eval:coverage@10', 'throughput']);
+      // A loss chart per loss kind (softmax ≈ 4, hinge ≈ 0.1 never share a y axis), one chart per metric
+      // family (recall@10 and @50 are one chart, at the headline's K = 50 until another K is picked), throughput last.
+      expect(charts.map((c) => c.id)).toEqual(['loss:softmax', 'loss:hinge', 'loss:bce', 'eval:recall@50', 'eval:ndcg@10', 'eval:mrr', 'eval:coverage@10', 'throughput']);
 
       const loss = charts[0];
-      expect(loss.series.map((s) => s.runId)).toEqual(runs.map((r) => r.ref.runId));
+      const softmaxRuns = runs.filter((r) => r.events.some((e) => e.type === 'started' && e.loss === 'softmax'));
+      expect(loss.series.map((s) => s.runId)).toEqual(softmaxRuns.map((r) => r.ref.runId));
       // Steps 4, 8, …, 160 (every 4th of 4 epochs × 40 steps): the union over the runs is 40 x values.
       expect(loss.x).toEqual(Array.from({ length: 40 }, (_, i) => 4 * (i + 1)));
       // The debiased EMA starts at the first raw value exactly (weight 0.6: 0.4·v / (1 − 0.6) = v).
       const softmax = byId('softmax-inbatch');
       expect(loss.series[0].y[0]).toBeCloseTo(stepsOf(softmax)[0].loss, 10);
       // The failed run stopped at step 80: no points after it.
-      const failed = loss.series[2];
-      expect(failed.y.slice(20).every((v) => v === null)).toBe(true);
+      const failed = charts.find((c) => c.id === 'loss:bce')!;
+      expect(failed.series.map((s) => s.runId)).toEqual([runs[2].ref.runId]);
+      expect(failed.x.at(-1)).toBe(80);
+      expect(failed.series[0].y.filter((v) => v !== null)).toHaveLength(20);
 
       const recall = charts.find((c) => c.id === 'eval:recall@50')!;
       expect(recall.series[0].y.filter((v) => v !== null)).toEqual(evalsOf(softmax).map((e) => e.metrics['recall@50']));
@@ -185,10 +191,12 @@ describe('plots webview', () => {
         'param:training.loss',
         'param:training.mode',
       ]);
-      const bestRecall = table.headers.indexOf('best:recall@50');
-      expect(Number(table.rows[0][bestRecall])).toBeCloseTo(Math.max(...evalsOf(softmax).map((e) => e.metrics['recall@50'])), 3);
+      await afterRender(page, () => page.click('#more-columns'));
+      const fullTable = await page.evaluate(() => window.__plots!.table());
+      const bestRecall = fullTable.headers.indexOf('best:recall@50');
+      expect(Number(fullTable.rows[0][bestRecall])).toBeCloseTo(Math.max(...evalsOf(softmax).map((e) => e.metrics['recall@50'])), 3);
 
-      const lossCard = page.locator('[data-chart-id="loss"] .u-over');
+      const lossCard = page.locator('[data-chart-id="loss:softmax"] .u-over');
       const box = (await lossCard.boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-compare-4-runs.png'), fullPage: false });
@@ -208,11 +216,11 @@ describe('plots webview', () => {
       // The rest arrives in batches of 5 events, like a tail of events.jsonl.
       const rest = live.events.slice(cut);
       for (let i = 0; i < rest.length; i += 5) {
-        await postAndRender(page, { type: 'appendEvents', runId: live.ref.runId, events: rest.slice(i, i + 5) });
+        await postAppend(page, live.ref.runId, rest.slice(i, i + 5));
       }
       const after = await page.evaluate(() => window.__plots!.charts());
       expect(after[0].x.length).toBe(40);
-      expect(after.find((c) => c.id === 'eval:recall@10')!.x).toEqual([40, 80, 120, 160]);
+      expect(after.find((c) => c.id === 'eval:recall@50')!.x).toEqual([40, 80, 120, 160]);
       // The table follows live data at most once a second (a rebuild re-lays out the page): wait for it.
       await page.waitForFunction(() => window.__plots!.table().rows[0]?.[1] === 'completed');
       const table = await page.evaluate(() => window.__plots!.table());
@@ -240,8 +248,9 @@ describe('plots webview', () => {
           slider.dispatchEvent(new Event('input'));
         }),
       );
-      let loss = (await page.evaluate(() => window.__plots!.charts()))[0];
-      expect(loss.series[1].y).toEqual(stepsOf(runs[1]).map((s) => s.loss));
+      // runs[1] trains with hinge: its loss has a chart of its own.
+      let loss = (await page.evaluate(() => window.__plots!.charts())).find((c) => c.id === 'loss:hinge')!;
+      expect(loss.series[0].y).toEqual(stepsOf(runs[1]).map((s) => s.loss));
 
       await afterRender(page, () => page.selectOption('#x-axis', 'epoch'));
       loss = (await page.evaluate(() => window.__plots!.charts()))[0];
@@ -249,9 +258,9 @@ describe('plots webview', () => {
       expect(loss.x[0]).toBeCloseTo(0.1, 12);
       expect(loss.x.at(-1)).toBe(4);
 
-      expectLinearY(await drawnAxes(page, 'loss'), await drawnYs(page, 'loss'));
+      expectLinearY(await drawnAxes(page, 'loss:softmax'), await drawnYs(page, 'loss:softmax'));
       await afterRender(page, () => page.check('#log-scale'));
-      expectLog10Y(await drawnAxes(page, 'loss'), await drawnYs(page, 'loss'));
+      expectLog10Y(await drawnAxes(page, 'loss:softmax'), await drawnYs(page, 'loss:softmax'));
       const state = (await page.evaluate(() => window.__savedState)) as PlotsViewState;
       expect(state).toMatchObject({ smoothing: 0, xAxis: 'epoch', logScale: true });
       expect(state.runs.map((r) => r.runId)).toEqual(runs.slice(0, 2).map((r) => r.ref.runId));
@@ -273,6 +282,7 @@ describe('plots webview', () => {
   it('sorts the table by a header click and selects curves by row', async () => {
     const page = await panelWithRuns(runs);
     try {
+      await afterRender(page, () => page.click('#more-columns'));
       const header = page.locator('th[data-column="best:recall@50"]');
       await afterRender(page, () => header.click());
       let table = await page.evaluate(() => window.__plots!.table());
@@ -293,7 +303,7 @@ describe('plots webview', () => {
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-selected-runs.png'), fullPage: false });
 
       // A legend click hides that run in every chart, not only the one clicked.
-      await afterRender(page, () => page.locator('[data-chart-id="loss"] .u-legend .u-series').nth(1).click());
+      await afterRender(page, () => page.locator('[data-chart-id="loss:softmax"] .u-legend .u-series').nth(1).click());
       const charts = await page.evaluate(() => window.__plots!.charts());
       for (const chart of charts) {
         const series = chart.series.filter((s) => s.runId === runs[0].ref.runId && s.kind === 'run');
@@ -308,9 +318,9 @@ describe('plots webview', () => {
   it('exports the chart as a PNG data URL and its data as CSV', async () => {
     const page = await panelWithRuns(runs.slice(0, 2));
     try {
-      await page.click('[data-chart-id="loss"] button[data-export="png"]');
+      await page.click('[data-chart-id="loss:softmax"] button[data-export="png"]');
       const png = (await waitForPosted(page, 'exportPng')) as ExportPngMessage;
-      expect(png.chart).toBe('loss');
+      expect(png.chart).toBe('loss-softmax');
       expect(png.dataUrl.startsWith('data:image/png;base64,')).toBe(true);
       const bytes = Buffer.from(png.dataUrl.slice('data:image/png;base64,'.length), 'base64');
       expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -320,6 +330,8 @@ describe('plots webview', () => {
       expect(bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(240);
       expect(bytes.readUInt32BE(20)).toBeGreaterThan(200);
 
+      // The recall chart shows the headline's K (50); K = 10 is picked in its toggle.
+      await afterRender(page, () => page.selectOption('[data-chart-id="eval:recall@50"] select.k-select', '10'));
       await page.click('[data-chart-id="eval:recall@10"] button[data-export="csv"]');
       const csv = (await waitForPosted(page, 'exportCsv')) as ExportCsvMessage;
       expect(csv.chart).toBe('eval-recall@10');
@@ -339,7 +351,7 @@ describe('plots webview', () => {
   it('reports events for a run it does not show, naming the run', async () => {
     const page = await panelWithRuns(runs.slice(0, 1));
     try {
-      await page.evaluate(() => window.postMessage({ type: 'appendEvents', runId: 'no-such-run', events: [] }, '*'));
+      await page.evaluate(() => window.__host.post(window.__host.appendMessage('no-such-run', [])));
       const error = (await waitForPosted(page, 'webviewError')) as WebviewErrorMessage;
       expect(error.message).toMatch(/run "no-such-run".*showRuns first/);
     } finally {
@@ -360,6 +372,147 @@ describe('plots webview', () => {
   });
 });
 
+describe('plots layout: table first, sections, one chart per metric family', () => {
+  const compactHeaders = [
+    'run',
+    'status',
+    'epoch',
+    'loss',
+    'param:negatives.kinds',
+    'param:training.epochs',
+    'param:training.learning_rate',
+    'param:training.loss',
+    'param:training.mode',
+    'final:recall@50',
+    'final:ndcg@10',
+    'final:mrr',
+    'final:coverage@10',
+    'best:recall@50',
+  ];
+
+  it('puts the compact runs table first, with the popularity baseline as its footer row, and shows every column on demand', async () => {
+    const page = await panelWithRuns(runs);
+    try {
+      const tableFirst = await page.evaluate(() => Boolean(document.querySelector('.table-host')!.compareDocumentPosition(document.querySelector('.sections')!) & Node.DOCUMENT_POSITION_FOLLOWING));
+      expect(tableFirst).toBe(true);
+      let table = await page.evaluate(() => window.__plots!.table());
+      // Differing parameters, each metric family at its chart's K (recall at the headline's 50), the headline's best.
+      expect(table.headers).toEqual(compactHeaders);
+      expect(table.rows.map((r) => r[0])).toEqual(runs.map((r) => r.ref.runId));
+      const recall50 = table.headers.indexOf('final:recall@50');
+      expect(table.baseline?.[0]).toBe('popularity baseline');
+      expect(table.baseline?.[recall50]).toBe('0.1236');
+      expect(table.baseline?.[1]).toBe('');
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-layout-table-first.png'), fullPage: false });
+
+      await afterRender(page, () => page.click('#more-columns'));
+      table = await page.evaluate(() => window.__plots!.table());
+      for (const key of ['final:recall@10', 'best:recall@10', 'final:recall@50', 'best:mrr', 'best:coverage@10']) expect(table.headers).toContain(key);
+      expect(await page.textContent('#more-columns')).toBe('Fewer columns');
+      expect(((await page.evaluate(() => window.__savedState)) as PlotsViewState).allColumns).toBe(true);
+      await afterRender(page, () => page.click('#more-columns'));
+      expect((await page.evaluate(() => window.__plots!.table())).headers).toEqual(compactHeaders);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('groups the charts in sections, switches K in a family\'s chart, and keeps collapsed sections and the K after a reload', async () => {
+    const page = await panelWithRuns(runs);
+    try {
+      expect(await page.evaluate(() => window.__plots!.sections())).toEqual([
+        { id: 'loss', collapsed: false, charts: ['loss:softmax', 'loss:hinge', 'loss:bce'] },
+        { id: 'retrieval', collapsed: false, charts: ['eval:recall@50', 'eval:ndcg@10', 'eval:mrr'] },
+        { id: 'headTail', collapsed: false, charts: ['eval:coverage@10'] },
+        { id: 'sampling', collapsed: false, charts: ['sampling'] },
+        { id: 'system', collapsed: false, charts: ['throughput'] },
+      ]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-layout-sections.png'), fullPage: true });
+
+      // K = 10 in the recall chart: the same card slot shows recall@10, and the table's recall column follows.
+      expect(await page.$$eval('[data-chart-id="eval:recall@50"] select.k-select option', (o) => o.map((x) => x.textContent))).toEqual(['@10', '@50']);
+      await afterRender(page, () => page.selectOption('[data-chart-id="eval:recall@50"] select.k-select', '10'));
+      const recall10 = (await page.evaluate(() => window.__plots!.charts())).find((c) => c.id === 'eval:recall@10')!;
+      expect(recall10.series[0].y.filter((v) => v !== null)).toEqual(evalsOf(runs[0]).map((e) => e.metrics['recall@10']));
+      expect((await page.evaluate(() => window.__plots!.sections()))[1].charts).toEqual(['eval:recall@10', 'eval:ndcg@10', 'eval:mrr']);
+      await page.waitForFunction(() => window.__plots!.table().headers.includes('final:recall@10'));
+
+      await afterRender(page, () => page.click('.section-toggle[data-section="retrieval"]'));
+      expect((await page.evaluate(() => window.__plots!.sections()))[1]).toMatchObject({ id: 'retrieval', collapsed: true });
+      expect(await page.isVisible('[data-chart-id="eval:mrr"]')).toBe(false);
+      expect(await page.isVisible('[data-chart-id="loss:softmax"]')).toBe(true);
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-layout-collapsed.png'), fullPage: false });
+      const state = (await page.evaluate(() => window.__savedState)) as PlotsViewState;
+      expect(state).toMatchObject({ collapsedSections: ['retrieval'], chosenK: { recall: 10 } });
+
+      // A reload (VS Code restores the webview state) keeps the layout.
+      const restored = await panelWithRuns(runs, state);
+      try {
+        const sections = await restored.evaluate(() => window.__plots!.sections());
+        expect(sections[1]).toEqual({ id: 'retrieval', collapsed: true, charts: ['eval:recall@10', 'eval:ndcg@10', 'eval:mrr'] });
+        expect(await restored.isVisible('[data-chart-id="eval:recall@10"]')).toBe(false);
+        expect((await restored.evaluate(() => window.__plots!.table())).headers).toContain('final:recall@10');
+        // Expanded again, the charts are drawn at their full width.
+        await afterRedraw(restored, ['eval:recall@10'], () => restored.click('.section-toggle[data-section="retrieval"]'));
+        expect(await restored.isVisible('[data-chart-id="eval:recall@10"]')).toBe(true);
+        const axes = await drawnAxes(restored, 'eval:recall@10');
+        expect(axes.y.length).toBeGreaterThanOrEqual(2);
+        expect(axes.plot.width).toBeGreaterThan(300);
+      } finally {
+        await restored.close();
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('tells the host each layout change, and a new panel takes the workspace\'s layout while a restored one keeps its own', async () => {
+    const layout = { collapsedSections: ['system'], chosenK: { recall: 10 }, allColumns: true };
+    const fresh = await panelWithRuns(runs);
+    try {
+      await afterRender(fresh, () => fresh.evaluate((l) => window.postMessage({ type: 'restoreLayout', layout: l }, '*'), layout));
+      const sections = await fresh.evaluate(() => window.__plots!.sections());
+      expect(sections.find((x) => x.id === 'system')?.collapsed).toBe(true);
+      expect(sections.find((x) => x.id === 'retrieval')?.charts[0]).toBe('eval:recall@10');
+      expect((await fresh.evaluate(() => window.__plots!.table())).headers).toContain('best:recall@10');
+      // Taking the workspace's layout is not a change to report back.
+      expect(await fresh.evaluate(() => window.__posted.filter((m) => m.type === 'saveLayout'))).toEqual([]);
+      await afterRender(fresh, () => fresh.click('.section-toggle[data-section="loss"]'));
+      expect(await fresh.evaluate(() => window.__posted.filter((m) => m.type === 'saveLayout'))).toEqual([{ type: 'saveLayout', layout: { ...layout, collapsedSections: ['system', 'loss'] } }]);
+    } finally {
+      await fresh.close();
+    }
+    const restored = await panelWithRuns(runs, { collapsedSections: ['headTail'] });
+    try {
+      await restored.evaluate((l) => window.postMessage({ type: 'restoreLayout', layout: l }, '*'), layout);
+      // Messages arrive in order: once the runs posted after it have rendered, restoreLayout was handled.
+      await postRuns(restored, runs);
+      const sections = await restored.evaluate(() => window.__plots!.sections());
+      expect(sections.filter((x) => x.collapsed).map((x) => x.id)).toEqual(['headTail']);
+      expect(sections.find((x) => x.id === 'retrieval')?.charts[0]).toBe('eval:recall@50');
+    } finally {
+      await restored.close();
+    }
+  });
+
+  it('draws softmax (≈ 4) and hinge (≈ 0.3) losses on y axes of their own', async () => {
+    const page = await panelWithRuns(runs.slice(0, 2), { smoothing: 0 });
+    try {
+      const softmaxYs = await drawnYs(page, 'loss:softmax');
+      const hingeYs = await drawnYs(page, 'loss:hinge');
+      const softmaxAxes = await drawnAxes(page, 'loss:softmax');
+      const hingeAxes = await drawnAxes(page, 'loss:hinge');
+      expectLinearY(softmaxAxes, softmaxYs);
+      expectLinearY(hingeAxes, hingeYs);
+      // The softmax axis starts above every hinge value, and the hinge axis ends below every softmax value.
+      expect(fitTicks(softmaxAxes.y).valueAt(softmaxAxes.plot.top + softmaxAxes.plot.height)).toBeGreaterThan(Math.max(...hingeYs));
+      expect(fitTicks(hingeAxes.y).valueAt(hingeAxes.plot.top)).toBeLessThan(Math.min(...softmaxYs));
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('plots webview with a torch run', () => {
   it('names each run\'s engine in the runs table (torch · cpu × 2 beside tfjs · …) and draws the torch run like any other', async () => {
     const tfjs = byId('softmax-inbatch');
@@ -374,9 +527,12 @@ describe('plots webview with a torch run', () => {
       expect(engine, `no engine column in ${JSON.stringify(table.headers)}`).toBe(2);
       const tfjsBackend = (tfjs.events.find((e) => e.type === 'started') as Extract<TrainerEvent, { type: 'started' }>).backend;
       expect(table.rows.map((r) => r[engine])).toEqual([`tfjs · ${tfjsBackend}`, 'torch · cpu × 2']);
-      const loss = (await page.evaluate(() => window.__plots!.charts()))[0];
-      expect(loss.series.map((s) => s.runId)).toEqual([tfjs.ref.runId, other.ref.runId]);
-      expect(loss.series[1].y.filter((v) => v !== null).length).toBeGreaterThan(0);
+      // The torch run trains with hinge, so its loss is drawn in the hinge chart.
+      const charts = await page.evaluate(() => window.__plots!.charts());
+      expect(charts.find((c) => c.id === 'loss:softmax')!.series.map((s) => s.runId)).toEqual([tfjs.ref.runId]);
+      const loss = charts.find((c) => c.id === 'loss:hinge')!;
+      expect(loss.series.map((s) => s.runId)).toEqual([other.ref.runId]);
+      expect(loss.series[0].y.filter((v) => v !== null).length).toBeGreaterThan(0);
       await page.locator('.runs-table').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-torch-run-table.png'), fullPage: false });
     } finally {
@@ -392,14 +548,14 @@ describe('plots webview on a run the real trainer wrote', () => {
   it('draws the loss, a metric and the throughput on a linear y axis, on a log10 axis after the toggle, and linear again after it', async () => {
     const page = await panelWithRuns([real]);
     try {
-      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
+      for (const id of ['loss', 'eval:recall@50', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
       await afterRender(page, () => page.check('#log-scale'));
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-log-scale.png'), fullPage: false });
-      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLog10Y(await drawnAxes(page, id), await drawnYs(page, id));
+      for (const id of ['loss', 'eval:recall@50', 'throughput']) expectLog10Y(await drawnAxes(page, id), await drawnYs(page, id));
       // The loss (2.3…3.5) gets the labels 2, 5 and 10: three heights that only a log axis puts there.
       expect((await drawnAxes(page, 'loss')).y.length).toBeGreaterThanOrEqual(3);
       await afterRender(page, () => page.uncheck('#log-scale'));
-      for (const id of ['loss', 'eval:recall@10', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
+      for (const id of ['loss', 'eval:recall@50', 'throughput']) expectLinearY(await drawnAxes(page, id), await drawnYs(page, id));
     } finally {
       await page.close();
     }
@@ -416,10 +572,10 @@ describe('plots webview on a run the real trainer wrote', () => {
       await expect.poll(() => legendOf(page, 'loss'), { timeout: 5000 }).toEqual({ step: String(evalEvent.step), [REAL_RUN_ID]: shown(stepEvent.loss) });
       // The other charts follow the cursor (one sync group) and show their own values at that step.
       expect(await legendOf(page, 'throughput')).toEqual({ step: String(evalEvent.step), [REAL_RUN_ID]: shown(stepEvent.examplesPerSec) });
-      expect(await legendOf(page, 'eval:recall@10')).toEqual({
+      expect(await legendOf(page, 'eval:recall@50')).toEqual({
         step: String(evalEvent.step),
-        [REAL_RUN_ID]: shown(evalEvent.metrics['recall@10']),
-        'popularity baseline': shown(evalEvent.baseline['recall@10']),
+        [REAL_RUN_ID]: shown(evalEvent.metrics['recall@50']),
+        'popularity baseline': shown(evalEvent.baseline['recall@50']),
       });
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-hover.png'), fullPage: false });
     } finally {
@@ -437,9 +593,9 @@ describe('plots webview on a run the real trainer wrote', () => {
     const expectFull = async (events: TrainerEvent[]) => {
       const f = full(events);
       await expectXRange(page, 'loss', f.loss[0], f.loss[1]);
-      await expectXRange(page, 'eval:recall@10', f.metric[0], f.metric[1]);
+      await expectXRange(page, 'eval:recall@50', f.metric[0], f.metric[1]);
     };
-    const charts = ['loss', 'eval:recall@10'];
+    const charts = ['loss', 'eval:recall@50'];
 
     const page = await panelWithRuns([{ ref: real.ref, events: upTo(cut3) }]);
     try {
@@ -453,25 +609,25 @@ describe('plots webview on a run the real trainer wrote', () => {
       await afterRedraw(page, charts, () => drag(page, 'loss', from, to));
       await expectXRange(page, 'loss', span[0], span[1]);
       // The metric charts zoom to the same steps (their x axis starts at the first eval, so other pixels).
-      await expectXRange(page, 'eval:recall@10', span[0], span[1]);
+      await expectXRange(page, 'eval:recall@50', span[0], span[1]);
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-zoomed.png'), fullPage: false });
 
       // Live events do not undo the zoom.
-      await postAndRender(page, { type: 'appendEvents', runId: real.ref.runId, events: real.events.slice(cut3, cut4) });
+      await postAppend(page, real.ref.runId, real.events.slice(cut3, cut4));
       await expectXRange(page, 'loss', span[0], span[1]);
-      await expectXRange(page, 'eval:recall@10', span[0], span[1]);
+      await expectXRange(page, 'eval:recall@50', span[0], span[1]);
 
       // A double-click on one chart shows all the data again in every chart…
       const { plot } = await drawnAxes(page, 'loss');
       await afterRedraw(page, charts, () => page.mouse.dblclick(Math.round(plot.left + plot.width / 2), Math.round(plot.top + plot.height / 2)));
       await expectFull(upTo(cut4));
       // …and every chart follows live data again.
-      await postAndRender(page, { type: 'appendEvents', runId: real.ref.runId, events: real.events.slice(cut4) });
+      await postAppend(page, real.ref.runId, real.events.slice(cut4));
       await expectFull(real.events);
 
       // Zoomed again (from a metric chart this time), the toolbar's Reset zoom shows all the data too.
-      const metricPlot = (await drawnAxes(page, 'eval:recall@10')).plot;
-      await afterRedraw(page, charts, () => drag(page, 'eval:recall@10', Math.round(metricPlot.left + metricPlot.width * 0.4), Math.round(metricPlot.left + metricPlot.width * 0.6)));
+      const metricPlot = (await drawnAxes(page, 'eval:recall@50')).plot;
+      await afterRedraw(page, charts, () => drag(page, 'eval:recall@50', Math.round(metricPlot.left + metricPlot.width * 0.4), Math.round(metricPlot.left + metricPlot.width * 0.6)));
       expect(xRange(await drawnAxes(page, 'loss')).max).toBeLessThan(full(real.events).loss[1] * 0.9);
       await afterRedraw(page, charts, () => page.click('#reset-zoom'));
       await expectFull(real.events);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meanInterval } from '../../src/shared/meanInterval';
 import { parseEventLines, type EvalEvent } from '../../src/shared/events';
 import { runTrainer, tinySynthetic } from '../trainer/trainerProcess';
-import { ensureWebviewBundle, launchBrowser, openPanel, postAndRender, SCREENSHOTS, startServer, waitForPosted, type FixtureRun, type PageServer } from './harness';
+import { ensureWebviewBundle, launchBrowser, openPanel, postRuns, SCREENSHOTS, startServer, waitForPosted, type FixtureRun, type PageServer } from './harness';
 
 let browser: Browser;
 let server: PageServer;
@@ -47,7 +47,7 @@ describe('plots webview: the sweep view', () => {
     const page = await openPanel(browser, server, { height: 1500 });
     try {
       await waitForPosted(page, 'initialized');
-      await postAndRender(page, { type: 'showRuns', replace: true, runs });
+      await postRuns(page, runs);
       const data = (await page.evaluate(() => window.__plots!.sweep()))!;
       expect(data.metric).toBe('recall@10');
       expect(data.parameters).toEqual(['training.learning_rate']);
@@ -82,7 +82,7 @@ describe('plots webview: the sweep view', () => {
     try {
       await waitForPosted(page, 'initialized');
       const plain = runs.map((r) => ({ ...r, events: r.events.map((e) => (e.type === 'started' ? { ...e, params: Object.fromEntries(Object.entries(e.params).filter(([k]) => !k.startsWith('sweep.'))) } : e)) }));
-      await postAndRender(page, { type: 'showRuns', replace: true, runs: plain });
+      await postRuns(page, plain);
       expect(await page.evaluate(() => window.__plots!.sweep())).toBeNull();
       expect(await page.locator('section.sweep').isHidden()).toBe(true);
     } finally {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-import { headlineMetric } from '../../src/core/eval/headline';
+import { headlineMetric } from '../../src/shared/headline';
 import { PYTHON, pythonEnv } from './python';
 
 /** Both engines judge a run on the same metric (ended.best, early stopping, the best checkpoint). */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 import { engineLabel } from '../../shared/engines';
-import { headlineMetricOf } from '../eval/headline';
+import { headlineMetricOf } from '../../shared/headline';
 import type { EndedEvent, EvalEvent, RunStatus, StartedEvent, TrainerEvent } from '../../shared/events';
 
 export interface RunSummary {

@@ -10,7 +10,7 @@ import type { AnnIndexInfo } from '../../shared/events';
 import type { EvaluationConfig, ServingConfig } from '../config/schema';
 import type { Dataset } from '../data/dataset';
 import { evaluateWithIndex } from '../eval/annRetrieval';
-import { headlineMetric } from '../eval/headline';
+import { headlineMetric } from '../../shared/headline';
 import type { PerUserValues } from '../eval/perUser';
 import { evaluateRetrieval, evaluateRetrievalPerUser, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
 import { dotScorer, popularityScorer } from '../eval/scorers';
@@ -127,7 +127,7 @@ export class RunEvaluator {
     }
   }
 
-  /** The metric runs are compared on (core/eval/headline.ts). */
+  /** The metric runs are compared on (shared/headline.ts). */
   static headline(evaluation: EvaluationConfig, earlyStoppingMetric?: string): string {
     return headlineMetric(evaluation.k, earlyStoppingMetric);
   }

@@ -1,11 +1,13 @@
 /**
  * The plots panel host: one panel (createOrShow), revived after a window reload by the serializer in
- * register.ts. It follows each shown run folder, keeps the events it has sent, and answers every
- * `initialized` from the webview (first load, or a reload after being hidden) with the full set.
+ * register.ts. It follows each shown run folder, folds its events into columns, sends the webview only
+ * the new points, and answers every `initialized` (first load, or a reload after being hidden) with the full set.
  */
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../shared/events';
-import { isWebviewToHostMessage, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
+import { RunColumnsFeed } from '../../shared/runColumns';
+import { isWebviewToHostMessage, readLayout, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
+import { AppendBatcher } from './appendBatcher';
 import { decodePngDataUrl } from './dataUrl';
 import type { PlotsDeps } from './deps';
 import { followRunFolder } from './followRun';
@@ -15,12 +17,15 @@ import { askSaveLocation } from './saveDialog';
 
 export const PLOTS_VIEW_TYPE = 'twoTowerLab.plots';
 const PLOTS_TITLE = 'Two-Tower Lab: plots';
+/** Where the workspace keeps the plots layout (sections collapsed, K per family, table columns). */
+export const PLOTS_LAYOUT_KEY = 'twoTowerLab.plotsLayout';
 /** A context key for the panel's title-bar buttons: Pin while following, Follow while pinned. */
 export const PLOTS_FOLLOWING_CONTEXT = 'twoTowerLab.plotsFollowing';
 
 interface FollowedRun {
   ref: RunRef;
-  events: TrainerEvent[];
+  /** The run's events folded into columns; each message to the webview carries the points added since the last. */
+  feed: RunColumnsFeed;
   /** The first batch (everything written so far) has arrived. */
   loaded: boolean;
   /** The webview has been sent this run with `showRuns`. */
@@ -57,6 +62,8 @@ export class PlotsPanel {
 
   private readonly runs = new Map<string, FollowedRun>();
   private readonly outbox: HeldMessages<HostToWebviewMessage>;
+  /** Live runs' new points, sent together; flushed before any other message so the webview sees changes in order. */
+  private readonly appends: AppendBatcher;
   private readonly disposables: vscode.Disposable[] = [];
   /** The experiment whose runs the panel follows; undefined when its runs are pinned (a fixed selection). */
   private followed: { source: ExperimentRuns; subscription: vscode.Disposable } | undefined;
@@ -126,6 +133,7 @@ export class PlotsPanel {
     private readonly deps: PlotsDeps,
   ) {
     this.outbox = new HeldMessages((message) => void this.panel.webview.postMessage(message));
+    this.appends = new AppendBatcher({ takeChunk: (runId) => this.runs.get(runId)?.feed.takeChunk() }, (message) => this.outbox.post(message));
     panel.webview.html = this.html();
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'tower.svg');
     this.disposables.push(
@@ -143,6 +151,7 @@ export class PlotsPanel {
 
   /** The runs shown from now on, in this order; runs no longer listed are dropped. */
   show(refs: RunRef[]): void {
+    this.appends.flush();
     const wanted = new Set(refs.map((r) => r.runId));
     for (const [runId, run] of this.runs) {
       if (wanted.has(runId)) continue;
@@ -152,7 +161,7 @@ export class PlotsPanel {
     }
     for (const ref of refs) {
       if (this.runs.has(ref.runId)) continue;
-      const run: FollowedRun = { ref, events: [], loaded: false, announced: false, subscription: { dispose: () => undefined } };
+      const run: FollowedRun = { ref, feed: new RunColumnsFeed(), loaded: false, announced: false, subscription: { dispose: () => undefined } };
       this.runs.set(ref.runId, run);
       run.subscription = this.follow(run);
     }
@@ -162,12 +171,12 @@ export class PlotsPanel {
   private follow(run: FollowedRun): { dispose(): void } {
     const onEvents = (events: TrainerEvent[]): void => {
       if (!this.runs.has(run.ref.runId)) return;
-      run.events.push(...events);
+      run.feed.add(events);
       if (!run.loaded) {
         run.loaded = true;
         this.announceLoaded();
       } else if (run.announced && events.length > 0) {
-        this.outbox.post({ type: 'appendEvents', runId: run.ref.runId, events });
+        this.appends.mark(run.ref.runId);
       }
     };
     try {
@@ -185,21 +194,26 @@ export class PlotsPanel {
     const waiting = [...this.runs.values()].filter((r) => !r.announced);
     if (waiting.length === 0 || waiting.some((r) => !r.loaded)) return;
     waiting.forEach((r) => (r.announced = true));
-    this.outbox.post({ type: 'showRuns', replace: false, runs: waiting.map((r) => ({ ref: r.ref, events: [...r.events] })) });
+    this.outbox.post({ type: 'showRuns', replace: false, runs: waiting.map((r) => ({ ref: r.ref, data: r.feed.fullChunk() })) });
   }
 
-  /** Everything announced so far, for a webview that (re)loaded. */
+  /** Everything announced so far, for a webview that (re)loaded; later appends continue from it. */
   private snapshot(): HostToWebviewMessage {
-    const runs = [...this.runs.values()].filter((r) => r.announced).map((r) => ({ ref: r.ref, events: r.events }));
+    const runs = [...this.runs.values()].filter((r) => r.announced).map((r) => ({ ref: r.ref, data: r.feed.fullChunk() }));
     return { type: 'showRuns', replace: true, runs };
   }
 
   private async receive(message: WebviewToHostMessage): Promise<void> {
     switch (message.type) {
       case 'initialized':
+        this.appends.drop();
         this.outbox.markGone();
+        this.outbox.post({ type: 'restoreLayout', layout: readLayout(this.context.workspaceState.get(PLOTS_LAYOUT_KEY)) });
         this.outbox.post(this.snapshot());
         this.outbox.markReady();
+        return;
+      case 'saveLayout':
+        await this.context.workspaceState.update(PLOTS_LAYOUT_KEY, readLayout(message.layout));
         return;
       case 'exportPng':
         await this.save('png', message.chart, () => decodePngDataUrl(message.dataUrl));
@@ -247,6 +261,7 @@ export class PlotsPanel {
     if (PlotsPanel.current === this) PlotsPanel.current = undefined;
     this.followed?.subscription.dispose();
     this.followed = undefined;
+    this.appends.drop();
     for (const run of this.runs.values()) run.subscription.dispose();
     this.runs.clear();
     this.disposables.forEach((d) => d.dispose());

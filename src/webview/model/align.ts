@@ -12,9 +12,10 @@ export interface AlignedSeries {
   ys: (number | null)[][];
 }
 
-function sameX(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+/** Whether `a` is `b` or its beginning (a live run that has logged fewer of the same steps). */
+function prefixOf(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a === b) return true;
-  if (a.length !== b.length) return false;
+  if (a.length > b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -22,14 +23,14 @@ function sameX(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 /** Non-finite y values (NaN, ±Infinity) become null: uPlot draws a gap there. Each x must ascend. */
 export function alignSeries(series: XYSeries[]): AlignedSeries {
   if (series.length === 0) return { x: [], ys: [] };
-  // Runs of one comparison usually log the same steps: skip the merge then.
+  // Runs of one comparison usually log the same steps (live ones up to different points): skip the merge then.
   // Plain loops, not Array.from with a map function, which is several times slower in V8.
-  if (series.every((s) => sameX(s.x, series[0].x))) {
-    const first = series[0].x;
-    const x = new Array<number>(first.length);
-    for (let i = 0; i < first.length; i++) x[i] = first[i];
+  const longest = series.reduce((a, s) => (s.x.length > a.x.length ? s : a), series[0]).x;
+  if (series.every((s) => prefixOf(s.x, longest))) {
+    const x = new Array<number>(longest.length);
+    for (let i = 0; i < longest.length; i++) x[i] = longest[i];
     const ys = series.map((s) => {
-      const y = new Array<number | null>(s.y.length);
+      const y = new Array<number | null>(longest.length).fill(null);
       for (let i = 0; i < s.y.length; i++) {
         const v = s.y[i];
         y[i] = Number.isFinite(v) ? v : null;

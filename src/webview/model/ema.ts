@@ -26,7 +26,6 @@ export function emaSmooth(values: ArrayLike<number>, weight: number): number[] {
 }
 
 interface EmaCacheEntry {
-  source: ArrayLike<number>;
   generation: number;
   weight: number;
   out: number[];
@@ -36,16 +35,17 @@ interface EmaCacheEntry {
 
 /**
  * The same smoothing, extended incrementally while a live run only appends: a render then costs the
- * new points, not the whole curve. `generation` changes when earlier points were replaced.
+ * new points, not the whole curve. `key` is the column (stable while it grows, though its buffer may
+ * not be); `generation` changes when earlier points were replaced.
  */
 export class EmaCache {
   private readonly entries = new WeakMap<object, EmaCacheEntry>();
 
   smooth(key: object, values: ArrayLike<number>, weight: number, generation: number): number[] {
     let entry = this.entries.get(key);
-    if (!entry || entry.source !== values || entry.weight !== weight || entry.generation !== generation || entry.out.length > values.length) {
+    if (!entry || entry.weight !== weight || entry.generation !== generation || entry.out.length > values.length) {
       emaSmooth([], weight); // validates the weight with the same message
-      entry = { source: values, generation, weight, out: [], last: 0, seen: 0 };
+      entry = { generation, weight, out: [], last: 0, seen: 0 };
       this.entries.set(key, entry);
     }
     for (let i = entry.out.length; i < values.length; i++) {

@@ -1,10 +1,12 @@
 /**
- * The runs table: the parameters that differ between the shown runs (all of them when one run is
- * shown), the run's status, its engine when a torch run is among them, and the final and best value of
- * every eval metric. Pure and sortable.
+ * The runs table: the run's status, its engine when a torch run is among them, the final loss, the
+ * parameters that differ between the shown runs, and the headline metrics (or, on demand, every
+ * parameter and every metric's final and best value); the popularity baseline as a row of its own.
+ * Pure and sortable.
  */
 import { engineLabel } from '../../shared/engines';
 import type { RunStatus } from '../../shared/events';
+import { headlineOf, metricFamilies, metricKeyOf, shownK } from './metricFamilies';
 import { metricKeys, runLabelOf, type RunRecord } from './runStore';
 
 export type Cell = string | number | boolean | null;
@@ -24,6 +26,15 @@ export interface TableRow {
 export interface RunsTable {
   columns: TableColumn[];
   rows: TableRow[];
+  /** The popularity baseline on the runs' split, as a row of its own (metric cells only); null without one. */
+  baseline: Record<string, Cell> | null;
+}
+
+export interface RunsTableOptions {
+  /** Every parameter (for one run: all of them) and every metric's final and best value. */
+  allColumns?: boolean;
+  /** The K shown per metric family (the compact table shows each family at that K). */
+  chosenK?: Record<string, number>;
 }
 
 export function runStatus(run: RunRecord): RunStatus {
@@ -41,14 +52,17 @@ export function differingParams(runs: RunRecord[]): string[] {
   return all.filter((k) => params.some((p) => !(k in p) || p[k] !== params[0][k]));
 }
 
-function lastFinite(values: number[]): number | null {
+function lastFinite(values: ArrayLike<number>): number | null {
   for (let i = values.length - 1; i >= 0; i--) if (Number.isFinite(values[i])) return values[i];
   return null;
 }
 
-function maxFinite(values: number[]): number | null {
+function maxFinite(values: ArrayLike<number>): number | null {
   let best: number | null = null;
-  for (const v of values) if (Number.isFinite(v) && (best === null || v > best)) best = v;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && (best === null || v > best)) best = v;
+  }
   return best;
 }
 
@@ -57,9 +71,44 @@ function isTorchRun(run: RunRecord): boolean {
   return run.started?.engine === 'torch' || run.started?.backend === 'torch';
 }
 
-export function buildRunsTable(runs: RunRecord[]): RunsTable {
-  const params = differingParams(runs);
-  const metrics = metricKeys(runs);
+/** The shown runs' headline metric (see headlineOf). */
+export function headlineMetric(runs: RunRecord[], metrics: string[]): string | undefined {
+  return headlineOf(runs.map((r) => r.ended?.best?.metric), metrics);
+}
+
+/** Compact: each metric family at the K shown in its chart. */
+function compactMetrics(metrics: string[], chosenK: Record<string, number>, headline: string | undefined): string[] {
+  return metricFamilies(metrics)
+    .filter((f) => f.section === 'retrieval' || f.section === 'headTail')
+    .map((f) => metricKeyOf(f.family, shownK(f, chosenK, headline)));
+}
+
+function lastBaseline(runs: RunRecord[], metric: string): number | null {
+  for (const run of runs) {
+    const values = run.evals.baseline.get(metric)?.values();
+    const last = values ? lastFinite(values) : null;
+    if (last !== null) return last;
+  }
+  return null;
+}
+
+/**
+ * The table: compact by default (differing parameters, the final value of each metric family at its
+ * chart's K and the best of the headline metric), everything with `allColumns`.
+ */
+export function buildRunsTable(runs: RunRecord[], options: RunsTableOptions = { allColumns: true }): RunsTable {
+  const allMetrics = metricKeys(runs);
+  const all = options.allColumns === true;
+  const params = all || runs.length > 1 ? differingParams(runs) : [];
+  const headline = headlineMetric(runs, allMetrics);
+  const metrics = all ? allMetrics : compactMetrics(allMetrics, options.chosenK ?? {}, headline);
+  const metricColumns = all
+    ? metrics.flatMap((m): TableColumn[] => [
+        { key: `final:${m}`, label: `${m} final`, group: 'final' },
+        // Every metric reported here (recall, NDCG, hit rate, MRR, coverage) is better when higher.
+        { key: `best:${m}`, label: `${m} best`, group: 'best' },
+      ])
+    : [...metrics.map((m): TableColumn => ({ key: `final:${m}`, label: m, group: 'final' })), ...(headline ? [{ key: `best:${headline}`, label: `${headline} best`, group: 'best' } satisfies TableColumn] : [])];
   const showEngine = runs.some(isTorchRun);
   const columns: TableColumn[] = [
     { key: 'run', label: 'run', group: 'run' },
@@ -69,30 +118,36 @@ export function buildRunsTable(runs: RunRecord[]): RunsTable {
     // The last epoch's mean loss: the loss the tree, the CLI and the log report (a step's loss is a partial batch's).
     { key: 'loss', label: 'final loss', group: 'final' },
     ...params.map((p): TableColumn => ({ key: `param:${p}`, label: p, group: 'param' })),
-    ...metrics.flatMap((m): TableColumn[] => [
-      { key: `final:${m}`, label: `${m} final`, group: 'final' },
-      // Every metric reported here (recall, NDCG, hit rate, MRR, coverage) is better when higher.
-      { key: `best:${m}`, label: `${m} best`, group: 'best' },
-    ]),
+    ...metricColumns,
   ];
+  const shownMetrics = new Set([...metrics, ...(headline ? [headline] : [])]);
   const rows = runs.map((run, colourIndex): TableRow => {
     const cells: Record<string, Cell> = {
       run: runLabelOf(run),
       status: runStatus(run),
       ...(showEngine ? { engine: run.started ? engineLabel(run.started) : null } : {}),
       epoch: run.ended?.epoch ?? run.steps.epoch.at(-1) ?? null,
-      loss: lastFinite(run.epochLoss.loss),
+      loss: lastFinite(run.epochLoss.loss.values()),
     };
     const p = run.started?.params ?? {};
     for (const key of params) cells[`param:${key}`] = key in p ? p[key] : null;
-    for (const m of metrics) {
-      const values = run.evals.metrics.get(m) ?? [];
+    for (const m of shownMetrics) {
+      const values = run.evals.metrics.get(m)?.values() ?? [];
       cells[`final:${m}`] = lastFinite(values);
       cells[`best:${m}`] = maxFinite(values);
     }
     return { runId: run.ref.runId, colourIndex, cells };
   });
-  return { columns, rows };
+  const baselineCells: Record<string, Cell> = { run: 'popularity baseline' };
+  let hasBaseline = false;
+  for (const m of shownMetrics) {
+    const value = lastBaseline(runs, m);
+    if (value === null) continue;
+    hasBaseline = true;
+    baselineCells[`final:${m}`] = value;
+    baselineCells[`best:${m}`] = value;
+  }
+  return { columns, rows, baseline: hasBaseline ? baselineCells : null };
 }
 
 /** Numbers compare as numbers, everything else as text; empty cells go last in either direction. */

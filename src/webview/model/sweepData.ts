@@ -36,10 +36,10 @@ const NOT_SWEPT = new Set(['training.seed', 'sweep.id', 'sweep.point']);
 /** A run's value of `metric` at the model it keeps. */
 export function keptValue(run: RunRecord, metric: string): number | undefined {
   const best = run.ended?.best;
-  const epochs = run.evals.epoch;
+  const epochs = run.evals.epoch.values();
   const epoch = best?.checkpoint !== undefined ? best.epoch : epochs[epochs.length - 1];
   const at = epochs.lastIndexOf(epoch);
-  const v = at >= 0 ? run.evals.metrics.get(metric)?.[at] : undefined;
+  const v = at >= 0 ? run.evals.metrics.get(metric)?.at(at) : undefined;
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
 

@@ -22,6 +22,8 @@ export interface ChartViewContext {
   isDimmed(runId: string): boolean;
   onToggleRun(runId: string, show: boolean): void;
   onExport(view: ChartView, format: 'png' | 'csv'): void;
+  /** The user picked another K for a metric family's chart. */
+  onChooseK(family: string, k: number): void;
 }
 
 const CHART_HEIGHT = 200;
@@ -60,7 +62,19 @@ export class ChartView {
       button.addEventListener('click', () => this.ctx.onExport(this, format));
       buttons.append(button);
     }
-    header.append(title, buttons);
+    header.append(title);
+    if (spec.family && spec.family.ks.length > 1) {
+      // One chart per family: K is a toggle, as in TensorBoard's and W&B's grouped charts.
+      const family = spec.family;
+      const select = document.createElement('select');
+      select.className = 'k-select';
+      select.dataset.family = family.name;
+      select.title = `Which cut-off K of ${family.name} to show`;
+      for (const k of family.ks) select.append(new Option(`@${k}`, String(k), false, k === family.k));
+      select.addEventListener('change', () => this.ctx.onChooseK(family.name, Number(select.value)));
+      header.append(select);
+    }
+    header.append(buttons);
     this.plotHost = document.createElement('div');
     this.plotHost.className = 'chart-plot';
     this.root.append(header, this.plotHost);
@@ -182,7 +196,10 @@ export class ChartView {
   }
 
   resize(width: number): void {
-    this.plot?.setSize({ width: Math.max(240, width), height: CHART_HEIGHT });
+    const wanted = Math.max(240, width);
+    // The page's resize observer fires whenever a section grows (new charts, a section expanded): a chart
+    // whose width did not change is not redrawn.
+    if (this.plot && this.plot.width !== wanted) this.plot.setSize({ width: wanted, height: CHART_HEIGHT });
   }
 
   toPngDataUrl(): string {

@@ -1,4 +1,4 @@
-/** The runs table as DOM: a sortable header, and rows that select their runs' curves when clicked. */
+/** The runs table as DOM: a sortable header, rows that select their runs' curves when clicked, and the popularity baseline as a footer row. */
 import { runColour } from '../model/colors';
 import { formatCell, sortRows, type RunsTable } from '../model/runsTable';
 
@@ -45,6 +45,18 @@ export function renderRunsTable(host: HTMLElement, table: RunsTable, options: Ta
         td.textContent = formatCell(value);
         if (typeof value === 'number') td.className = 'num';
       }
+    }
+  }
+  if (table.baseline) {
+    // A reference row, not a run: kept apart from sorting and selection.
+    const tr = element.createTFoot().insertRow();
+    tr.className = 'baseline-row';
+    tr.title = 'Recommends the most clicked items to everyone, on the same split: a run below it has learnt nothing useful';
+    for (const column of table.columns) {
+      const td = tr.insertCell();
+      const value = table.baseline[column.key] ?? null;
+      td.textContent = column.key === 'run' || value !== null ? formatCell(value) : '';
+      if (typeof value === 'number') td.className = 'num';
     }
   }
   host.replaceChildren(element);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENTS_SCHEMA_VERSION, type TrainerEvent } from '../../../src/shared/events';
 import { EventTail } from '../../../src/core/runs/eventTail';
-import { headlineMetric, headlineMetricOf as headlineMetricName } from '../../../src/core/eval/headline';
+import { headlineMetric, headlineMetricOf as headlineMetricName } from '../../../src/shared/headline';
 import { summarizeRun } from '../../../src/core/runs/runSummary';
 import { listRunFolders } from '../../../src/core/runs/runsDir';
 

@@ -31,4 +31,15 @@ describe('alignSeries', () => {
     expect(alignSeries([{ x: [1, 2], y: [Infinity, 2] }, { x: [2], y: [1] }]).ys[0]).toEqual([null, 2]);
     expect(alignSeries([])).toEqual({ x: [], ys: [] });
   });
+  it('takes the longest x when the others log the same steps but fewer (live runs at different points)', () => {
+    const out = alignSeries([
+      { x: [1, 2], y: [10, NaN] },
+      { x: [1, 2, 3], y: [11, 21, 31] },
+    ]);
+    expect(out.x).toEqual([1, 2, 3]);
+    expect(out.ys).toEqual([
+      [10, null, null],
+      [11, 21, 31],
+    ]);
+  });
 });

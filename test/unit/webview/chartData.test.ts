@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { allCharts, evalChart, lossChart } from '../../../src/webview/model/chartData';
 import { RunStore } from '../../../src/webview/model/runStore';
-import { evalEvent, started, step } from './helpers';
+import { evalEvent, started, step, showEvents } from './helpers';
 
 function twoRuns(): RunStore {
   const store = new RunStore();
-  store.setRun({ runId: 'a', runDir: '/r/a' }, [started('a', {}, 10), step('a', 5, 2, 1), step('a', 10, 1, 2), evalEvent('a', 1, 10, { 'recall@10': 0.3 }, { 'recall@10': 0.1 })]);
-  store.setRun({ runId: 'b', runDir: '/r/b' }, [started('b', {}, 10), step('b', 5, 4, 1.5), evalEvent('b', 1, 10, { 'recall@10': 0.2 }, { 'recall@10': 0.1 })]);
+  showEvents(store, { runId: 'a', runDir: '/r/a' }, [started('a', {}, 10), step('a', 5, 2, 1), step('a', 10, 1, 2), evalEvent('a', 1, 10, { 'recall@10': 0.3 }, { 'recall@10': 0.1 })]);
+  showEvents(store, { runId: 'b', runDir: '/r/b' }, [started('b', {}, 10), step('b', 5, 4, 1.5), evalEvent('b', 1, 10, { 'recall@10': 0.2 }, { 'recall@10': 0.1 })]);
   return store;
 }
 
@@ -44,7 +44,7 @@ describe('chart data', () => {
 
   it('turns values <= 0 into gaps on a log scale', () => {
     const store = new RunStore();
-    store.setRun({ runId: 'a', runDir: '/r/a' }, [step('a', 1, 0), step('a', 2, 0.5)]);
+    showEvents(store, { runId: 'a', runDir: '/r/a' }, [step('a', 1, 0), step('a', 2, 0.5)]);
     expect(lossChart(store.list(), { xAxis: 'step', smoothing: 0, logScale: true }).ys[0]).toEqual([null, 0.5]);
   });
 
@@ -56,12 +56,12 @@ describe('chart data', () => {
 describe('popularity baseline', () => {
   it('is one line for runs that stopped at different epochs on the same split, and two for different splits', () => {
     const store = new RunStore();
-    store.setRun({ runId: 'short', runDir: '/r/s' }, [evalEvent('short', 1, 10, { mrr: 0.3 }, { mrr: 0.1 })]);
-    store.setRun({ runId: 'long', runDir: '/r/l' }, [evalEvent('long', 1, 10, { mrr: 0.2 }, { mrr: 0.1 }), evalEvent('long', 2, 20, { mrr: 0.25 }, { mrr: 0.1 })]);
+    showEvents(store, { runId: 'short', runDir: '/r/s' }, [evalEvent('short', 1, 10, { mrr: 0.3 }, { mrr: 0.1 })]);
+    showEvents(store, { runId: 'long', runDir: '/r/l' }, [evalEvent('long', 1, 10, { mrr: 0.2 }, { mrr: 0.1 }), evalEvent('long', 2, 20, { mrr: 0.25 }, { mrr: 0.1 })]);
     let chart = evalChart('mrr', store.list(), { xAxis: 'step', smoothing: 0, logScale: false });
     expect(chart.series.filter((s) => s.kind === 'baseline').map((s) => s.label)).toEqual(['popularity baseline']);
     expect(chart.ys[2]).toEqual([0.1, 0.1]);
-    store.setRun({ runId: 'other', runDir: '/r/o' }, [evalEvent('other', 1, 10, { mrr: 0.2 }, { mrr: 0.05 })]);
+    showEvents(store, { runId: 'other', runDir: '/r/o' }, [evalEvent('other', 1, 10, { mrr: 0.2 }, { mrr: 0.05 })]);
     chart = evalChart('mrr', store.list(), { xAxis: 'step', smoothing: 0, logScale: false });
     expect(chart.series.filter((s) => s.kind === 'baseline').map((s) => s.label)).toEqual(['popularity baseline (long)', 'popularity baseline (other)']);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toCsv } from '../../../src/webview/model/csv';
 import { RunStore } from '../../../src/webview/model/runStore';
 import { pickSnapshot, samplingChartData } from '../../../src/webview/model/samplingData';
-import { ev } from './helpers';
+import { ev, showEvents } from './helpers';
 
 describe('toCsv', () => {
   it('writes one row per x, blanks for gaps, and quotes labels with commas', () => {
@@ -16,7 +16,7 @@ describe('sampling chart data', () => {
 
   it('shows positives then each negative kind by name, and picks the latest epoch by default', () => {
     const store = new RunStore();
-    store.setRun({ runId: 'a', runDir: '/r/a' }, [
+    showEvents(store, { runId: 'a', runDir: '/r/a' }, [
       ev('a', { type: 'sampling', epoch: 1, distribution: { positives: deciles(0.5), negatives: { uniform: deciles(0.1), popularity: deciles(0.3) } } }),
       ev('a', { type: 'sampling', epoch: 2, distribution: { positives: deciles(0.4), negatives: { uniform: deciles(0.1) }, logqP: deciles(0.01) } }),
     ]);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../../src/webview/model/runStore';
 import { buildRunsTable, differingParams, formatCell, sortRows } from '../../../src/webview/model/runsTable';
-import { ev, evalEvent, started, step } from './helpers';
+import { ev, evalEvent, started, step, showEvents } from './helpers';
 
 function store(): RunStore {
   const s = new RunStore();
-  s.setRun({ runId: 'a', runDir: '/r/a' }, [
+  showEvents(s, { runId: 'a', runDir: '/r/a' }, [
     started('a', { 'training.loss': 'softmax', lr: 0.05, seed: 7 }),
     step('a', 1, 3),
     ev('a', { type: 'epoch', epoch: 1, step: 1, loss: 3.5, examplesPerSec: 1, durationSec: 1, elapsedSec: 1 }),
@@ -17,7 +17,7 @@ function store(): RunStore {
     evalEvent('a', 2, 2, { 'recall@10': 0.25 }),
     ev('a', { type: 'ended', status: 'completed', epoch: 2, step: 2, elapsedSec: 3 }),
   ]);
-  s.setRun({ runId: 'b', runDir: '/r/b', label: 'hinge' }, [started('b', { 'training.loss': 'hinge', lr: 0.05, seed: 7, margin: 0.2 }), evalEvent('b', 1, 1, { 'recall@10': 0.1 })]);
+  showEvents(s, { runId: 'b', runDir: '/r/b', label: 'hinge' }, [started('b', { 'training.loss': 'hinge', lr: 0.05, seed: 7, margin: 0.2 }), evalEvent('b', 1, 1, { 'recall@10': 0.1 })]);
   return s;
 }
 
@@ -61,7 +61,7 @@ describe('runs table with a torch run', () => {
   it('shows an engine column (torch · cpu × 2 beside tfjs · cpu) only when a torch run is shown', () => {
     const s = store();
     const torchRun = started('t', { 'training.loss': 'softmax', lr: 0.05, seed: 7 });
-    s.setRun({ runId: 't', runDir: '/r/t' }, [{ ...torchRun, backend: 'torch', engine: 'torch', device: 'cpu', processes: 2, worldSize: 2, threads: 1 } as typeof torchRun, evalEvent('t', 1, 1, { 'recall@10': 0.31 })]);
+    showEvents(s, { runId: 't', runDir: '/r/t' }, [{ ...torchRun, backend: 'torch', engine: 'torch', device: 'cpu', processes: 2, worldSize: 2, threads: 1 } as typeof torchRun, evalEvent('t', 1, 1, { 'recall@10': 0.31 })]);
     const table = buildRunsTable(s.list());
     expect(table.columns.slice(0, 4).map((c) => c.key)).toEqual(['run', 'status', 'engine', 'epoch']);
     expect(table.rows.map((r) => r.cells.engine)).toEqual(['tfjs · cpu', 'tfjs · cpu', 'torch · cpu × 2']);

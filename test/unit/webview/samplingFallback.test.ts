@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { parseEventLines } from '../../../src/shared/events';
 import { RunStore } from '../../../src/webview/model/runStore';
 import { pickSnapshot, samplingChartData } from '../../../src/webview/model/samplingData';
-import { ev } from './helpers';
+import { ev, showEvents } from './helpers';
 
 const deciles = () => Array(10).fill(0.1);
 
 describe('hard-slot fallback on the sampling chart', () => {
   it('says the expected share at start and the counted share of each epoch', () => {
     const store = new RunStore();
-    store.setRun({ runId: 'a', runDir: '/r/a' }, [
+    showEvents(store, { runId: 'a', runDir: '/r/a' }, [
       ev('a', {
         type: 'started',
         experiment: '/w/a.tower.yaml',
@@ -40,7 +40,7 @@ describe('hard-slot fallback on the sampling chart', () => {
     const { events, badLines } = parseEventLines(readFileSync(fixtures, 'utf8'));
     expect(badLines).toEqual([]);
     const store = new RunStore();
-    store.setRun({ runId: 'old', runDir: '/r/old' }, events);
+    showEvents(store, { runId: 'old', runDir: '/r/old' }, events);
     const run = store.get('old')!;
     expect(run.sampling.length).toBeGreaterThan(0);
     for (const s of run.sampling) expect(samplingChartData('old', s).hardFallback).toBeUndefined();
