@@ -9,6 +9,7 @@ import { X_AXIS_LABELS, type ChartSpec, type SeriesSpec } from '../model/chartDa
 import { runColour, withAlpha } from '../model/colors';
 import { toCsv } from '../model/csv';
 import { decimateAligned } from '../model/decimate';
+import { logDecadeRange } from '../model/logRange';
 import { chartToPngDataUrl, type LegendEntry } from './exportImage';
 import type { Theme } from './theme';
 
@@ -131,7 +132,7 @@ export class ChartView {
       height: CHART_HEIGHT,
       scales: {
         x: { time: false },
-        y: this.ctx.logScale ? { distr: 3, log: 10 } : { auto: true },
+        y: this.ctx.logScale ? { distr: 3, log: 10, range: (_u, min, max) => logDecadeRange(min, max) } : { auto: true },
       },
       axes: [xAxis, { ...axis(this.spec.yLabel), size: 60 }],
       cursor: {
