@@ -24,7 +24,7 @@ export function runEndNotice(summary: RunSummary, experimentLabel: string): RunE
   switch (summary.status) {
     case 'completed': {
       const h = summary.headline;
-      const metric = h ? `: ${h.metric} ${formatMetric(h.value)} (epoch ${h.epoch + 1})${h.baseline !== undefined ? `, popularity ${formatMetric(h.baseline)}${h.value < h.baseline ? ', below popularity' : ''}` : ''}` : '';
+      const metric = h ? `: ${h.metric} ${formatMetric(h.value)} (epoch ${h.epoch})${h.baseline !== undefined ? `, popularity ${formatMetric(h.baseline)}${h.value < h.baseline ? ', below popularity' : ''}` : ''}` : '';
       return { severity: h && h.baseline !== undefined && h.value < h.baseline ? 'warning' : 'info', message: `${who} completed${took}${metric}.`, actions: ['Open Plots', 'Show Log'] };
     }
     case 'stopped':

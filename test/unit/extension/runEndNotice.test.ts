@@ -8,7 +8,7 @@ const summary = (over: Partial<RunSummary>): RunSummary => ({ runId: 'syn-1', st
 describe('runEndNotice: what the editor says when a run ends', () => {
   it('completed: the headline metric with its epoch beside popularity, Open Plots and Show Log', () => {
     const n = runEndNotice(summary({ headline: { metric: 'recall@50', value: 0.3412, epoch: 3, baseline: 0.2 } }), 'synthetic')!;
-    expect(n).toEqual({ severity: 'info', message: 'Run syn-1 of synthetic completed in 21s: recall@50 0.341 (epoch 4), popularity 0.200.', actions: ['Open Plots', 'Show Log'] });
+    expect(n).toEqual({ severity: 'info', message: 'Run syn-1 of synthetic completed in 21s: recall@50 0.341 (epoch 3), popularity 0.200.', actions: ['Open Plots', 'Show Log'] });
   });
   it('completed below popularity is a warning that says so', () => {
     const n = runEndNotice(summary({ headline: { metric: 'recall@50', value: 0.1, epoch: 0, baseline: 0.2 } }), 'synthetic')!;
