@@ -59,7 +59,17 @@ function summary(t: RecommendTable): HTMLElement {
 }
 
 function table(t: RecommendTable): HTMLElement {
-  const head = el('tr', {}, ...['#', 'item', 'marks', 'score', 'popularity'].map((h) => el('th', { class: h === '#' || h === 'score' || h === 'popularity' ? 'num' : '' }, h)), ...t.columns.map((c) => el('th', {}, c)));
+  const numeric = (title: string, text: string): HTMLElement => el('th', { class: 'num', title }, text);
+  const head = el(
+    'tr',
+    {},
+    numeric('Place in the top K', '#'),
+    el('th', {}, 'item'),
+    el('th', { title: 'seen: a training positive of the user; held-out: a held-out positive (what evaluation hopes to find)' }, 'marks'),
+    numeric('The model\'s score (as it serves)', 'score'),
+    numeric('Popularity rank: 1 = the item with the most training positives', 'popularity'),
+    ...t.columns.map((c) => el('th', {}, c)),
+  );
   const rows = t.rows.map((r) => {
     const marks = el('td', { class: 'marks' });
     if (r.seen) marks.append(el('span', { class: 'mark seen', title: 'A training positive of the user' }, 'seen'));

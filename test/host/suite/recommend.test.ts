@@ -1,0 +1,101 @@
+/**
+ * Runs in a real VS Code: "Recommend for a User…" on a run trained through the Run command. The user is
+ * picked through `api.ui.answerNextPick` ("a random test user", the pick's first item), the panel's
+ * webview draws the top K and reports the rows it drew; they are the CLI's `recommend --format jsonl`
+ * rows for that user (items, marks, popularity ranks). An unknown user is shown as an error with what to do.
+ */
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PickShown, RecommendShown, TwoTowerLabApi } from '../../../src/extension/api';
+import { Commands } from '../../../src/extension/commands';
+import { RANDOM_TEST_USER } from '../../../src/extension/recommend/register';
+import { EXTENSION_ID, activateExtension, waitUntil, workspaceRoot } from './util';
+
+/** `two-tower-lab recommend … --format jsonl` run by this test itself, as a person would in a terminal. */
+function cliRecommend(runsDir: string, runId: string, user: string, k: number, exact: boolean): Promise<{ item: string; seen: boolean; heldOut: boolean; popularityRank: number }[]> {
+  const trainer = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'trainer.js');
+  const args = [trainer, 'recommend', runId, '--user', user, '-k', String(k), '--format', 'jsonl', '--runs-dir', runsDir, ...(exact ? ['--exact'] : [])];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd: workspaceRoot().fsPath, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${args.join(' ')} failed: ${stderr}`));
+      resolve(stdout.trim().split('\n').map((l) => JSON.parse(l) as { item: string; seen: boolean; heldOut: boolean; popularityRank: number }));
+    });
+  });
+}
+
+export function registerRecommendTests(): void {
+  describe('recommend for a user', () => {
+    let api: TwoTowerLabApi;
+    let runId: string;
+    before(async function () {
+      this.timeout(120_000);
+      api = await activateExtension();
+      await api.runs.ready;
+      const softmax = vscode.Uri.joinPath(workspaceRoot(), 'synthetic-softmax.tower.yaml');
+      const launched = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { set: ['data.synthetic.users=120', 'data.synthetic.items=60', 'training.epochs=2'] });
+      assert.ok(launched, 'runExperiment returned no run id');
+      runId = launched;
+      const summary = await api.runs.whenEnded(runId)!;
+      assert.equal(summary.status, 'completed', `the run ended ${summary.status}: ${summary.error ?? ''}`);
+    });
+
+    /** Resolves when the panel shows `user`'s table from the trainer's answer, drawn by the webview (or its error). */
+    const settled = async (user: string, exact: boolean): Promise<RecommendShown> => {
+      const done = (): boolean => {
+        const s = api.recommend.shown();
+        return s !== undefined && s.user === user && s.exact === exact && !s.loading && (s.error !== undefined || (s.rendered?.user === user && s.rendered.exact === exact));
+      };
+      await waitUntil(api.recommend.onDidChange, done, `the recommendations of ${user} (${exact ? 'exact' : 'ANN'}) drawn`, 90_000);
+      return api.recommend.shown()!;
+    };
+
+    it('picks a random test user and draws the CLI\'s top K for them, with marks and popularity ranks; exact search too', async function () {
+      this.timeout(180_000);
+      let offered: PickShown | undefined;
+      const answer = api.ui.answerNextPick((shown) => {
+        offered = shown;
+        return 0;
+      });
+      try {
+        const started = await vscode.commands.executeCommand<RecommendShown | undefined>(Commands.recommendForUser, runId, { k: 10 });
+        assert.ok(started, 'the command opened no panel');
+        assert.ok(offered, 'no user pick was shown');
+        assert.equal(offered.items[0].label, RANDOM_TEST_USER);
+        // Every user of the run, with its positives: 120 synthetic users at most.
+        assert.ok(offered.items.length > 20 && offered.items.length <= 121, `${offered.items.length} items offered`);
+        const user = started.user;
+        const pickedItem = offered.items.find((i) => i.label === user);
+        assert.ok(pickedItem, `the random user ${user} is not among the users offered`);
+        assert.match(pickedItem.description ?? '', /^\d+ training positives · [1-9]\d* held out$/, 'the random user is not a test user');
+
+        const ann = await settled(user, false);
+        assert.equal(ann.error, undefined, ann.error);
+        const cli = await cliRecommend(path.dirname(api.runs.get(runId)!.dir), runId, user, 10, false);
+        assert.deepEqual(ann.rendered!.items, cli.map((r) => r.item));
+        // Columns as drawn: #, item, marks, score, popularity, then the item table's.
+        ann.rendered!.cells.forEach((cells, j) => {
+          assert.equal(cells[0], String(j + 1));
+          assert.equal(cells[1], cli[j].item);
+          assert.equal(cells[2], [cli[j].seen ? 'seen' : '', cli[j].heldOut ? 'held-out' : ''].join(''));
+          assert.equal(cells[4], String(cli[j].popularityRank));
+        });
+
+        await vscode.commands.executeCommand(Commands.recommendForUser, runId, { user, exact: true, k: 10 });
+        const exact = await settled(user, true);
+        const cliExact = await cliRecommend(path.dirname(api.runs.get(runId)!.dir), runId, user, 10, true);
+        assert.deepEqual(exact.rendered!.items, cliExact.map((r) => r.item));
+      } finally {
+        answer.dispose();
+      }
+    });
+
+    it('shows an unknown user as an error that says what to do', async function () {
+      this.timeout(120_000);
+      await vscode.commands.executeCommand(Commands.recommendForUser, runId, { user: 'nobody', exact: false, k: 5 });
+      const shown = await settled('nobody', false);
+      assert.match(shown.error ?? '', /'nobody' is not a user of run .*embed a new user/);
+    });
+  });
+}
