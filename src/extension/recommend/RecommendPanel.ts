@@ -32,6 +32,8 @@ export interface RecommendShown {
   readonly exact: boolean;
   readonly loading: boolean;
   readonly error?: string;
+  /** The run ids the panel's run switch offers (the experiment's completed runs). */
+  readonly runs: readonly string[];
   readonly rendered?: Extract<RecommendWebviewMessage, { type: 'rendered' }>;
 }
 
@@ -84,8 +86,8 @@ export class RecommendPanel {
   }
 
   shown(): RecommendShown {
-    const { runId, user, exact, loading, error } = this.state;
-    return { runId, user, exact, loading, error, rendered: this.rendered };
+    const { runId, user, exact, loading, error, runs } = this.state;
+    return { runId, user, exact, loading, error, runs: runs.map((r) => r.runId), rendered: this.rendered };
   }
 
   private async onMessage(message: RecommendWebviewMessage): Promise<void> {

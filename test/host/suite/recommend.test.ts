@@ -29,25 +29,31 @@ export function registerRecommendTests(): void {
   describe('recommend for a user', () => {
     let api: TwoTowerLabApi;
     let runId: string;
+    /** A second run of the same experiment and data (another temperature), to compare what two models recommend. */
+    let otherRunId: string;
     before(async function () {
-      this.timeout(120_000);
+      this.timeout(180_000);
       api = await activateExtension();
       await api.runs.ready;
       const softmax = vscode.Uri.joinPath(workspaceRoot(), 'synthetic-softmax.tower.yaml');
-      const launched = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { set: ['data.synthetic.users=120', 'data.synthetic.items=60', 'training.epochs=2'] });
-      assert.ok(launched, 'runExperiment returned no run id');
-      runId = launched;
-      const summary = await api.runs.whenEnded(runId)!;
-      assert.equal(summary.status, 'completed', `the run ended ${summary.status}: ${summary.error ?? ''}`);
+      const train = async (set: string[]): Promise<string> => {
+        const launched = await vscode.commands.executeCommand<string | undefined>(Commands.runExperiment, softmax, { set: ['data.synthetic.users=120', 'data.synthetic.items=60', ...set] });
+        assert.ok(launched, 'runExperiment returned no run id');
+        const summary = await api.runs.whenEnded(launched)!;
+        assert.equal(summary.status, 'completed', `the run ended ${summary.status}: ${summary.error ?? ''}`);
+        return launched;
+      };
+      runId = await train(['training.epochs=2']);
+      otherRunId = await train(['training.epochs=1', 'score.temperature=0.2']);
     });
 
     /** Resolves when the panel shows `user`'s table from the trainer's answer, drawn by the webview (or its error). */
-    const settled = async (user: string, exact: boolean): Promise<RecommendShown> => {
+    const settled = async (user: string, exact: boolean, run = runId): Promise<RecommendShown> => {
       const done = (): boolean => {
         const s = api.recommend.shown();
-        return s !== undefined && s.user === user && s.exact === exact && !s.loading && (s.error !== undefined || (s.rendered?.user === user && s.rendered.exact === exact));
+        return s !== undefined && s.runId === run && s.user === user && s.exact === exact && !s.loading && (s.error !== undefined || (s.rendered?.runId === run && s.rendered.user === user && s.rendered.exact === exact));
       };
-      await waitUntil(api.recommend.onDidChange, done, `the recommendations of ${user} (${exact ? 'exact' : 'ANN'}) drawn`, 90_000);
+      await waitUntil(api.recommend.onDidChange, done, `the recommendations of ${user} by run ${run} (${exact ? 'exact' : 'ANN'}) drawn`, 90_000);
       return api.recommend.shown()!;
     };
 
@@ -72,6 +78,8 @@ export function registerRecommendTests(): void {
 
         const ann = await settled(user, false);
         assert.equal(ann.error, undefined, ann.error);
+        // The run switch offers the experiment's completed runs, these two among them.
+        assert.ok(ann.runs.includes(runId) && ann.runs.includes(otherRunId), `runs offered: ${ann.runs.join(', ')}`);
         const cli = await cliRecommend(path.dirname(api.runs.get(runId)!.dir), runId, user, 10, false);
         assert.deepEqual(ann.rendered!.items, cli.map((r) => r.item));
         // Columns as drawn: #, item, marks, score, popularity, then the item table's.
@@ -86,6 +94,14 @@ export function registerRecommendTests(): void {
         const exact = await settled(user, true);
         const cliExact = await cliRecommend(path.dirname(api.runs.get(runId)!.dir), runId, user, 10, true);
         assert.deepEqual(exact.rendered!.items, cliExact.map((r) => r.item));
+
+        // The same person, the other model (what the run switch asks for).
+        await vscode.commands.executeCommand(Commands.recommendForUser, otherRunId, { user, exact: true, k: 10 });
+        const other = await settled(user, true, otherRunId);
+        assert.equal(other.runId, otherRunId);
+        assert.equal(other.rendered!.runId, otherRunId);
+        const cliOther = await cliRecommend(path.dirname(api.runs.get(otherRunId)!.dir), otherRunId, user, 10, true);
+        assert.deepEqual(other.rendered!.items, cliOther.map((r) => r.item));
       } finally {
         answer.dispose();
       }
