@@ -6,9 +6,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PickShown, RecommendShown, TwoTowerLabApi } from '../../../src/extension/api';
+import type { NoticeShown, PickShown, RecommendShown, TwoTowerLabApi } from '../../../src/extension/api';
 import { Commands } from '../../../src/extension/commands';
 import { RANDOM_TEST_USER } from '../../../src/extension/recommend/register';
 import { EXTENSION_ID, activateExtension, waitUntil, workspaceRoot } from './util';
@@ -105,6 +106,34 @@ export function registerRecommendTests(): void {
       } finally {
         answer.dispose();
       }
+    });
+
+    it('refuses a run without a checkpoint with what to do, before any user pick', async function () {
+      this.timeout(120_000);
+      // The completed run's folder copied under another id, without its checkpoint: a run that ended before its first epoch.
+      const dir = api.runs.get(runId)!.dir;
+      const bare = `${runId}-no-checkpoint`;
+      const bareDir = path.join(path.dirname(dir), bare);
+      cpSync(dir, bareDir, { recursive: true });
+      rmSync(path.join(bareDir, 'checkpoint'), { recursive: true, force: true });
+      await waitUntil(api.runs.onDidChange, () => api.runs.get(bare) !== undefined, `run ${bare} in the registry`, 30_000);
+      const notices: NoticeShown[] = [];
+      const sub = api.ui.onDidNotify((n) => notices.push(n));
+      let offered = false;
+      const answer = api.ui.answerNextPick(() => {
+        offered = true;
+        return undefined;
+      });
+      try {
+        assert.equal(await vscode.commands.executeCommand(Commands.recommendForUser, bare), undefined);
+      } finally {
+        sub.dispose();
+        answer.dispose();
+      }
+      assert.equal(offered, false, 'a user pick was shown for a run without a model');
+      const refusal = notices.find((n) => n.severity === 'error');
+      assert.ok(refusal, `no error shown; notices: ${notices.map((n) => n.message).join(' | ')}`);
+      assert.match(refusal.message, new RegExp(`run ${bare} cannot recommend: .*has no checkpoint yet.*Resume the run .* until it completes an epoch`));
     });
 
     it('shows an unknown user as an error that says what to do', async function () {
