@@ -1,4 +1,4 @@
-// One build script for the four entry points of DESIGN.md, plus the compiled extension-host test entry.
+// One build script for the four entry points of DESIGN.md (and the recommend panel's page), plus the compiled extension-host test entry.
 // `--production` minifies and drops source maps (what `npm run package` ships); `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -36,6 +36,7 @@ const builds = [
   // in dist/prebuilds/<platform>-<arch>/ (copied below): the .vsix ships no node_modules (--no-dependencies).
   { ...common, entryPoints: { usearch: 'node_modules/usearch/javascript/dist/cjs/usearch.js' }, outdir: 'dist', platform: 'node', format: 'cjs' },
   { ...common, entryPoints: { webview: 'src/webview/main.ts' }, outdir: 'media', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...common, entryPoints: { recommend: 'src/recommendView/main.ts' }, outdir: 'media', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 /**

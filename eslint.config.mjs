@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/webview/**/*.ts'],
+    files: ['src/webview/**/*.ts', 'src/recommendView/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/core/**', '**/extension/**', '**/server/**', '**/trainer/**', 'vscode', 'node:*'], message: 'The webview runs in a browser sandbox: it imports only src/shared/ and browser libraries.' }] }],
     },

@@ -4,10 +4,11 @@
  */
 import type * as vscode from 'vscode';
 import type { RunSummary } from '../core/runs/runSummary';
+import type { RecommendShown } from './recommend/RecommendPanel';
 import type { ProgressNotification } from './runs/progress';
 import type { NoticeShown, PickAnswer, PickShown } from './ui';
 
-export type { NoticeShown, PickAnswer, PickShown, ProgressNotification };
+export type { NoticeShown, PickAnswer, PickShown, ProgressNotification, RecommendShown };
 
 /** A run as the extension knows it. */
 export interface RunSnapshot {
@@ -70,6 +71,16 @@ export interface TwoTowerLabApi {
     shownRunIds(): string[];
     /** The experiment file whose runs the open panel follows; undefined when its runs are pinned or no panel is open. */
     followedExperiment(): string | undefined;
+  };
+  readonly recommend: {
+    /**
+     * What the open "Recommend for a User…" panel shows (undefined when none is open): the run, user and
+     * search asked for, whether the trainer is still answering, its error, and the table's rows as the
+     * webview reported drawing them (item ids and each row's cell texts).
+     */
+    shown(): RecommendShown | undefined;
+    /** Fires after the panel's state changed or the webview drew a table. */
+    readonly onDidChange: vscode.Event<void>;
   };
   readonly ui: {
     /** Fires with what each single-choice quick pick of the extension offers (e.g. the Run command's mode/loss pick). */

@@ -1,7 +1,7 @@
 /**
  * Every command id of Two-Tower Lab, declared once. package.json `contributes.commands` lists the same
  * ids; a unit test keeps the two in step. `openExperiment` is registered by experiments/register.ts,
- * `newExperiment` by main.ts, the run commands by runs/register.ts, `checkEngines` by engines/register.ts, the sweep commands by runs/sweeps.ts, and `profileData` by data/register.ts.
+ * `newExperiment` by main.ts, the run commands by runs/register.ts, `checkEngines` by engines/register.ts, the sweep commands by runs/sweeps.ts, `profileData` by data/register.ts, and `recommendForUser` by recommend/register.ts.
  */
 export const Commands = {
   openExperiment: 'twoTowerLab.openExperiment',
@@ -22,6 +22,7 @@ export const Commands = {
   resumeSweep: 'twoTowerLab.resumeSweep',
   stopSweep: 'twoTowerLab.stopSweep',
   profileData: 'twoTowerLab.profileData',
+  recommendForUser: 'twoTowerLab.recommendForUser',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -8,6 +8,7 @@ import { registerEngines } from './engines/register';
 import { newExperiment, type NewExperimentOptions } from './experiments/newExperiment';
 import { registerExperiments } from './experiments/register';
 import { registerPlots } from './plots/register';
+import { registerRecommend } from './recommend/register';
 import { registerRuns, settings as runSettings, STOP_TIMEOUT_MS } from './runs/register';
 import { RunManager } from './runs/runManager';
 import { registerSweeps } from './runs/sweeps';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
       },
     });
     registerData(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath });
+    const recommend = registerRecommend(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath, registry: manager.registry });
     context.subscriptions.push(
       vscode.commands.registerCommand(Commands.newExperiment, (options?: NewExperimentOptions) => newExperiment(context, ui, options)),
     );
@@ -86,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
       },
       progress: { statusText: () => runs.progress.statusText, notifications: () => runs.progress.notifications(), onDidChange: runs.progress.onDidChange },
       plots: { shownRunIds: () => plots.shownRunIds(), followedExperiment: () => plots.followedExperiment() },
+      recommend: { shown: recommend.shown, onDidChange: recommend.onDidChange },
       ui: { onDidShowPick: ui.onDidShowPick, onDidNotify: ui.onDidNotify, answerNextPick: (answer) => ui.answerNextPick(answer) },
       activationMs,
     };

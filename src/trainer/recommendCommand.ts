@@ -5,8 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Dataset } from '../core/data/dataset';
 import { itemTableOf } from '../core/data/load';
 import { groupByUser, type ItemsByUser } from '../core/eval/grouping';
+import { popularityRanks } from '../core/sampling/popularity';
 import type { RunModel } from '../core/train/runModel';
 import { ItemIndex } from '../core/serving/annIndex';
 import { ITEM_INDEX_FILE } from '../core/serving/bundleFiles';
@@ -23,10 +25,13 @@ export const RECOMMEND_USAGE = `usage: two-tower-lab recommend <run-id> --user I
 
 The top K items the run's model retrieves for a user, with their scores, marked 'seen' (a training
 positive of the user) and 'held-out' (a held-out positive: what evaluation hopes to find), joined with
-the item feature table (titles and genres on MovieLens).
+the item feature table (titles and genres on MovieLens), and each item's popularity rank (1 = the item
+with the most training positives; items with as many share a rank).
 
   --user ID             a user id of the run's data
   --users FILE          many users: one id per line (a first line that is no user id, a header, is skipped)
+  --list-users          instead: every user of the run as JSON lines {user, trainPositives, heldOut}
+                        (what the editor's user pick offers; users with heldOut > 0 are test users)
   -k N                  how many items (default 20)
   --exact               exact search over every item (default: the ANN index of serving:)
   --exclude-seen        leave out the user's training positives, as serving does
@@ -44,6 +49,8 @@ export interface RecommendArgs {
   backend?: BackendName;
   user?: string;
   usersFile?: string;
+  /** List the run's users instead of recommending (the editor's user pick). */
+  listUsers: boolean;
   k: number;
   exact: boolean;
   excludeSeen: boolean;
@@ -53,9 +60,10 @@ export interface RecommendArgs {
 }
 
 export function parseRecommendArgs(argv: string[]): RecommendArgs {
-  const { values: v, flags, positionals } = parseCommandArgs(argv, ['user', 'users', 'k', 'format', 'runs-dir', 'backend'], ['exact', 'exclude-seen', 'last'], { k: 'k' });
+  const { values: v, flags, positionals } = parseCommandArgs(argv, ['user', 'users', 'k', 'format', 'runs-dir', 'backend'], ['exact', 'exclude-seen', 'last', 'list-users'], { k: 'k' });
   if (positionals.length !== 1) throw new UsageError(`recommend takes one run id (two-tower-lab recommend <run-id> --user ID), got ${positionals.length} positional arguments.`);
-  if ((v.user === undefined) === (v.users === undefined)) throw new UsageError('recommend needs exactly one of --user ID or --users FILE.');
+  const listUsers = flags['list-users'];
+  if ([v.user !== undefined, v.users !== undefined, listUsers].filter(Boolean).length !== 1) throw new UsageError('recommend needs exactly one of --user ID, --users FILE or --list-users.');
   const k = v.k === undefined ? 20 : Number(v.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`-k takes a whole number ≥ 1, got '${v.k}'.`);
   const format = v.format ?? 'table';
@@ -68,6 +76,7 @@ export function parseRecommendArgs(argv: string[]): RecommendArgs {
     backend: backend as BackendName | undefined,
     user: v.user,
     usersFile: v.users,
+    listUsers,
     k,
     exact: flags.exact,
     excludeSeen: flags['exclude-seen'],
@@ -81,12 +90,16 @@ export interface UserRecommendations {
   user: string;
   seenCount: number;
   heldOutCount: number;
-  rows: { rank: number; item: string; score: number; seen: boolean; heldOut: boolean; cells: string[] }[];
+  rows: { rank: number; item: string; score: number; seen: boolean; heldOut: boolean; popularityRank: number; cells: string[] }[];
 }
 
 export async function recommendCommand(args: RecommendArgs, engine: Engine, out: ProgressSink, err: ProgressSink): Promise<number> {
   const { paths, config, dataset, model, chosen } = await restoreRun(args, engine);
   try {
+    if (args.listUsers) {
+      out.write(formatUserList(dataset));
+      return 0;
+    }
     const users = args.user !== undefined ? [userIndex(args.user, dataset.users, args.runId)] : usersOfFile(args.usersFile!, dataset.users, args.runId);
     const items = model.itemVectors();
     const dim = model.outputDim;
@@ -99,6 +112,7 @@ export async function recommendCommand(args: RecommendArgs, engine: Engine, out:
     const seen = groupByUser(dataset.train, dataset.users.size);
     const heldOut = groupByUser(dataset.test, dataset.users.size);
     const table = await itemTable(config, paths.config);
+    const popularity = popularityRanks(dataset.itemClicks);
     const vectors = model.userVectors(Int32Array.from(users));
     const results: UserRecommendations[] = users.map((u, r) => {
       const seenSet = itemsOf(seen, u);
@@ -112,7 +126,7 @@ export async function recommendCommand(args: RecommendArgs, engine: Engine, out:
         heldOutCount: heldOutSet.size,
         rows: Array.from(top.items, (item, j) => {
           const id = dataset.items.ids[item];
-          return { rank: j + 1, item: id, score: top.scores[j], seen: seenSet.has(item), heldOut: heldOutSet.has(item), cells: table?.rows.get(id) ?? (table ? table.columns.map(() => '') : []) };
+          return { rank: j + 1, item: id, score: top.scores[j], seen: seenSet.has(item), heldOut: heldOutSet.has(item), popularityRank: popularity[item], cells: table?.rows.get(id) ?? (table ? table.columns.map(() => '') : []) };
         }),
       };
     });
@@ -140,6 +154,17 @@ function itemsOf(groups: ItemsByUser, u: number): Set<number> {
 async function itemTable(config: Parameters<typeof itemTableOf>[0], configFile: string): Promise<ItemTable | undefined> {
   const ref = await itemTableOf(config, configFile);
   return ref && readItemTable(await ref.open(), ref.key);
+}
+
+/** One JSON line per user of the run (vocabulary order): its training positives and held-out positives. */
+function formatUserList(dataset: Pick<Dataset, 'users' | 'train' | 'test'>): string {
+  const seen = groupByUser(dataset.train, dataset.users.size);
+  const heldOut = groupByUser(dataset.test, dataset.users.size);
+  const lines: string[] = [];
+  for (let u = 1; u < dataset.users.size; u++) {
+    lines.push(`${JSON.stringify({ user: dataset.users.ids[u], trainPositives: seen.offsets[u + 1] - seen.offsets[u], heldOut: heldOut.offsets[u + 1] - heldOut.offsets[u] })}\n`);
+  }
+  return lines.join('');
 }
 
 /** A user not in the run: the CLI says so and exits 2. */
@@ -178,20 +203,20 @@ export function formatRecommendations(results: UserRecommendations[], columns: s
   const marks = (r: UserRecommendations['rows'][number]): string => [r.seen ? 'seen' : '', r.heldOut ? 'held-out' : ''].filter((m) => m !== '').join(',');
   if (format === 'jsonl') {
     return results
-      .flatMap((u) => u.rows.map((r) => JSON.stringify({ user: u.user, rank: r.rank, item: r.item, score: r.score, seen: r.seen, heldOut: r.heldOut, ...Object.fromEntries(columns.map((c, i) => [c, r.cells[i]])) })))
+      .flatMap((u) => u.rows.map((r) => JSON.stringify({ user: u.user, rank: r.rank, item: r.item, score: r.score, seen: r.seen, heldOut: r.heldOut, popularityRank: r.popularityRank, ...Object.fromEntries(columns.map((c, i) => [c, r.cells[i]])) })))
       .map((l) => `${l}\n`)
       .join('');
   }
   if (format === 'csv') {
-    const lines = [['user', 'rank', 'item', 'score', 'seen', 'held_out', ...columns].map(csvCell).join(',')];
-    for (const u of results) for (const r of u.rows) lines.push([u.user, String(r.rank), r.item, r.score.toFixed(6), r.seen ? '1' : '0', r.heldOut ? '1' : '0', ...r.cells].map(csvCell).join(','));
+    const lines = [['user', 'rank', 'item', 'score', 'seen', 'held_out', 'popularity_rank', ...columns].map(csvCell).join(',')];
+    for (const u of results) for (const r of u.rows) lines.push([u.user, String(r.rank), r.item, r.score.toFixed(6), r.seen ? '1' : '0', r.heldOut ? '1' : '0', String(r.popularityRank), ...r.cells].map(csvCell).join(','));
     return `${lines.join('\n')}\n`;
   }
   const blocks = results.map((u) => {
-    const header = ['rank', 'item', 'score', 'mark', ...columns];
-    const rows = u.rows.map((r) => [String(r.rank), r.item, r.score.toFixed(4), marks(r), ...r.cells.map((c) => (c.length > 48 ? `${c.slice(0, 47)}…` : c))]);
+    const header = ['rank', 'item', 'score', 'mark', 'popularity', ...columns];
+    const rows = u.rows.map((r) => [String(r.rank), r.item, r.score.toFixed(4), marks(r), String(r.popularityRank), ...r.cells.map((c) => (c.length > 48 ? `${c.slice(0, 47)}…` : c))]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const right = new Set([0, 2]);
+    const right = new Set([0, 2, 4]);
     const line = (cells: string[]): string => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
     const hits = u.rows.filter((r) => r.heldOut).length;
     return [

@@ -33,6 +33,19 @@ describe('recommend on generated data', () => {
     expect((await runTrainer(['export', 'r1', '--out', 'bundle'], cwd)).code).toBe(0);
   }, 60_000);
 
+  /** Training clicks per item by hand: every user's clicked items by time, the last held out when the user has more than one (leave_last_n, n = 1). */
+  function trainingClicks(): Map<string, number> {
+    const rows = readFileSync(path.join(cwd, 'gen', 'interactions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const byUser = new Map<string, string[][]>();
+    for (const r of rows.filter((x) => x[4] === '1')) byUser.set(r[0], [...(byUser.get(r[0]) ?? []), r]);
+    const clicks = new Map<string, number>();
+    for (const list of byUser.values()) {
+      const sorted = list.sort((a, b) => Number(a[2]) - Number(b[2]));
+      for (const r of sorted.length > 1 ? sorted.slice(0, -1) : sorted) clicks.set(r[1], (clicks.get(r[1]) ?? 0) + 1);
+    }
+    return clicks;
+  }
+
   /** The split by hand: the user's clicked items by time; leave_last_n n = 1 holds the last one out. */
   function splitOf(user: string): { seen: Set<string>; heldOut: string } {
     const rows = readFileSync(path.join(cwd, 'gen', 'interactions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
@@ -60,6 +73,11 @@ describe('recommend on generated data', () => {
     };
     for (const row of rows) expect(row.score).toBeCloseTo(dot(row.item), 5);
     for (let j = 1; j < rows.length; j++) expect(rows[j].score).toBeLessThanOrEqual(rows[j - 1].score);
+    // Popularity rank: 1 + the number of items with more training clicks (ties share a rank).
+    const clicks = trainingClicks();
+    const counts = [...clicks.values()];
+    for (const row of rows) expect(row.popularityRank, row.item).toBe(1 + counts.filter((c) => c > (clicks.get(row.item) ?? 0)).length);
+    expect(new Set(rows.map((x) => x.popularityRank)).size).toBeGreaterThan(5);
     // The item table is joined: category, price, age_days of gen/items.csv.
     const itemRow = readFileSync(path.join(cwd, 'gen', 'items.csv'), 'utf8').split('\n').find((l) => l.startsWith(`${rows[0].item},`))!.split(',');
     expect([rows[0].category, rows[0].price, rows[0].age_days]).toEqual(itemRow.slice(1));
@@ -77,18 +95,34 @@ describe('recommend on generated data', () => {
     expect(unseen.map((x) => x.item)).toEqual(all.filter((x) => !x.seen).slice(0, 10).map((x) => x.item));
   }, 60_000);
 
+  it('--list-users lists every user with its training and held-out positives, as derived by hand', async () => {
+    const r = await runTrainer(['recommend', 'r1', '--list-users'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const users = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { user: string; trainPositives: number; heldOut: number });
+    const ids = JSON.parse(readFileSync(path.join(cwd, 'bundle', 'users.ids.json'), 'utf8')) as string[];
+    expect(users.map((u) => u.user)).toEqual(ids.slice(1));
+    const u7 = users.find((u) => u.user === 'u7')!;
+    const clicked = readFileSync(path.join(cwd, 'gen', 'interactions.csv'), 'utf8').split('\n').filter((l) => l.startsWith('u7,') && l.split(',')[4] === '1');
+    expect(u7).toEqual({ user: 'u7', trainPositives: clicked.length - 1, heldOut: 1 });
+  }, 60_000);
+
   it('prints a table for people, CSV for many users, and refuses unknown users (exit 2)', async () => {
     const table = await runTrainer(['recommend', 'r1', '--user', 'u7', '-k', '3'], cwd);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^run r1, last checkpoint, epoch 1, ANN index \(usearch, cosine, M 16, ef 64, f32\)/);
     expect(table.stdout).toMatch(/user u7: \d+ training positives, 1 held out/);
-    expect(table.stdout).toMatch(/rank\s+item\s+score\s+mark\s+category\s+price\s+age_days/);
+    expect(table.stdout).toMatch(/rank\s+item\s+score\s+mark\s+popularity\s+category\s+price\s+age_days/);
     writeFileSync(path.join(cwd, 'users.txt'), 'user_id\nu7\nu8\n');
     const csv = await runTrainer(['recommend', 'r1', '--users', 'users.txt', '-k', '2', '--format', 'csv'], cwd);
     expect(csv.code, csv.stderr).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('user,rank,item,score,seen,held_out,category,price,age_days');
+    expect(lines[0]).toBe('user,rank,item,score,seen,held_out,popularity_rank,category,price,age_days');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['u7,1', 'u7,2', 'u8,1', 'u8,2']);
+    // The same popularity rank in every format: CSV and the table's column beside JSON lines.
+    const asJson = jsonl((await runTrainer(['recommend', 'r1', '--user', 'u7', '-k', '3', '--format', 'jsonl'], cwd)).stdout);
+    expect(lines.slice(1, 3).map((l) => Number(l.split(',')[6]))).toEqual(asJson.slice(0, 2).map((x) => x.popularityRank));
+    const tableRows = table.stdout.trim().split('\n').slice(-3).map((l) => l.trim().split(/\s+/));
+    expect(tableRows.map((c) => [c[1], Number(c[c.length - 4])])).toEqual(asJson.map((x) => [x.item, x.popularityRank]));
 
     const unknown = await runTrainer(['recommend', 'r1', '--user', 'nobody'], cwd);
     expect(unknown.code).toBe(2);
@@ -97,6 +131,9 @@ describe('recommend on generated data', () => {
     const badFile = await runTrainer(['recommend', 'r1', '--users', 'bad-users.txt'], cwd);
     expect(badFile.code).toBe(2);
     expect(badFile.stderr).toMatch(/bad-users\.txt: 1 id\(s\) are not users of run r1 \(line 2: 'ghost'\)/);
+    const both = await runTrainer(['recommend', 'r1', '--user', 'u7', '--list-users'], cwd);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exactly one of --user ID, --users FILE or --list-users/);
     const badK = await runTrainer(['recommend', 'r1', '--user', 'u7', '-k', '0'], cwd);
     expect(badK.code).toBe(2);
     expect(badK.stderr).toMatch(/-k takes a whole number ≥ 1/);
@@ -126,7 +163,7 @@ describe.skipIf(!existsSync(path.join(MOVIELENS, 'ratings.csv')))('recommend on 
       expect(movies.get(row.item)).toContain(row.genres as string);
     }
     const table = await runTrainer(['recommend', 'm1', '--user', '1', '-k', '5', '--exclude-seen'], cwd);
-    expect(table.stdout).toMatch(/rank\s+item\s+score\s+mark\s+title\s+genres\s+year/);
+    expect(table.stdout).toMatch(/rank\s+item\s+score\s+mark\s+popularity\s+title\s+genres\s+year/);
     expect(table.stdout).not.toMatch(/\bseen\b.*\(\d{4}\)/);
   }, 120_000);
 });

@@ -42,7 +42,7 @@ export { ExtraColumnSampler } from './extraColumns';
 export { appearanceProbability, CountsCorrection, SampledColumnCorrection, StreamingFrequencyEstimator } from './logq';
 export { MixedSampler } from './mixer';
 export { createRowColumnCorrection, RowColumnCorrection } from './rowCorrection';
-export { gini, popularityDeciles } from './popularity';
+export { gini, popularityDeciles, popularityRanks } from './popularity';
 export { rebalancePositives, type RebalanceConfig } from './rebalance';
 export { IMPRESSED_NEGATIVES_REFUSED, refuseImpressedNegatives } from './refuse';
 export * from './types';

@@ -12,6 +12,21 @@ export function itemsByPopularity(itemClicks: ArrayLike<number>): Int32Array {
   return order;
 }
 
+/**
+ * The popularity rank of each item, 1 = most clicked in training, as a person reads a leaderboard:
+ * items with the same clicks share the best rank of their group (clicks 9, 5, 5, 2 → ranks 1, 2, 2, 4).
+ * Items nobody clicked in training (cold items) rank after every clicked one. The OOV row 0 gets 0.
+ */
+export function popularityRanks(itemClicks: ArrayLike<number>): Int32Array {
+  const order = itemsByPopularity(itemClicks);
+  const rank = new Int32Array(itemClicks.length);
+  for (let r = 0; r < order.length; r++) {
+    const tied = r > 0 && itemClicks[order[r]] === itemClicks[order[r - 1]];
+    rank[order[r]] = tied ? rank[order[r - 1]] : r + 1;
+  }
+  return rank;
+}
+
 /** NO_GROUP marks the OOV row in decile arrays. */
 export const NO_GROUP = 255;
 

@@ -16,6 +16,7 @@ import { registerExperimentsTreeTests } from './experimentsTree.test';
 import { registerLanguageTests } from './language.test';
 import { registerOpenExperimentTests } from './openExperiment.test';
 import { registerPlotsTests } from './plots.test';
+import { registerRecommendTests } from './recommend.test';
 import { registerRunControlsTests } from './runControls.test';
 import { registerRunsTests } from './runs.test';
 import { registerSweepsTests } from './sweeps.test';
@@ -25,7 +26,7 @@ export const RESULT_FILE_ENV = 'TWO_TOWER_LAB_HOST_RESULT';
 export const GREP_ENV = 'TWO_TOWER_LAB_HOST_GREP';
 
 /** Each test file contributes its suites through one function, called after mocha has set up its globals. */
-const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests, registerSweepsTests, registerDataTests];
+const SUITES: readonly (() => void)[] = [registerActivationTests, registerExperimentsTreeTests, registerOpenExperimentTests, registerLanguageTests, registerRunsTests, registerRunControlsTests, registerPlotsTests, registerEnginesTests, registerSweepsTests, registerDataTests, registerRecommendTests];
 
 interface TestRecord {
   title: string;

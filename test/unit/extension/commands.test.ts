@@ -14,9 +14,9 @@ const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import
 const known = new Set<string>(Object.values(Commands));
 
 describe('command ids', () => {
-  it('declares the ten commands of DESIGN.md, Check Engines, Rename Run, the plots panel Pin and Follow, Run Sweep, Resume Sweep, Stop Sweep and Profile Data, all under the twoTowerLab. prefix and distinct', () => {
-    expect(Object.keys(Commands)).toHaveLength(18);
-    expect(known.size).toBe(18);
+  it('declares the ten commands of DESIGN.md, Check Engines, Rename Run, the plots panel Pin and Follow, Run Sweep, Resume Sweep, Stop Sweep, Profile Data and Recommend for a User, all under the twoTowerLab. prefix and distinct', () => {
+    expect(Object.keys(Commands)).toHaveLength(19);
+    expect(known.size).toBe(19);
     for (const id of known) expect(id).toMatch(/^twoTowerLab\.[a-z][A-Za-z]+$/);
   });
 
