@@ -109,18 +109,20 @@ export function buildRunsTable(runs: RunRecord[], options: RunsTableOptions = { 
   const params = all || runs.length > 1 ? differingParams(runs) : [];
   const headline = headlineMetric(runs, allMetrics);
   const metrics = all ? allMetrics : compactMetrics(allMetrics, options.chosenK ?? {}, headline);
+  const comparisons = usableComparisons(runs, options.comparisons ?? null);
+  const compared = new Set(comparisons?.runs.flatMap((c) => (c.status === 'compared' ? Object.keys(c.metrics) : [])) ?? []);
+  // The shown metrics (the headline among them) that the comparisons have per-user values of.
+  const deltaMetrics = (all ? metrics : [...new Set([...metrics, ...(headline ? [headline] : [])])]).filter((m) => compared.has(m));
+  const deltaColumn = (m: string): TableColumn[] => (deltaMetrics.includes(m) ? [{ key: `delta:${m}`, label: `Δ ${m}`, group: 'delta' }] : []);
+  // Each Δ column right after its metric's value, so the two read together however wide the table is.
   const metricColumns = all
     ? metrics.flatMap((m): TableColumn[] => [
         { key: `final:${m}`, label: `${m} final`, group: 'final' },
         // Every metric reported here (recall, NDCG, hit rate, MRR, coverage) is better when higher.
         { key: `best:${m}`, label: `${m} best`, group: 'best' },
+        ...deltaColumn(m),
       ])
-    : [...metrics.map((m): TableColumn => ({ key: `final:${m}`, label: m, group: 'final' })), ...(headline ? [{ key: `best:${headline}`, label: `${headline} best`, group: 'best' } satisfies TableColumn] : [])];
-  const comparisons = usableComparisons(runs, options.comparisons ?? null);
-  const compared = new Set(comparisons?.runs.flatMap((c) => (c.status === 'compared' ? Object.keys(c.metrics) : [])) ?? []);
-  // Every metric kept per user is better when higher, like the best columns.
-  const deltaMetrics = (all ? metrics : [...new Set([...metrics, ...(headline ? [headline] : [])])]).filter((m) => compared.has(m));
-  const deltaColumns = deltaMetrics.map((m): TableColumn => ({ key: `delta:${m}`, label: `Δ ${m}`, group: 'delta' }));
+    : [...metrics.flatMap((m): TableColumn[] => [{ key: `final:${m}`, label: m, group: 'final' }, ...deltaColumn(m)]), ...(headline && !metrics.includes(headline) ? deltaColumn(headline) : []), ...(headline ? [{ key: `best:${headline}`, label: `${headline} best`, group: 'best' } satisfies TableColumn] : [])];
   const showEngine = runs.some(isTorchRun);
   const columns: TableColumn[] = [
     { key: 'run', label: 'run', group: 'run' },
@@ -131,7 +133,6 @@ export function buildRunsTable(runs: RunRecord[], options: RunsTableOptions = { 
     { key: 'loss', label: 'final loss', group: 'final' },
     ...params.map((p): TableColumn => ({ key: `param:${p}`, label: p, group: 'param' })),
     ...metricColumns,
-    ...deltaColumns,
   ];
   const shownMetrics = new Set([...metrics, ...(headline ? [headline] : [])]);
   const rows = runs.map((run, colourIndex): TableRow => {
