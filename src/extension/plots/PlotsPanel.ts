@@ -64,6 +64,8 @@ function requireDeps(): PlotsDeps {
 
 export class PlotsPanel {
   static current: PlotsPanel | undefined;
+  /** Fires after any panel sent the webview new comparisons (for the extension's API and its tests). */
+  static readonly comparisonsSent = new vscode.EventEmitter<ComparisonsMessage>();
 
   private readonly runs = new Map<string, FollowedRun>();
   private readonly outbox: HeldMessages<HostToWebviewMessage>;
@@ -231,6 +233,7 @@ export class PlotsPanel {
       this.lastComparisons = message;
       this.appends.flush();
       this.outbox.post(message);
+      PlotsPanel.comparisonsSent.fire(message);
     } catch (err) {
       this.deps.ui.error('Plots: could not compare the runs with the reference run', err);
     }
@@ -298,6 +301,11 @@ export class PlotsPanel {
     const webview = this.panel.webview;
     const media = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', file)).toString();
     return renderPlotsHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: media(PLOTS_MEDIA.script), styleUris: PLOTS_MEDIA.styles.map(media) });
+  }
+
+  /** The comparisons last sent to the webview (undefined before any, or with fewer than two runs). */
+  comparisonsShown(): ComparisonsMessage | undefined {
+    return this.lastComparisons;
   }
 
   /** Run ids shown (for tests and the run manager). */
