@@ -116,4 +116,13 @@ describe('plots webview: the runs table against a reference run', () => {
       await page.close();
     }
   });
+
+  it('tells the host the reference a restored state chose, with initialized', async () => {
+    const page = await openPanel(browser, server, { state: { runs: runs.map((r) => r.ref), referenceRunId: 'weak' } });
+    try {
+      expect(await waitForPosted(page, 'initialized')).toMatchObject({ type: 'initialized', referenceRunId: 'weak' });
+    } finally {
+      await page.close();
+    }
+  });
 });

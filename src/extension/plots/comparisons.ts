@@ -85,11 +85,6 @@ export class RunComparisons {
     return { type: 'comparisons', referenceRunId: reference.runId, resamples: this.resamples, seed: this.seed, runs: results };
   }
 
-  /** Forget a run's config (its folder was replaced). */
-  forget(runDir: string): void {
-    this.configs.delete(runDir);
-  }
-
   private side(run: ComparedRunInput): Side {
     try {
       let config = this.configs.get(run.runDir);
