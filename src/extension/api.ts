@@ -7,6 +7,7 @@ import type { RunSummary } from '../core/runs/runSummary';
 import type { RecommendShown } from './recommend/RecommendPanel';
 import type { ProgressNotification } from './runs/progress';
 import type { NoticeShown, PickAnswer, PickShown } from './ui';
+import type { ComparisonsMessage } from '../shared/webviewProtocol';
 
 export type { NoticeShown, PickAnswer, PickShown, ProgressNotification, RecommendShown };
 
@@ -71,6 +72,10 @@ export interface TwoTowerLabApi {
     shownRunIds(): string[];
     /** The experiment file whose runs the open panel follows; undefined when its runs are pinned or no panel is open. */
     followedExperiment(): string | undefined;
+    /** The runs table's comparisons with the reference run the open panel last sent (undefined: none yet, or no panel). */
+    comparisons(): ComparisonsMessage | undefined;
+    /** Fires after the panel sent new comparisons. */
+    readonly onDidCompare: vscode.Event<ComparisonsMessage>;
   };
   readonly recommend: {
     /**

@@ -87,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
         restrictTrust: runs.restrictTrust,
       },
       progress: { statusText: () => runs.progress.statusText, notifications: () => runs.progress.notifications(), onDidChange: runs.progress.onDidChange },
-      plots: { shownRunIds: () => plots.shownRunIds(), followedExperiment: () => plots.followedExperiment() },
+      plots: { shownRunIds: () => plots.shownRunIds(), followedExperiment: () => plots.followedExperiment(), comparisons: () => plots.comparisons(), onDidCompare: plots.onDidCompare },
       recommend: { shown: recommend.shown, onDidChange: recommend.onDidChange },
       ui: { onDidShowPick: ui.onDidShowPick, onDidNotify: ui.onDidNotify, answerNextPick: (answer) => ui.answerNextPick(answer) },
       activationMs,

@@ -61,12 +61,58 @@ export interface RestoreLayoutMessage {
   layout: PlotsLayout;
 }
 
-export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage | RestoreLayoutMessage;
+/** A metric's difference run − reference with its 95% paired bootstrap interval over the test users (as `two-tower-lab compare`). */
+export interface MetricDifference {
+  difference: number;
+  low: number;
+  high: number;
+  /** The whole interval is on one side of zero: the difference is unlikely to be noise of the test users. */
+  excludesZero: boolean;
+}
+
+/** The model of a run that is compared: its best epoch when it kept one, else its last evaluation. */
+export interface ComparedModel {
+  which: 'best' | 'last';
+  epoch: number;
+}
+
+/**
+ * One shown run against the reference: `reference` (the run itself), `compared` (per-user metric →
+ * difference), `notComparable` (another split or other test users: `reason` says what differs), or
+ * `unavailable` (no evaluated model or no per-user values yet, on either side: `reason` says what to do).
+ */
+export type RunComparison =
+  | { runId: string; status: 'reference'; model: ComparedModel; users: number }
+  | { runId: string; status: 'compared'; model: ComparedModel; users: number; metrics: Record<string, MetricDifference> }
+  | { runId: string; status: 'notComparable' | 'unavailable'; reason: string };
+
+/**
+ * Host → webview: every shown run against the reference run (the one the user chose, else the first
+ * shown), sent after the runs are shown and again whenever a run's kept model changes (a new eval and
+ * checkpoint, a run ended, runs added or removed, another reference chosen). Only with two runs or more.
+ */
+export interface ComparisonsMessage {
+  type: 'comparisons';
+  referenceRunId: string;
+  resamples: number;
+  seed: number;
+  runs: RunComparison[];
+}
+
+export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage | RestoreLayoutMessage | ComparisonsMessage;
 
 /** Webview → host: the webview's script has loaded and listens; sent once, before anything else. */
 export interface InitializedMessage {
   type: 'initialized';
   protocolVersion: number;
+  /** The reference run of the runs table restored with the webview's state, when the user had chosen one. */
+  referenceRunId?: string;
+}
+
+/** Webview → host: compare the runs with this one (null: with the first run shown). */
+export interface ChooseReferenceMessage {
+  type: 'chooseReference';
+  runId: string | null;
 }
 
 /** Webview → host: save this chart image; the host asks where (a save dialog) and writes the PNG. */
@@ -103,7 +149,7 @@ export interface SaveLayoutMessage {
   layout: PlotsLayout;
 }
 
-export type WebviewToHostMessage = InitializedMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage | SaveLayoutMessage;
+export type WebviewToHostMessage = InitializedMessage | ChooseReferenceMessage | ExportPngMessage | ExportCsvMessage | SelectRunsMessage | WebviewErrorMessage | SaveLayoutMessage;
 
 /** What the webview saves with setState, and what the serializer hands back to the host on revive. */
 export interface PlotsViewState {
@@ -122,6 +168,8 @@ export interface PlotsViewState {
   collapsedSections: string[];
   /** Layout: the K each metric family's chart shows (`recall` → 50); families not listed show their smallest K. */
   chosenK: Record<string, number>;
+  /** The run the table compares the others with, when the user chose one (null: the first run shown). */
+  referenceRunId: string | null;
   /** Layout: the runs table shows every parameter and every metric's final and best value, not only the differing parameters and headline metrics. */
   allColumns: boolean;
 }
@@ -139,14 +187,14 @@ export function readLayout(value: unknown): PlotsLayout {
   return { collapsedSections: state.collapsedSections, chosenK: state.chosenK, allColumns: state.allColumns };
 }
 
-const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError', 'saveLayout']);
+const MESSAGE_TYPES_FROM_WEBVIEW = new Set<string>(['initialized', 'chooseReference', 'exportPng', 'exportCsv', 'selectRuns', 'webviewError', 'saveLayout']);
 
 /** Narrowing guard for what arrives in `onDidReceiveMessage` (typed `any` by VS Code). */
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
   return typeof value === 'object' && value !== null && MESSAGE_TYPES_FROM_WEBVIEW.has(String((value as { type?: unknown }).type));
 }
 
-const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult', 'restoreLayout']);
+const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult', 'restoreLayout', 'comparisons']);
 
 /** Narrowing guard for what arrives in the webview's `message` event. */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
@@ -164,6 +212,7 @@ export function readViewState(value: unknown): PlotsViewState {
     selectedRunIds: [],
     hiddenRunIds: [],
     sort: null,
+    referenceRunId: null,
     collapsedSections: [],
     chosenK: {},
     allColumns: false,
@@ -184,6 +233,7 @@ export function readViewState(value: unknown): PlotsViewState {
     selectedRunIds: strings(v.selectedRunIds),
     hiddenRunIds: strings(v.hiddenRunIds),
     sort: sort && typeof sort.column === 'string' ? { column: sort.column, descending: sort.descending === true } : null,
+    referenceRunId: typeof v.referenceRunId === 'string' ? v.referenceRunId : null,
     // Absent in a version-1 state: the default layout.
     collapsedSections: strings(v.collapsedSections),
     chosenK: typeof v.chosenK === 'object' && v.chosenK !== null ? Object.fromEntries(Object.entries(v.chosenK).filter((e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) > 0)) : {},

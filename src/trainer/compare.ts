@@ -7,10 +7,8 @@
 import { readFileSync } from 'node:fs';
 
 import { loadExperiment } from '../core/config/load';
-import { readPerUserEval } from '../core/eval/perUser';
-import { splitDifferences, splitIdentity } from '../core/runs/splitIdentity';
-import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, MIN_RESAMPLES, pairedBootstrap, type DifferenceInterval } from '../core/stats/bootstrap';
-import { resolveRunModel } from '../core/train/runModel';
+import { NotComparable, pairRuns, readComparableRun, type ComparableRun, type MetricComparison } from '../core/runs/runComparison';
+import { DEFAULT_BOOTSTRAP_SEED, DEFAULT_RESAMPLES, MIN_RESAMPLES } from '../core/stats/bootstrap';
 import { parseEventLines, type StartedEvent } from '../shared/events';
 import { DEFAULT_RUNS_DIR, UsageError } from './args';
 import { parseFlags, runIdArg, stringFlag } from './cliFlags';
@@ -67,14 +65,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs {
   };
 }
 
-/** Two runs that cannot be compared user by user; exit 2 with the reason. */
-export class NotComparable extends Error {}
-
-export interface MetricComparison extends DifferenceInterval {
-  metric: string;
-  a: number;
-  b: number;
-}
+export { NotComparable, type MetricComparison };
 
 export interface Comparison {
   a: { runId: string; epoch: number; model: 'best' | 'last' };
@@ -85,46 +76,32 @@ export interface Comparison {
   metrics: MetricComparison[];
 }
 
-async function runSide(runsDir: string, runId: string, last: boolean) {
+async function runSide(runsDir: string, runId: string, last: boolean): Promise<ComparableRun> {
   const paths = existingRunPaths(runsDir, runId);
   const { config } = await loadExperiment(paths.config);
   const events = parseEventLines(readFileSync(paths.events, 'utf8')).events;
   const started = events.filter((e): e is StartedEvent => e.type === 'started').at(-1);
-  const model = resolveRunModel(paths, { last });
-  if (model.epoch === undefined) throw new NotComparable(`Run ${runId} has no checkpoint yet, so it has no evaluated model to compare.`);
-  const perUser = readPerUserEval(paths.dir, model.epoch);
-  if (perUser === undefined) {
-    throw new NotComparable(
-      `Run ${runId} has no per-user values for epoch ${model.epoch} (${paths.dir}/eval/epoch-${model.epoch}.bin): it was trained before they were kept. Write them with: two-tower-lab eval ${runId}${last ? ' --last' : ''}${runsDir !== DEFAULT_RUNS_DIR ? ` --runs-dir ${runsDir}` : ''}`,
-    );
+  try {
+    return readComparableRun(paths.dir, runId, config, started, { last });
+  } catch (error) {
+    // The CLI says how to give the runs folder too.
+    if (error instanceof NotComparable && runsDir !== DEFAULT_RUNS_DIR && /two-tower-lab eval /.test(error.message)) throw new NotComparable(`${error.message} --runs-dir ${runsDir}`);
+    throw error;
   }
-  return { runId, config, started, model, perUser };
 }
 
+/** The paired comparison of two runs (core/runs/runComparison.ts, the same as the plots panel's runs table). */
 export async function compareRuns(args: CompareArgs): Promise<Comparison> {
   const a = await runSide(args.runsDir, args.runA, args.last);
   const b = await runSide(args.runsDir, args.runB, args.last);
-  const differences = splitDifferences(splitIdentity(a.config, a.started), splitIdentity(b.config, b.started));
-  if (differences.length > 0) {
-    throw new NotComparable(`Runs ${a.runId} and ${b.runId} were evaluated on different splits, so their users cannot be paired:\n  ${differences.join('\n  ')}\nCompare runs of the same data, split and data.seed.`);
-  }
-  const usersA = a.perUser.users;
-  const usersB = b.perUser.users;
-  if (usersA.length !== usersB.length || usersA.some((u, i) => u !== usersB[i])) {
-    throw new NotComparable(`Runs ${a.runId} and ${b.runId} were evaluated on different test users (${usersA.length} and ${usersB.length}) although their split settings agree: the data changed between them. Evaluate both again on the same data (two-tower-lab eval <run-id>).`);
-  }
-  const columns = a.perUser.columns.filter((c) => b.perUser.columns.includes(c));
-  if (columns.length === 0) throw new NotComparable(`Runs ${a.runId} and ${b.runId} share no per-user metric (${a.perUser.columns.join(', ')} vs ${b.perUser.columns.join(', ')}).`);
-  const pick = (side: typeof a): Float64Array[] => columns.map((c) => side.perUser.values[side.perUser.columns.indexOf(c)]);
-  const intervals = pairedBootstrap(pick(a), pick(b), { resamples: args.resamples, seed: args.seed });
-  const mean = (v: Float64Array): number => v.reduce((s, x) => s + x, 0) / v.length;
+  const paired = pairRuns(a, b, { resamples: args.resamples, seed: args.seed });
   return {
-    a: { runId: a.runId, epoch: a.model.epoch!, model: a.model.which },
-    b: { runId: b.runId, epoch: b.model.epoch!, model: b.model.which },
-    users: usersA.length,
+    a: { runId: a.runId, epoch: a.model.epoch, model: a.model.which },
+    b: { runId: b.runId, epoch: b.model.epoch, model: b.model.which },
+    users: paired.users,
     resamples: args.resamples,
     seed: args.seed,
-    metrics: columns.map((metric, i) => ({ metric, a: mean(pick(a)[i]), b: mean(pick(b)[i]), ...intervals[i] })),
+    metrics: paired.metrics,
   };
 }
 

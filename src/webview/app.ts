@@ -2,7 +2,7 @@
  * The plots panel: owns the run store and the view state, routes host messages, and redraws at most
  * once per animation frame however fast events arrive (a live run can send hundreds per second).
  */
-import type { HostToWebviewMessage, PlotsViewState, WebviewToHostMessage, XAxisKind } from '../shared/webviewProtocol';
+import type { ComparisonsMessage, HostToWebviewMessage, PlotsViewState, WebviewToHostMessage, XAxisKind } from '../shared/webviewProtocol';
 import { LAYOUT_KEYS, WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
 import { allCharts } from './model/chartData';
 import { SECTIONS, type SectionId } from './model/metricFamilies';
@@ -67,6 +67,9 @@ export class PlotsApp {
   private renders = 0;
   private renderWaiters: (() => void)[] = [];
   private tableKey = '';
+  /** The host's latest comparisons with the reference run, and how often they arrived (the table rebuilds on each). */
+  private comparisons: ComparisonsMessage | null = null;
+  private comparisonsRevision = 0;
   private tableBuiltAt = -Infinity;
   private tableTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -157,6 +160,11 @@ export class PlotsApp {
       case 'removeRun':
         this.store.remove(message.runId);
         this.changeState({ runs: this.store.list().map((r) => r.ref), selectedRunIds: this.state.selectedRunIds.filter((id) => id !== message.runId) });
+        break;
+      case 'comparisons':
+        this.comparisons = message;
+        this.comparisonsRevision++;
+        this.scheduleRender();
         break;
       case 'restoreLayout':
         if (!this.restoredState) this.changeState(message.layout, false);
@@ -275,7 +283,7 @@ export class PlotsApp {
    * rebuilding it re-lays out the page, and a live run changes only its last cells.
    */
   private renderTable(): void {
-    const userKey = JSON.stringify([this.state.sort, this.state.selectedRunIds, this.store.list().length, this.state.allColumns, this.state.chosenK]);
+    const userKey = JSON.stringify([this.state.sort, this.state.selectedRunIds, this.store.list().length, this.state.allColumns, this.state.chosenK, this.comparisonsRevision]);
     const key = `${userKey}#${this.store.revision}`;
     if (key === this.tableKey) return;
     const sinceLast = performance.now() - this.tableBuiltAt;
@@ -291,7 +299,7 @@ export class PlotsApp {
     this.tableKey = key;
     this.tableBuiltAt = performance.now();
     const selected = new Set(this.state.selectedRunIds);
-    renderRunsTable(this.tableHost, buildRunsTable(this.store.list(), { allColumns: this.state.allColumns, chosenK: this.state.chosenK }), {
+    renderRunsTable(this.tableHost, buildRunsTable(this.store.list(), { allColumns: this.state.allColumns, chosenK: this.state.chosenK, comparisons: this.comparisons }), {
       sort: this.state.sort,
       selected,
       onSort: (column) => {
@@ -305,6 +313,10 @@ export class PlotsApp {
         const runIds = [...next];
         this.changeState({ selectedRunIds: runIds });
         this.api.postMessage({ type: 'selectRuns', runIds });
+      },
+      onChooseReference: (runId) => {
+        this.changeState({ referenceRunId: runId });
+        this.api.postMessage({ type: 'chooseReference', runId });
       },
     });
   }

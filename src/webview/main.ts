@@ -25,7 +25,8 @@ window.addEventListener('unhandledrejection', (event) => reportError(event.reaso
 const root = document.getElementById('app') ?? document.body;
 const saved = api.getState();
 // A restored state brings its own layout; only a new panel takes the workspace's (restoreLayout).
-const app = new PlotsApp(root, api, readViewState(saved), saved !== null && saved !== undefined);
+const state = readViewState(saved);
+const app = new PlotsApp(root, api, state, saved !== null && saved !== undefined);
 window.__plots = app.debugHook();
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -38,4 +39,4 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 // The host holds its messages until this arrives, so nothing is posted before the listener above exists.
-post({ type: 'initialized', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
+post({ type: 'initialized', protocolVersion: WEBVIEW_PROTOCOL_VERSION, ...(state.referenceRunId !== null ? { referenceRunId: state.referenceRunId } : {}) });

@@ -4,10 +4,11 @@
  * the new points, and answers every `initialized` (first load, or a reload after being hidden) with the full set.
  */
 import * as vscode from 'vscode';
-import type { TrainerEvent } from '../../shared/events';
+import type { StartedEvent, TrainerEvent } from '../../shared/events';
 import { RunColumnsFeed } from '../../shared/runColumns';
-import { isWebviewToHostMessage, readLayout, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
+import { isWebviewToHostMessage, readLayout, type ComparisonsMessage, type HostToWebviewMessage, type RunRef, type WebviewToHostMessage } from '../../shared/webviewProtocol';
 import { AppendBatcher } from './appendBatcher';
+import { RunComparisons } from './comparisons';
 import { decodePngDataUrl } from './dataUrl';
 import type { PlotsDeps } from './deps';
 import { followRunFolder } from './followRun';
@@ -21,6 +22,8 @@ const PLOTS_TITLE = 'Two-Tower Lab: plots';
 export const PLOTS_LAYOUT_KEY = 'twoTowerLab.plotsLayout';
 /** A context key for the panel's title-bar buttons: Pin while following, Follow while pinned. */
 export const PLOTS_FOLLOWING_CONTEXT = 'twoTowerLab.plotsFollowing';
+/** How long the comparisons wait after a change for the next one (an eval is followed by its checkpoint). */
+const COMPARISON_DELAY_MS = 300;
 
 interface FollowedRun {
   ref: RunRef;
@@ -28,6 +31,8 @@ interface FollowedRun {
   feed: RunColumnsFeed;
   /** The first batch (everything written so far) has arrived. */
   loaded: boolean;
+  /** The run's last `started` event: its dataset counts are part of its split (comparisons). */
+  started?: StartedEvent;
   /** The webview has been sent this run with `showRuns`. */
   announced: boolean;
   subscription: { dispose(): void };
@@ -59,6 +64,8 @@ function requireDeps(): PlotsDeps {
 
 export class PlotsPanel {
   static current: PlotsPanel | undefined;
+  /** Fires after any panel sent the webview new comparisons (for the extension's API and its tests). */
+  static readonly comparisonsSent = new vscode.EventEmitter<ComparisonsMessage>();
 
   private readonly runs = new Map<string, FollowedRun>();
   private readonly outbox: HeldMessages<HostToWebviewMessage>;
@@ -67,6 +74,11 @@ export class PlotsPanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** The experiment whose runs the panel follows; undefined when its runs are pinned (a fixed selection). */
   private followed: { source: ExperimentRuns; subscription: vscode.Disposable } | undefined;
+  /** The runs table's intervals against the reference run; recomputed (debounced) when a run's kept model may have changed. */
+  private readonly comparisons = new RunComparisons();
+  private chosenReference: string | null = null;
+  private lastComparisons: ComparisonsMessage | undefined;
+  private comparisonTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Shows the panel (creating it if needed) with these runs, pinned; `runs` replaces what it showed before. */
   static createOrShow(context: vscode.ExtensionContext, runs: RunRef[]): PlotsPanel {
@@ -166,12 +178,16 @@ export class PlotsPanel {
       run.subscription = this.follow(run);
     }
     this.announceLoaded();
+    this.scheduleComparisons();
   }
 
   private follow(run: FollowedRun): { dispose(): void } {
     const onEvents = (events: TrainerEvent[]): void => {
       if (!this.runs.has(run.ref.runId)) return;
       run.feed.add(events);
+      for (const e of events) if (e.type === 'started') run.started = e;
+      // The per-user file comes before its eval event, the best model after it (with the checkpoint).
+      if (events.some((e) => e.type === 'eval' || e.type === 'checkpoint' || e.type === 'ended')) this.scheduleComparisons();
       if (!run.loaded) {
         run.loaded = true;
         this.announceLoaded();
@@ -195,6 +211,32 @@ export class PlotsPanel {
     if (waiting.length === 0 || waiting.some((r) => !r.loaded)) return;
     waiting.forEach((r) => (r.announced = true));
     this.outbox.post({ type: 'showRuns', replace: false, runs: waiting.map((r) => ({ ref: r.ref, data: r.feed.fullChunk() })) });
+    this.scheduleComparisons();
+  }
+
+  /** Recomputes the comparisons soon: events come in bursts (eval, then checkpoint), and several runs may end at once. */
+  private scheduleComparisons(): void {
+    if (this.comparisonTimer) clearTimeout(this.comparisonTimer);
+    this.comparisonTimer = setTimeout(() => {
+      this.comparisonTimer = undefined;
+      void this.sendComparisons();
+    }, COMPARISON_DELAY_MS);
+  }
+
+  private async sendComparisons(): Promise<void> {
+    const shown = [...this.runs.values()].filter((r) => r.announced).map((r) => ({ runId: r.ref.runId, runDir: r.ref.runDir, started: r.started }));
+    if (shown.length < 2) this.lastComparisons = undefined;
+    try {
+      const message = await this.comparisons.compute(shown, this.chosenReference);
+      // undefined: fewer than two runs, or a newer computation superseded this one.
+      if (message === undefined || this.runs.size === 0) return;
+      this.lastComparisons = message;
+      this.appends.flush();
+      this.outbox.post(message);
+      PlotsPanel.comparisonsSent.fire(message);
+    } catch (err) {
+      this.deps.ui.error('Plots: could not compare the runs with the reference run', err);
+    }
   }
 
   /** Everything announced so far, for a webview that (re)loaded; later appends continue from it. */
@@ -210,7 +252,16 @@ export class PlotsPanel {
         this.outbox.markGone();
         this.outbox.post({ type: 'restoreLayout', layout: readLayout(this.context.workspaceState.get(PLOTS_LAYOUT_KEY)) });
         this.outbox.post(this.snapshot());
+        if (this.lastComparisons) this.outbox.post(this.lastComparisons);
         this.outbox.markReady();
+        if (message.referenceRunId !== undefined && message.referenceRunId !== this.chosenReference) {
+          this.chosenReference = message.referenceRunId;
+          this.scheduleComparisons();
+        }
+        return;
+      case 'chooseReference':
+        this.chosenReference = message.runId;
+        this.scheduleComparisons();
         return;
       case 'saveLayout':
         await this.context.workspaceState.update(PLOTS_LAYOUT_KEY, readLayout(message.layout));
@@ -252,6 +303,11 @@ export class PlotsPanel {
     return renderPlotsHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: media(PLOTS_MEDIA.script), styleUris: PLOTS_MEDIA.styles.map(media) });
   }
 
+  /** The comparisons last sent to the webview (undefined before any, or with fewer than two runs). */
+  comparisonsShown(): ComparisonsMessage | undefined {
+    return this.lastComparisons;
+  }
+
   /** Run ids shown (for tests and the run manager). */
   shownRunIds(): string[] {
     return [...this.runs.keys()];
@@ -262,6 +318,8 @@ export class PlotsPanel {
     this.followed?.subscription.dispose();
     this.followed = undefined;
     this.appends.drop();
+    if (this.comparisonTimer) clearTimeout(this.comparisonTimer);
+    this.comparisonTimer = undefined;
     for (const run of this.runs.values()) run.subscription.dispose();
     this.runs.clear();
     this.disposables.forEach((d) => d.dispose());

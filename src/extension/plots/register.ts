@@ -3,7 +3,7 @@
  * panel after a reload, and a small controller the run commands (Open plots, Compare runs) call.
  */
 import * as vscode from 'vscode';
-import { readViewState, type RunRef } from '../../shared/webviewProtocol';
+import { readViewState, type ComparisonsMessage, type RunRef } from '../../shared/webviewProtocol';
 import type { PlotsDeps } from './deps';
 import { PLOTS_VIEW_TYPE, PlotsPanel, setPlotsDeps, type ExperimentRuns } from './PlotsPanel';
 
@@ -20,6 +20,10 @@ export interface PlotsController {
   followedExperiment(): string | undefined;
   /** Run ids the open panel shows (empty when no panel is open). */
   shownRunIds(): string[];
+  /** The runs table's comparisons the open panel last sent (undefined: none yet, or no panel). */
+  comparisons(): ComparisonsMessage | undefined;
+  /** Fires after the panel sent new comparisons. */
+  readonly onDidCompare: vscode.Event<ComparisonsMessage>;
 }
 
 export function registerPlots(context: vscode.ExtensionContext, deps: PlotsDeps): PlotsController {
@@ -32,6 +36,7 @@ export function registerPlots(context: vscode.ExtensionContext, deps: PlotsDeps)
       },
     }),
     { dispose: () => PlotsPanel.current?.dispose() },
+    PlotsPanel.comparisonsSent,
   );
   return {
     show: (runs) => void PlotsPanel.createOrShow(context, runs),
@@ -39,5 +44,7 @@ export function registerPlots(context: vscode.ExtensionContext, deps: PlotsDeps)
     pin: () => PlotsPanel.current?.pin(),
     followedExperiment: () => PlotsPanel.current?.followedExperiment(),
     shownRunIds: () => PlotsPanel.current?.shownRunIds() ?? [],
+    comparisons: () => PlotsPanel.current?.comparisonsShown(),
+    onDidCompare: PlotsPanel.comparisonsSent.event,
   };
 }

@@ -22,3 +22,21 @@ export function withAlpha(colour: string, alpha: number): string {
   if (colour.startsWith('hsl(')) return colour.replace('hsl(', 'hsla(').replace(/\)$/, `, ${alpha})`);
   return colour;
 }
+
+/** Viridis at five stops: dark purple (low) to yellow (high), readable on light and dark themes and by colour-blind readers. */
+const VIRIDIS = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+
+/** The colour of a value at `t` of its range (0 lowest .. 1 highest), interpolated between the viridis stops. */
+export function rampColour(t: number): string {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const f = x - i;
+  const [r, g, b] = VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c)));
+  return `rgb(${r}, ${g}, ${b})`;
+}

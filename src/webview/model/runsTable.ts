@@ -6,6 +6,7 @@
  */
 import { engineLabel } from '../../shared/engines';
 import type { RunStatus } from '../../shared/events';
+import type { ComparisonsMessage, RunComparison } from '../../shared/webviewProtocol';
 import { headlineOf, metricFamilies, metricKeyOf, shownK } from './metricFamilies';
 import { metricKeys, runLabelOf, type RunRecord } from './runStore';
 
@@ -14,13 +15,15 @@ export type Cell = string | number | boolean | null;
 export interface TableColumn {
   key: string;
   label: string;
-  group: 'run' | 'param' | 'final' | 'best';
+  group: 'run' | 'param' | 'final' | 'best' | 'delta';
 }
 
 export interface TableRow {
   runId: string;
   colourIndex: number;
   cells: Record<string, Cell>;
+  /** The run against the reference run (with comparisons); its `delta:<metric>` cells hold the differences. */
+  comparison?: RunComparison;
 }
 
 export interface RunsTable {
@@ -28,6 +31,8 @@ export interface RunsTable {
   rows: TableRow[];
   /** The popularity baseline on the runs' split, as a row of its own (metric cells only); null without one. */
   baseline: Record<string, Cell> | null;
+  /** The comparisons the `delta:` columns show (the host's paired bootstrap); null without them. */
+  comparisons: ComparisonsMessage | null;
 }
 
 export interface RunsTableOptions {
@@ -35,6 +40,8 @@ export interface RunsTableOptions {
   allColumns?: boolean;
   /** The K shown per metric family (the compact table shows each family at that K). */
   chosenK?: Record<string, number>;
+  /** The host's comparisons with the reference run: a `Δ metric` column for each shown metric they cover. */
+  comparisons?: ComparisonsMessage | null;
 }
 
 export function runStatus(run: RunRecord): RunStatus {
@@ -102,13 +109,20 @@ export function buildRunsTable(runs: RunRecord[], options: RunsTableOptions = { 
   const params = all || runs.length > 1 ? differingParams(runs) : [];
   const headline = headlineMetric(runs, allMetrics);
   const metrics = all ? allMetrics : compactMetrics(allMetrics, options.chosenK ?? {}, headline);
+  const comparisons = usableComparisons(runs, options.comparisons ?? null);
+  const compared = new Set(comparisons?.runs.flatMap((c) => (c.status === 'compared' ? Object.keys(c.metrics) : [])) ?? []);
+  // The shown metrics (the headline among them) that the comparisons have per-user values of.
+  const deltaMetrics = (all ? metrics : [...new Set([...metrics, ...(headline ? [headline] : [])])]).filter((m) => compared.has(m));
+  const deltaColumn = (m: string): TableColumn[] => (deltaMetrics.includes(m) ? [{ key: `delta:${m}`, label: `Δ ${m}`, group: 'delta' }] : []);
+  // Each Δ column right after its metric's value, so the two read together however wide the table is.
   const metricColumns = all
     ? metrics.flatMap((m): TableColumn[] => [
         { key: `final:${m}`, label: `${m} final`, group: 'final' },
         // Every metric reported here (recall, NDCG, hit rate, MRR, coverage) is better when higher.
         { key: `best:${m}`, label: `${m} best`, group: 'best' },
+        ...deltaColumn(m),
       ])
-    : [...metrics.map((m): TableColumn => ({ key: `final:${m}`, label: m, group: 'final' })), ...(headline ? [{ key: `best:${headline}`, label: `${headline} best`, group: 'best' } satisfies TableColumn] : [])];
+    : [...metrics.flatMap((m): TableColumn[] => [{ key: `final:${m}`, label: m, group: 'final' }, ...deltaColumn(m)]), ...(headline && !metrics.includes(headline) ? deltaColumn(headline) : []), ...(headline ? [{ key: `best:${headline}`, label: `${headline} best`, group: 'best' } satisfies TableColumn] : [])];
   const showEngine = runs.some(isTorchRun);
   const columns: TableColumn[] = [
     { key: 'run', label: 'run', group: 'run' },
@@ -136,7 +150,9 @@ export function buildRunsTable(runs: RunRecord[], options: RunsTableOptions = { 
       cells[`final:${m}`] = lastFinite(values);
       cells[`best:${m}`] = maxFinite(values);
     }
-    return { runId: run.ref.runId, colourIndex, cells };
+    const comparison = comparisons?.runs.find((c) => c.runId === run.ref.runId);
+    for (const m of deltaMetrics) cells[`delta:${m}`] = comparison?.status === 'compared' ? (comparison.metrics[m]?.difference ?? null) : comparison?.status === 'reference' ? 0 : null;
+    return { runId: run.ref.runId, colourIndex, cells, ...(comparison ? { comparison } : {}) };
   });
   const baselineCells: Record<string, Cell> = { run: 'popularity baseline' };
   let hasBaseline = false;
@@ -147,7 +163,20 @@ export function buildRunsTable(runs: RunRecord[], options: RunsTableOptions = { 
     baselineCells[`final:${m}`] = value;
     baselineCells[`best:${m}`] = value;
   }
-  return { columns, rows, baseline: hasBaseline ? baselineCells : null };
+  return { columns, rows, baseline: hasBaseline ? baselineCells : null, comparisons };
+}
+
+/** The comparisons when they are about the shown runs (two or more, the reference among them); stale ones are ignored. */
+function usableComparisons(runs: RunRecord[], comparisons: ComparisonsMessage | null): ComparisonsMessage | null {
+  if (comparisons === null || runs.length < 2 || !runs.some((r) => r.ref.runId === comparisons.referenceRunId)) return null;
+  return comparisons;
+}
+
+const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+
+/** A difference as `compare` prints it: `+0.0123` and its interval `[−0.0040, +0.0280]`; `*` when the interval excludes zero. */
+export function formatDifference(d: { difference: number; low: number; high: number; excludesZero: boolean }): { difference: string; interval: string; mark: string } {
+  return { difference: signed(d.difference), interval: `[${signed(d.low)}, ${signed(d.high)}]`, mark: d.excludesZero ? '*' : '' };
 }
 
 /** Numbers compare as numbers, everything else as text; empty cells go last in either direction. */

@@ -55,6 +55,30 @@ export function registerPlotsTests(): void {
       assert.ok(api.plots.shownRunIds().includes(third));
     });
 
+    it('compares the runs with the first one in the runs table, and again when a new run is evaluated', async function () {
+      this.timeout(120_000);
+      if (api.runs.list().filter((r) => r.experiment === softmax.fsPath && r.summary.status === 'completed').length < 2) await train();
+      await vscode.commands.executeCommand(Commands.openPlots, softmax);
+      const covers = (runIds: string[]): boolean => {
+        const c = api.plots.comparisons();
+        return c !== undefined && runIds.every((id) => c.runs.some((r) => r.runId === id && (r.status === 'compared' || r.status === 'reference')));
+      };
+      const shown = [...api.plots.shownRunIds()];
+      await waitUntil(api.plots.onDidCompare, () => covers(shown), `comparisons of ${shown.join(', ')}`, 30_000);
+      const first = api.plots.comparisons()!;
+      assert.equal(first.referenceRunId, shown[0]);
+      assert.equal(first.resamples, 2000);
+      const other = first.runs.find((r) => r.runId !== first.referenceRunId);
+      assert.ok(other?.status === 'compared', `not compared: ${JSON.stringify(other)}`);
+      const recall = Object.keys(other.metrics).find((k) => k.startsWith('recall@'));
+      assert.ok(other.users > 0 && recall !== undefined, JSON.stringify(other));
+      const d = other.metrics[recall];
+      assert.ok(d.low <= d.difference && d.difference <= d.high, JSON.stringify(d));
+      // A run trained now joins the followed panel and is compared once its evaluation and checkpoint are written.
+      const next = await train();
+      await waitUntil(api.plots.onDidCompare, () => covers([next]), `comparisons with the new run ${next}`, 30_000);
+    });
+
     it('the palette\'s Open Plots asks: an experiment\'s runs (followed) or one run, never the tree\'s selection silently', async function () {
       this.timeout(30_000);
       const shown: PickShown[] = [];

@@ -7,7 +7,7 @@ import { followRunFolder } from '../../../src/extension/plots/followRun';
 import { HeldMessages } from '../../../src/extension/plots/heldMessages';
 import { contentSecurityPolicy, makeNonce, renderPlotsHtml } from '../../../src/extension/plots/html';
 import type { TrainerEvent } from '../../../src/shared/events';
-import { isWebviewToHostMessage, readViewState } from '../../../src/shared/webviewProtocol';
+import { isHostToWebviewMessage, isWebviewToHostMessage, readViewState } from '../../../src/shared/webviewProtocol';
 
 describe('HeldMessages', () => {
   it('holds messages until the webview is ready, then sends them in order', () => {
@@ -74,6 +74,14 @@ describe('view state and message guards', () => {
     expect(isWebviewToHostMessage({ type: 'initialized', protocolVersion: 1 })).toBe(true);
     expect(isWebviewToHostMessage({ type: 'showRuns' })).toBe(false);
     expect(isWebviewToHostMessage(null)).toBe(false);
+    expect(isWebviewToHostMessage({ type: 'chooseReference', runId: 'b' })).toBe(true);
+    expect(isHostToWebviewMessage({ type: 'comparisons', referenceRunId: 'a', resamples: 2000, seed: 1, runs: [] })).toBe(true);
+  });
+
+  it('keeps the chosen reference run in the state, and none in a damaged or older one', () => {
+    expect(readViewState({ referenceRunId: 'b' }).referenceRunId).toBe('b');
+    expect(readViewState({ referenceRunId: 3 }).referenceRunId).toBeNull();
+    expect(readViewState({ protocolVersion: 1, runs: [] }).referenceRunId).toBeNull();
   });
 });
 

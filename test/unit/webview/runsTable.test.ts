@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunStore } from '../../../src/webview/model/runStore';
-import { buildRunsTable, differingParams, formatCell, sortRows } from '../../../src/webview/model/runsTable';
+import type { ComparisonsMessage } from '../../../src/shared/webviewProtocol';
+import { buildRunsTable, differingParams, formatCell, formatDifference, sortRows } from '../../../src/webview/model/runsTable';
 import { ev, evalEvent, started, step, showEvents } from './helpers';
 
 function store(): RunStore {
@@ -67,5 +68,41 @@ describe('runs table with a torch run', () => {
     expect(table.rows.map((r) => r.cells.engine)).toEqual(['tfjs · cpu', 'tfjs · cpu', 'torch · cpu × 2']);
     s.remove('t');
     expect(buildRunsTable(s.list()).columns.map((c) => c.key)).not.toContain('engine');
+  });
+});
+
+describe('runs table against a reference run', () => {
+  const comparisons = (referenceRunId: string): ComparisonsMessage => ({
+    type: 'comparisons',
+    referenceRunId,
+    resamples: 2000,
+    seed: 1,
+    runs: [
+      { runId: 'a', status: 'reference', model: { which: 'last', epoch: 2 }, users: 3 },
+      { runId: 'b', status: 'compared', model: { which: 'last', epoch: 1 }, users: 3, metrics: { 'recall@10': { difference: -0.15, low: -0.3, high: -0.05, excludesZero: true }, mrr: { difference: 0, low: -1, high: 1, excludesZero: false } } },
+    ],
+  });
+
+  it('puts a Δ column after each shown metric that has per-user values, holding the difference (0 for the reference)', () => {
+    const table = buildRunsTable(store().list(), { allColumns: false, comparisons: comparisons('a') });
+    const keys = table.columns.map((c) => c.key);
+    // mrr is not a metric of these runs' evals: no Δ column for it.
+    expect(keys.filter((k) => k.startsWith('delta:'))).toEqual(['delta:recall@10']);
+    expect(keys.indexOf('delta:recall@10')).toBe(keys.indexOf('final:recall@10') + 1);
+    expect(table.rows.map((r) => r.cells['delta:recall@10'])).toEqual([0, -0.15]);
+    expect(table.rows[1].comparison?.status).toBe('compared');
+    expect(sortRows(table.rows, 'delta:recall@10', true).map((r) => r.runId)).toEqual(['a', 'b']);
+  });
+
+  it('ignores comparisons whose reference is not shown, and has none for one run', () => {
+    expect(buildRunsTable(store().list(), { comparisons: comparisons('gone') }).columns.some((c) => c.group === 'delta')).toBe(false);
+    const s = store();
+    s.remove('b');
+    expect(buildRunsTable(s.list(), { comparisons: comparisons('a') }).comparisons).toBeNull();
+  });
+
+  it('formats a difference as compare prints it', () => {
+    expect(formatDifference({ difference: -0.15, low: -0.3, high: 0.05, excludesZero: false })).toEqual({ difference: '−0.1500', interval: '[−0.3000, +0.0500]', mark: '' });
+    expect(formatDifference({ difference: 0.2, low: 0.1, high: 0.3, excludesZero: true }).mark).toBe('*');
   });
 });
