@@ -1,7 +1,7 @@
 // One build script for the four entry points of DESIGN.md (and the recommend panel's page), plus the compiled extension-host test entry.
 // `--production` minifies and drops source maps (what `npm run package` ships); `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -58,10 +58,21 @@ if (existsSync('test/host/suite/index.ts')) {
 }
 
 /** Copies the tfjs wasm binaries next to the trainer bundle (dist/wasm/), which the packaged extension loads at run time. */
+/**
+ * Copies a file by writing a temporary beside the target and renaming it over: overwriting a native
+ * library in place changes the code of every process that has it mapped (a sweep's trainers crashed with
+ * SIGSEGV when a rebuild overwrote usearch.node under them).
+ */
+function copyReplacing(from, to) {
+  const tmp = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, tmp);
+  renameSync(tmp, to);
+}
+
 function copyWasmBinaries() {
   const from = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
   mkdirSync('dist/wasm', { recursive: true });
-  for (const file of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyFileSync(`${from}/${file}`, `dist/wasm/${file}`);
+  for (const file of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyReplacing(`${from}/${file}`, `dist/wasm/${file}`);
 }
 copyWasmBinaries();
 
@@ -73,7 +84,7 @@ function copyUsearchBinaries() {
   const from = 'node_modules/usearch/prebuilds';
   for (const platform of readdirSync(from)) {
     mkdirSync(`dist/prebuilds/${platform}`, { recursive: true });
-    for (const file of readdirSync(`${from}/${platform}`).filter((f) => f.endsWith('.node'))) copyFileSync(`${from}/${platform}/${file}`, `dist/prebuilds/${platform}/${file}`);
+    for (const file of readdirSync(`${from}/${platform}`).filter((f) => f.endsWith('.node'))) copyReplacing(`${from}/${platform}/${file}`, `dist/prebuilds/${platform}/${file}`);
   }
 }
 copyUsearchBinaries();
@@ -86,11 +97,15 @@ copyUsearchBinaries();
  */
 function copyDuckDb() {
   const to = 'dist/node_modules';
-  rmSync(to, { recursive: true, force: true });
+  // Built beside and swapped in: a trainer running from dist/ keeps the libraries it has loaded.
+  const staged = `${to}.${process.pid}.tmp`;
+  rmSync(staged, { recursive: true, force: true });
   const bindings = readdirSync('node_modules/@duckdb').filter((p) => p.startsWith('node-bindings-'));
   for (const pkg of ['@duckdb/node-api', '@duckdb/node-bindings', 'detect-libc', ...bindings.map((b) => `@duckdb/${b}`)]) {
-    cpSync(`node_modules/${pkg}`, `${to}/${pkg}`, { recursive: true, dereference: true });
+    cpSync(`node_modules/${pkg}`, `${staged}/${pkg}`, { recursive: true, dereference: true });
   }
+  rmSync(to, { recursive: true, force: true });
+  renameSync(staged, to);
 }
 copyDuckDb();
 
