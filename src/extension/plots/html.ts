@@ -27,6 +27,11 @@ function escapeAttribute(value: string): string {
 }
 
 export function renderPlotsHtml(input: PlotsHtmlInput): string {
+  return renderWebviewPage({ ...input, title: 'Two-Tower Lab: plots' });
+}
+
+/** A webview page of the extension (the plots panel, the recommendations table): one script, its styles, this CSP. */
+export function renderWebviewPage(input: PlotsHtmlInput & { title: string }): string {
   const styles = input.styleUris.map((uri) => `    <link rel="stylesheet" href="${escapeAttribute(uri)}">`).join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -35,7 +40,7 @@ export function renderPlotsHtml(input: PlotsHtmlInput): string {
     <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(contentSecurityPolicy(input.cspSource, input.nonce))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${styles}
-    <title>Two-Tower Lab: plots</title>
+    <title>${escapeAttribute(input.title)}</title>
   </head>
   <body>
     <div id="app"></div>
