@@ -4,14 +4,12 @@
  * the metric, a line per run through its values, higher metric higher up and yellower. Screenshot in
  * test-output/screenshots/plots-sweep-parallel.png.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { parseEventLines } from '../../src/shared/events';
-import { runTrainer, tinySynthetic } from '../trainer/trainerProcess';
+import { sweepFixtureRuns } from './sweepFixture';
 import { ensureWebviewBundle, launchBrowser, openPanel, postRuns, SCREENSHOTS, startServer, waitForPosted, type FixtureRun, type PageServer } from './harness';
 
 let browser: Browser;
@@ -22,15 +20,7 @@ let runs: FixtureRun[];
 beforeAll(async () => {
   await ensureWebviewBundle();
   mkdirSync(SCREENSHOTS, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'ttl-sweep-parallel-'));
-  const file = join(dir, 'x.tower.yaml');
-  writeFileSync(file, `${tinySynthetic().replace('epochs: 2', 'epochs: 1')}sweep:\n  grid:\n    training.learning_rate: [0.001, 0.05]\n    score.temperature: [0.05, 0.2]\n  parallel: 2\n`);
-  const r = await runTrainer(['sweep', file, '--runs-dir', join(dir, 'runs'), '--quiet'], dir);
-  if (r.code !== 0) throw new Error(`the sweep failed (exit ${r.code}): ${r.stderr}`);
-  runs = readdirSync(join(dir, 'runs'))
-    .filter((n) => n !== 'sweeps')
-    .sort()
-    .map((runId) => ({ ref: { runId, runDir: join(dir, 'runs', runId) }, events: parseEventLines(readFileSync(join(dir, 'runs', runId, 'events.jsonl'), 'utf8')).events }));
+  ({ dir, runs } = await sweepFixtureRuns('ttl-sweep-parallel-', 'sweep:\n  grid:\n    training.learning_rate: [0.001, 0.05]\n    score.temperature: [0.05, 0.2]\n  parallel: 2\n'));
   server = await startServer();
   browser = await launchBrowser();
 }, 120_000);

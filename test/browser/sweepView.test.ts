@@ -4,15 +4,14 @@
  * parameter, and the points sorted by the metric with mean ± 95% interval across seeds. Screenshot in
  * test-output/screenshots/plots-sweep-view.png.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { meanInterval } from '../../src/shared/meanInterval';
-import { parseEventLines, type EvalEvent } from '../../src/shared/events';
-import { runTrainer, tinySynthetic } from '../trainer/trainerProcess';
+import type { EvalEvent } from '../../src/shared/events';
+import { sweepFixtureRuns } from './sweepFixture';
 import { ensureWebviewBundle, launchBrowser, openPanel, postRuns, SCREENSHOTS, startServer, waitForPosted, type FixtureRun, type PageServer } from './harness';
 
 let browser: Browser;
@@ -23,15 +22,7 @@ let runs: FixtureRun[];
 beforeAll(async () => {
   await ensureWebviewBundle();
   mkdirSync(SCREENSHOTS, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'ttl-sweep-view-'));
-  const file = join(dir, 'x.tower.yaml');
-  writeFileSync(file, `${tinySynthetic().replace('epochs: 2', 'epochs: 1')}sweep:\n  grid:\n    training.learning_rate: [0.005, 0.05]\n  seeds: 2\n  parallel: 2\n`);
-  const r = await runTrainer(['sweep', file, '--runs-dir', join(dir, 'runs'), '--quiet'], dir);
-  if (r.code !== 0) throw new Error(`the sweep failed (exit ${r.code}): ${r.stderr}`);
-  runs = readdirSync(join(dir, 'runs'))
-    .filter((n) => n !== 'sweeps')
-    .sort()
-    .map((runId) => ({ ref: { runId, runDir: join(dir, 'runs', runId) }, events: parseEventLines(readFileSync(join(dir, 'runs', runId, 'events.jsonl'), 'utf8')).events }));
+  ({ dir, runs } = await sweepFixtureRuns('ttl-sweep-view-', 'sweep:\n  grid:\n    training.learning_rate: [0.005, 0.05]\n  seeds: 2\n  parallel: 2\n'));
   server = await startServer();
   browser = await launchBrowser();
 }, 120_000);
