@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 
 import type { DataProfile } from '../../core/data/profile';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+import { lastJsonLine } from '../trainerOutput';
 
 /** Loading a large log takes a while; a profile that hangs is cut off. */
 export const PROFILE_TIMEOUT_MS = 600_000;
@@ -18,15 +19,7 @@ export function dataCommandLine(launch: Pick<TrainerLaunch, 'trainerScript' | 'n
 
 /** The profile from the command's stdout: its last line that parses as one. */
 export function parseProfileOutput(stdout: string): DataProfile | undefined {
-  for (const line of stdout.trim().split('\n').reverse()) {
-    try {
-      const value = JSON.parse(line) as Partial<DataProfile>;
-      if (value && typeof value === 'object' && typeof value.rows === 'number' && value.popularity && Array.isArray(value.rankFrequency)) return value as DataProfile;
-    } catch {
-      // Not the JSON line: keep looking.
-    }
-  }
-  return undefined;
+  return lastJsonLine<DataProfile>(stdout, (v) => typeof v.rows === 'number' && Boolean(v.popularity) && Array.isArray(v.rankFrequency));
 }
 
 /** Runs the profile in `cwd` (the experiment's folder); rejects with the trainer's message (a data error names the file and line). */

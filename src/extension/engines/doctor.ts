@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 
 import type { DoctorReport } from '../../shared/engines';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+import { lastJsonLine } from '../trainerOutput';
 
 /** Starting tfjs and importing torch take seconds; a probe that hangs is cut off by the trainer's own 60 s limit. */
 export const DOCTOR_TIMEOUT_MS = 180_000;
@@ -19,15 +20,7 @@ export function doctorCommandLine(launch: Pick<TrainerLaunch, 'trainerScript' | 
 
 /** Reads the report from the doctor's stdout: its last line that parses as a report. */
 export function parseDoctorOutput(stdout: string): DoctorReport | undefined {
-  for (const line of stdout.trim().split('\n').reverse()) {
-    try {
-      const value = JSON.parse(line) as Partial<DoctorReport>;
-      if (value && typeof value === 'object' && value.tfjs && value.torch && Array.isArray(value.torch.probes)) return value as DoctorReport;
-    } catch {
-      // Not the JSON line (a warning printed before it): keep looking.
-    }
-  }
-  return undefined;
+  return lastJsonLine<DoctorReport>(stdout, (v) => Boolean(v.tfjs) && Boolean(v.torch) && Array.isArray(v.torch?.probes));
 }
 
 /** Runs the doctor in `cwd` and resolves with its report; rejects with what went wrong and the end of its stderr. */
