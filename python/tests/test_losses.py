@@ -10,6 +10,7 @@ if torch is not None:
         LossSpec,
         batch_columns_softmax,
         compute_loss,
+        loss_spec_from_config,
         pointwise_bce,
         sampled_softmax,
         triplet_hinge,
@@ -38,6 +39,21 @@ class PairLosses(unittest.TestCase):
         self.assertAlmostEqual(triplet_logistic(self.u, self.pos, self.neg, 2, 1).item(), 0.8132617, places=5)
         # σ = 10 stays finite: (softplus(10) + softplus(−10))/2 = 5.0000454
         self.assertAlmostEqual(triplet_logistic(self.u, self.pos, self.neg, 2, 10).item(), 5.0000454, places=4)
+
+    def test_hardest_of_each_row(self):
+        # Two rows: row 1 as above; row 2 u = (0,1), v⁺ = (0,1) (cos 1), negatives (0,1) (cos 1) and (1,0) (cos 0).
+        u2, pos2, neg2 = t([1, 0, 0, 1], 2, 2), t([0, 1, 0, 1], 2, 2), t([1, 0, -1, 0, 0, 1, 1, 0], 4, 2)
+        # Hinge m = 0.2: mean of the 4 triplets (1.2 + 0 + 0.2 + 0)/4 = 0.35; of the hardest (1.2 + 0.2)/2 = 0.7.
+        self.assertAlmostEqual(triplet_hinge(u2, pos2, neg2, 2, 0.2, "mean").item(), 0.35, places=6)
+        self.assertAlmostEqual(triplet_hinge(u2, pos2, neg2, 2, 0.2, "hardest").item(), 0.7, places=6)
+        # Logistic σ = 1, hardest: (softplus(1) + softplus(0))/2 = 1.0032044.
+        self.assertAlmostEqual(triplet_logistic(u2, pos2, neg2, 2, 1, "hardest").item(), 1.0032044, places=5)
+
+    def test_reduction_read_from_the_experiment(self):
+        config = {"training": {"mode": "pairwise", "loss": "hinge", "negatives": {"logq_strength": 1, "source": "uniform"}}, "score": {"temperature": 0.1}}
+        self.assertEqual(loss_spec_from_config(config).pairwise_reduction, "mean")
+        config["training"]["pairwise_reduction"] = "hardest"
+        self.assertEqual(loss_spec_from_config(config).pairwise_reduction, "hardest")
 
     def test_sampled_softmax(self):
         # τ = 1: logits [0, 1, −1], −log(1/(1 + e + e⁻¹)) = log 4.0861612 = 1.4076059

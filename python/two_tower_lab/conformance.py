@@ -27,7 +27,7 @@ def loss_case(c: dict) -> dict:
     from .losses import LossInputs, LossSpec, compute_loss
 
     s = c["spec"]
-    spec = LossSpec(mode=s["mode"], loss=s["loss"], temperature=s["temperature"], margin=s.get("margin", 0.2), scale=s.get("scale", 10.0), in_batch=bool(s.get("inBatch")), logq_strength=s.get("logqStrength", 1.0))
+    spec = LossSpec(mode=s["mode"], loss=s["loss"], temperature=s["temperature"], margin=s.get("margin", 0.2), scale=s.get("scale", 10.0), pairwise_reduction=s.get("pairwiseReduction", "mean"), in_batch=bool(s.get("inBatch")), logq_strength=s.get("logqStrength", 1.0))
     d = int(c["d"])
     leaves = {k: _f32(c[k], d).requires_grad_() for k in ("u", "vPos", "vNeg", "vExtra") if c.get(k) is not None}
     b = leaves["u"].shape[0]

@@ -25,6 +25,8 @@ class LossSpec:
     temperature: float
     margin: float = DEFAULT_MARGIN
     scale: float = DEFAULT_LOGISTIC_SCALE
+    # Pairwise: the mean of a positive's n triplets, or its hardest (`training.pairwise_reduction`).
+    pairwise_reduction: str = "mean"
     # Listwise with `in_batch`/`mixed`: the batch's positives are the columns (sampling/columns.ts).
     in_batch: bool = False
     logq_strength: float = 1.0
@@ -47,6 +49,7 @@ def loss_spec_from_config(config: dict) -> LossSpec:
         temperature=temperature,
         margin=DEFAULT_MARGIN if margin is None else float(margin),
         scale=DEFAULT_LOGISTIC_SCALE if scale is None else float(scale),
+        pairwise_reduction=training.get("pairwise_reduction") or "mean",
         in_batch=batch_columns(training),
         logq_strength=float(training["negatives"]["logq_strength"]),
     )
@@ -77,18 +80,23 @@ def pointwise_bce(u, v_pos, v_neg, per_positive: int, temperature: float) -> tor
     return total / (b * (1 + per_positive))
 
 
-def triplet_hinge(u, v_pos, v_neg, per_positive: int, margin: float) -> torch.Tensor:
-    """Mean over the b·n triplets of max(0, score(a, b⁻) + m − score(a, b⁺))."""
-    pos = positive_scores(u, v_pos).unsqueeze(1)
-    neg = negative_scores(u, v_neg, per_positive)
-    return torch.relu(neg - pos + margin).mean()
+def reduce_triplets(per_triplet: torch.Tensor, reduction: str) -> torch.Tensor:
+    """[b, n] triplet losses → their mean, or the mean of each row's hardest (pairwiseReduction.ts)."""
+    return per_triplet.max(1).values.mean() if reduction == "hardest" else per_triplet.mean()
 
 
-def triplet_logistic(u, v_pos, v_neg, per_positive: int, scale: float) -> torch.Tensor:
-    """Mean over the b·n triplets of log(1 + exp(σ(score(a, b⁻) − score(a, b⁺)))) = softplus."""
+def triplet_hinge(u, v_pos, v_neg, per_positive: int, margin: float, reduction: str = "mean") -> torch.Tensor:
+    """max(0, score(a, b⁻) + m − score(a, b⁺)) over the b·n triplets, reduced by ``reduction``."""
     pos = positive_scores(u, v_pos).unsqueeze(1)
     neg = negative_scores(u, v_neg, per_positive)
-    return F.softplus((neg - pos) * scale).mean()
+    return reduce_triplets(torch.relu(neg - pos + margin), reduction)
+
+
+def triplet_logistic(u, v_pos, v_neg, per_positive: int, scale: float, reduction: str = "mean") -> torch.Tensor:
+    """log(1 + exp(σ(score(a, b⁻) − score(a, b⁺)))) = softplus over the b·n triplets, reduced by ``reduction``."""
+    pos = positive_scores(u, v_pos).unsqueeze(1)
+    neg = negative_scores(u, v_neg, per_positive)
+    return reduce_triplets(F.softplus((neg - pos) * scale), reduction)
 
 
 def softmax_cross_entropy(scores: torch.Tensor, targets: torch.Tensor, scale: float, offset: Optional[torch.Tensor]) -> torch.Tensor:
@@ -251,9 +259,9 @@ def compute_loss(spec: LossSpec, x: LossInputs) -> torch.Tensor:
     if spec.loss == "bce":
         return pointwise_bce(x.u, x.v_pos, x.v_neg, x.per_positive, spec.temperature)
     if spec.loss == "hinge":
-        return triplet_hinge(x.u, x.v_pos, x.v_neg, x.per_positive, spec.margin)
+        return triplet_hinge(x.u, x.v_pos, x.v_neg, x.per_positive, spec.margin, spec.pairwise_reduction)
     if spec.loss == "logistic":
-        return triplet_logistic(x.u, x.v_pos, x.v_neg, x.per_positive, spec.scale)
+        return triplet_logistic(x.u, x.v_pos, x.v_neg, x.per_positive, spec.scale, spec.pairwise_reduction)
     if x.pos_logq is not None and x.neg_logq is not None:
         return sampled_softmax(x.u, x.v_pos, x.v_neg, x.per_positive, spec.temperature, x.pos_logq, x.neg_logq, spec.logq_strength)
     return sampled_softmax(x.u, x.v_pos, x.v_neg, x.per_positive, spec.temperature)

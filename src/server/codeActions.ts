@@ -67,6 +67,7 @@ const REPLACE_TITLES: Record<string, (value: string) => string> = {
 /** Why a removed field can go, per rule code. */
 const REMOVE_REASONS: Record<string, string> = {
   'margin-without-hinge': 'it does not apply to this loss',
+  'reduction-without-pairwise': 'this mode forms no triplets',
   'scale-without-logistic': 'it does not apply to this loss',
   'logq-needs-softmax': 'it does not apply to this loss',
   'logq-uniform-constant': 'with uniform negatives it changes nothing',

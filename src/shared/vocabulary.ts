@@ -15,3 +15,7 @@ export const LOSSES_BY_MODE = {
   pairwise: ['hinge', 'logistic'],
   listwise: ['softmax'],
 } as const satisfies Record<TrainingMode, readonly LossName[]>;
+
+/** How pairwise mode turns a positive's n triplets into its loss; the first is the default. */
+export const PAIRWISE_REDUCTIONS = ['mean', 'hardest'] as const;
+export type PairwiseReduction = (typeof PAIRWISE_REDUCTIONS)[number];

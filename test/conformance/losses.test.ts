@@ -54,13 +54,15 @@ interface Case {
   unit: boolean;
 }
 
-const spec = (s: Partial<LossSpec> & Pick<LossSpec, 'mode' | 'loss'>): LossSpec => ({ temperature: 0.2, margin: 0.2, scale: 10, logqStrength: 1, ...s });
+const spec = (s: Partial<LossSpec> & Pick<LossSpec, 'mode' | 'loss'>): LossSpec => ({ temperature: 0.2, margin: 0.2, scale: 10, pairwiseReduction: 'mean', logqStrength: 1, ...s });
 
 const CASES: Case[] = [
   { name: 'pointwise bce, τ = 0.2', spec: spec({ mode: 'pointwise', loss: 'bce' }), use: { vNeg: true }, unit: true },
   { name: 'pointwise bce on raw vectors (dot product), τ = 0.7', spec: spec({ mode: 'pointwise', loss: 'bce', temperature: 0.7 }), use: { vNeg: true }, unit: false },
   { name: 'pairwise triplet hinge, m = 0.3', spec: spec({ mode: 'pairwise', loss: 'hinge', margin: 0.3 }), use: { vNeg: true }, unit: true },
   { name: 'pairwise triplet logistic, σ = 4', spec: spec({ mode: 'pairwise', loss: 'logistic', scale: 4 }), use: { vNeg: true }, unit: true },
+  { name: 'pairwise triplet hinge on each row\'s hardest triplet, m = 0.3', spec: spec({ mode: 'pairwise', loss: 'hinge', margin: 0.3, pairwiseReduction: 'hardest' }), use: { vNeg: true }, unit: true },
+  { name: 'pairwise triplet logistic on each row\'s hardest triplet, σ = 4', spec: spec({ mode: 'pairwise', loss: 'logistic', scale: 4, pairwiseReduction: 'hardest' }), use: { vNeg: true }, unit: true },
   { name: 'sampled softmax', spec: spec({ mode: 'listwise', loss: 'softmax' }), use: { vNeg: true }, unit: true },
   { name: 'sampled softmax with logQ of the positive and the negatives, γ = 0.6', spec: spec({ mode: 'listwise', loss: 'softmax', logqStrength: 0.6 }), use: { vNeg: true, negLogQ: true, posLogQ: true }, unit: true },
   { name: 'in-batch softmax', spec: spec({ mode: 'listwise', loss: 'softmax', inBatch: true }), use: {}, unit: true },

@@ -42,6 +42,7 @@ export const RULE_CODES = [
   { code: 'per-positive-unused', severity: 'warning', doc: 'per_positive written with listwise in_batch/mixed negatives and no hard negatives, where the n per-row columns are not used.', fix: '{ remove: ["training","negatives","per_positive"] }' },
   { code: 'mixed-needs-softmax', severity: 'error', doc: 'Mixed negative sampling (source: mixed) with a pointwise or pairwise loss: it builds the column set of a listwise softmax.', fix: '{ replacement: "in_batch" } for training.negatives.source' },
   { code: 'extra-without-mixed', severity: 'warning', doc: 'extra or extra_sampler written while negatives.source is not mixed.', fix: '{ remove: ["training","negatives","extra" | "extra_sampler"] }' },
+  { code: 'reduction-without-pairwise', severity: 'warning', doc: '`training.pairwise_reduction` is set but the mode is not pairwise, which forms no triplets.', fix: '{ remove: ["training","pairwise_reduction"] }' },
   { code: 'margin-without-hinge', severity: 'warning', doc: 'A margin m is set but the loss is not the triplet hinge loss.', fix: '{ remove: ["training","margin"] }' },
   { code: 'scale-without-logistic', severity: 'warning', doc: 'A scale σ is set but the loss is not the triplet logistic loss.', fix: '{ remove: ["training","scale"] }' },
   { code: 'loss-mode-mismatch', severity: 'error', doc: 'The loss does not belong to the training mode (LOSSES_BY_MODE).', fix: '{ replacement: string; allowed: string[] }' },
@@ -277,6 +278,18 @@ const marginAndScale: Rule = (ctx) => {
         ['training', 'scale'],
         `\`scale\` is the σ of the triplet logistic loss log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))); the \`${t.loss}\` loss does not use it, so it has no effect. Remove it, or use \`mode: pairwise\` with \`loss: logistic\`.`,
         { remove: ['training', 'scale'] },
+        'key',
+      ),
+    );
+  }
+  if (t.pairwise_reduction !== undefined && t.mode !== 'pairwise') {
+    out.push(
+      ruleDiagnostic(
+        ctx,
+        'reduction-without-pairwise',
+        ['training', 'pairwise_reduction'],
+        `\`pairwise_reduction\` says how a positive's n triplets make its loss in pairwise mode; \`mode: ${t.mode}\` forms no triplets, so it has no effect. Remove it, or use \`mode: pairwise\`.`,
+        { remove: ['training', 'pairwise_reduction'] },
         'key',
       ),
     );

@@ -7,7 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import type { TLiteral, TUnion } from '@sinclair/typebox';
-import { LOSSES, LOSSES_BY_MODE, TRAINING_MODES } from '../../shared/vocabulary';
+import { LOSSES, LOSSES_BY_MODE, PAIRWISE_REDUCTIONS, TRAINING_MODES } from '../../shared/vocabulary';
 
 /** A string enum as a union of literals: JSON Schema `anyOf` of `const`s, which editors complete. */
 function Enum<const T extends readonly [string, ...string[]]>(values: T, options: { description: string; default?: T[number] }) {
@@ -343,6 +343,12 @@ export const Training = Type.Object(
     }),
     margin: Type.Optional(Type.Number({ minimum: 0, description: 'm of the triplet hinge loss max(0, cos(a,b⁻) + m − cos(a,b⁺)). Default 0.2. Only for `loss: hinge`.' })),
     scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'σ of the triplet logistic loss log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). Default 10. Only for `loss: logistic`.' })),
+    pairwise_reduction: Type.Optional(
+      Enum(PAIRWISE_REDUCTIONS, {
+        description:
+          'How the n triplets of a positive (`negatives.per_positive`) make its loss, in pairwise mode. `mean` (default): the average over the n triplets, each negative pushed down a little. `hardest`: only the triplet whose negative scores highest counts (the WARP / semi-hard idea: with many easy negatives, the mean is dominated by triplets that are already right and teaches little). Only for `mode: pairwise`.',
+      }),
+    ),
     negatives: Negatives,
     positives: Type.Object({ rebalance: Rebalance }, { ...Strict, default: {}, description: 'Positive sampling.' }),
     optimizer: Enum(['adam', 'adagrad'] as const, { description: 'Optimiser. Embeddings use a lazy (sparse) update: only the rows of the batch are touched.', default: 'adam' }),

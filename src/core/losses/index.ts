@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, type Experiment } from '../config/schema';
 import { batchColumns } from '../sampling/columns';
-import type { LossName, TrainingMode } from '../../shared/vocabulary';
+import type { LossName, PairwiseReduction, TrainingMode } from '../../shared/vocabulary';
 import { inBatchSoftmaxLoss } from './inBatchSoftmax';
 import { inBatchColumnsLoss } from './inBatchColumns';
 import { pointwiseBceLoss } from './pointwiseBce';
@@ -21,6 +21,8 @@ export interface LossSpec {
   temperature: number;
   margin: number;
   scale: number;
+  /** Pairwise: the mean of a positive's n triplets, or its hardest (`training.pairwise_reduction`). */
+  pairwiseReduction: PairwiseReduction;
   /**
    * Listwise only: the other positives of the batch are the negatives (`training.negatives.source:
    * in_batch`), so sampled negatives, when a batch has them, are hard ones added to the in-batch
@@ -59,6 +61,7 @@ export function lossSpecFromConfig(config: Experiment): LossSpec {
     temperature,
     margin: config.training.margin ?? DEFAULT_MARGIN,
     scale: config.training.scale ?? DEFAULT_LOGISTIC_SCALE,
+    pairwiseReduction: config.training.pairwise_reduction ?? 'mean',
     inBatch: batchColumns(config.training),
     logqStrength: config.training.negatives.logq_strength,
   };
@@ -84,9 +87,9 @@ export function computeLoss(spec: LossSpec, x: LossInputs): tf.Scalar {
     case 'bce':
       return pointwiseBceLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.temperature);
     case 'hinge':
-      return tripletHingeLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.margin);
+      return tripletHingeLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.margin, spec.pairwiseReduction);
     case 'logistic':
-      return tripletLogisticLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.scale);
+      return tripletLogisticLoss(x.u, x.vPos, x.vNeg, x.perPositive, spec.scale, spec.pairwiseReduction);
     case 'softmax':
       return sampledSoftmaxLoss(
         x.u,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { checkExperimentTextSync } from '../../../src/core/config/check';
 import { RULE_CODES } from '../../../src/core/config/rules';
+import { lossSpecFromConfig } from '../../../src/core/losses';
 import { SYNTHETIC, at, codes, only } from './helpers';
 
 const file = '/tmp/exp/a.tower.yaml';
@@ -199,6 +200,25 @@ describe('margin-without-hinge and scale-without-logistic', () => {
   it('stay quiet when each parameter goes with its loss', () => {
     expect(check(withTraining('training:\n  mode: pairwise\n  loss: hinge\n  margin: 0.3\n')).diagnostics).toEqual([]);
     expect(check(withTraining('training:\n  mode: pairwise\n  loss: logistic\n  scale: 5\n')).diagnostics).toEqual([]);
+  });
+});
+
+describe('reduction-without-pairwise', () => {
+  it('warns on pairwise_reduction outside pairwise mode, and is quiet in it', () => {
+    const d = only(check(withTraining('training:\n  mode: pointwise\n  loss: bce\n  pairwise_reduction: hardest\n')).diagnostics, 'reduction-without-pairwise');
+    expect(d.severity).toBe('warning');
+    expect(d.data).toEqual({ remove: ['training', 'pairwise_reduction'] });
+    expect(d.message).toContain('`mode: pointwise` forms no triplets');
+    const pairwise = check(withTraining('training:\n  mode: pairwise\n  loss: hinge\n  pairwise_reduction: hardest\n'));
+    expect(pairwise.diagnostics).toEqual([]);
+    // The field reaches the loss; without it the loss averages the triplets.
+    expect(lossSpecFromConfig(pairwise.config!).pairwiseReduction).toBe('hardest');
+    expect(lossSpecFromConfig(check(withTraining('training:\n  mode: pairwise\n  loss: hinge\n')).config!).pairwiseReduction).toBe('mean');
+  });
+  it('refuses a reduction that is not mean or hardest', () => {
+    const r = check(withTraining('training:\n  mode: pairwise\n  loss: hinge\n  pairwise_reduction: max\n'));
+    expect(r.config).toBeUndefined();
+    expect(r.diagnostics.map((x) => x.message).join(' ')).toMatch(/mean.*hardest|hardest.*mean/);
   });
 });
 

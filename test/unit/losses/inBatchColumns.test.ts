@@ -39,7 +39,7 @@ describe('in-batch softmax + hard columns on tiny hand-derived inputs (cpu)', ()
   });
 
   it('computeLoss takes this loss for listwise in-batch with negItems, and the sampled softmax over 1 + n when negatives are not in-batch', () => {
-    const spec: LossSpec = { mode: 'listwise', loss: 'softmax', temperature: 1, margin: 0, scale: 1, inBatch: true, logqStrength: 1 };
+    const spec: LossSpec = { mode: 'listwise', loss: 'softmax', temperature: 1, margin: 0, scale: 1, pairwiseReduction: 'mean', inBatch: true, logqStrength: 1 };
     const x = () => ({ u: eye2(), vPos: eye2(), vNeg: hard(), perPositive: 1 });
     expect(value(() => computeLoss(spec, x()))).toBeCloseTo(0.7067198, 5);
     // Sampled softmax drops the in-batch columns: row 0 [cos⁺ = 1 | hard 1] → log 2; row 1 [1 | 0] → log(1 + e⁻¹); mean (0.6931472 + 0.3132617)/2 = 0.5032044.

@@ -33,6 +33,36 @@ describe('losses on tiny hand-derived inputs (cpu)', () => {
     expect(value(() => tripletLogisticLoss(u(), vPos(), vNeg(), 2, 10))).toBeCloseTo(5.0000454, 4);
   });
 
+  // Two rows: row 1 as above (triplet cosines of negatives 1 and −1, positive 0); row 2 u = (0,1),
+  // b⁺ = (0,1) (cos 1), negatives (0,1) (cos 1) and (1,0) (cos 0).
+  const u2 = () => tf.tensor2d([1, 0, 0, 1], [2, 2]);
+  const vPos2 = () => tf.tensor2d([0, 1, 0, 1], [2, 2]);
+  const vNeg2 = () => tf.tensor2d([1, 0, -1, 0, 0, 1, 1, 0], [4, 2]);
+
+  it('triplet hinge, m = 0.2, mean of the 4 triplets: (1.2 + 0 + 0.2 + 0)/4 = 0.35', () => {
+    expect(value(() => tripletHingeLoss(u2(), vPos2(), vNeg2(), 2, 0.2, 'mean'))).toBeCloseTo(0.35, 6);
+  });
+
+  it('triplet hinge, m = 0.2, hardest of each row: (max(1.2, 0) + max(0.2, 0))/2 = 0.7', () => {
+    expect(value(() => tripletHingeLoss(u2(), vPos2(), vNeg2(), 2, 0.2, 'hardest'))).toBeCloseTo(0.7, 6);
+  });
+
+  it('triplet logistic, σ = 1, hardest of each row: (softplus(1) + softplus(0))/2 = (1.3132617 + 0.6931472)/2 = 1.0032044', () => {
+    expect(value(() => tripletLogisticLoss(u2(), vPos2(), vNeg2(), 2, 1, 'hardest'))).toBeCloseTo(1.0032044, 5);
+  });
+
+  it('hardest: only the hardest negative of a row gets a gradient, the others none', () => {
+    const grad = tf.tidy(() => {
+      const g = tf.grad((neg: tf.Tensor) => tripletLogisticLoss(u2(), vPos2(), neg as tf.Tensor2D, 2, 1, 'hardest'));
+      return Array.from(g(vNeg2()).dataSync());
+    });
+    // Row 1's hardest is negative 0 (cos 1), row 2's is negative 2 (cos 1): d/dv⁻ = sigmoid(σ·Δ)·σ·u / B.
+    expect(grad.slice(2, 4)).toEqual([0, 0]);
+    expect(grad.slice(6, 8)).toEqual([0, 0]);
+    expect(grad[0]).toBeCloseTo(1 / (1 + Math.exp(-1)) / 2, 5);
+    expect(grad[5]).toBeCloseTo(0.5 / 2, 5);
+  });
+
   it('sampled softmax, τ = 1: logits [0, 1, −1], −log(1/(1 + e + e⁻¹)) = log 4.0861612 = 1.4076059', () => {
     expect(value(() => sampledSoftmaxLoss(u(), vPos(), vNeg(), 2, 1))).toBeCloseTo(1.4076059, 5);
   });
