@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type { PairwiseReduction } from '../../shared/vocabulary';
 
-/** perTriplet: [B, n] losses → scalar. */
-export function reduceTriplets(perTriplet: tf.Tensor2D, reduction: PairwiseReduction): tf.Scalar {
+/** perTriplet: the [B, n] triplet losses → scalar. */
+export function reduceTriplets(perTriplet: tf.Tensor, reduction: PairwiseReduction): tf.Scalar {
   return reduction === 'hardest' ? tf.mean(tf.max(perTriplet, 1)) : tf.mean(perTriplet);
 }
