@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import batch_columns
-from .names import DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, MASKED_LOGIT
+from .names import DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, DEFAULT_PAIRWISE_REDUCTION, LOSSES_BY_MODE, MASKED_LOGIT
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class LossSpec:
     margin: float = DEFAULT_MARGIN
     scale: float = DEFAULT_LOGISTIC_SCALE
     # Pairwise: the mean of a positive's n triplets, or its hardest (`training.pairwise_reduction`).
-    pairwise_reduction: str = "mean"
+    pairwise_reduction: str = DEFAULT_PAIRWISE_REDUCTION
     # Listwise with `in_batch`/`mixed`: the batch's positives are the columns (sampling/columns.ts).
     in_batch: bool = False
     logq_strength: float = 1.0
@@ -49,7 +49,7 @@ def loss_spec_from_config(config: dict) -> LossSpec:
         temperature=temperature,
         margin=DEFAULT_MARGIN if margin is None else float(margin),
         scale=DEFAULT_LOGISTIC_SCALE if scale is None else float(scale),
-        pairwise_reduction=training.get("pairwise_reduction") or "mean",
+        pairwise_reduction=training.get("pairwise_reduction") or DEFAULT_PAIRWISE_REDUCTION,
         in_batch=batch_columns(training),
         logq_strength=float(training["negatives"]["logq_strength"]),
     )

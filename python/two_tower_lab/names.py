@@ -42,6 +42,8 @@ MASKED_LOGIT = -1e9
 LOSSES_BY_MODE = {"pointwise": ("bce",), "pairwise": ("hinge", "logistic"), "listwise": ("softmax",)}
 DEFAULT_MARGIN = 0.2
 DEFAULT_LOGISTIC_SCALE = 10.0
+# src/core/config/schema.ts DEFAULT_PAIRWISE_REDUCTION
+DEFAULT_PAIRWISE_REDUCTION = "mean"
 
 # src/core/eval/retrieval.ts RetrievalMetric
 RETRIEVAL_METRICS = ("recall", "ndcg", "hit_rate", "mrr", "coverage")

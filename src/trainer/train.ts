@@ -31,6 +31,7 @@ import { changedParams, writeRunMeta, type ParamValue } from '../core/runs/runMe
 import { writtenLoss } from '../core/config/writtenLoss';
 import { Progress, type ProgressSink } from './progress';
 import { formatMetricsTable } from './table';
+import { belowPopularityNote } from './belowPopularityNote';
 import { checkTorchEngine, EngineUnavailable, type TorchReady } from './torch/engineCheck';
 import { trainWithTorch } from './torch/trainTorch';
 
@@ -218,6 +219,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
         return EXIT_FAILED;
       }
       if (outcome.ended?.status === 'stopped') progress.line(stoppedLine(outcome.ended.epoch, outcome.ended.step));
+      printBelowPopularity(paths, progress);
       if (outcome.ended?.status === 'completed' && config.serving.index) {
         // The workers wrote the item vectors; the index is built here, where usearch lives.
         const items = readEmbeddings(paths.embeddings, 'items');
@@ -252,6 +254,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
     });
     if (result.metrics) progress.line(`\n${formatMetricsTable(result.metrics, result.baseline)}`);
     if (result.status === 'stopped') progress.line(stoppedLine(result.epoch, result.step));
+    printBelowPopularity(paths, progress);
     return EXIT_OK;
   } catch (e) {
     const message = errorText(e);
@@ -330,4 +333,10 @@ function report(event: TrainerEvent, progress: Progress, epochs: number, hardNot
     default:
       break;
   }
+}
+
+/** After the end-of-run table: the below-popularity line, when the run's kept model is below it. */
+function printBelowPopularity(paths: RunPaths, progress: Pick<Progress, 'line'>): void {
+  const note = belowPopularityNote(paths);
+  if (note !== undefined) progress.line(note);
 }

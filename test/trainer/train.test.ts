@@ -125,6 +125,26 @@ describe('two-tower-lab train', () => {
     expect(ended(fileEvents(cwd, 'killed'))?.status).toBe('completed');
   });
 
+  it('flags a run that ends below popularity after its table, with the reasons, and stays quiet above it', async () => {
+    // Pairwise hinge on 1 popularity negative, a learning rate 500× too small, 1 epoch: below popularity.
+    const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
+    const weak = ['--epochs', '1', '--set', 'training.mode=pairwise', '--set', 'training.loss=hinge', '--set', 'training.negatives={"source":"popularity","per_positive":1}', '--set', 'training.learning_rate=0.00001'];
+    const r = await runTrainer(['train', 'tiny.tower.yaml', ...weak], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const last = r.events.filter((e): e is EvalEvent => e.type === 'eval').at(-1)!;
+    expect(last.metrics['recall@10']).toBeLessThan(last.baseline['recall@10']);
+    const line = r.stderr.split('\n').find((l) => l.includes('below popularity'));
+    expect(line).toMatch(/^⚠ below popularity on recall@10 \(\d\.\d{4} vs \d\.\d{4}\): too few epochs .*learning rate 0\.00001 .*popularity negatives push popular items down.*1 negative per positive.*; see docs\/benchmarks\.md/);
+    // The table comes first.
+    expect(r.stderr.indexOf('model/pop')).toBeLessThan(r.stderr.indexOf('below popularity'));
+    // The listwise default of the fixture beats popularity: no line.
+    const fine = await runTrainer(['train', 'tiny.tower.yaml'], workspace({ 'tiny.tower.yaml': tinySynthetic() }));
+    expect(fine.code, fine.stderr).toBe(0);
+    const fineLast = fine.events.filter((e): e is EvalEvent => e.type === 'eval').at(-1)!;
+    expect(fineLast.metrics['recall@10']).toBeGreaterThan(fineLast.baseline['recall@10']);
+    expect(fine.stderr).not.toContain('below popularity');
+  });
+
   it('keeps training when the reader of its stdout goes away (EPIPE), and says so', async () => {
     const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
     const run = startTrainer(['train', 'tiny.tower.yaml', '--run-id', 'orphan'], cwd);

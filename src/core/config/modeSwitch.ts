@@ -6,13 +6,14 @@
  * what the mode's own negatives are (those of its template) and what taking them changes.
  */
 import { parseExperimentText } from './document';
+import { MODE_DEFAULTS } from './modeDefaults';
 import type { TrainingMode } from '../../shared/events';
 
-/** The negatives each mode's template starts from (templates/*.tower.yaml, examples/synthetic-*.tower.yaml). */
+/** The negatives each mode's template starts from (its tuned defaults, modeDefaults.ts). */
 export const MODE_NEGATIVES: Record<TrainingMode, Record<string, string | number | boolean>> = {
-  listwise: { source: 'in_batch', logq_correction: true },
-  pairwise: { source: 'popularity', alpha: 0.75, per_positive: 2 },
-  pointwise: { source: 'uniform', per_positive: 3 },
+  listwise: MODE_DEFAULTS.listwise.negatives,
+  pairwise: MODE_DEFAULTS.pairwise.negatives,
+  pointwise: MODE_DEFAULTS.pointwise.negatives,
 };
 
 /** Keys that only a listwise softmax reads. */

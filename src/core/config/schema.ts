@@ -7,7 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import type { TLiteral, TUnion } from '@sinclair/typebox';
-import { LOSSES, LOSSES_BY_MODE, PAIRWISE_REDUCTIONS, TRAINING_MODES } from '../../shared/vocabulary';
+import { LOSSES, LOSSES_BY_MODE, PAIRWISE_REDUCTIONS, TRAINING_MODES, type PairwiseReduction } from '../../shared/vocabulary';
 
 /** A string enum as a union of literals: JSON Schema `anyOf` of `const`s, which editors complete. */
 function Enum<const T extends readonly [string, ...string[]]>(values: T, options: { description: string; default?: T[number] }) {
@@ -518,3 +518,5 @@ export { LOSSES_BY_MODE };
 
 export const DEFAULT_MARGIN = 0.2;
 export const DEFAULT_LOGISTIC_SCALE = 10;
+/** `training.pairwise_reduction` of a pairwise run that does not write it (the per-mode sweeps' choice). */
+export const DEFAULT_PAIRWISE_REDUCTION: PairwiseReduction = 'mean';

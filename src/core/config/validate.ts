@@ -10,7 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 
 import type { ConfigDiagnostic } from './diagnostics';
 import { formatPath, pointerToPath, rangeAt, type ConfigPath, type ParsedExperimentText } from './document';
-import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, ExperimentSchema, LOSSES_BY_MODE, type Experiment } from './schema';
+import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, DEFAULT_PAIRWISE_REDUCTION, ExperimentSchema, LOSSES_BY_MODE, type Experiment } from './schema';
 import { enumValues, objectKeys, schemaAt, whereKeyLives } from './schemaPath';
 import { didYouMean } from '../util/suggest';
 
@@ -44,6 +44,7 @@ export function applyDefaults(raw: unknown): unknown {
     const training = defaulted.training;
     if (training.loss === 'hinge' && training.margin === undefined) training.margin = DEFAULT_MARGIN;
     if (training.loss === 'logistic' && training.scale === undefined) training.scale = DEFAULT_LOGISTIC_SCALE;
+    if (training.mode === 'pairwise' && training.pairwise_reduction === undefined) training.pairwise_reduction = DEFAULT_PAIRWISE_REDUCTION;
   }
   return defaulted;
 }

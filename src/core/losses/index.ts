@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, LOSSES_BY_MODE, type Experiment } from '../config/schema';
+import { DEFAULT_LOGISTIC_SCALE, DEFAULT_MARGIN, DEFAULT_PAIRWISE_REDUCTION, LOSSES_BY_MODE, type Experiment } from '../config/schema';
 import { batchColumns } from '../sampling/columns';
 import type { LossName, PairwiseReduction, TrainingMode } from '../../shared/vocabulary';
 import { inBatchSoftmaxLoss } from './inBatchSoftmax';
@@ -61,7 +61,7 @@ export function lossSpecFromConfig(config: Experiment): LossSpec {
     temperature,
     margin: config.training.margin ?? DEFAULT_MARGIN,
     scale: config.training.scale ?? DEFAULT_LOGISTIC_SCALE,
-    pairwiseReduction: config.training.pairwise_reduction ?? 'mean',
+    pairwiseReduction: config.training.pairwise_reduction ?? DEFAULT_PAIRWISE_REDUCTION,
     inBatch: batchColumns(config.training),
     logqStrength: config.training.negatives.logq_strength,
   };

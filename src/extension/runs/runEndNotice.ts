@@ -4,6 +4,7 @@
  * that ends never passes unnoticed.
  */
 import type { RunSummary } from '../../core/runs/runSummary';
+import { belowPopularity, TUNING_DOC } from '../../core/runs/belowPopularity';
 import { formatDuration, formatMetric } from './runView';
 
 export type NoticeSeverity = 'info' | 'warning' | 'error';
@@ -24,8 +25,10 @@ export function runEndNotice(summary: RunSummary, experimentLabel: string): RunE
   switch (summary.status) {
     case 'completed': {
       const h = summary.headline;
-      const metric = h ? `: ${h.metric} ${formatMetric(h.value)} (epoch ${h.epoch})${h.baseline !== undefined ? `, popularity ${formatMetric(h.baseline)}${h.value < h.baseline ? ', below popularity' : ''}` : ''}` : '';
-      return { severity: h && h.baseline !== undefined && h.value < h.baseline ? 'warning' : 'info', message: `${who} completed${took}${metric}.`, actions: ['Open Plots', 'Show Log'] };
+      const below = belowPopularity(summary);
+      const metric = h ? `: ${h.metric} ${formatMetric(h.value)} (epoch ${h.epoch})${h.baseline !== undefined ? `, popularity ${formatMetric(h.baseline)}` : ''}` : '';
+      const why = below ? `, below popularity${below.reasons.length > 0 ? ` — ${below.reasons.join('; ')}` : ''} (see ${TUNING_DOC})` : '';
+      return { severity: below ? 'warning' : 'info', message: `${who} completed${took}${metric}${why}.`, actions: ['Open Plots', 'Show Log'] };
     }
     case 'stopped':
       return { severity: 'info', message: `${who} stopped after epoch ${summary.epoch} of ${summary.epochs ?? '?'}${took}; Resume continues it from its checkpoint.`, actions: ['Resume', 'Open Plots'] };

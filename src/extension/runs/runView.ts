@@ -5,6 +5,7 @@
 import type { RunStatus } from '../../shared/events';
 import type { RunMeta } from '../../core/runs/runMeta';
 import type { RunSummary } from '../../core/runs/runSummary';
+import { belowPopularity, TUNING_DOC } from '../../core/runs/belowPopularity';
 
 export interface RunIcon {
   /** Codicon id, e.g. `sync~spin`. */
@@ -100,6 +101,7 @@ const STATUS_WORDS: Partial<Record<RunStatus, string>> = { stopped: 'stopped', f
 export function runDescription(summary: RunSummary): string {
   const parts: string[] = [];
   if (summary.headline) parts.push(`${summary.headline.metric} ${formatMetric(summary.headline.value)}`);
+  if (belowPopularity(summary)) parts.push('below popularity');
   const status = STATUS_WORDS[summary.status];
   if (status) parts.push(status);
   if (summary.status === 'running' && summary.epochs !== undefined) parts.push(`epoch ${Math.min(summary.epoch + 1, summary.epochs)}/${summary.epochs}`);
@@ -133,6 +135,12 @@ export function runTooltipMarkdown(summary: RunSummary, meta: RunMeta = {}): str
   if (summary.headline) {
     const base = summary.headline.baseline !== undefined ? ` (popularity ${formatMetric(summary.headline.baseline)})` : '';
     lines.push(`best ${summary.headline.metric} **${formatMetric(summary.headline.value)}** at epoch ${summary.headline.epoch}${base}`, '');
+  }
+  const below = belowPopularity(summary);
+  if (below) {
+    lines.push(`**Below popularity** on ${below.metric}: it learned less than recommending the most popular items. See ${escapeMarkdown(TUNING_DOC)}.`, '');
+    for (const reason of below.reasons) lines.push(`- ${escapeMarkdown(reason)}`);
+    if (below.reasons.length > 0) lines.push('');
   }
   if (summary.error) lines.push(`**Error:** ${escapeMarkdown(summary.error)}`, '');
   const changed = Object.entries(meta.changed ?? {});

@@ -1,0 +1,26 @@
+/**
+ * Each training mode's settings at its best, as the per-mode sweeps found them (bench/sweeps/defaults-*,
+ * docs/benchmarks.md "Every mode at its best"): the templates and examples start from them, "Train with
+ * loss…" switches a file's negatives to them (modeSwitch.ts), and a run that ends below popularity is told
+ * where it departs from them (runs/belowPopularity.ts). templates.test.ts holds the templates to them.
+ */
+import type { PairwiseReduction, TrainingMode } from '../../shared/vocabulary';
+
+export interface ModeDefaults {
+  learningRate: number;
+  /** `training.negatives` of the mode (what a file of another mode's negatives is switched to). */
+  negatives: Record<string, string | number | boolean>;
+  /** τ of the score (pointwise BCE and the listwise softmax read it). */
+  temperature?: number;
+  margin?: number;
+  scale?: number;
+  pairwiseReduction?: PairwiseReduction;
+  /** Epochs the sweeps' best runs needed (with early stopping on recall@50). */
+  epochs: number;
+}
+
+export const MODE_DEFAULTS: Record<TrainingMode, ModeDefaults> = {
+  listwise: { learningRate: 0.005, negatives: { source: 'in_batch', logq_correction: true }, temperature: 0.1, epochs: 8 },
+  pairwise: { learningRate: 0.005, negatives: { source: 'uniform', per_positive: 10 }, margin: 0.2, scale: 10, pairwiseReduction: 'hardest', epochs: 8 },
+  pointwise: { learningRate: 0.005, negatives: { source: 'uniform', per_positive: 3 }, temperature: 0.1, epochs: 8 },
+};
