@@ -30,4 +30,18 @@ describe('two-tower-lab train with hard negatives', () => {
     expect(sampling.distribution.hardFallback?.slots).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/ {2}hard slots [\d,]+: /);
   });
+
+  it('pairwise triplets take the easy/hard mix of the seed: half of the slots hard at mix 0.5/0.5, all of them at hard: 1', async () => {
+    const hardShare = async (mix: string): Promise<number> => {
+      const cwd = workspace({ 'hard.tower.yaml': withHardNegatives('relatively_hard') });
+      const r = await runTrainer(['train', 'hard.tower.yaml', '--set', 'training.epochs=1', '--set', 'training.negatives.per_positive=4', '--set', `training.negatives.mix=${mix}`], cwd);
+      expect(r.code, r.stderr).toBe(0);
+      const started = r.events.find((e): e is StartedEvent => e.type === 'started')!;
+      const sampling = r.events.find((e): e is SamplingEvent => e.type === 'sampling')!;
+      return sampling.distribution.hardFallback!.slots! / (started.dataset.trainPositives * 4);
+    };
+    // Each slot is hard with probability 0.5: over ~2,000 slots the share is within a few hundredths of it.
+    expect(Math.abs((await hardShare('{"easy":0.5,"hard":0.5}')) - 0.5)).toBeLessThan(0.05);
+    expect(await hardShare('{"easy":0,"hard":1}')).toBeCloseTo(1, 5);
+  });
 });
