@@ -99,7 +99,17 @@ export interface ComparisonsMessage {
   runs: RunComparison[];
 }
 
-export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage | RestoreLayoutMessage | ComparisonsMessage;
+/**
+ * Host → webview: the experiment whose runs the panel follows (new runs join as they start), or null when
+ * its runs are pinned. The webview keeps it in its saved state, so a panel restored after a reload
+ * follows the same experiment again.
+ */
+export interface FollowingMessage {
+  type: 'following';
+  experiment: string | null;
+}
+
+export type HostToWebviewMessage = ShowRunsMessage | AppendRunDataMessage | RemoveRunMessage | ExportResultMessage | RestoreLayoutMessage | ComparisonsMessage | FollowingMessage;
 
 /** Webview → host: the webview's script has loaded and listens; sent once, before anything else. */
 export interface InitializedMessage {
@@ -172,6 +182,8 @@ export interface PlotsViewState {
   referenceRunId: string | null;
   /** Layout: the runs table shows every parameter and every metric's final and best value, not only the differing parameters and headline metrics. */
   allColumns: boolean;
+  /** The experiment file whose runs the panel follows (FollowingMessage); null when pinned. */
+  followedExperiment: string | null;
 }
 
 export type XAxisKind = 'step' | 'epoch' | 'time';
@@ -194,7 +206,7 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
   return typeof value === 'object' && value !== null && MESSAGE_TYPES_FROM_WEBVIEW.has(String((value as { type?: unknown }).type));
 }
 
-const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult', 'restoreLayout', 'comparisons']);
+const MESSAGE_TYPES_TO_WEBVIEW = new Set<string>(['showRuns', 'appendRunData', 'removeRun', 'exportResult', 'restoreLayout', 'comparisons', 'following']);
 
 /** Narrowing guard for what arrives in the webview's `message` event. */
 export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
@@ -216,6 +228,7 @@ export function readViewState(value: unknown): PlotsViewState {
     collapsedSections: [],
     chosenK: {},
     allColumns: false,
+    followedExperiment: null,
   };
   if (typeof value !== 'object' || value === null) return defaults;
   const v = value as Partial<Record<keyof PlotsViewState, unknown>>;
@@ -238,5 +251,6 @@ export function readViewState(value: unknown): PlotsViewState {
     collapsedSections: strings(v.collapsedSections),
     chosenK: typeof v.chosenK === 'object' && v.chosenK !== null ? Object.fromEntries(Object.entries(v.chosenK).filter((e): e is [string, number] => Number.isInteger(e[1]) && (e[1] as number) > 0)) : {},
     allColumns: v.allColumns === true,
+    followedExperiment: typeof v.followedExperiment === 'string' && v.followedExperiment !== '' ? v.followedExperiment : null,
   };
 }

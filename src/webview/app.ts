@@ -169,6 +169,11 @@ export class PlotsApp {
       case 'restoreLayout':
         if (!this.restoredState) this.changeState(message.layout, false);
         break;
+      case 'following':
+        // Saved only (nothing to draw): a panel restored after a reload follows the same experiment.
+        this.state = { ...this.state, followedExperiment: message.experiment };
+        this.api.setState(this.state);
+        break;
       case 'exportResult':
         this.toolbar.setStatus(
           message.outcome === 'saved' ? `Saved ${message.detail ?? ''}` : message.outcome === 'cancelled' ? 'Export cancelled.' : `Export failed: ${message.detail ?? 'unknown error'}`,

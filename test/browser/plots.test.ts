@@ -279,6 +279,22 @@ describe('plots webview', () => {
     }
   });
 
+  it('keeps the experiment the host says it follows in the saved state (a restored panel follows it again), and forgets it when pinned', async () => {
+    const page = await panelWithRuns(runs.slice(0, 1));
+    try {
+      const saved = () => page.evaluate(() => (window.__savedState as PlotsViewState | undefined)?.followedExperiment);
+      await page.evaluate(() => window.postMessage({ type: 'following', experiment: '/w/exp.tower.yaml' }, '*'));
+      await page.waitForFunction(() => (window.__savedState as PlotsViewState | undefined)?.followedExperiment === '/w/exp.tower.yaml');
+      // The rest of the state is untouched.
+      expect(((await page.evaluate(() => window.__savedState)) as PlotsViewState).runs.map((r) => r.runId)).toEqual([runs[0].ref.runId]);
+      await page.evaluate(() => window.postMessage({ type: 'following', experiment: null }, '*'));
+      await page.waitForFunction(() => (window.__savedState as PlotsViewState | undefined)?.followedExperiment === null);
+      expect(await saved()).toBeNull();
+    } finally {
+      await page.close();
+    }
+  });
+
   it('sorts the table by a header click and selects curves by row', async () => {
     const page = await panelWithRuns(runs);
     try {

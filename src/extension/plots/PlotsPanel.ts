@@ -92,10 +92,14 @@ export class PlotsPanel {
   static follow(context: vscode.ExtensionContext, source: ExperimentRuns): PlotsPanel {
     const current = PlotsPanel.open(context);
     current.stopFollowing();
-    current.followed = { source, subscription: source.onDidChange(() => current.followed?.source === source && current.show(source.refs())) };
+    current.startFollowing(source);
     current.show(source.refs());
-    current.updateTitle();
     return current;
+  }
+
+  private startFollowing(source: ExperimentRuns): void {
+    this.followed = { source, subscription: source.onDidChange(() => this.followed?.source === source && this.show(source.refs())) };
+    this.updateTitle();
   }
 
   private static open(context: vscode.ExtensionContext): PlotsPanel {
@@ -128,15 +132,27 @@ export class PlotsPanel {
   private updateTitle(): void {
     this.panel.title = this.followed ? `${PLOTS_TITLE} · ${this.followed.source.label} (following)` : PLOTS_TITLE;
     void vscode.commands.executeCommand('setContext', PLOTS_FOLLOWING_CONTEXT, this.followed !== undefined);
+    this.outbox.post({ type: 'following', experiment: this.followed?.source.experiment ?? null });
   }
 
-  /** Takes over a panel VS Code restored after a reload; the runs come from the webview's saved state. */
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, runs: RunRef[]): PlotsPanel {
+  /**
+   * Takes over a panel VS Code restored after a reload; the runs come from the webview's saved state. A
+   * panel that followed an experiment follows it again: the saved runs show at once, and the experiment's
+   * runs replace them as the runs folders are read (they may not be yet, right after a reload).
+   */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, runs: RunRef[], followed?: ExperimentRuns): PlotsPanel {
     PlotsPanel.current?.dispose();
     panel.webview.options = webviewOptions(context);
-    PlotsPanel.current = new PlotsPanel(panel, context, requireDeps());
-    PlotsPanel.current.show(runs);
-    return PlotsPanel.current;
+    const current = new PlotsPanel(panel, context, requireDeps());
+    PlotsPanel.current = current;
+    current.show(runs);
+    if (followed) {
+      current.startFollowing(followed);
+      if (followed.refs().length > 0) current.show(followed.refs());
+    } else {
+      current.updateTitle();
+    }
+    return current;
   }
 
   private constructor(

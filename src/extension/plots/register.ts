@@ -24,15 +24,20 @@ export interface PlotsController {
   comparisons(): ComparisonsMessage | undefined;
   /** Fires after the panel sent new comparisons. */
   readonly onDidCompare: vscode.Event<ComparisonsMessage>;
+  /** How an experiment's runs are followed (the runs feature knows them): a restored panel follows again with it. */
+  provideExperimentRuns(factory: (experiment: string) => ExperimentRuns): void;
 }
 
 export function registerPlots(context: vscode.ExtensionContext, deps: PlotsDeps): PlotsController {
   setPlotsDeps(deps);
+  let experimentRuns: ((experiment: string) => ExperimentRuns) | undefined;
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(PLOTS_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
         // The state is what the webview saved with setState; damaged or old state shows an empty panel.
-        PlotsPanel.revive(panel, context, readViewState(state).runs);
+        const saved = readViewState(state);
+        const followed = saved.followedExperiment !== null ? experimentRuns?.(saved.followedExperiment) : undefined;
+        PlotsPanel.revive(panel, context, saved.runs, followed);
       },
     }),
     { dispose: () => PlotsPanel.current?.dispose() },
@@ -46,5 +51,8 @@ export function registerPlots(context: vscode.ExtensionContext, deps: PlotsDeps)
     shownRunIds: () => PlotsPanel.current?.shownRunIds() ?? [],
     comparisons: () => PlotsPanel.current?.comparisonsShown(),
     onDidCompare: PlotsPanel.comparisonsSent.event,
+    provideExperimentRuns: (factory) => {
+      experimentRuns = factory;
+    },
   };
 }

@@ -9,7 +9,7 @@ import type { RunCommandContext } from './runCommandContext';
 import type { RunEntry } from './runRegistry';
 
 /** The runs of an experiment as the plots panel follows them: oldest first, so colours stay as runs join. */
-function experimentRuns(ctx: RunCommandContext, experiment: string): ExperimentRuns {
+export function experimentRuns(ctx: RunCommandContext, experiment: string): ExperimentRuns {
   const { manager } = ctx;
   return {
     experiment,

@@ -9,7 +9,7 @@ import type { EnginesFeature } from '../engines/register';
 import type { ExperimentsFeature } from '../experiments/register';
 import type { PlotsController } from '../plots/register';
 import type { Ui } from '../ui';
-import { compareRuns, followPlots, openPlots } from './plotsCommands';
+import { compareRuns, experimentRuns, followPlots, openPlots } from './plotsCommands';
 import { RunProgress } from './progress';
 import { RunCommandContext } from './runCommandContext';
 import { runExperiment, type RunExperimentOptions } from './runExperiment';
@@ -45,6 +45,7 @@ export function registerRuns(context: vscode.ExtensionContext, ui: Ui, experimen
   const logs = new TrainerLogs(manager);
   const ctx = new RunCommandContext(ui, manager, experiments, plots, engines, progress, logs);
   context.subscriptions.push(ctx, progress, logs, { dispose: () => manager.dispose() });
+  plots.provideExperimentRuns((experiment) => experimentRuns(ctx, experiment));
 
   // Refresh only the experiment whose run changed (and the old one, should a run move).
   const experimentOfRun = new Map<string, string | undefined>();

@@ -143,6 +143,14 @@ describe('view state of an older version', () => {
     expect(readLayout({ collapsedSections: ['loss', 3], chosenK: { recall: 50, ndcg: -1, mrr: 'x' }, allColumns: true })).toEqual({ collapsedSections: ['loss'], chosenK: { recall: 50 }, allColumns: true });
   });
 
+  it('reads the followed experiment of a saved state: a path, else null (pinned, older or damaged state)', () => {
+    expect(readViewState({ followedExperiment: '/w/a.tower.yaml' }).followedExperiment).toBe('/w/a.tower.yaml');
+    expect(readViewState({ followedExperiment: 3 }).followedExperiment).toBeNull();
+    expect(readViewState({ followedExperiment: '' }).followedExperiment).toBeNull();
+    expect(readViewState({ protocolVersion: 1, runs: [] }).followedExperiment).toBeNull();
+    expect(isHostToWebviewMessage({ type: 'following', experiment: null })).toBe(true);
+  });
+
   it('knows the layout messages in both directions', () => {
     expect(isWebviewToHostMessage({ type: 'saveLayout', layout: {} })).toBe(true);
     expect(isHostToWebviewMessage({ type: 'restoreLayout', layout: {} })).toBe(true);
