@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): TwoTowerLabApi {
       },
     });
     registerData(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath });
-    const recommend = registerRecommend(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath, registry: manager.registry });
+    const recommend = registerRecommend(context, ui, { trainerScript: context.asAbsolutePath(path.join('dist', 'trainer.js')), hostExecPath: process.execPath, nodePath: () => runSettings().nodePath, registry: manager.registry, runsRead: runs.ready });
     context.subscriptions.push(
       vscode.commands.registerCommand(Commands.newExperiment, (options?: NewExperimentOptions) => newExperiment(context, ui, options)),
     );

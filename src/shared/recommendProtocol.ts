@@ -47,6 +47,8 @@ export interface RecommendShowMessage {
   runId: string;
   user: string;
   exact: boolean;
+  /** Items asked for. */
+  k: number;
   loading: boolean;
   table?: RecommendTable;
   error?: string;
@@ -81,4 +83,21 @@ export function isRecommendWebviewMessage(value: unknown): value is RecommendWeb
     default:
       return false;
   }
+}
+
+/** What the webview saves (setState): the question it shows, which a panel restored after a reload asks again. */
+export interface RecommendSavedState {
+  runId: string;
+  user: string;
+  exact: boolean;
+  k: number;
+}
+
+/** The saved question, read defensively (undefined for damaged or foreign state: the restored panel closes). */
+export function readRecommendState(value: unknown): RecommendSavedState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Partial<Record<keyof RecommendSavedState, unknown>>;
+  if (typeof v.runId !== 'string' || v.runId === '' || typeof v.user !== 'string' || v.user === '') return undefined;
+  const k = typeof v.k === 'number' && Number.isInteger(v.k) && v.k > 0 ? v.k : 20;
+  return { runId: v.runId, user: v.user, exact: v.exact === true, k };
 }

@@ -18,6 +18,7 @@ declare global {
   interface Window {
     __recommendPosted: RecommendWebviewMessage[];
     __recommendViolations: string[];
+    __recommendState: unknown;
   }
 }
 
@@ -46,6 +47,7 @@ function showMessage(overrides: Partial<RecommendShowMessage> = {}): RecommendSh
     runId: 'movielens-20261202-070000-ab12',
     user: '1',
     exact: false,
+    k: 5,
     loading: false,
     table: { runId: 'movielens-20261202-070000-ab12', user: '1', trainPositives: 231, heldOut: 2, k: 5, exact: false, columns, rows },
     ...overrides,
@@ -59,7 +61,7 @@ async function openPage(): Promise<Page> {
     window.__recommendPosted = [];
     window.__recommendViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__recommendViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: (m: RecommendWebviewMessage) => window.__recommendPosted.push(m) });
+    (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: (m: RecommendWebviewMessage) => window.__recommendPosted.push(m), setState: (s: unknown) => (window.__recommendState = s) });
   });
   const origin = server.origin;
   server.setPage(renderRecommendHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/media/${RECOMMEND_MEDIA.script}`, styleUri: `${origin}/media/${RECOMMEND_MEDIA.style}` }));
@@ -106,6 +108,17 @@ describe('recommend page', () => {
     expect(report).toMatchObject({ type: 'rendered', runId: 'movielens-20261202-070000-ab12', user: '1', exact: false, items: ['318', '356', '296', '2571', '6502'] });
     expect(await page.evaluate(() => window.__recommendViolations)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, 'recommend-table.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('saves the question it shows (run, user, search, K) for a panel restored after a reload, not the rows', async () => {
+    const page = await openPage();
+    await post(page, showMessage());
+    await page.waitForSelector('#recommendations tbody tr');
+    expect(await page.evaluate(() => window.__recommendState)).toEqual({ runId: 'movielens-20261202-070000-ab12', user: '1', exact: false, k: 5 });
+    await post(page, showMessage({ runId: 'movielens-20261202-071500-cd34', user: '42', exact: true, loading: true, table: undefined }));
+    await page.waitForFunction(() => (window.__recommendState as { user?: string } | undefined)?.user === '42');
+    expect(await page.evaluate(() => window.__recommendState)).toEqual({ runId: 'movielens-20261202-071500-cd34', user: '42', exact: true, k: 5 });
     await page.close();
   });
 

@@ -5,11 +5,13 @@
  * an older one still running.
  */
 import * as vscode from 'vscode';
-import { isRecommendWebviewMessage, type RecommendRunChoice, type RecommendShowMessage, type RecommendWebviewMessage } from '../../shared/recommendProtocol';
+import { isRecommendWebviewMessage, type RecommendRunChoice, type RecommendSavedState, type RecommendShowMessage, type RecommendWebviewMessage } from '../../shared/recommendProtocol';
 import { makeNonce, RECOMMEND_MEDIA, renderRecommendHtml } from './html';
 import { parseRecommendOutput, type RunUser } from './recommendProcess';
 
 export const RECOMMEND_VIEW_TYPE = 'twoTowerLab.recommend';
+
+const webviewOptions = (context: vscode.ExtensionContext): vscode.WebviewOptions => ({ enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'media')] });
 const RECOMMEND_TITLE = 'Two-Tower Lab: recommendations';
 
 /** What the panel needs from the extension: the trainer, the runs, the users and the user pick. */
@@ -54,7 +56,7 @@ export class RecommendPanel {
   static show(context: vscode.ExtensionContext, deps: RecommendPanelDeps, runId: string, user: string, options: { exact?: boolean; k?: number } = {}): RecommendPanel {
     const column = vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One;
     if (!RecommendPanel.current) {
-      const panel = vscode.window.createWebviewPanel(RECOMMEND_VIEW_TYPE, RECOMMEND_TITLE, column, { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'media')] });
+      const panel = vscode.window.createWebviewPanel(RECOMMEND_VIEW_TYPE, RECOMMEND_TITLE, column, webviewOptions(context));
       RecommendPanel.current = new RecommendPanel(panel, context, deps);
     } else {
       RecommendPanel.current.panel.reveal(column);
@@ -62,6 +64,25 @@ export class RecommendPanel {
     const current = RecommendPanel.current;
     if (options.k !== undefined) current.k = options.k;
     void current.ask(runId, user, options.exact ?? current.state.exact);
+    return current;
+  }
+
+  /**
+   * Takes over a panel VS Code restored after a reload and asks its saved question again, once the runs
+   * folders have been read (`ready`): right after a reload the run may not be known yet.
+   */
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, deps: RecommendPanelDeps, saved: RecommendSavedState, ready: Promise<unknown>): RecommendPanel {
+    RecommendPanel.current?.dispose();
+    panel.webview.options = webviewOptions(context);
+    const current = new RecommendPanel(panel, context, deps);
+    RecommendPanel.current = current;
+    current.k = saved.k;
+    current.state = { ...current.state, runId: saved.runId, user: saved.user, exact: saved.exact, k: saved.k };
+    current.panel.title = `${RECOMMEND_TITLE} · ${saved.user} · ${saved.runId}`;
+    void ready.then(
+      () => current.ask(saved.runId, saved.user, saved.exact),
+      () => current.ask(saved.runId, saved.user, saved.exact),
+    );
     return current;
   }
 
@@ -73,7 +94,7 @@ export class RecommendPanel {
     context: vscode.ExtensionContext,
     private readonly deps: RecommendPanelDeps,
   ) {
-    this.state = { type: 'show', runs: [], runId: '', user: '', exact: false, loading: true };
+    this.state = { type: 'show', runs: [], runId: '', user: '', exact: false, k: this.k, loading: true };
     const webview = panel.webview;
     const media = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', file)).toString();
     webview.html = renderRecommendHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: media(RECOMMEND_MEDIA.script), styleUri: media(RECOMMEND_MEDIA.style) });
@@ -116,7 +137,7 @@ export class RecommendPanel {
     const question = ++this.question;
     const k = this.k;
     this.rendered = undefined;
-    this.state = { type: 'show', runs: this.deps.runsLike(runId), runId, user, exact, loading: true };
+    this.state = { type: 'show', runs: this.deps.runsLike(runId), runId, user, exact, k, loading: true };
     this.panel.title = `${RECOMMEND_TITLE} · ${user} · ${runId}`;
     this.post();
     let next: RecommendShowMessage;

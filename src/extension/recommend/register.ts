@@ -7,13 +7,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-import type { RecommendRunChoice } from '../../shared/recommendProtocol';
+import { readRecommendState, type RecommendRunChoice } from '../../shared/recommendProtocol';
 import { Commands } from '../commands';
 import { invokedRunIds } from '../runs/invokedRuns';
 import type { RunEntry, RunRegistry } from '../runs/runRegistry';
 import { changedLabel } from '../runs/runView';
 import type { Ui } from '../ui';
-import { RecommendPanel, type RecommendShown } from './RecommendPanel';
+import { RECOMMEND_VIEW_TYPE, RecommendPanel, type RecommendShown } from './RecommendPanel';
 import { listUsersCommandLine, parseUserList, recommendCommandLine, runTrainerCommand, type RecommendLaunch, type RunUser } from './recommendProcess';
 
 export interface RecommendOptions {
@@ -21,6 +21,8 @@ export interface RecommendOptions {
   hostExecPath: string;
   nodePath(): string | undefined;
   registry: RunRegistry;
+  /** Settles once the runs folders have been read (a panel restored after a reload waits for it). */
+  runsRead: Promise<unknown>;
 }
 
 /** The command's options after the run (the API and tests): the user (no pick then), the search and K. */
@@ -138,6 +140,17 @@ export function registerRecommend(context: vscode.ExtensionContext, ui: Ui, opti
     return RecommendPanel.show(context, deps, entry.runId, user, { exact: commandOptions.exact, k: commandOptions.k }).shown();
   };
 
-  context.subscriptions.push(vscode.commands.registerCommand(Commands.recommendForUser, recommendForUser), { dispose: () => RecommendPanel.current?.dispose() });
+  context.subscriptions.push(
+    vscode.commands.registerCommand(Commands.recommendForUser, recommendForUser),
+    vscode.window.registerWebviewPanelSerializer(RECOMMEND_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+        const saved = readRecommendState(state);
+        // Nothing to ask again (a panel closed before its first answer, or foreign state): no empty panel.
+        if (!saved) return panel.dispose();
+        RecommendPanel.revive(panel, context, deps, saved, options.runsRead);
+      },
+    }),
+    { dispose: () => RecommendPanel.current?.dispose() },
+  );
   return { shown: () => RecommendPanel.current?.shown(), onDidChange: RecommendPanel.onDidChange };
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PickShown, TwoTowerLabApi } from '../../../src/extension/api';
+import { MODE_DEFAULTS } from '../../../src/core/config/modeDefaults';
 import { Commands } from '../../../src/extension/commands';
 import { activateExtension, waitUntil, workspaceRoot } from './util';
 
@@ -119,14 +120,15 @@ export function registerRunControlsTests(): void {
         const negativesPick = shown.find((p) => p.placeHolder === "pairwise · hinge: the file's negatives are set up for listwise");
         assert.ok(negativesPick, `no negatives pick among ${shown.map((p) => p.placeHolder).join(' | ')}`);
         assert.deepEqual(negativesPick.items.map((i) => i.label), ["Use pairwise's own negatives", "Keep the file's negatives"]);
-        assert.match(negativesPick.items[0].description ?? '', /source: in_batch → popularity; logq_correction: true → \(removed\)/);
+        const own = MODE_DEFAULTS.pairwise.negatives;
+        assert.ok((negativesPick.items[0].description ?? '').startsWith(`source: in_batch → ${own.source}; logq_correction: true → (removed)`), negativesPick.items[0].description);
         // The run's own negatives leave nothing to warn about: no warnings pick.
         assert.ok(!shown.some((p) => p.items.some((i) => i.label === 'Train anyway')), 'a warnings pick was shown for a config without warnings');
         assert.ok(runId, 'no run started');
         const summary = await api.runs.whenEnded(runId);
         assert.equal(summary?.status, 'completed');
         const config = readFileSync(path.join(api.runs.get(runId)!.dir, 'config.yaml'), 'utf8');
-        assert.match(config, /source: popularity/);
+        assert.match(config, new RegExp(`source: ${own.source}\\b`));
         assert.match(config, /logq_correction: false/);
 
         // Keeping the file's negatives: the rule that fires on the result is shown before training, and Cancel starts nothing.

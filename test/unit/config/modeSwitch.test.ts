@@ -1,21 +1,28 @@
 import { describe, expect, it } from 'vitest';
 
 import { checkExperimentTextSync } from '../../../src/core/config/check';
+import { MODE_DEFAULTS } from '../../../src/core/config/modeDefaults';
 import { modeSwitch, modeSwitchOverride } from '../../../src/core/config/modeSwitch';
 import { SYNTHETIC } from './helpers';
 
 const resolved = (text: string, overrides: string[] = []) => checkExperimentTextSync(text, { filePath: '/tmp/exp/a.tower.yaml', overrides });
 
 describe('modeSwitch: another mode takes its own negatives', () => {
-  it('listwise in-batch + logQ → pairwise: popularity negatives, logQ removed; the result has no warning', () => {
+  it("listwise in-batch + logQ → pairwise: the pairwise mode's tuned negatives, logQ removed; the result has no warning", () => {
+    const own = MODE_DEFAULTS.pairwise.negatives;
+    expect(own.source).not.toBe('in_batch');
     const change = modeSwitch(SYNTHETIC, 'listwise', 'pairwise', 'in_batch')!;
-    expect(change.negatives).toEqual({ source: 'popularity', alpha: 0.75, per_positive: 2 });
-    expect(change.changes).toEqual(['source: in_batch → popularity', 'logq_correction: true → (removed)', 'alpha: (default) → 0.75', 'per_positive: (default) → 2']);
+    expect(change.negatives).toEqual(own);
+    expect(change.changes).toEqual([
+      `source: in_batch → ${own.source}`,
+      'logq_correction: true → (removed)',
+      ...Object.entries(own).filter(([k]) => k !== 'source').map(([k, v]) => `${k}: (default) → ${v}`),
+    ]);
     const kept = resolved(SYNTHETIC, ['training.mode=pairwise', 'training.loss=hinge']);
     expect(kept.diagnostics.map((d) => d.code)).toContain('logq-needs-softmax');
     const switched = resolved(SYNTHETIC, ['training.mode=pairwise', 'training.loss=hinge', modeSwitchOverride(change)]);
     expect(switched.diagnostics).toEqual([]);
-    expect(switched.config!.training.negatives).toMatchObject({ source: 'popularity', logq_correction: false, per_positive: 2 });
+    expect(switched.config!.training.negatives).toMatchObject({ ...own, logq_correction: false });
   });
 
   it('→ pointwise keeps a per_positive the file wrote, and hard negatives (they serve every mode)', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { listUsersCommandLine, parseRecommendOutput, parseUserList, recommendCommandLine, trainerFailure } from '../../../src/extension/recommend/recommendProcess';
+import { readRecommendState } from '../../../src/shared/recommendProtocol';
 
 const launch = { trainerScript: '/ext/dist/trainer.js', hostExecPath: '/vscode/code', nodePath: undefined, runsDir: '/w/.two-tower-lab/runs', runId: 'shop-1' };
 
@@ -51,5 +52,17 @@ describe('reading the trainer output', () => {
     expect(trainerFailure('two-tower-lab: Run r1 has no checkpoint yet (it ended before its first epoch did), so there is no model to load.\n', failed)).toMatch(/no model to load\. Resume the run .* until it completes an epoch\.$/);
     expect(trainerFailure('', { message: 'spawn ENOENT\nmore' })).toBe('spawn ENOENT');
     expect(trainerFailure('', { killed: true, message: '' })).toMatch(/no answer within 300 s/);
+  });
+});
+
+describe('the saved question of a restored recommendations panel', () => {
+  it('reads run, user, search and K; K defaults to 20; damaged or empty state has no question', () => {
+    expect(readRecommendState({ runId: 'r1', user: '7', exact: true, k: 10 })).toEqual({ runId: 'r1', user: '7', exact: true, k: 10 });
+    expect(readRecommendState({ runId: 'r1', user: '7' })).toEqual({ runId: 'r1', user: '7', exact: false, k: 20 });
+    expect(readRecommendState({ runId: 'r1', user: '7', k: -3 })?.k).toBe(20);
+    expect(readRecommendState({ runId: '', user: '7' })).toBeUndefined();
+    expect(readRecommendState({ runId: 'r1' })).toBeUndefined();
+    expect(readRecommendState(null)).toBeUndefined();
+    expect(readRecommendState('x')).toBeUndefined();
   });
 });
