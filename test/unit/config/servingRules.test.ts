@@ -32,3 +32,18 @@ describe('serving values', () => {
     expect(codes(r.diagnostics)).toEqual(expect.arrayContaining(['schema-enum', 'schema-range']));
   });
 });
+
+describe('ann-eval-engine', () => {
+  const torch = SYNTHETIC.replace('training:\n  mode: listwise\n', 'training:\n  mode: listwise\n  engine: torch\n');
+  it('tells a torch run with the index on that its evaluations are exact only, and where the ANN figures come from', () => {
+    const d = only(checkExperimentTextSync(torch, { filePath: file }).diagnostics, 'ann-eval-engine');
+    expect(d.severity).toBe('info');
+    expect(d.path).toEqual(['training', 'engine']);
+    expect(d.message).toMatch(/two-tower-lab eval <run-id>/);
+  });
+
+  it('is silent for tfjs, and for torch with the index off', () => {
+    expect(codes(checkExperimentTextSync(SYNTHETIC, { filePath: file }).diagnostics)).not.toContain('ann-eval-engine');
+    expect(codes(checkExperimentTextSync(`${torch}\nserving:\n  index: false\n`, { filePath: file }).diagnostics)).not.toContain('ann-eval-engine');
+  });
+});
