@@ -38,10 +38,10 @@ NO_GROUP = 255
 # src/core/losses/inBatchSoftmax.ts MASKED_LOGIT
 MASKED_LOGIT = -1e9
 
-# src/core/config/schema.ts LOSSES_BY_MODE, DEFAULT_MARGIN, DEFAULT_LOGISTIC_SCALE
+# src/core/config/schema.ts LOSSES_BY_MODE, DEFAULT_MARGIN, DEFAULT_LOGISTIC_SCALE (from core/config/modeDefaults.ts)
 LOSSES_BY_MODE = {"pointwise": ("bce",), "pairwise": ("hinge", "logistic"), "listwise": ("softmax",)}
-DEFAULT_MARGIN = 0.2
-DEFAULT_LOGISTIC_SCALE = 10.0
+DEFAULT_MARGIN = 0.18
+DEFAULT_LOGISTIC_SCALE = 4.8
 # src/core/config/schema.ts DEFAULT_PAIRWISE_REDUCTION
 DEFAULT_PAIRWISE_REDUCTION = "mean"
 

@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import type { TLiteral, TUnion } from '@sinclair/typebox';
 import { LOSSES, LOSSES_BY_MODE, PAIRWISE_REDUCTIONS, TRAINING_MODES, type PairwiseReduction } from '../../shared/vocabulary';
+import { MODE_DEFAULTS } from './modeDefaults';
 
 /** A string enum as a union of literals: JSON Schema `anyOf` of `const`s, which editors complete. */
 function Enum<const T extends readonly [string, ...string[]]>(values: T, options: { description: string; default?: T[number] }) {
@@ -243,7 +244,7 @@ export const Negatives = Type.Object(
     per_positive: Type.Integer({
       minimum: 1,
       default: 2,
-      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive. Listwise: n in the softmax over 1 positive + n negatives; with `in_batch` or `mixed` these n are per-row columns added to the batch\'s columns only when `hard` is on (mixed easy/hard by `mix`), and unused (warned) without it. With `in_batch`, pointwise and pairwise draw these n from the other rows of the batch.',
+      description: 'Sampled negatives per positive. Pointwise: the negative side of the positive:negative ratio (1:2 or 1:3 is usual; outside 1:1..1:10 is warned). Pairwise: triplets per positive (the per-mode sweeps found 20 uniform negatives best, as the pairwise template writes; 2 gives a triplet loss far less signal per positive). Listwise: n in the softmax over 1 positive + n negatives; with `in_batch` or `mixed` these n are per-row columns added to the batch\'s columns only when `hard` is on (mixed easy/hard by `mix`), and unused (warned) without it. With `in_batch`, pointwise and pairwise draw these n from the other rows of the batch.',
     }),
     alpha: Type.Number({ minimum: 0, maximum: 2, default: 0.75, description: 'α of popularity sampling, P(i) ∝ clicks_i^α (0 = uniform, 1 = proportional to clicks).' }),
     logq_correction: Type.Boolean({
@@ -341,12 +342,12 @@ export const Training = Type.Object(
       description: '`bce` (pointwise): binary cross-entropy on cos/τ. `hinge` (pairwise): max(0, cos(a,b⁻) + m − cos(a,b⁺)). `logistic` (pairwise): log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). `softmax` (listwise): −log softmax(cos/τ)⁺.',
       default: 'softmax',
     }),
-    margin: Type.Optional(Type.Number({ minimum: 0, description: 'm of the triplet hinge loss max(0, cos(a,b⁻) + m − cos(a,b⁺)). Default 0.2. Only for `loss: hinge`.' })),
-    scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'σ of the triplet logistic loss log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). Default 10. Only for `loss: logistic`.' })),
+    margin: Type.Optional(Type.Number({ minimum: 0, description: `m of the triplet hinge loss max(0, cos(a,b⁻) + m − cos(a,b⁺)). Default ${MODE_DEFAULTS.pairwise.margin}, the per-mode sweeps' best (docs/benchmarks.md, "Every mode at its best"). Only for \`loss: hinge\`.` })),
+    scale: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: `σ of the triplet logistic loss log(1 + exp(σ(cos(a,b⁻) − cos(a,b⁺)))). Default ${MODE_DEFAULTS.pairwise.scale}, the per-mode sweeps' best (docs/benchmarks.md, "Every mode at its best"). Only for \`loss: logistic\`.` })),
     pairwise_reduction: Type.Optional(
       Enum(PAIRWISE_REDUCTIONS, {
         description:
-          'How the n triplets of a positive (`negatives.per_positive`) make its loss, in pairwise mode. `mean` (default): the average over the n triplets, each negative pushed down a little. `hardest`: only the triplet whose negative scores highest counts (the WARP / semi-hard idea: with many easy negatives, the mean is dominated by triplets that are already right and teaches little). Only for `mode: pairwise`.',
+          'How the n triplets of a positive (`negatives.per_positive`) make its loss, in pairwise mode. `mean` (default): the average over the n triplets, each negative pushed down a little. `hardest`: only the triplet whose negative scores highest counts (the WARP / semi-hard idea: with many easy negatives, the mean is dominated by triplets that are already right and teaches little). In the per-mode sweeps `hardest` matched `mean` on MovieLens but fell below popularity on the synthetic data, where the hardest of 20 negatives is often a missed positive; `mean` held on both. Only for `mode: pairwise`.',
       }),
     ),
     negatives: Negatives,
@@ -516,7 +517,8 @@ export type AnySchema = TSchema;
 
 export { LOSSES_BY_MODE };
 
-export const DEFAULT_MARGIN = 0.2;
-export const DEFAULT_LOGISTIC_SCALE = 10;
-/** `training.pairwise_reduction` of a pairwise run that does not write it (the per-mode sweeps' choice). */
-export const DEFAULT_PAIRWISE_REDUCTION: PairwiseReduction = 'mean';
+/** The pairwise defaults are the per-mode sweeps' choice (modeDefaults.ts; docs/benchmarks.md, "Every mode at its best"). */
+export const DEFAULT_MARGIN = MODE_DEFAULTS.pairwise.margin!;
+export const DEFAULT_LOGISTIC_SCALE = MODE_DEFAULTS.pairwise.scale!;
+/** `training.pairwise_reduction` of a pairwise run that does not write it. */
+export const DEFAULT_PAIRWISE_REDUCTION: PairwiseReduction = MODE_DEFAULTS.pairwise.pairwiseReduction!;
