@@ -64,7 +64,7 @@ async function openPage(): Promise<Page> {
     (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({ postMessage: (m: RecommendWebviewMessage) => window.__recommendPosted.push(m), setState: (s: unknown) => (window.__recommendState = s) });
   });
   const origin = server.origin;
-  server.setPage(renderRecommendHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/media/${RECOMMEND_MEDIA.script}`, styleUri: `${origin}/media/${RECOMMEND_MEDIA.style}` }));
+  server.setPage(renderRecommendHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/media/${RECOMMEND_MEDIA.script}`, styleUris: RECOMMEND_MEDIA.styles.map((s) => `${origin}/media/${s}`) }));
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => window.__recommendPosted.some((m) => m.type === 'ready'));
   return page;

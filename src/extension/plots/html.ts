@@ -10,7 +10,7 @@ export interface PlotsHtmlInput {
   cspSource: string;
   nonce: string;
   scriptUri: string;
-  styleUris: string[];
+  styleUris: readonly string[];
 }
 
 /** 128 random bits, base64: unguessable, and valid in a CSP `nonce-` source. */
@@ -51,4 +51,4 @@ ${styles}
 }
 
 /** The media files the page loads, relative to the extension root (also the panel's only resource root). */
-export const PLOTS_MEDIA = { script: 'webview.js', styles: ['uplot.min.css', 'webview.css'] } as const;
+export const PLOTS_MEDIA = { script: 'webview.js', styles: ['uplot.min.css', 'base.css', 'webview.css'] } as const;

@@ -97,7 +97,7 @@ export class RecommendPanel {
     this.state = { type: 'show', runs: [], runId: '', user: '', exact: false, k: this.k, loading: true };
     const webview = panel.webview;
     const media = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', file)).toString();
-    webview.html = renderRecommendHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: media(RECOMMEND_MEDIA.script), styleUri: media(RECOMMEND_MEDIA.style) });
+    webview.html = renderRecommendHtml({ cspSource: webview.cspSource, nonce: makeNonce(), scriptUri: media(RECOMMEND_MEDIA.script), styleUris: RECOMMEND_MEDIA.styles.map(media) });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       webview.onDidReceiveMessage((message: unknown) => {

@@ -11,12 +11,13 @@ export interface RecommendHtmlInput {
   cspSource: string;
   nonce: string;
   scriptUri: string;
-  styleUri: string;
+  /** The media folder's style sheets, in RECOMMEND_MEDIA.styles' order. */
+  styleUris: readonly string[];
 }
 
 export function renderRecommendHtml(input: RecommendHtmlInput): string {
-  return renderWebviewPage({ cspSource: input.cspSource, nonce: input.nonce, scriptUri: input.scriptUri, styleUris: [input.styleUri], title: 'Two-Tower Lab: recommendations' });
+  return renderWebviewPage({ cspSource: input.cspSource, nonce: input.nonce, scriptUri: input.scriptUri, styleUris: input.styleUris, title: 'Two-Tower Lab: recommendations' });
 }
 
 /** The media files the page loads, relative to the extension's media folder (the panel's only resource root). */
-export const RECOMMEND_MEDIA = { script: 'recommend.js', style: 'recommend.css' } as const;
+export const RECOMMEND_MEDIA = { script: 'recommend.js', styles: ['base.css', 'recommend.css'] } as const;
