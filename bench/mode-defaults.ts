@@ -6,6 +6,7 @@
  * points on both) — in one table beside popularity. Markdown on stdout. Run the sweeps first:
  *
  *   node dist/trainer.js sweep bench/sweeps/defaults-pairwise-hinge-movielens.tower.yaml --parallel 2 --runs-dir DIR   (each file)
+ *   bash bench/sweeps/base-points.sh DIR      (each file's own settings, the point "base", at the same seeds)
  *   npx tsx bench/mode-defaults.ts --runs-dir DIR
  *
  * A sweep run more than once (an interrupted one resumed under the same id counts once): the newest
@@ -14,6 +15,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 
 import { readSweepState, type SweepState } from '../src/core/sweep/sweepState';
 import { describePoint } from '../src/core/sweep/expand';
@@ -29,6 +31,9 @@ interface RunResult {
   baseline: Record<string, number>;
   epoch: number;
 }
+
+/** The base point (the file's own settings, bench/sweeps/base-points.sh) is numbered −1 and shown as "base". */
+const BASE_POINT = -1;
 
 interface PointResult {
   point: number;
@@ -59,6 +64,41 @@ function pointsOf(runsDir: string, state: SweepState): PointResult[] {
   return [...byPoint.values()].sort((a, b) => a.point - b.point);
 }
 
+/** The value at a dotted path of a parsed config (`training.negatives.source`). */
+function valueAt(config: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config);
+}
+
+/**
+ * The runs of bench/sweeps/base-points.sh for sweep `name` (run names `base-<name>-s<seed>`), as one
+ * point whose values are the file's own values of the parameters the sweep varies.
+ */
+function basePointOf(runsDir: string, name: string, state: SweepState): PointResult | undefined {
+  const varied = Object.keys(state.runs[0]?.values ?? {});
+  const point: PointResult = { point: BASE_POINT, values: {}, runs: [] };
+  for (const id of readdirSync(runsDir)) {
+    const meta = path.join(runsDir, id, 'meta.json');
+    if (!existsSync(meta)) continue;
+    let runName: unknown;
+    try {
+      runName = (JSON.parse(readFileSync(meta, 'utf8')) as { name?: unknown }).name;
+    } catch {
+      continue;
+    }
+    if (typeof runName !== 'string' || !runName.startsWith(`base-${name}-s`)) continue;
+    const kept = keptEval(parseEventLines(readFileSync(path.join(runsDir, id, 'events.jsonl'), 'utf8')).events);
+    if (!kept) continue;
+    if (point.runs.length === 0) {
+      const config = parseYaml(readFileSync(path.join(runsDir, id, 'config.yaml'), 'utf8')) as unknown;
+      for (const key of varied) point.values[key] = valueAt(config, key);
+    }
+    point.runs.push({ metrics: kept.metrics, baseline: kept.baseline, epoch: kept.epoch });
+  }
+  return point.runs.length > 0 ? point : undefined;
+}
+
+const pointLabel = (p: PointResult): string => (p.point === BASE_POINT ? 'base' : `p${p.point}`);
+
 const stat = (p: PointResult, metric: string) => meanInterval(p.runs.map((r) => r.metrics[metric]));
 const baselineOf = (p: PointResult, metric: string): number => p.runs[0].baseline[metric];
 const shortPoint = (values: Record<string, unknown>): string => describePoint(values).replace(/\btraining\.(negatives\.)?/g, '');
@@ -75,7 +115,7 @@ function sweepTable(name: string, points: PointResult[]): string {
   ];
   for (const p of sorted) {
     const epochs = p.runs.map((r) => r.epoch).join(' ');
-    lines.push(`| p${p.point} | ${shortPoint(p.values)} | ${METRICS.map((m) => fmt(stat(p, m))).join(' | ')} | ${epochs} | ${lift(p).toFixed(2)} |`);
+    lines.push(`| ${pointLabel(p)} | ${shortPoint(p.values)} | ${METRICS.map((m) => fmt(stat(p, m))).join(' | ')} | ${epochs} | ${lift(p).toFixed(2)} |`);
   }
   const base = sorted[0];
   if (base) lines.push(`| | popularity | ${METRICS.map((m) => baselineOf(base, m).toFixed(4)).join(' | ')} | | 1.00 |`);
@@ -109,7 +149,8 @@ function main(): void {
   for (const [name, state] of [...sweeps].sort(([a], [b]) => a.localeCompare(b))) {
     const m = /^defaults-(\w+-\w+)-(synthetic|movielens)$/.exec(name);
     if (!m) continue;
-    const points = pointsOf(runsDir, state);
+    const base = basePointOf(runsDir, name, state);
+    const points = [...pointsOf(runsDir, state), ...(base ? [base] : [])];
     out.push(sweepTable(`${name} (sweep ${state.sweepId}, ${points.reduce((a, p) => a + p.runs.length, 0)} runs)`, points));
     const entry = byModeLoss.get(m[1]) ?? {};
     entry[m[2] as (typeof DATA_SETS)[number]] = points;
@@ -127,7 +168,7 @@ function main(): void {
     const best = candidates.sort((a, b) => Math.sqrt(lift(b.p) * lift(b.q)) - Math.sqrt(lift(a.p) * lift(a.q)))[0];
     if (!best) continue;
     for (const [label, p] of [['synthetic', best.p], ['MovieLens', best.q]] as const) {
-      table.push(`| ${modeLoss.replace('-', ' · ')} | p${p.point}: ${shortPoint(p.values)} | ${label} | ${METRICS.map((x) => fmt(stat(p, x))).join(' | ')} | ${lift(p).toFixed(2)} |`);
+      table.push(`| ${modeLoss.replace('-', ' · ')} | ${pointLabel(p)}: ${shortPoint(p.values)} | ${label} | ${METRICS.map((x) => fmt(stat(p, x))).join(' | ')} | ${lift(p).toFixed(2)} |`);
     }
   }
   for (const ds of DATA_SETS) {
