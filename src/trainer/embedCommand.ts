@@ -23,7 +23,8 @@ an id the model never saw gets the out-of-vocabulary ID row and its features sti
 
   --out FILE            write the vectors there (JSON lines: id, known, vector); default: stdout
   --with-inputs         add each row's encoded input (rows: the table rows, values: the normalised values),
-                        what the bundle's TorchScript towers (user_tower.pt, item_tower.pt) take
+                        what the bundle's TorchScript towers (user_tower.pt, item_tower.pt) take,
+                        and the tfjs towers (user_tower/, item_tower/) one input each
   --key COLUMN          the id column of FILE (default: the key column the tower trained with)
   --format F            the format of FILE: auto (default, from its name), csv, tsv, jsonl, parquet, movielens-latest, movielens-100k
   --backend tensorflow|wasm|cpu

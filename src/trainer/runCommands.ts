@@ -15,7 +15,8 @@ import { runPaths, type RunPaths } from '../core/train/runFolder';
 import { resolveRunModel } from '../core/train/runModel';
 import { writeBundle } from '../core/serving/bundle';
 import { writeItemIndex } from '../core/serving/annIndex';
-import { BUNDLE_FORMAT, ITEM_INDEX_FILE, MANIFEST_FILE, TORCHSCRIPT_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
+import { BUNDLE_FORMAT, ITEM_INDEX_FILE, MANIFEST_FILE, TFJS_TOWER_MODEL, TORCHSCRIPT_FILE, TOWER_FILE } from '../core/serving/bundleFiles';
+import { tfjsTowerArtifacts } from '../core/serving/tfjsTower';
 import { findTorchAsync, noTorchMessage } from '../core/engines/torchProbe';
 import { findPackageDir } from './torch/runner';
 import { scoreMetric } from '../core/serving/scoreMetric';
@@ -82,6 +83,10 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
     for (let u = 0; u < users.length; u++) users[u] = u;
     const weights = engine.modelWeights(checkpoint.weights);
     const itemVectors = model.itemVectors();
+    const tfjsTowers = {
+      user_tower: await tfjsTowerArtifacts('user_tower', config.user_tower, dataset.users, dataset.userFeatures, weights),
+      item_tower: await tfjsTowerArtifacts('item_tower', config.item_tower, dataset.items, dataset.itemFeatures, weights),
+    };
     // A torch run's towers also as TorchScript, written by the Python that trained it.
     const torchPython = checkpoint.state.engine === 'torch' ? await torchPythonFor(config.training.engine_options.python) : undefined;
     writeBundle(dir, {
@@ -92,6 +97,7 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
         item_tower: { vocabulary: dataset.items, features: dataset.itemFeatures },
       },
       weights,
+      tfjsTowers,
       dim: model.outputDim,
       itemVectors,
       userVectors: model.userVectors(users),
@@ -105,6 +111,7 @@ export async function exportCommand(args: RunArgs, engine: Engine, out: Progress
         `  ${MANIFEST_FILE} (format ${BUNDLE_FORMAT}: versions, score, the experiment)\n` +
         `  ${TOWER_FILE.user_tower}, ${TOWER_FILE.item_tower} (id vocabularies with the OOV row, feature vocabularies, normalisation statistics, bucket boundaries)\n` +
         `  model.json + weights.bin (${Object.keys(weights).length} tensors, tfjs weights format)\n` +
+        `  ${TFJS_TOWER_MODEL.user_tower}, ${TFJS_TOWER_MODEL.item_tower} (+ weights.bin: each tower as a tfjs LayersModel, for tf.loadLayersModel)\n` +
         `  items.bin + items.ids.json (${dataset.items.size} × ${model.outputDim}), users.bin + users.ids.json (${dataset.users.size} × ${model.outputDim})\n` +
         (torchPython ? `  user_tower.pt, item_tower.pt (TorchScript towers: rows + values from embed --with-inputs → vectors)\n` : '') +
         (config.serving.index ? `  ${ITEM_INDEX_FILE} (usearch HNSW of the items, ${scoreMetric(config)}, M ${config.serving.connectivity}, ${config.serving.quantization})\n` : '') +

@@ -2,8 +2,8 @@
  * The export bundle: a folder that holds everything needed to embed users and items without the
  * training data — the towers' weights, per tower the ID vocabulary (id → row, row 0 the OOV row) and
  * what training fitted on its features (categorical vocabularies, normalisation statistics, bucket
- * boundaries), the score, the item and user vectors, the item index, and `manifest.json` (format,
- * versions, run, the experiment). The folder is staged under a temporary name and renamed into place
+ * boundaries), each tower as a tfjs LayersModel, the score, the item and user vectors, the item index,
+ * and `manifest.json` (format, versions, run, the experiment). The folder is staged under a temporary name and renamed into place
  * whole, so a reader never sees half a bundle.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,8 +21,9 @@ import { CheckpointError, DAMAGED_CHECKPOINT_HINT } from '../train/checkpointErr
 import { writeEmbeddings } from '../train/runEmbeddings';
 import { readWeights, writeWeights, type WeightMap } from '../train/weightsFile';
 import { writeError } from '../train/writeError';
-import { BUNDLE_FORMAT, MANIFEST_FILE, TOWER_FILE, TOWER_KEYS } from './bundleFiles';
+import { BUNDLE_FORMAT, MANIFEST_FILE, TFJS_TOWER_MODEL, TOWER_FILE, TOWER_KEYS } from './bundleFiles';
 import { scoreMetric, type ScoreMetric } from './scoreMetric';
+import { TFJS_WEIGHTS_FILE, type TfjsTowerArtifacts, type TfjsTowerInput } from './tfjsTower';
 
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
@@ -32,7 +33,8 @@ export interface BundleManifest {
   /** `cosine` when both towers L2-normalise, else `dot`: the index metric and how a serving system scores. */
   score: { metric: ScoreMetric; temperature: number };
   dim: number;
-  towers: Record<TowerKey, { rows: number; keyColumn?: string; file: string }>;
+  /** `tfjs`: the tower's LayersModel and what each of its inputs takes, in the model's input order. */
+  towers: Record<TowerKey, { rows: number; keyColumn?: string; file: string; tfjs: { model: string; inputs: TfjsTowerInput[] } }>;
   /** Files of the bundle besides the manifest, by role. */
   files: Record<string, string>;
   /** The experiment as the run resolved it (every default filled in). */
@@ -52,6 +54,8 @@ export interface BundleContents {
   towers: Record<TowerKey, { vocabulary: Vocabulary; features: EntityFeatures }>;
   /** The model's tensors only (no optimiser state). */
   weights: WeightMap;
+  /** Each tower as a tfjs LayersModel (core/serving/tfjsTower.ts), serialised. */
+  tfjsTowers: Record<TowerKey, TfjsTowerArtifacts>;
   dim: number;
   itemVectors: Float32Array;
   userVectors: Float32Array;
@@ -82,6 +86,7 @@ export function writeBundle(dir: string, contents: BundleContents): BundleManife
     const { config } = contents;
     writeWeights(staged, contents.weights, { format: 'two-tower-lab/model@1', generatedBy: 'two-tower-lab export', runId: contents.run.id, epoch: contents.run.epoch, ...(contents.run.model ? { model: contents.run.model } : {}) });
     for (const key of TOWER_KEYS) writeFileAtomic(path.join(staged, TOWER_FILE[key]), JSON.stringify(towerFile(contents.towers[key].vocabulary, contents.towers[key].features, config[key])));
+    for (const key of TOWER_KEYS) writeTfjsTower(staged, TFJS_TOWER_MODEL[key], contents.tfjsTowers[key]);
     writeEmbeddings(staged, 'items', contents.itemVectors, contents.towers.item_tower.vocabulary.ids, contents.dim);
     writeEmbeddings(staged, 'users', contents.userVectors, contents.towers.user_tower.vocabulary.ids, contents.dim);
     const extras = contents.extras?.(staged) ?? {};
@@ -93,12 +98,14 @@ export function writeBundle(dir: string, contents: BundleContents): BundleManife
       score: { metric: scoreMetric(config), temperature: config.score.temperature },
       dim: contents.dim,
       towers: {
-        user_tower: { rows: contents.towers.user_tower.vocabulary.size, keyColumn: contents.towers.user_tower.features.keyColumn, file: TOWER_FILE.user_tower },
-        item_tower: { rows: contents.towers.item_tower.vocabulary.size, keyColumn: contents.towers.item_tower.features.keyColumn, file: TOWER_FILE.item_tower },
+        user_tower: towerEntry(contents, 'user_tower'),
+        item_tower: towerEntry(contents, 'item_tower'),
       },
       files: {
         model: 'model.json',
         weights: 'weights.bin',
+        userTowerTfjs: TFJS_TOWER_MODEL.user_tower,
+        itemTowerTfjs: TFJS_TOWER_MODEL.item_tower,
         itemVectors: 'items.bin',
         itemIds: 'items.ids.json',
         userVectors: 'users.bin',
@@ -115,6 +122,19 @@ export function writeBundle(dir: string, contents: BundleContents): BundleManife
     rmSync(staged, { recursive: true, force: true });
     throw error;
   }
+}
+
+function towerEntry(contents: BundleContents, key: TowerKey): BundleManifest['towers'][TowerKey] {
+  const { vocabulary, features } = contents.towers[key];
+  return { rows: vocabulary.size, keyColumn: features.keyColumn, file: TOWER_FILE[key], tfjs: { model: TFJS_TOWER_MODEL[key], inputs: contents.tfjsTowers[key].inputs } };
+}
+
+/** Writes a tower's model.json and the weights file it names into the folder `modelFile` is in. */
+function writeTfjsTower(staged: string, modelFile: string, artifacts: TfjsTowerArtifacts): void {
+  const file = path.join(staged, modelFile);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(path.join(path.dirname(file), TFJS_WEIGHTS_FILE), artifacts.weightData);
+  writeFileAtomic(file, JSON.stringify(artifacts.modelJson));
 }
 
 /** @param tower the tower's config: it says how each continuous feature was normalised. */

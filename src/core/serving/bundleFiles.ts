@@ -14,5 +14,10 @@ export const ITEM_INDEX_FILE = 'items.usearch';
 export { MODEL_FILE, WEIGHTS_FILE } from '../train/weightsFile';
 
 export const TOWER_KEYS = ['user_tower', 'item_tower'] as const satisfies readonly TowerKey[];
+/**
+ * Each tower as a tfjs LayersModel (core/serving/tfjsTower.ts), in its own folder: `model.json` (topology
+ * and weights manifest) and `weights.bin`, the layout tf.loadLayersModel reads from a URL or file://.
+ */
+export const TFJS_TOWER_MODEL: Record<TowerKey, string> = { user_tower: 'user_tower/model.json', item_tower: 'item_tower/model.json' };
 /** The towers as TorchScript, in bundles of torch runs (python/two_tower_lab/torchscript.py writes them). */
 export const TORCHSCRIPT_FILE: Record<TowerKey, string> = { user_tower: 'user_tower.pt', item_tower: 'item_tower.pt' };
