@@ -85,6 +85,9 @@ export function isRecommendWebviewMessage(value: unknown): value is RecommendWeb
   }
 }
 
+/** Items a recommendation asks for when no `-k` / `k` is given (the CLI, the editor's panel, a restored panel). */
+export const DEFAULT_RECOMMEND_K = 20;
+
 /** What the webview saves (setState): the question it shows, which a panel restored after a reload asks again. */
 export interface RecommendSavedState {
   runId: string;
@@ -98,6 +101,6 @@ export function readRecommendState(value: unknown): RecommendSavedState | undefi
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Partial<Record<keyof RecommendSavedState, unknown>>;
   if (typeof v.runId !== 'string' || v.runId === '' || typeof v.user !== 'string' || v.user === '') return undefined;
-  const k = typeof v.k === 'number' && Number.isInteger(v.k) && v.k > 0 ? v.k : 20;
+  const k = typeof v.k === 'number' && Number.isInteger(v.k) && v.k > 0 ? v.k : DEFAULT_RECOMMEND_K;
   return { runId: v.runId, user: v.user, exact: v.exact === true, k };
 }

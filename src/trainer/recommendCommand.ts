@@ -16,6 +16,7 @@ import { readItemTable, type ItemTable } from '../core/serving/itemTable';
 import { annTopK, exactTopK, type Recommended } from '../core/serving/recommend';
 import { scoreMetric } from '../core/serving/scoreMetric';
 import type { BackendName } from '../shared/events';
+import { DEFAULT_RECOMMEND_K } from '../shared/recommendProtocol';
 import { DEFAULT_RUNS_DIR, parseCommandArgs, UsageError } from './args';
 import type { ProgressSink } from './progress';
 import { restoreRun } from './runCommands';
@@ -32,7 +33,7 @@ with the most training positives; items with as many share a rank).
   --users FILE          many users: one id per line (a first line that is no user id, a header, is skipped)
   --list-users          instead: every user of the run as JSON lines {user, trainPositives, heldOut}
                         (what the editor's user pick offers; users with heldOut > 0 are test users)
-  -k N                  how many items (default 20)
+  -k N                  how many items (default ${DEFAULT_RECOMMEND_K})
   --exact               exact search over every item (default: the ANN index of serving:)
   --exclude-seen        leave out the user's training positives, as serving does
   --format table|csv|jsonl   output (default table)
@@ -64,7 +65,7 @@ export function parseRecommendArgs(argv: string[]): RecommendArgs {
   if (positionals.length !== 1) throw new UsageError(`recommend takes one run id (two-tower-lab recommend <run-id> --user ID), got ${positionals.length} positional arguments.`);
   const listUsers = flags['list-users'];
   if ([v.user !== undefined, v.users !== undefined, listUsers].filter(Boolean).length !== 1) throw new UsageError('recommend needs exactly one of --user ID, --users FILE or --list-users.');
-  const k = v.k === undefined ? 20 : Number(v.k);
+  const k = v.k === undefined ? DEFAULT_RECOMMEND_K : Number(v.k);
   if (!Number.isInteger(k) || k < 1) throw new UsageError(`-k takes a whole number ≥ 1, got '${v.k}'.`);
   const format = v.format ?? 'table';
   if (!(RECOMMEND_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${RECOMMEND_FORMATS.join(', ')}; got '${format}'.`);

@@ -22,8 +22,9 @@ export interface ModeDefaults {
 /**
  * The sweeps' best point of each mode on both data sets (the highest geometric mean of the two recall@50
  * lifts over popularity), to two significant digits; the drawn points compete with the sweep file's own
- * settings (the point "base", bench/sweeps/base-points.sh), which won for listwise and pointwise. Every mode trains up to 10 epochs with early
- * stopping on recall@50 (patience 2), as the sweeps did; their best runs often kept a late epoch.
+ * settings (the point "base", bench/sweeps/base-points.sh), which won for listwise and pointwise. Every
+ * mode trains up to 10 epochs with early stopping on recall@50 (patience 2), as the sweeps did; their
+ * best runs often kept a late epoch.
  */
 export const MODE_DEFAULTS: Record<TrainingMode, ModeDefaults> = {
   listwise: { learningRate: 0.005, negatives: { source: 'in_batch', logq_correction: true }, temperature: 0.1, epochs: 10 },

@@ -8,6 +8,9 @@ export function isFusable(a: ActivationName): a is 'relu' | 'linear' {
   return a === 'relu' || a === 'linear';
 }
 
+/** The cubic coefficient of GELU's tanh approximation, 0.5·x·(1 + tanh(sqrt(2/π)·(x + c·x³))). */
+export const GELU_CUBIC = 0.044715;
+
 export function activate(x: tf.Tensor2D, a: ActivationName): tf.Tensor2D {
   switch (a) {
     case 'relu':
@@ -19,7 +22,7 @@ export function activate(x: tf.Tensor2D, a: ActivationName): tf.Tensor2D {
     case 'linear':
       return x;
     case 'gelu': {
-      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, tf.scalar(3)), tf.scalar(0.044715))), tf.scalar(Math.sqrt(2 / Math.PI)));
+      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, tf.scalar(3)), tf.scalar(GELU_CUBIC))), tf.scalar(Math.sqrt(2 / Math.PI)));
       return tf.mul(tf.mul(x, tf.scalar(0.5)), tf.add(tf.tanh(inner), tf.scalar(1)));
     }
   }

@@ -15,6 +15,9 @@ import { activate, isFusable, type ActivationName } from './activation';
 import { glorotUniform } from './init';
 import { TowerInput } from './towerInput';
 
+/** Added to Σh² before the square root of the L2 normalisation (a zero vector stays zero). */
+export const L2_EPSILON = 1e-12;
+
 export class Tower {
   readonly input: TowerInput;
   /** Kernel and bias of each hidden layer, then of the output layer: [W0, b0, W1, b1, …, Wout, bout]. */
@@ -85,7 +88,7 @@ export class Tower {
     }
     if (!this.normalized) return h;
     // rsqrt(sum(square)) is cheaper than tf.norm, which goes through Pow.
-    return tf.mul(h, tf.rsqrt(tf.add(tf.sum(tf.square(h), 1, true), tf.scalar(1e-12))));
+    return tf.mul(h, tf.rsqrt(tf.add(tf.sum(tf.square(h), 1, true), tf.scalar(L2_EPSILON))));
   }
 
   /** Output vectors of `entities` (no gradient), chunked to bound memory. */

@@ -7,7 +7,7 @@
  * 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³))).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { ActivationName } from '../model/activation';
+import { GELU_CUBIC, type ActivationName } from '../model/activation';
 
 /** The Keras activation of a Dense layer computing `a`, or `linear` when appendComposedActivation adds it as layers. */
 export function kerasDenseActivation(a: ActivationName): 'relu' | 'tanh' | 'elu' | 'linear' {
@@ -18,8 +18,8 @@ export function kerasDenseActivation(a: ActivationName): 'relu' | 'tanh' | 'elu'
 export function appendComposedActivation(h: tfl.SymbolicTensor, a: ActivationName, name: string): tfl.SymbolicTensor {
   if (a !== 'gelu') return h;
   const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]): tfl.SymbolicTensor => layer.apply(x) as tfl.SymbolicTensor;
-  // 0.044715·x³ as ((0.044715·x)·x)·x: tfjs-layers disposes a tensor too early when one layer takes it twice ([x, x, x]).
-  const scaled = apply(tfl.layers.rescaling({ name: `${name}_gelu_scaled`, scale: 0.044715 }), h);
+  // c·x³ as ((c·x)·x)·x: tfjs-layers disposes a tensor too early when one layer takes it twice ([x, x, x]).
+  const scaled = apply(tfl.layers.rescaling({ name: `${name}_gelu_scaled`, scale: GELU_CUBIC }), h);
   const square = apply(tfl.layers.multiply({ name: `${name}_gelu_square` }), [scaled, h]);
   const cube = apply(tfl.layers.multiply({ name: `${name}_gelu_cube` }), [square, h]);
   const inner = apply(tfl.layers.add({ name: `${name}_gelu_inner` }), [h, cube]);

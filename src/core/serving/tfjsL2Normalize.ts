@@ -10,9 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-
-/** The epsilon the trainer adds to Σh² before the square root. */
-const TRAINER_EPSILON = 1e-12;
+import { L2_EPSILON } from '../model/tower';
 
 /** The layers in order, each with the fixed weights to assign once it is built (none for the normalisation). */
 export function l2NormalizeLayers(dim: number): { layer: tfl.layers.Layer; values: tf.Tensor[] }[] {
@@ -28,7 +26,7 @@ export function l2NormalizeLayers(dim: number): { layer: tfl.layers.Layer; value
   }
   return [
     { layer: tfl.layers.dense({ name: 'l2_mirror', units: 2 * dim, useBias: false, trainable: false, kernelInitializer: 'zeros' }), values: [tf.tensor2d(mirror, [dim, 2 * dim])] },
-    { layer: tfl.layers.layerNormalization({ name: 'l2_norm', axis: -1, center: false, scale: false, epsilon: TRAINER_EPSILON / dim }), values: [] },
+    { layer: tfl.layers.layerNormalization({ name: 'l2_norm', axis: -1, center: false, scale: false, epsilon: L2_EPSILON / dim }), values: [] },
     { layer: tfl.layers.dense({ name: 'l2_take', units: dim, useBias: false, trainable: false, kernelInitializer: 'zeros' }), values: [tf.tensor2d(take, [2 * dim, dim])] },
   ];
 }

@@ -5,7 +5,7 @@
  * an older one still running.
  */
 import * as vscode from 'vscode';
-import { isRecommendWebviewMessage, type RecommendRunChoice, type RecommendSavedState, type RecommendShowMessage, type RecommendWebviewMessage } from '../../shared/recommendProtocol';
+import { DEFAULT_RECOMMEND_K, isRecommendWebviewMessage, type RecommendRunChoice, type RecommendSavedState, type RecommendShowMessage, type RecommendWebviewMessage } from '../../shared/recommendProtocol';
 import { makeNonce, RECOMMEND_MEDIA, renderRecommendHtml } from './html';
 import { parseRecommendOutput, type RunUser } from './recommendProcess';
 
@@ -13,6 +13,7 @@ export const RECOMMEND_VIEW_TYPE = 'twoTowerLab.recommend';
 
 const webviewOptions = (context: vscode.ExtensionContext): vscode.WebviewOptions => ({ enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'media')] });
 const RECOMMEND_TITLE = 'Two-Tower Lab: recommendations';
+const panelTitle = (user: string, runId: string): string => `${RECOMMEND_TITLE} · ${user} · ${runId}`;
 
 /** What the panel needs from the extension: the trainer, the runs, the users and the user pick. */
 export interface RecommendPanelDeps {
@@ -78,16 +79,14 @@ export class RecommendPanel {
     RecommendPanel.current = current;
     current.k = saved.k;
     current.state = { ...current.state, runId: saved.runId, user: saved.user, exact: saved.exact, k: saved.k };
-    current.panel.title = `${RECOMMEND_TITLE} · ${saved.user} · ${saved.runId}`;
-    void ready.then(
-      () => current.ask(saved.runId, saved.user, saved.exact),
-      () => current.ask(saved.runId, saved.user, saved.exact),
-    );
+    current.panel.title = panelTitle(saved.user, saved.runId);
+    // Asked whether or not the runs could be read: the answer then says what is wrong.
+    void ready.catch(() => undefined).then(() => current.ask(saved.runId, saved.user, saved.exact));
     return current;
   }
 
-  /** How many items each question asks for (the command's `k`, else 20). */
-  private k = 20;
+  /** How many items each question asks for (the command's `k`, else the default). */
+  private k = DEFAULT_RECOMMEND_K;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -138,7 +137,7 @@ export class RecommendPanel {
     const k = this.k;
     this.rendered = undefined;
     this.state = { type: 'show', runs: this.deps.runsLike(runId), runId, user, exact, k, loading: true };
-    this.panel.title = `${RECOMMEND_TITLE} · ${user} · ${runId}`;
+    this.panel.title = panelTitle(user, runId);
     this.post();
     let next: RecommendShowMessage;
     try {
