@@ -9,13 +9,6 @@ import { parseExperimentText } from './document';
 import { MODE_DEFAULTS } from './modeDefaults';
 import type { TrainingMode } from '../../shared/events';
 
-/** The negatives each mode's template starts from (its tuned defaults, modeDefaults.ts). */
-export const MODE_NEGATIVES: Record<TrainingMode, Record<string, string | number | boolean>> = {
-  listwise: MODE_DEFAULTS.listwise.negatives,
-  pairwise: MODE_DEFAULTS.pairwise.negatives,
-  pointwise: MODE_DEFAULTS.pointwise.negatives,
-};
-
 /** Keys that only a listwise softmax reads. */
 const LISTWISE_ONLY = ['logq_correction', 'logq_strength', 'logq_estimate', 'extra', 'extra_sampler'];
 /** Sources that only a listwise softmax uses as intended (columns shared by the batch). */
@@ -40,7 +33,8 @@ export function modeSwitch(text: string, fileMode: TrainingMode, mode: TrainingM
   const raw = parseExperimentText(text).doc.toJS() as { training?: { negatives?: Record<string, unknown> } } | null;
   const written = raw?.training?.negatives && typeof raw.training.negatives === 'object' ? raw.training.negatives : {};
   const next: Record<string, unknown> = { ...written };
-  const own = MODE_NEGATIVES[mode];
+  // The negatives the mode's template starts from (its tuned defaults).
+  const own = MODE_DEFAULTS[mode].negatives;
   if (mode === 'listwise') {
     if (COLUMN_SOURCES.includes(fileSource)) return undefined;
     delete next.per_positive;
