@@ -14,6 +14,8 @@
  *   npx tsx bench/ann.ts [--catalogue synthetic|random|both] [--items N] [--dim D] [--queries Q]
  *                        [--connectivity M] [--expansion-add E] [--expansion-search E] [--quantization f32|f16|i8]
  *                        [--build-threads T] [--exact-queries Q]
+ *   --expansion-search takes a comma list (e.g. 512,1024,2048,4096): the index is built once and searched
+ *   at each, which draws the recall / speed trade-off curve of one graph.
  *   small check: npx tsx bench/ann.ts --catalogue both --items 20000 --queries 50
  * The figures come last, as key=value lines (prefixed by the catalogue), with the load average.
  * The defaults (M 32, ef_add 128, ef 512) aim at the 1M random goal; the schema's serving defaults
@@ -47,10 +49,12 @@ const { values: opt } = parseArgs({
     'build-threads': { type: 'string', default: '0' },
   },
 });
+const EXPANSION_SEARCH = opt['expansion-search'].split(',').map(Number);
+if (EXPANSION_SEARCH.some((e) => !Number.isInteger(e) || e < 1)) throw new Error(`--expansion-search takes positive integers, comma-separated; got ${opt['expansion-search']}`);
 const params: Omit<ServingConfig, 'index'> = {
   connectivity: Number(opt.connectivity),
   expansion_add: Number(opt['expansion-add']),
-  expansion_search: Number(opt['expansion-search']),
+  expansion_search: EXPANSION_SEARCH[0],
   quantization: opt.quantization as ServingConfig['quantization'],
 };
 const QUERIES = Number(opt.queries);
@@ -190,12 +194,40 @@ function bench(c: Catalogue): void {
   const exactMs = (performance.now() - began) / EXACT_QUERIES;
   console.log(`  exact: ${EXACT_QUERIES} queries, ${exactMs.toFixed(2)} ms per query`);
 
-  const at10: number[] = [];
-  const at100: number[] = [];
-  began = performance.now();
+  figures.push(
+    `${p}items=${n}`,
+    `${p}dim=${c.dim}`,
+    `${p}metric=${c.metric}`,
+    `${p}build_sec=${buildSec.toFixed(2)}`,
+    `${p}index_mb=${(statSync(file).size / 1e6).toFixed(1)}`,
+    `${p}rss_delta_mb=${(rssDelta / 1e6).toFixed(0)}`,
+    `${p}exact_ms_per_query=${exactMs.toFixed(3)}`,
+    `${p}exact_qps=${(1000 / exactMs).toFixed(1)}`,
+  );
+  for (const ef of EXPANSION_SEARCH) {
+    const searched = ef === params.expansion_search ? index : ItemIndex.load(file, c.dim, c.metric, { ...params, expansion_search: ef });
+    const { annMs, at10, at100 } = searchAll(searched, c, truth);
+    console.log(`  ANN ef ${ef}: ${QUERIES} queries, ${annMs.toFixed(3)} ms per query (${(exactMs / annMs).toFixed(1)}×); ann_recall@10 ${at10.toFixed(4)}, @100 ${at100.toFixed(4)}`);
+    // One ef keeps the plain keys; a curve names each point by its ef.
+    const q = EXPANSION_SEARCH.length === 1 ? p : `${p}ef${ef}.`;
+    figures.push(
+      `${q}ann_ms_per_query=${annMs.toFixed(4)}`,
+      `${q}ann_qps=${(1000 / annMs).toFixed(1)}`,
+      `${q}speedup=${(exactMs / annMs).toFixed(1)}`,
+      `${q}ann_recall@10=${at10.toFixed(4)}`,
+      `${q}ann_recall@100=${at100.toFixed(4)}`,
+    );
+  }
+}
+
+/** Searches every query one at a time; returns the time per query and the mean ann_recall@10 and @100 against `truth`. */
+function searchAll(index: ItemIndex, c: Catalogue, truth: Int32Array[]): { annMs: number; at10: number; at100: number } {
+  const began = performance.now();
   const found: Int32Array[] = [];
   for (let j = 0; j < QUERIES; j++) found.push(index.search(c.queries.subarray(j * c.dim, (j + 1) * c.dim), 100).items);
   const annMs = (performance.now() - began) / QUERIES;
+  const at10: number[] = [];
+  const at100: number[] = [];
   for (let j = 0; j < EXACT_QUERIES && j < QUERIES; j++) {
     for (const [k, list] of [[10, at10], [100, at100]] as const) {
       const want = new Set(truth[j].subarray(0, k));
@@ -205,22 +237,7 @@ function bench(c: Catalogue): void {
     }
   }
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  console.log(`  ANN: ${QUERIES} queries, ${annMs.toFixed(3)} ms per query; ann_recall@10 ${mean(at10).toFixed(4)}, @100 ${mean(at100).toFixed(4)}`);
-  figures.push(
-    `${p}items=${n}`,
-    `${p}dim=${c.dim}`,
-    `${p}metric=${c.metric}`,
-    `${p}build_sec=${buildSec.toFixed(2)}`,
-    `${p}index_mb=${(statSync(file).size / 1e6).toFixed(1)}`,
-    `${p}rss_delta_mb=${(rssDelta / 1e6).toFixed(0)}`,
-    `${p}exact_ms_per_query=${exactMs.toFixed(3)}`,
-    `${p}ann_ms_per_query=${annMs.toFixed(4)}`,
-    `${p}exact_qps=${(1000 / exactMs).toFixed(1)}`,
-    `${p}ann_qps=${(1000 / annMs).toFixed(1)}`,
-    `${p}speedup=${(exactMs / annMs).toFixed(1)}`,
-    `${p}ann_recall@10=${mean(at10).toFixed(4)}`,
-    `${p}ann_recall@100=${mean(at100).toFixed(4)}`,
-  );
+  return { annMs, at10: mean(at10), at100: mean(at100) };
 }
 
 const which = opt.catalogue;
@@ -235,7 +252,7 @@ console.log('');
 for (const f of [
   `connectivity=${params.connectivity}`,
   `expansion_add=${params.expansion_add}`,
-  `expansion_search=${params.expansion_search}`,
+  `expansion_search=${EXPANSION_SEARCH.join(',')}`,
   `quantization=${params.quantization}`,
   `queries=${QUERIES}`,
   `load_average_1m_at_start=${load.toFixed(2)}`,

@@ -9,6 +9,7 @@ at its start, so a run stopped inside an epoch continues with the very next batc
 """
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -16,6 +17,7 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
+from .ann_eval import answering_pid, request_ann_figures
 from .batches import TrainBatchBuilder
 from .checkpoint import load_checkpoint, load_model_weights, model_weights, replace_item_embeddings, save_checkpoint, write_embeddings
 from .distributed import Distributed
@@ -143,6 +145,8 @@ class Loop:
         if baseline and headline not in baseline:
             raise ValueError(f"training.early_stopping.metric is '{headline}', which evaluation does not compute. Computed: {', '.join(baseline)}. Use one of them, or add its K to evaluation.k.")
         evaluation = config["evaluation"]
+        # serving.index on and a front door that answers: every evaluation also goes through the ANN index (ann_eval.py).
+        ann_pid = answering_pid() if config.get("serving", {}).get("index") else None
         plan = None
         # evaluation.sample_users: per-epoch evaluations on a seeded sample (chosen by prepare.ts), the last on all.
         sample_plan = None
@@ -305,12 +309,21 @@ class Loop:
                 def evaluate(final):
                     use_sample = sample_plan is not None and not final
                     chosen = sample_plan if use_sample else plan
-                    metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(chosen, dot_scorer(lambda users: model.vectors("user", users), model.item_vectors()))
+                    item_vectors = model.item_vectors()
+                    metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(chosen, dot_scorer(lambda users: model.vectors("user", users), item_vectors))
                     # The per-user values first: an `eval` event always has its side file (compare reads both).
                     write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)
-                    event = {"type": "eval", "epoch": epoch, "step": step, "metrics": metrics, "baseline": sample_baseline if use_sample else baseline, "users": int(len(chosen.users)), "elapsedSec": elapsed()}
+                    event = {"type": "eval", "epoch": epoch, "step": step, "metrics": dict(metrics), "baseline": sample_baseline if use_sample else baseline, "users": int(len(chosen.users))}
                     if use_sample:
                         event["sampled"] = True
+                    if ann_pid is not None:
+                        answer, why_not = request_ann_figures(self.run_dir, epoch, final, chosen.users, model.vectors("user", chosen.users), item_vectors, ann_pid)
+                        if answer is not None:
+                            event["metrics"].update(answer["metrics"])
+                            event["index"] = answer["index"]
+                        else:
+                            print(f"two_tower_lab: epoch {epoch}: the metrics through the ANN index are missing from this evaluation: {why_not}", file=sys.stderr)
+                    event["elapsedSec"] = elapsed()
                     writer.write(event)
                     return metrics
                 last_metrics = evaluate(epoch == epochs)

@@ -54,3 +54,8 @@ RNG_KEY = "rng/dropout"
 
 # src/core/train/optimizer.ts slot names
 SLOT_NAMES = {"adam": ("adam_m", "adam_v"), "adagrad": ("adagrad_accum",)}
+
+# src/trainer/torch/annEvalService.ts ANN_EVAL_DIR, ANN_EVAL_ENV: rank 0 asks the front door for the
+# figures through the ANN index there; the variable holds the front door's pid when it answers.
+ANN_EVAL_DIR = "ann-eval"
+ANN_EVAL_ENV = "TWO_TOWER_LAB_ANN_EVAL"

@@ -189,7 +189,7 @@ export interface EvalEvent extends EventBase {
   users?: number;
   /** True for a per-epoch evaluation on the `evaluation.sample_users` sample; the final one uses every test user. */
   sampled?: boolean;
-  /** The index the `ann` metrics went through, when `serving.index` is on (tfjs engine). */
+  /** The index the `ann` metrics went through, when `serving.index` is on (both engines; not in torch runs of several nodes). */
   index?: AnnIndexInfo;
   elapsedSec: number;
 }

@@ -210,6 +210,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
             report(event, progress, epochs, hardNotes);
           }
         },
+        onWarning: (m) => progress.line(`warning: ${m}`),
         onStopSignal: io.onStopSignal,
       });
       if (lastEval) progress.line(`\n${formatMetricsTable(lastEval.metrics, lastEval.baseline)}`);

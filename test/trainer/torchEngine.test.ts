@@ -55,6 +55,31 @@ describe.skipIf(!hasTorch)('torch engine end to end (skipped without torch in /u
     }
   }, 300_000);
 
+  it('every evaluation of a torch run goes through the ANN index too (rank 0 asks the front door): the final one equals `eval`\'s of the run', async () => {
+    const cwd = workspace();
+    // A per-epoch sample: the front door must evaluate the sample's users for epoch 1 and every test user at the end.
+    const r = await runTrainer(['train', EXAMPLE, '--epochs', '2', ...SMALL, '--set', 'evaluation.sample_users=40', '--engine', 'torch', '--processes', '2', '--python', PYTHON, '--runs-dir', 'runs'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/through the ANN index are missing/);
+    const { runId, events } = runEvents(cwd);
+    const evals = events.filter((e): e is EvalEvent => e.type === 'eval');
+    expect(evals.map((e) => [e.epoch, e.sampled === true])).toEqual([[1, true], [2, false]]);
+    for (const e of evals) {
+      expect(e.index).toMatchObject({ items: 200, metric: 'cosine', connectivity: 16 });
+      for (const key of ['ann_recall@10', 'ann_recall@50', 'ann/recall@50', 'ann/ndcg@10']) expect(e.metrics[key], `${key} at epoch ${e.epoch}`).toBeGreaterThan(0);
+      expect(e.metrics['ann/recall@50']).toBeLessThanOrEqual(e.metrics['recall@50'] + 1e-9);
+    }
+    // Nothing of the exchange is left in the run folder.
+    expect(readdirSync(path.join(cwd, 'runs', runId, 'ann-eval'))).toEqual([]);
+    // The terminal's table has the ANN column and rows, as a tfjs run's does.
+    expect(r.stderr).toMatch(/ann_recall@10\s+–\s+[01]\.\d+/);
+    // `eval` builds the index of the run's item vectors again in TypeScript: the same figures as the run's last evaluation.
+    const evalRun = spawnSync(process.execPath, [path.join(REPO, 'dist', 'trainer.js'), 'eval', runId, '--runs-dir', 'runs', '--last'], { cwd, encoding: 'utf8' });
+    expect(evalRun.status, evalRun.stderr).toBe(0);
+    const printedAnn = Number(/ann_recall@10\s+–\s+([0-9.]+)/.exec(evalRun.stdout)?.[1]);
+    expect(printedAnn).toBeCloseTo(evals[1].metrics['ann_recall@10'], 3);
+  }, 180_000);
+
   it('a worker killed with SIGKILL ends the run failed, naming the rank, never left running', async () => {
     const cwd = workspace();
     const run = startTrainer(['train', EXAMPLE, '--epochs', '50', ...SMALL, '--engine', 'torch', '--processes', '2', '--python', PYTHON, '--runs-dir', 'runs'], cwd);

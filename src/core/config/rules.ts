@@ -33,7 +33,7 @@ export const RULE_CODES = [
   { code: 'set-syntax', severity: 'error', doc: 'A --set argument that is not path=value or whose value is not YAML.', fix: '{ override: string }' },
   { code: 'set-unknown-path', severity: 'error', doc: 'A --set path that is not a field of the experiment.', fix: '{ override: string; replacement?: string }' },
   { code: 'set-conflict', severity: 'error', doc: 'A --set path that goes through a scalar of the file.', fix: '{ override: string }' },
-  { code: 'ann-eval-engine', severity: 'info', doc: '`serving.index` on (the default) with the torch engine: its evaluations report exact metrics only; the index is built at the end of the run, and `two-tower-lab eval <run>` reports `ann_recall@K` and the metrics through it.' },
+  { code: 'ann-eval-engine', severity: 'info', doc: '`serving.index` on (the default) in a torch run of several nodes: no front door runs beside its workers to build the index, so its evaluations during training report exact metrics only; `two-tower-lab eval <run>` reports `ann_recall@K` and the metrics through the index, and `two-tower-lab export <run>` writes it.' },
   { code: 'cold-start-engine', severity: 'error', doc: '`evaluation.cold_start: score` with the torch engine, whose evaluation does not score cold items.', fix: '{ replacement: "drop" }' },
   { code: 'impressed-negatives', severity: 'error', doc: 'Impressed-but-not-clicked items used as retrieval negatives (they are ranking negatives).', fix: '{ replacement: "in_batch" | "popularity" } for training.negatives.source' },
   { code: 'logq-needs-softmax', severity: 'warning', doc: 'logQ correction with a pointwise or pairwise loss, where it does not apply (it corrects the logits of a softmax over sampled columns), whatever the source.', fix: '{ remove: ["training","negatives","logq_correction"] } or set mode: listwise' },
@@ -534,18 +534,20 @@ const coldStartEngine: Rule = (ctx) => {
 };
 
 /**
- * The per-epoch ANN figures need usearch, which the trainer's Node process has and the torch workers'
- * Python does not; the workers write the item vectors and the front door builds the index from them.
+ * The per-epoch ANN figures of a torch run are computed by the front door (`train`), which has usearch,
+ * from the vectors rank 0 hands it (src/trainer/torch/annEvalService.ts); a run of several nodes is
+ * started by `launch` without one.
  */
 const annEvalEngine: Rule = (ctx) => {
-  if (!ctx.config.serving.index || ctx.config.training.engine !== 'torch') return [];
+  const training = ctx.config.training;
+  if (!ctx.config.serving.index || training.engine !== 'torch' || training.engine_options.nodes <= 1) return [];
   return [
     ruleDiagnostic(
       ctx,
       'ann-eval-engine',
-      ['training', 'engine'],
-      'With the torch engine, evaluations during training report exact metrics only: `ann_recall@K` and the metrics through the index (`ann/…`) need usearch, which the trainer has and the torch workers do not. ' +
-        'The index (`embeddings/items.usearch`) is still built when the run ends, and `two-tower-lab eval <run-id>` reports the ANN figures of the trained model beside the exact ones.',
+      ['training', 'engine_options', 'nodes'],
+      'A torch run of several nodes (`two-tower-lab launch`) has no front door beside its workers to build the ANN index, so its evaluations during training report exact metrics only: `ann_recall@K` and the metrics through the index (`ann/…`) need usearch, which the trainer has and the torch workers do not. ' +
+        'After the run, `two-tower-lab eval <run-id>` reports the ANN figures beside the exact ones, and `two-tower-lab export <run-id>` writes the index.',
     ),
   ];
 };

@@ -14,6 +14,7 @@ import { headItemMask } from '../../core/eval/grouping';
 import { inputSegments, segmentWidth } from '../../core/model/towerInput';
 import { bandsFromConfig, buildUserPositiveIndex, poolsFromRankingLog, popularityDeciles } from '../../core/sampling';
 import { writeFileAtomic } from '../../core/train/atomicWrite';
+import { scoreMetric } from '../../core/serving/scoreMetric';
 import { RunEvaluator } from '../../core/train/runEval';
 import { dtypeOf, writeNpy, type NpyArray } from './npy';
 
@@ -41,7 +42,7 @@ export interface PreparedMeta {
 }
 
 /** Writes `<runDir>/prepared/` and returns its meta (also written as meta.json). */
-export function writePrepared(runDir: string, runId: string, config: Experiment, dataset: Dataset): PreparedMeta {
+export function writePrepared(runDir: string, runId: string, config: Experiment, dataset: Dataset): { meta: PreparedMeta; evaluator: RunEvaluator } {
   const dir = path.join(runDir, PREPARED_DIR);
   mkdirSync(dir, { recursive: true });
   const arrays: PreparedMeta['arrays'] = {};
@@ -58,7 +59,8 @@ export function writePrepared(runDir: string, runId: string, config: Experiment,
   put('item_clicks', dataset.itemClicks);
   put('item_decile', popularityDeciles(dataset.itemClicks));
   put('item_head', headItemMask(dataset.itemClicks));
-  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed);
+  // With the run's index settings: the front door evaluates through the index with this same plan (annEvalService.ts).
+  const evaluator = new RunEvaluator(dataset, config.evaluation, config.data.seed, { serving: config.serving, metric: scoreMetric(config) });
   put('eval_users', evaluator.plan.users);
   const epochEval = evaluator.samples ? evaluator.sampleOf() : undefined;
   if (epochEval) put('eval_sample_users', epochEval.users);
@@ -91,7 +93,7 @@ export function writePrepared(runDir: string, runId: string, config: Experiment,
   };
   writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(config, null, 1));
   writeFileAtomic(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 1));
-  return meta;
+  return { meta, evaluator };
 }
 
 /** The tower's input segments (TowerInput's own plan, in its order), with their arrays written. */

@@ -13,6 +13,7 @@ import { EVENTS_FILE } from '../../core/runs/runFiles';
 
 import { EventTail } from '../../core/runs/eventTail';
 import type { TrainerEvent } from '../../shared/events';
+import { ANN_EVAL_ENV, type AnnEvalService } from './annEvalService';
 
 /** Lines of stderr kept per rank for the failure message (torchrun's own: enough for its failure summary of every rank). */
 const TAIL_LINES = 12;
@@ -29,6 +30,8 @@ export interface TorchWorkers {
   resume: boolean;
   /** The folder holding the `two_tower_lab` Python package. */
   packageDir: string;
+  /** Answers rank 0's requests for the figures through the ANN index (absent: the workers evaluate exactly only). */
+  annEval?: AnnEvalService;
   onEvent(event: TrainerEvent): void;
   onStderrLine?(line: string): void;
   /** Registers the stop handler; returns the unregister function. */
@@ -105,6 +108,7 @@ export async function runTorchWorkers(w: TorchWorkers): Promise<TorchOutcome> {
     TWO_TOWER_LAB_DEVICE: w.device,
     TWO_TOWER_LAB_THREADS: String(w.threads),
     PYTHONUNBUFFERED: '1',
+    ...(w.annEval ? { [ANN_EVAL_ENV]: String(process.pid) } : {}),
   };
   const child = spawn(w.python, torchrunArgs(w, await freePort(), path.basename(w.runDir)), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const perRank = new Map<string, string[]>();
@@ -139,7 +143,11 @@ export async function runTorchWorkers(w: TorchWorkers): Promise<TorchOutcome> {
     // The whole group: torchrun and every rank see the stop at once; ranks agree on the step to stop at.
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGTERM');
   });
-  const timer = setInterval(() => void follow(), POLL_MS);
+  const poll = (): void => {
+    w.annEval?.answerPending();
+    void follow();
+  };
+  const timer = setInterval(poll, POLL_MS);
   try {
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.on('error', reject);

@@ -1,7 +1,8 @@
 /**
  * The torch Runner behind the front door: the run folder, config.yaml and the data are already there
  * (src/trainer/train.ts); this writes the prepared arrays and the `started` event, hands the training
- * to the torch workers, and turns their end into the trainer's exit code. The `started` event is the
+ * to the torch workers (answering their evaluations' index requests, annEvalService.ts), and turns
+ * their end into the trainer's exit code. The `started` event is the
  * tfjs engine's (the same sampling targets and hard-negative report, from the same data) plus the
  * engine, device, processes and world size.
  */
@@ -18,6 +19,7 @@ import { freshStreams } from '../../core/train/loop';
 import type { RunPaths } from '../../core/train/runFolder';
 import { Rng } from '../../core/util/rng';
 import type { TrainerEvent } from '../../shared/events';
+import { AnnEvalService } from './annEvalService';
 import { writePrepared } from './prepare';
 import type { TorchProbe } from '../../core/engines/torchProbe';
 import { findPackageDir, runTorchWorkers, type TorchOutcome } from './runner';
@@ -33,6 +35,8 @@ export interface TorchRunInputs {
   params: Record<string, string | number | boolean>;
   resume?: CheckpointState;
   onEvent(event: TrainerEvent): void;
+  /** Things worth a warning line: an evaluation that could not go through the ANN index. */
+  onWarning?(message: string): void;
   onStopSignal(handler: (signal: string) => void): () => void;
 }
 
@@ -50,7 +54,7 @@ export function threadsPerProcess(config: Experiment, device: 'cpu' | 'cuda'): n
 export async function trainWithTorch(x: TorchRunInputs): Promise<TorchOutcome> {
   const { config, dataset, paths, writer } = x;
   const training = config.training;
-  writePrepared(paths.dir, paths.runId, config, dataset);
+  const { evaluator } = writePrepared(paths.dir, paths.runId, config, dataset);
   const processes = training.engine_options.processes;
   const threads = threadsPerProcess(config, x.device);
   writer.write(startedEvent(x, processes, threads));
@@ -62,6 +66,7 @@ export async function trainWithTorch(x: TorchRunInputs): Promise<TorchOutcome> {
     runDir: paths.dir,
     resume: x.resume !== undefined,
     packageDir: findPackageDir(),
+    ...(config.serving.index ? { annEval: new AnnEvalService(paths.dir, evaluator, x.onWarning) } : {}),
     onEvent: x.onEvent,
     onStopSignal: x.onStopSignal,
   });

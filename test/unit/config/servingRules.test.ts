@@ -35,15 +35,17 @@ describe('serving values', () => {
 
 describe('ann-eval-engine', () => {
   const torch = SYNTHETIC.replace('training:\n  mode: listwise\n', 'training:\n  mode: listwise\n  engine: torch\n');
-  it('tells a torch run with the index on that its evaluations are exact only, and where the ANN figures come from', () => {
-    const d = only(checkExperimentTextSync(torch, { filePath: file }).diagnostics, 'ann-eval-engine');
+  const multiNode = SYNTHETIC.replace('training:\n  mode: listwise\n', 'training:\n  mode: listwise\n  engine: torch\n  engine_options:\n    nodes: 2\n');
+  it('tells a torch run of several nodes with the index on that its evaluations are exact only, and where the ANN figures come from', () => {
+    const d = only(checkExperimentTextSync(multiNode, { filePath: file }).diagnostics, 'ann-eval-engine');
     expect(d.severity).toBe('info');
-    expect(d.path).toEqual(['training', 'engine']);
+    expect(d.path).toEqual(['training', 'engine_options', 'nodes']);
     expect(d.message).toMatch(/two-tower-lab eval <run-id>/);
   });
 
-  it('is silent for tfjs, and for torch with the index off', () => {
+  it('is silent for tfjs, for torch on one node (the front door evaluates through the index), and for torch with the index off', () => {
     expect(codes(checkExperimentTextSync(SYNTHETIC, { filePath: file }).diagnostics)).not.toContain('ann-eval-engine');
-    expect(codes(checkExperimentTextSync(`${torch}\nserving:\n  index: false\n`, { filePath: file }).diagnostics)).not.toContain('ann-eval-engine');
+    expect(codes(checkExperimentTextSync(torch, { filePath: file }).diagnostics)).not.toContain('ann-eval-engine');
+    expect(codes(checkExperimentTextSync(`${multiNode}\nserving:\n  index: false\n`, { filePath: file }).diagnostics)).not.toContain('ann-eval-engine');
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * The front door's side of a torch run's ANN figures (src/trainer/torch/annEvalService.ts): it answers
+ * the request rank 0 leaves in the run folder with what the tfjs engine's evaluator gives for the same
+ * vectors, and a bad request gets an error answer rather than no answer (rank 0 would wait).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import type { ServingConfig } from '../../../src/core/config/schema';
+import { RunEvaluator } from '../../../src/core/train/runEval';
+import { ANN_EVAL_DIR, AnnEvalService, type AnnEvalRequest, type AnnEvalResponse } from '../../../src/trainer/torch/annEvalService';
+import { tinyDataset } from '../train/tinyDataset';
+
+const SERVING: ServingConfig = { index: true, connectivity: 16, expansion_add: 128, expansion_search: 64, quantization: 'f32' };
+const EVALUATION = { k: [2, 5], metrics: ['recall' as const, 'ndcg' as const], every: 1, exclude_seen: true, cold_start: 'drop' as const };
+
+/** Item i at angle i·0.3, user u at angle u·0.5 (2-d unit vectors), as rank 0 would send them. */
+const itemVectors = Float32Array.from({ length: 22 }, (_, j) => (j < 2 ? 0 : j % 2 === 0 ? Math.cos((j >> 1) * 0.3) : Math.sin((j >> 1) * 0.3)));
+const userVector = (u: number): number[] => [Math.cos(u * 0.5), Math.sin(u * 0.5)];
+
+function request(runDir: string, tag: string, users: number[], final: boolean, items = itemVectors): void {
+  const dir = path.join(runDir, ANN_EVAL_DIR);
+  const vectors = Float32Array.from([...users.flatMap(userVector), ...items]);
+  writeFileSync(path.join(dir, `request-${tag}.bin`), new Uint8Array(vectors.buffer));
+  const body: AnnEvalRequest = { epoch: 1, final, users, items: items.length / 2, dim: 2 };
+  writeFileSync(path.join(dir, `request-${tag}.json`), JSON.stringify(body));
+}
+
+const response = (runDir: string, tag: string): AnnEvalResponse => JSON.parse(readFileSync(path.join(runDir, ANN_EVAL_DIR, `response-${tag}.json`), 'utf8'));
+
+describe('AnnEvalService', () => {
+  it("answers with the tfjs evaluator's ann_recall@K, ann/ metrics and index for the same vectors, once per request", () => {
+    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
+    const service = new AnnEvalService(runDir, evaluator);
+    const users = Array.from(evaluator.plan.users);
+    request(runDir, '1-final', users, true);
+    expect(service.answerPending()).toBe(1);
+    // Answered already: not again.
+    expect(service.answerPending()).toBe(0);
+    const got = response(runDir, '1-final');
+    const direct = evaluator.evaluate({
+      outputDim: 2,
+      itemVectors: () => itemVectors,
+      userVectors: (us) => Float32Array.from([...us].flatMap(userVector)),
+    });
+    if ('error' in got) throw new Error(got.error);
+    const keys = Object.keys(got.metrics);
+    expect(keys).toEqual(expect.arrayContaining(['ann/ndcg@2', 'ann/ndcg@5', 'ann/recall@2', 'ann/recall@5', 'ann_recall@2', 'ann_recall@5']));
+    // Only the index's figures, and every one the evaluator gave.
+    expect(keys.every((key) => key.startsWith('ann/') || key.startsWith('ann_recall@'))).toBe(true);
+    expect(keys.sort()).toEqual(Object.keys(direct.metrics).filter((key) => key.startsWith('ann/') || key.startsWith('ann_recall@')).sort());
+    for (const [key, value] of Object.entries(got.metrics)) expect(value, key).toBeCloseTo(direct.metrics[key], 12);
+    // No exact metric: rank 0 has its own.
+    expect(got.metrics['recall@2']).toBeUndefined();
+    expect(got.index).toMatchObject({ items: 10, metric: 'cosine', connectivity: 16, expansionSearch: 64 });
+  });
+
+  it('a request that lacks an evaluated user, or whose .bin is short, gets an error answer and a warning', () => {
+    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const warnings: string[] = [];
+    const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
+    const service = new AnnEvalService(runDir, evaluator, (m) => warnings.push(m));
+    const users = Array.from(evaluator.plan.users);
+    request(runDir, '1-epoch', users.slice(1), false);
+    request(runDir, '2-epoch', users, false, itemVectors.subarray(0, 20));
+    writeFileSync(path.join(runDir, ANN_EVAL_DIR, 'request-2-epoch.json'), JSON.stringify({ epoch: 2, final: false, users, items: 11, dim: 2 }));
+    expect(service.answerPending()).toBe(2);
+    const missing = response(runDir, '1-epoch');
+    expect('error' in missing && missing.error).toMatch(new RegExp(`user row ${users[0]} is evaluated but rank 0 sent no vector for it`));
+    const short = response(runDir, '2-epoch');
+    expect('error' in short && short.error).toMatch(/request-2-epoch\.bin holds \d+ bytes, the request says \d+ float32 values/);
+    expect(warnings).toHaveLength(2);
+  });
+
+  it("removes what a dead launch left in the exchange folder when it starts", () => {
+    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    mkdirSync(path.join(runDir, ANN_EVAL_DIR));
+    writeFileSync(path.join(runDir, ANN_EVAL_DIR, 'response-3-epoch.json'), '{}');
+    new AnnEvalService(runDir, new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' }));
+    expect(existsSync(path.join(runDir, ANN_EVAL_DIR, 'response-3-epoch.json'))).toBe(false);
+  });
+});
