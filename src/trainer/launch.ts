@@ -23,14 +23,18 @@ import { DEFAULT_RUNS_DIR, UsageError } from './args';
 import { oneOfFlag, parseFlags, positiveIntFlag, runIdArg, stringFlag } from './cliFlags';
 import type { ProgressSink } from './progress';
 import { prepareOverrides } from './prepareRun';
+import { checkEpochsLeft, ResumeRefusal, resumableTorchRun } from './resumableRun';
 import { findPackageDir } from './torch/runner';
 import { EXIT_INVALID, EXIT_OK } from './train';
 
 export const LAUNCH_USAGE = `usage: two-tower-lab launch --emit k8s|slurm <file.tower.yaml> [options]
+       two-tower-lab launch --emit k8s|slurm --resume RUN_ID [options]
 
 Writes the job that trains the experiment on several nodes with torchrun (printed, or --out FILE):
 prepare the run once, start torchrun on every node (c10d rendezvous on the first), record how it ended.
 The experiment, its data and the runs folder must be on storage every node sees (docs/scale-out.md).
+With --resume: a job that continues a stopped or failed torch run from its checkpoint (its config.yaml with
+the options and --set applied; the shape may change, e.g. more nodes).
 
 options:
   --nodes N            nodes (default: training.engine_options.nodes)
@@ -39,6 +43,7 @@ options:
   --cpus C             CPUs per node (Slurm --cpus-per-task, Kubernetes cpu request; threads = C / P)
   --runs-dir DIR       the runs folder as the nodes see it (default ${DEFAULT_RUNS_DIR})
   --run-id ID          the run's id (default <name>-<yyyymmdd-hhmmss>-<hex>)
+  --resume RUN_ID      continue that run (in --runs-dir, as this machine sees it) instead of a new one
   --port N             rendezvous port on the first node (default 29500)
   --python PY          the nodes' Python with torch (default: training.engine_options.python, else python3)
   --set path=value     override any field of the file; repeatable
@@ -60,7 +65,10 @@ const POD_SCRIPT = 'launch.sh';
 
 export interface LaunchArgs {
   emit: 'k8s' | 'slurm';
-  file: string;
+  /** The experiment of a new run; absent with `resume`. */
+  file?: string;
+  /** The run to continue from its checkpoint. */
+  resume?: string;
   nodes?: number;
   processes?: number;
   gpus?: number;
@@ -89,6 +97,7 @@ export function parseLaunchArgs(argv: string[]): LaunchArgs {
     cpus: { type: 'string' },
     'runs-dir': { type: 'string' },
     'run-id': { type: 'string' },
+    resume: { type: 'string' },
     port: { type: 'string' },
     python: { type: 'string' },
     set: { type: 'string', multiple: true },
@@ -103,15 +112,20 @@ export function parseLaunchArgs(argv: string[]): LaunchArgs {
   });
   const emit = oneOfFlag(v, 'emit', ['k8s', 'slurm'] as const);
   if (emit === undefined) throw new UsageError('launch needs --emit k8s (a Kubernetes Indexed Job + headless Service) or --emit slurm (an sbatch script).');
-  if (positionals.length !== 1) throw new UsageError(`launch takes one experiment file (two-tower-lab launch --emit ${emit} <file.tower.yaml>), got ${positionals.length}.`);
+  const resume = stringFlag(v, 'resume');
   const runId = stringFlag(v, 'run-id');
+  if (resume !== undefined) {
+    if (positionals.length > 0 || runId !== undefined) throw new UsageError(`launch --resume ${resume} continues that run from its own config.yaml: give no experiment file and no --run-id.`);
+  } else if (positionals.length !== 1) {
+    throw new UsageError(`launch takes one experiment file (two-tower-lab launch --emit ${emit} <file.tower.yaml>), or --resume RUN_ID; got ${positionals.length} files.`);
+  }
   const mount = stringFlag(v, 'mount') ?? '/workspace';
   if (!mount.startsWith('/')) throw new UsageError(`--mount is the folder where the pods see the volume, an absolute path; got '${mount}'.`);
   const time = stringFlag(v, 'time');
   if (time !== undefined && !/^(\d+-)?\d+(:\d{2}){0,2}$/.test(time)) throw new UsageError(`--time takes a Slurm time limit such as 12:00:00 or 2-00:00:00, got '${time}'.`);
   const args: LaunchArgs = {
     emit,
-    file: positionals[0],
+    ...(resume === undefined ? { file: positionals[0] } : { resume: runIdArg('--resume', resume) }),
     nodes: positiveIntFlag(v, 'nodes'),
     processes: positiveIntFlag(v, 'processes'),
     gpus: positiveIntFlag(v, 'gpus'),
@@ -156,6 +170,8 @@ export interface LaunchPlan {
   cli: string;
   /** launch's `--set` overrides, which prepare applies again (what was validated is what runs). */
   set: string[];
+  /** A job that continues the run: the `started` and `ended` events its folder held when the job was written. */
+  resume?: { startedBefore: number; endedBefore: number };
 }
 
 /** Where the job's paths come from: the folder launch runs in, and (Slurm) this installation on shared storage. */
@@ -166,7 +182,7 @@ export interface LaunchSite {
   packageDir: string;
 }
 
-export function planLaunch(config: Experiment, args: LaunchArgs, filePath: string, site: LaunchSite): LaunchPlan {
+export function planLaunch(config: Experiment, args: LaunchArgs, filePath: string, site: LaunchSite, resume?: LaunchPlan['resume']): LaunchPlan {
   const options = config.training.engine_options;
   const requested = options.device;
   if (requested === 'cpu' && args.gpus !== undefined) throw new UsageError(`--gpus ${args.gpus} with training.engine_options.device: cpu: the workers would not use them. Drop --gpus, or set device: auto or cuda.`);
@@ -175,7 +191,7 @@ export function planLaunch(config: Experiment, args: LaunchArgs, filePath: strin
   const gpusPerNode = device === 'cuda' ? (args.gpus ?? processes) : undefined;
   if (gpusPerNode !== undefined && processes > gpusPerNode) throw new UsageError(`${processes} processes per node need ${processes} GPUs per node (one each, NCCL), and --gpus is ${gpusPerNode}.`);
   const threads = options.threads ?? (args.cpus !== undefined ? Math.max(1, Math.floor(args.cpus / processes)) : undefined);
-  const runId = args.runId ?? makeRunId(experimentName(filePath, config.name));
+  const runId = args.resume ?? args.runId ?? makeRunId(experimentName(filePath, config.name));
   const paths = args.emit === 'k8s' ? podPaths(args, filePath, site.cwd) : { experiment: path.resolve(site.cwd, filePath), runsDir: path.resolve(site.cwd, args.runsDir) };
   return {
     runId,
@@ -193,6 +209,7 @@ export function planLaunch(config: Experiment, args: LaunchArgs, filePath: strin
     packageDir: args.emit === 'k8s' ? (args.pythonPackage ?? '/opt/two-tower-lab/python') : (args.pythonPackage ?? site.packageDir),
     cli: args.emit === 'k8s' ? 'two-tower-lab' : site.cli,
     set: args.set,
+    ...(resume !== undefined ? { resume } : {}),
   };
 }
 
@@ -235,6 +252,7 @@ export function torchrunArgv(plan: LaunchPlan): string[] {
     'two_tower_lab.worker',
     '--run-dir',
     plan.runDir,
+    ...(plan.resume ? ['--resume'] : []),
   ];
 }
 
@@ -248,9 +266,7 @@ export function torchrunLine(plan: LaunchPlan, endpointHost: string): string {
 export function prepareLine(plan: LaunchPlan, threadsWord: string): string {
   const argv = [
     'prepare',
-    plan.experiment,
-    '--run-id',
-    plan.runId,
+    ...(plan.resume ? ['--resume', plan.runId] : [plan.experiment, '--run-id', plan.runId]),
     '--runs-dir',
     plan.runsDir,
     '--nodes',
@@ -323,7 +339,9 @@ export function slurmScript(plan: LaunchPlan, args: Pick<LaunchArgs, 'time' | 'p
     '# The first node of the allocation (where this script runs) hosts the c10d rendezvous.',
     'HEAD=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
     '',
-    '# (a) Once: validate, make the run folder, write config.yaml, the prepared arrays and `started`.',
+    plan.resume
+      ? `# (a) Once: check run ${plan.runId} can continue (not running, a torch checkpoint, epochs left), apply the options to its config.yaml, write the prepared arrays and \`started\`.`
+      : '# (a) Once: validate, make the run folder, write config.yaml, the prepared arrays and `started`.',
     '#     --pid $$: this shell lives as long as the run, so a reader on this host sees it alive.',
     `${prepareLine(plan, '"$THREADS"')} || exit $?`,
     '',
@@ -333,14 +351,20 @@ export function slurmScript(plan: LaunchPlan, args: Pick<LaunchArgs, 'time' | 'p
   return `${lines.join('\n')}\n`;
 }
 
-/** DNS-1123 label for the Job and Service: `ttl-<run id>`, short enough for `<job>-<index>` hostnames. */
-export function k8sName(runId: string): string {
-  const slug = `ttl-${runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 52);
-  return slug.replace(/-+$/, '');
+/**
+ * DNS-1123 label for the Job and Service: `ttl-<run id>`, short enough for `<job>-<index>` hostnames. A job that
+ * resumes the run gets `-r<N>` (its N-th start): a Job's pod template cannot be changed, so the earlier Job may
+ * still exist under the plain name.
+ */
+export function k8sName(runId: string, resume?: LaunchPlan['resume']): string {
+  const suffix = resume ? `-r${resume.startedBefore + 1}` : '';
+  const slug = `ttl-${runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 52 - suffix.length);
+  return `${slug.replace(/-+$/, '')}${suffix}`;
 }
 
 /** The pods' script (in a ConfigMap: Kubernetes would expand `$(…)` and `$$` in a container's args). */
 export function podScript(plan: LaunchPlan, endpoint: string): string {
+  const { startedBefore, endedBefore } = plan.resume ?? { startedBefore: 0, endedBefore: 0 };
   return [
     '#!/bin/sh',
     `# Two-Tower Lab run ${plan.runId}: pod $JOB_COMPLETION_INDEX of ${plan.nodes}.`,
@@ -349,13 +373,17 @@ export function podScript(plan: LaunchPlan, endpoint: string): string {
     ...threadsLines(plan, '$(nproc)'),
     'export OMP_NUM_THREADS="$THREADS" TWO_TOWER_LAB_THREADS="$THREADS"',
     'if [ "$JOB_COMPLETION_INDEX" = 0 ]; then',
-    '  # (a) Once, on pod 0: validate, make the run folder, write config.yaml, the prepared arrays and `started`.',
+    plan.resume
+      ? '  # (a) Once, on pod 0: check the run can continue, apply the options to its config.yaml, write the prepared arrays and `started`.'
+      : '  # (a) Once, on pod 0: validate, make the run folder, write config.yaml, the prepared arrays and `started`.',
     `  ${prepareLine(plan, '"$THREADS"')} || exit $?`,
     'else',
-    '  # The other pods wait for pod 0 to prepare the run (its `started`), or to record that it failed.',
+    `  # The other pods wait for pod 0 to prepare the run (a \`started\` more than the ${startedBefore} the folder held when`,
+    '  # the job was written), or to record that preparing failed (an `ended` more).',
+    `  count() { n=$(grep -c "\\"type\\":\\"$1\\"" "$RUN/events.jsonl" 2>/dev/null); echo "\${n:-0}"; }`,
     '  waited=0',
-    '  until grep -qs \'"type":"started"\' "$RUN/events.jsonl"; do',
-    `    if grep -qs '"type":"ended"' "$RUN/events.jsonl"; then echo "run ${plan.runId}: preparing failed, see $RUN/events.jsonl" >&2; exit 1; fi`,
+    `  until [ "$(count started)" -gt ${startedBefore} ]; do`,
+    `    if [ "$(count ended)" -gt ${endedBefore} ]; then echo "run ${plan.runId}: preparing failed, see $RUN/events.jsonl" >&2; exit 1; fi`,
     `    [ "$waited" -lt ${PREPARE_WAIT_SEC} ] || { echo "run ${plan.runId}: not prepared after ${PREPARE_WAIT_SEC} s" >&2; exit 1; }`,
     '    sleep 5; waited=$((waited + 5))',
     '  done',
@@ -367,7 +395,7 @@ export function podScript(plan: LaunchPlan, endpoint: string): string {
 }
 
 export function k8sManifest(plan: LaunchPlan, args: Pick<LaunchArgs, 'image' | 'pvc' | 'mount' | 'namespace'>): string {
-  const name = k8sName(plan.runId);
+  const name = k8sName(plan.runId, plan.resume);
   const labels = { 'app.kubernetes.io/name': 'two-tower-lab', 'two-tower-lab/run': name };
   const metadata = { name, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}), labels };
   const service = {
@@ -443,21 +471,32 @@ export function thisCli(argv1: string | undefined): string {
 
 export async function launchCommand(args: LaunchArgs, stdout: ProgressSink, stderr: ProgressSink, site: Omit<LaunchSite, 'packageDir'> & { packageDir?: string } = { cwd: process.cwd(), cli: thisCli(process.argv[1]) }): Promise<number> {
   let loaded: Awaited<ReturnType<typeof loadExperiment>>;
+  let resume: LaunchPlan['resume'];
   try {
-    loaded = await loadExperiment(args.file, prepareOverrides({ nodes: args.nodes, processes: args.processes, set: args.set }));
+    const overrides = prepareOverrides({ nodes: args.nodes, processes: args.processes, set: args.set });
+    if (args.resume !== undefined) {
+      // Checked now (a job for a run that cannot continue is refused here) and again by the job's `prepare --resume`.
+      const run = await resumableTorchRun(path.resolve(site.cwd, args.runsDir), args.resume);
+      loaded = await loadExperiment(run.paths.config, overrides);
+      checkEpochsLeft(run, loaded.config.training.epochs);
+      resume = { startedBefore: run.startedCount, endedBefore: run.endedCount };
+    } else {
+      loaded = await loadExperiment(args.file ?? '', overrides);
+    }
   } catch (e) {
-    if (e instanceof ConfigError) {
-      stderr.write(`${e.message}\n`);
+    if (e instanceof ConfigError || e instanceof ResumeRefusal) {
+      stderr.write(`${e instanceof ResumeRefusal ? 'two-tower-lab: ' : ''}${e.message}\n`);
       return EXIT_INVALID;
     }
     throw e;
   }
   for (const w of loaded.warnings) if (w.severity === 'warning') stderr.write(`${formatDiagnostic(loaded.filePath, w)}\n`);
-  const plan = planLaunch(loaded.config, args, loaded.filePath, { ...site, packageDir: site.packageDir ?? findPackageDir() });
+  const plan = planLaunch(loaded.config, args, loaded.filePath, { ...site, packageDir: site.packageDir ?? findPackageDir() }, resume);
   const text = args.emit === 'k8s' ? k8sManifest(plan, args) : slurmScript(plan, args);
+  const what = `${resume ? `resumes run ${plan.runId} after its checkpoint` : `run ${plan.runId}`} on ${plan.nodes} nodes × ${plan.processes} processes (${plan.device})`;
   if (args.out !== undefined) {
     writeFileSync(args.out, text, { mode: args.emit === 'slurm' ? 0o755 : 0o644 });
-    stderr.write(`wrote ${args.out}: run ${plan.runId} on ${plan.nodes} nodes × ${plan.processes} processes (${plan.device}). ${args.emit === 'k8s' ? `kubectl apply -f ${args.out}` : `sbatch ${args.out}`}; the run folder will be ${plan.runDir}.\n`);
+    stderr.write(`wrote ${args.out}: ${what}. ${args.emit === 'k8s' ? `kubectl apply -f ${args.out}` : `sbatch ${args.out}`}; the run folder ${resume ? 'is' : 'will be'} ${plan.runDir}.\n`);
   } else {
     stdout.write(text);
   }

@@ -27,6 +27,7 @@ commands:
   generate                  write a synthetic data set [--out DIR] [--users N] [--items N] [--seed N]
   doctor                    what this machine can train with: tfjs backend, Python, torch, CUDA, torchrun [--python PATH] [--json]
   launch --emit k8s|slurm <file.tower.yaml>   write the job that trains it on several nodes (see: two-tower-lab launch --help)
+  launch --emit k8s|slurm --resume <run-id>   write the job that continues a stopped torch run from its checkpoint
   prepare <file.tower.yaml> --run-id ID       prepare a torch run for workers started elsewhere (the launched job calls it)
   close-run <run-id> --exit-code N            after a launched run's workers: record a failure they did not
 

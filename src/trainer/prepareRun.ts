@@ -7,6 +7,9 @@
  *   `started` event), and exits. The job then starts torchrun on every node. `--pid` names the process that
  *   lives as long as the run on this node (the job script's shell), so readers of this host follow the run;
  *   readers on other hosts take it as alive until its `ended` (the event names its host).
+ * - `two-tower-lab prepare --resume ID --runs-dir DIR [options]` does the same for a stopped or failed torch run
+ *   that continues from its checkpoint (`launch --resume`): refused while the run is live, without a torch
+ *   checkpoint, or with no epochs left (resumableRun.ts); its `started` says `resumedFromEpoch`.
  * - `two-tower-lab close-run <run-id> --runs-dir DIR --exit-code N` runs after the workers exited non-zero:
  *   when they left no `ended` (a node died, a rank lost its peers), it records `ended` `failed` with the exit
  *   code, so a launched run is never left running. Its exit code is the run's: 0 when it completed or
@@ -20,22 +23,30 @@ import { ConfigError, loadExperiment, withAbsoluteDataPaths } from '../core/conf
 import { stringifyResolvedConfig } from '../core/config/overrides';
 import { loadDataset } from '../core/data/load';
 import { RunStoreRefusal } from '../core/runs/runFiles';
+import type { Experiment } from '../core/config/schema';
+import type { RunLock } from '../core/runs/runLock';
+import { writeFileAtomic } from '../core/train/atomicWrite';
+import type { CheckpointState } from '../core/train/checkpoint';
 import { EventWriter } from '../core/train/events';
-import { createRunFolder, runPaths } from '../core/train/runFolder';
+import { createRunFolder, openRunFolder, runPaths, type RunPaths } from '../core/train/runFolder';
 import { parseEventLines, type TrainerEvent } from '../shared/events';
 import { DEFAULT_RUNS_DIR, UsageError } from './args';
 import { oneOfFlag, parseFlags, positiveIntFlag, runIdArg, stringFlag } from './cliFlags';
 import { flattenParams } from './params';
 import type { ProgressSink } from './progress';
+import { checkEpochsLeft, ResumeRefusal, resumableTorchRun } from './resumableRun';
 import { writePrepared } from './torch/prepare';
 import { startedEvent, threadsPerProcess } from './torch/trainTorch';
-import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, errorText } from './train';
+import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, errorText, firstStartedExperiment } from './train';
 
 export const PREPARE_USAGE = `usage: two-tower-lab prepare <file.tower.yaml> --run-id ID [--runs-dir DIR] [options]
+       two-tower-lab prepare --resume ID [--runs-dir DIR] [options]
 
 Prepares a torch run for workers started elsewhere (two-tower-lab launch writes the job that calls this):
 validates the experiment, makes the run folder (config.yaml), loads the data once and writes the prepared
 arrays and the started event, then exits. Start torchrun on every node afterwards.
+With --resume: continues a stopped or failed torch run from its checkpoint (its own config.yaml, with the
+options and --set applied); start the workers with --resume afterwards.
 
 options:
   --nodes N             nodes taking part (training.engine_options.nodes)
@@ -52,8 +63,11 @@ After the torch workers of a launched run exited: records \`ended\` \`failed\` w
 `;
 
 export interface PrepareArgs {
-  file: string;
+  /** The experiment of a new run; absent when `resume` is set (the run's own config.yaml). */
+  file?: string;
   runId: string;
+  /** Continue run `runId` from its checkpoint instead of making a new one. */
+  resume: boolean;
   runsDir: string;
   nodes?: number;
   processes?: number;
@@ -66,6 +80,7 @@ export interface PrepareArgs {
 export function parsePrepareArgs(argv: string[]): PrepareArgs {
   const { values: v, positionals } = parseFlags(argv, {
     'run-id': { type: 'string' },
+    resume: { type: 'string' },
     'runs-dir': { type: 'string' },
     nodes: { type: 'string' },
     processes: { type: 'string' },
@@ -74,12 +89,18 @@ export function parsePrepareArgs(argv: string[]): PrepareArgs {
     pid: { type: 'string' },
     set: { type: 'string', multiple: true },
   });
-  if (positionals.length !== 1) throw new UsageError(`prepare takes one experiment file (two-tower-lab prepare <file.tower.yaml> --run-id ID), got ${positionals.length}.`);
-  const runId = stringFlag(v, 'run-id');
+  const resume = stringFlag(v, 'resume');
+  if (resume !== undefined) {
+    if (positionals.length > 0 || stringFlag(v, 'run-id') !== undefined) throw new UsageError('prepare --resume ID continues that run from its own config.yaml: give no experiment file and no --run-id.');
+  } else if (positionals.length !== 1) {
+    throw new UsageError(`prepare takes one experiment file (two-tower-lab prepare <file.tower.yaml> --run-id ID), got ${positionals.length}.`);
+  }
+  const runId = resume ?? stringFlag(v, 'run-id');
   if (runId === undefined) throw new UsageError('prepare needs --run-id: the job names the run folder that the workers of every node open.');
   return {
-    file: positionals[0],
-    runId: runIdArg('--run-id', runId),
+    ...(resume === undefined ? { file: positionals[0] } : {}),
+    runId: runIdArg(resume !== undefined ? '--resume' : '--run-id', runId),
+    resume: resume !== undefined,
     runsDir: stringFlag(v, 'runs-dir') ?? DEFAULT_RUNS_DIR,
     nodes: positiveIntFlag(v, 'nodes'),
     processes: positiveIntFlag(v, 'processes'),
@@ -103,21 +124,33 @@ export function prepareOverrides(a: Pick<PrepareArgs, 'nodes' | 'processes' | 'd
 }
 
 export async function prepareCommand(args: PrepareArgs, stdout: ProgressSink, stderr: ProgressSink): Promise<number> {
-  let opened: ReturnType<typeof createRunFolder>;
-  let config: Awaited<ReturnType<typeof loadExperiment>>['config'];
+  let opened: Pick<RunPaths, 'dir' | 'runId' | 'events'> & { lock: RunLock };
+  let config: Experiment;
   let experimentFile: string;
+  let resume: CheckpointState | undefined;
+  const note = (m: string): void => stderr.write(`two-tower-lab: ${m}\n`);
   try {
-    const loaded = await loadExperiment(args.file, prepareOverrides(args));
-    for (const w of loaded.warnings) if (w.severity === 'warning') stderr.write(`${formatDiagnostic(loaded.filePath, w)}\n`);
-    config = withAbsoluteDataPaths(loaded.config, loaded.filePath);
-    experimentFile = loaded.filePath;
-    opened = createRunFolder(args.runsDir, args.runId, {
-      config: stringifyResolvedConfig(config),
-      onNote: (m) => stderr.write(`two-tower-lab: ${m}\n`),
-    });
+    if (args.resume) {
+      const run = await resumableTorchRun(args.runsDir, args.runId);
+      const loaded = await loadExperiment(run.paths.config, prepareOverrides(args));
+      for (const w of loaded.warnings) if (w.severity === 'warning') stderr.write(`${formatDiagnostic(loaded.filePath, w)}\n`);
+      checkEpochsLeft(run, loaded.config.training.epochs);
+      config = loaded.config;
+      // The run keeps the experiment it was first prepared from (its `started` events name it).
+      experimentFile = firstStartedExperiment(run.paths.events) ?? run.paths.config;
+      resume = run.state;
+      opened = openRunFolder(args.runsDir, args.runId, { onNote: note });
+      writeFileAtomic(run.paths.config, stringifyResolvedConfig(config));
+    } else {
+      const loaded = await loadExperiment(args.file ?? '', prepareOverrides(args));
+      for (const w of loaded.warnings) if (w.severity === 'warning') stderr.write(`${formatDiagnostic(loaded.filePath, w)}\n`);
+      config = withAbsoluteDataPaths(loaded.config, loaded.filePath);
+      experimentFile = loaded.filePath;
+      opened = createRunFolder(args.runsDir, args.runId, { config: stringifyResolvedConfig(config), onNote: note });
+    }
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof RunStoreRefusal) {
-      stderr.write(`${e instanceof RunStoreRefusal ? 'two-tower-lab: ' : ''}${e.message}\n`);
+    if (e instanceof ConfigError || e instanceof RunStoreRefusal || e instanceof ResumeRefusal) {
+      stderr.write(`${e instanceof ConfigError ? '' : 'two-tower-lab: '}${e.message}\n`);
       return EXIT_INVALID;
     }
     throw e;
@@ -131,12 +164,12 @@ export async function prepareCommand(args: PrepareArgs, stdout: ProgressSink, st
     const options = config.training.engine_options;
     const device = options.device === 'cuda' ? 'cuda' : 'cpu';
     const threads = threadsPerProcess(config, device);
-    writer.write(startedEvent({ config, dataset, device, experimentFile, params: flattenParams(config), pid: args.pid }, options.processes, threads));
+    writer.write(startedEvent({ config, dataset, device, experimentFile, params: flattenParams(config), pid: args.pid, resume }, options.processes, threads));
     stdout.write(`${opened.dir}\n`);
     return EXIT_OK;
   } catch (e) {
-    const error = `Preparing run ${opened.runId} failed: ${errorText(e)}`;
-    writer.write({ type: 'ended', status: 'failed', error, epoch: 0, step: 0, elapsedSec: (performance.now() - began) / 1000 });
+    const error = `${resume ? 'Preparing to resume' : 'Preparing'} run ${opened.runId} failed: ${errorText(e)}`;
+    writer.write({ type: 'ended', status: 'failed', error, epoch: resume?.epoch ?? 0, step: resume?.step ?? 0, elapsedSec: (performance.now() - began) / 1000 });
     stderr.write(`two-tower-lab: ${error}\n`);
     return EXIT_FAILED;
   } finally {

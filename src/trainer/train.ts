@@ -289,7 +289,7 @@ function printWarnings(file: string, warnings: Parameters<typeof formatDiagnosti
 }
 
 /** The experiment file a run was first launched from (its first `started` event), to keep in resumed runs. */
-function firstStartedExperiment(eventsFile: string): string | undefined {
+export function firstStartedExperiment(eventsFile: string): string | undefined {
   if (!existsSync(eventsFile)) return undefined;
   const started = parseEventLines(readFileSync(eventsFile, 'utf8')).events.find((e) => e.type === 'started');
   return started?.type === 'started' ? started.experiment : undefined;

@@ -4,7 +4,8 @@
  * the job shell's pid and this host, no lock left), `close-run` records a failure the workers did not; and,
  * with torch, the jobs `launch` emits run for real on this machine: the Slurm script (with stand-ins for
  * scontrol and srun: one node × 2 processes, c10d rendezvous) and the pods' script of the Kubernetes Job
- * as two "pods" (2 torchrun agents of 1 process, the second waiting for the first to prepare).
+ * as two "pods" (2 torchrun agents of 1 process, the second waiting for the first to prepare); and the jobs
+ * `launch --resume` writes, run after those (one epoch more, another shape), with its refusals.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -102,6 +103,47 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
     expect(events.filter((e) => e.type === 'started')).toHaveLength(1);
     expect(events.find((e) => e.type === 'started')).toMatchObject({ worldSize: 2, processes: 2, threads: 1, host: hostname() });
     expect(events.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 2 });
+
+    // launch --resume: a run with no epochs left gives no job; with more epochs (and another shape) it continues.
+    const done = await runTrainer(['launch', '--emit', 'slurm', '--resume', 'slurm-1', '--runs-dir', 'runs', '--out', 'none.sbatch'], cwd);
+    expect(done.code).toBe(2);
+    expect(done.stderr).toMatch(/run slurm-1 has trained all 2 of its epochs .*--set training\.epochs=/);
+    expect(existsSync(path.join(cwd, 'none.sbatch'))).toBe(false);
+    const resumed = await runTrainer(['launch', '--emit', 'slurm', '--resume', 'slurm-1', '--runs-dir', 'runs', '--processes', '1', '--python', PYTHON, '--port', '29523', '--set', 'training.epochs=3', '--out', 'resume.sbatch'], cwd);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resumes run slurm-1 after its checkpoint on 1 nodes × 1 processes/);
+    const again = await sh('bash', 'resume.sbatch', cwd, env);
+    expect(again.code, again.output).toBe(0);
+    const after = eventsOf(path.join(cwd, 'runs', 'slurm-1'));
+    const starts = after.filter((e): e is StartedEvent => e.type === 'started');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatchObject({ resumedFromEpoch: 2, worldSize: 1, processes: 1, epochs: 3 });
+    expect(after.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(after.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 3 });
+    expect(readFileSync(path.join(cwd, 'runs', 'slurm-1', 'config.yaml'), 'utf8')).toMatch(/^ {2}epochs: 3$/m);
+  }, 300_000);
+
+  it('launch --resume refuses a run that is running, has no checkpoint, or was trained by tfjs, and says what to do', async () => {
+    const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
+    // Prepared but never trained: its preparing process is gone, and there is no checkpoint.
+    expect((await runTrainer(['prepare', 'tiny.tower.yaml', '--run-id', 'bare', '--runs-dir', 'runs'], cwd)).code).toBe(0);
+    const bare = await runTrainer(['launch', '--emit', 'slurm', '--resume', 'bare', '--runs-dir', 'runs'], cwd);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/run bare has no checkpoint yet/);
+    // Alive: its `started` names this test's own process on this host.
+    const events = path.join(cwd, 'runs', 'bare', 'events.jsonl');
+    const lines = readFileSync(events, 'utf8').trimEnd().split('\n');
+    writeFileSync(events, `${lines.map((l) => (l.includes('"type":"started"') ? JSON.stringify({ ...JSON.parse(l), pid: process.pid }) : l)).join('\n')}\n`);
+    const live = await runTrainer(['prepare', '--resume', 'bare', '--runs-dir', 'runs'], cwd);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(new RegExp(`run bare is still running \\(its process ${process.pid} on ${hostname()}\\).*close-run bare`));
+    expect(readFileSync(events, 'utf8').trimEnd().split('\n')).toHaveLength(lines.length);
+    // Trained by tfjs: it continues with train --resume.
+    expect((await runTrainer(['train', 'tiny.tower.yaml', '--run-id', 'tf-1', '--runs-dir', 'runs', '--epochs', '1', '--quiet'], cwd)).code).toBe(0);
+    const tfjs = await runTrainer(['launch', '--emit', 'slurm', '--resume', 'tf-1', '--runs-dir', 'runs'], cwd);
+    expect(tfjs.code).toBe(2);
+    expect(tfjs.stderr).toMatch(/run tf-1 was trained by the tfjs engine.*two-tower-lab train --resume tf-1/);
+    expect((await runTrainer(['launch', '--emit', 'slurm', '--resume', 'nowhere', '--runs-dir', 'runs'], cwd)).stderr).toMatch(/no run 'nowhere' in /);
   }, 240_000);
 
   it('the Kubernetes pods\' script: pod 1 waits for pod 0 to prepare, then 2 agents train one run', async () => {
@@ -122,5 +164,20 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
     expect(events.filter((e) => e.type === 'started')).toHaveLength(1);
     expect(events.find((e) => e.type === 'started')).toMatchObject({ worldSize: 2, processes: 1 });
     expect(events.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 2 });
-  }, 240_000);
+
+    // The job that resumes it: pod 1 must wait for the new `started`, not take the first one for it.
+    const resumeArgs = parseLaunchArgs(['--emit', 'k8s', '--resume', 'k8s-1', '--image', 'unused', '--runs-dir', 'runs', '--mount', cwd, '--python', PYTHON, '--port', '29524', '--set', 'training.epochs=3']);
+    const config = path.join(cwd, 'runs', 'k8s-1', 'config.yaml');
+    const resumeLoaded = await loadExperiment(config, prepareOverrides(resumeArgs));
+    const resumePlan = planLaunch(resumeLoaded.config, resumeArgs, config, { cwd, cli: 'unused', packageDir: 'unused' }, { startedBefore: 1, endedBefore: 1 });
+    writeFileSync(path.join(cwd, 'resume.sh'), podScript(resumePlan, 'localhost'));
+    const later1 = sh('sh', 'resume.sh', cwd, { ...podEnv, JOB_COMPLETION_INDEX: '1' });
+    const later0 = sh('sh', 'resume.sh', cwd, { ...podEnv, JOB_COMPLETION_INDEX: '0' });
+    const [zero2, one2] = await Promise.all([later0, later1]);
+    expect(zero2.code, zero2.output).toBe(0);
+    expect(one2.code, one2.output).toBe(0);
+    const after = eventsOf(path.join(cwd, 'runs', 'k8s-1'));
+    expect(after.filter((e) => e.type === 'started').at(-1)).toMatchObject({ resumedFromEpoch: 2, worldSize: 2 });
+    expect(after.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 3 });
+  }, 300_000);
 });

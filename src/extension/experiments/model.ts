@@ -4,7 +4,7 @@
  * Nodes are a discriminated union so that runs can become children of an experiment later.
  */
 import * as path from 'node:path';
-import { slugName } from '../../core/train/runFolder';
+import { experimentName, slugName } from '../../core/train/runFolder';
 import { EXPERIMENT_SUFFIX } from '../commands';
 import type { RunEntry } from '../runs/runRegistry';
 import { runView, type RunIcon } from '../runs/runView';
@@ -67,11 +67,8 @@ export interface WorkspaceFolderInfo {
   readonly fsPath: string;
 }
 
-/** The experiment name is the file name without `.tower.yaml`. */
-export function experimentName(fsPath: string): string {
-  const base = path.basename(fsPath);
-  return base.endsWith(EXPERIMENT_SUFFIX) ? base.slice(0, -EXPERIMENT_SUFFIX.length) : base;
-}
+/** An experiment file's label: the file name without `.tower.yaml` (the trainer's one definition, which also reads `name:`). */
+export { experimentName };
 
 export function isExperimentPath(fsPath: string): boolean {
   const base = path.basename(fsPath);
@@ -233,13 +230,14 @@ export class ExperimentTreeModel {
   private runNodeView(node: RunNode): NodeView {
     const entry = this.runs.get(node.runId);
     if (!entry) return { id: `run:${node.runId}`, label: node.runId, description: 'gone', tooltip: `Run ${node.runId} is no longer listed.`, contextValue: 'run.gone', collapsible: false, fsPath: '' };
-    const slug = node.experiment !== undefined ? slugOf(node.experiment) : undefined;
+    const name = entry.summary.params.name;
+    const slug = node.experiment !== undefined ? slugOf(node.experiment, typeof name === 'string' ? name : undefined) : undefined;
     const v = runView(entry.summary, slug, entry.meta);
     return { id: `run:${node.runId}`, label: v.label, description: v.description, tooltip: entry.summary.error ?? entry.runId, contextValue: v.contextValue, collapsible: false, fsPath: entry.dir, icon: v.icon, tooltipMarkdown: v.tooltipMarkdown };
   }
 }
 
-/** The run-id prefix the run manager gives runs of this experiment file. */
-function slugOf(experimentPath: string): string {
-  return slugName(experimentName(experimentPath));
+/** The run-id prefix runs of this experiment get (makeRunId): its `name:` (from the run's parameters) or its file name. */
+function slugOf(experimentPath: string, name: string | undefined): string {
+  return slugName(experimentName(experimentPath, name));
 }

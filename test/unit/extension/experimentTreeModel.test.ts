@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExperimentTreeModel, experimentName, folderOf, isExperimentPath } from '../../../src/extension/experiments/model';
+import { ExperimentTreeModel, experimentName, folderOf, isExperimentPath, type RunSource } from '../../../src/extension/experiments/model';
+import type { RunEntry } from '../../../src/extension/runs/runRegistry';
 
 const ws = path.resolve('/ws/proj');
 const other = path.resolve('/ws/other');
@@ -61,5 +62,24 @@ describe('ExperimentTreeModel', () => {
     model.add(p('q.tower.yaml'));
     // Sorted by folder name first: "other" < "proj".
     expect(model.roots().map((n) => model.view(n).description)).toEqual(['other · x', 'proj']);
+  });
+});
+
+describe('run labels under their experiment', () => {
+  it('drop the run-id prefix the trainer gave: the experiment\'s `name:` when it has one, else its file name', () => {
+    const experiment = p('file-name.tower.yaml');
+    const entry = (runId: string, params: Record<string, string>): RunEntry => ({
+      runId,
+      dir: p('runs', runId),
+      experiment,
+      meta: {},
+      summary: { runId, status: 'completed', epoch: 1, step: 1, startedAt: 1, params },
+    });
+    const entries = [entry('My-Model-20261203-101500-ab12', { name: 'My Model' }), entry('file-name-20261203-101600-cd34', {})];
+    const source: RunSource = { runsOf: () => entries, orphans: () => [], get: (id) => entries.find((e) => e.runId === id) };
+    const model = new ExperimentTreeModel([{ name: 'proj', fsPath: ws }], source);
+    model.add(experiment);
+    const labels = model.children(model.roots()[0]).map((n) => model.view(n).label);
+    expect(labels).toEqual(['20261203-101500-ab12', '20261203-101600-cd34']);
   });
 });

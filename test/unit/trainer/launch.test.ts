@@ -146,7 +146,7 @@ describe('launch --emit k8s', () => {
       `python3 -m torch.distributed.run --nnodes=4 --nproc_per_node=8 --rdzv_backend=c10d --rdzv_endpoint=${name}-0.${name}:29500 --rdzv_id=Exp-GPU-4x8 --redirects 2 --tee 2 --log_dir /workspace/.two-tower-lab/runs/Exp-GPU-4x8/torchrun -m two_tower_lab.worker --run-dir /workspace/.two-tower-lab/runs/Exp-GPU-4x8 &`,
     );
     expect(lines).toContain('  if [ "$JOB_COMPLETION_INDEX" = 0 ]; then two-tower-lab close-run Exp-GPU-4x8 --runs-dir /workspace/.two-tower-lab/runs --exit-code "$code"; code=$?; fi');
-    expect(script).toContain('until grep -qs \'"type":"started"\' "$RUN/events.jsonl"; do');
+    expect(script).toContain('  until [ "$(count started)" -gt 0 ]; do');
     shellOk(script);
     // No YAML anchors: every document reads on its own.
     expect(text).not.toMatch(/[&*]a\d/);
@@ -165,6 +165,32 @@ describe('launch --emit k8s', () => {
     const long = k8sName(`${'a'.repeat(80)}-20261201-120000-abcd`);
     expect(long.length).toBeLessThanOrEqual(52);
     expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    // A job that resumes the run is another Job object: the first may still exist, and its pods cannot be changed.
+    expect(k8sName('Exp_GPU.4x8', { startedBefore: 2, endedBefore: 2 })).toBe('ttl-exp-gpu-4x8-r3');
+    expect(k8sName(`${'a'.repeat(80)}`, { startedBefore: 1, endedBefore: 1 })).toMatch(/^ttl-a{45}-r2$/);
+  });
+});
+
+describe('a job that resumes a run', () => {
+  async function resumePlan(emit: 'slurm' | 'k8s') {
+    const args = parseLaunchArgs(['--emit', emit, '--resume', 'r7', '--runs-dir', 'runs', '--nodes', '2', ...(emit === 'k8s' ? ['--image', 'i'] : [])]);
+    const loaded = await loadExperiment(file, prepareOverrides(args));
+    return planLaunch(loaded.config, args, path.join(dir, 'runs', 'r7', 'config.yaml'), SITE(), { startedBefore: 2, endedBefore: 2 });
+  }
+  it('prepares with --resume (no experiment file, the run\'s own config) and starts the workers with --resume', async () => {
+    const p = await resumePlan('slurm');
+    const script = slurmScript(p, {});
+    const lines = script.split('\n');
+    expect(lines).toContain(`node /opt/ttl/dist/trainer.js prepare --resume r7 --runs-dir ${dir}/runs --nodes 2 --processes 1 --device cpu --threads "$THREADS" --pid $$ || exit $?`);
+    expect(lines.find((l) => l.startsWith('srun '))).toMatch(/-m two_tower_lab\.worker --run-dir \S+\/runs\/r7 --resume &$/);
+    shellOk(script);
+  });
+  it('the other pods wait for a third `started` (the folder held two), and give up at a third `ended`', async () => {
+    const script = podScript(await resumePlan('k8s'), 'localhost');
+    expect(script).toContain('  until [ "$(count started)" -gt 2 ]; do');
+    expect(script).toContain('    if [ "$(count ended)" -gt 2 ]; then echo "run r7: preparing failed, see $RUN/events.jsonl" >&2; exit 1; fi');
+    expect(script).toContain('  two-tower-lab prepare --resume r7 --runs-dir /workspace/runs --nodes 2 --processes 1 --device cpu --threads "$THREADS" --pid $$ || exit $?');
+    shellOk(script);
   });
 });
 
@@ -185,6 +211,11 @@ describe('the launch plan', () => {
     expect(() => parseLaunchArgs(['--emit', 'k8s', file])).toThrow(/needs --image/);
     expect(() => parseLaunchArgs(['--emit', 'slurm', file, file])).toThrow(/one experiment file/);
     expect(() => parseLaunchArgs(['--emit', 'slurm', '--run-id', '../x', file])).toThrow(/is not a run id/);
+    expect(() => parseLaunchArgs(['--emit', 'slurm', '--resume', 'r1', file])).toThrow(/give no experiment file and no --run-id/);
+    expect(() => parseLaunchArgs(['--emit', 'slurm', '--resume', 'r1', '--run-id', 'r2'])).toThrow(/give no experiment file and no --run-id/);
+    expect(() => parseLaunchArgs(['--emit', 'slurm', '--resume', '../r1'])).toThrow(/--resume '..\/r1' is not a run id/);
+    expect(parseLaunchArgs(['--emit', 'slurm', '--resume', 'r1'])).toMatchObject({ resume: 'r1' });
+    expect(parseLaunchArgs(['--emit', 'slurm', '--resume', 'r1']).file).toBeUndefined();
   });
   it('quotes shell words only when needed', () => {
     expect(shellWord('/a/b-c_d.yaml')).toBe('/a/b-c_d.yaml');
