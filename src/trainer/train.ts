@@ -95,7 +95,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       lock = openRunFolder(args.runsDir, args.resume, { onNote: note }).lock;
       const loaded = await loadExperiment(paths.config, overrides);
       config = loaded.config;
-      torch = config.training.engine === 'torch' ? await checkTorchEngine(config) : undefined;
+      torch = config.training.engine === 'torch' ? await checkTorchEngine(config, args.resume) : undefined;
       experimentFile = paths.config;
       originalExperiment = firstStartedExperiment(paths.events) ?? paths.config;
       printWarnings(loaded.filePath, loaded.warnings, progress);

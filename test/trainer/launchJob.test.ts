@@ -179,5 +179,10 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
     const after = eventsOf(path.join(cwd, 'runs', 'k8s-1'));
     expect(after.filter((e) => e.type === 'started').at(-1)).toMatchObject({ resumedFromEpoch: 2, worldSize: 2 });
     expect(after.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 3 });
+    // `train --resume` of a run of 2 nodes points at the job that resumes it, and writes nothing.
+    const here = await runTrainer(['train', '--resume', 'k8s-1', '--runs-dir', 'runs', '--epochs', '4'], cwd);
+    expect(here.code).toBe(2);
+    expect(here.stderr).toMatch(/To continue run k8s-1 on 2 nodes, `two-tower-lab launch --emit k8s\|slurm --resume k8s-1`/);
+    expect(eventsOf(path.join(cwd, 'runs', 'k8s-1'))).toHaveLength(after.length);
   }, 300_000);
 });

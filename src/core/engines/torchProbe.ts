@@ -125,6 +125,10 @@ export function resolveDevice(requested: 'auto' | 'cpu' | 'cuda', probe: TorchPr
  * Why `two-tower-lab train` does not start a run of several nodes, and what does: the front door
  * refuses it with this text, and the language server warns with the same.
  */
-export function multiNodeMessage(nodes: number): string {
-  return `training.engine_options.nodes is ${nodes}: \`two-tower-lab train\` starts the workers of one machine. For ${nodes} nodes, prepare the run once and start torchrun on every node with a rendezvous endpoint: \`two-tower-lab launch --emit k8s|slurm <file>\` writes the manifest or script (docs/scale-out.md).`;
+export function multiNodeMessage(nodes: number, resumeRunId?: string): string {
+  const start = `training.engine_options.nodes is ${nodes}: \`two-tower-lab train\` starts the workers of one machine.`;
+  if (resumeRunId !== undefined) {
+    return `${start} To continue run ${resumeRunId} on ${nodes} nodes, \`two-tower-lab launch --emit k8s|slurm --resume ${resumeRunId}\` writes the job that resumes it from its checkpoint (docs/scale-out.md); or continue it here on one node with --set training.engine_options.nodes=1.`;
+  }
+  return `${start} For ${nodes} nodes, prepare the run once and start torchrun on every node with a rendezvous endpoint: \`two-tower-lab launch --emit k8s|slurm <file>\` writes the manifest or script (docs/scale-out.md).`;
 }

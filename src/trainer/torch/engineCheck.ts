@@ -13,10 +13,11 @@ export interface TorchReady {
   device: 'cpu' | 'cuda';
 }
 
-export async function checkTorchEngine(config: Experiment): Promise<TorchReady> {
+/** `resumeRunId`: the run `--resume` continues, which a refusal of several nodes names in its way out. */
+export async function checkTorchEngine(config: Experiment, resumeRunId?: string): Promise<TorchReady> {
   const options = config.training.engine_options;
   if (options.nodes > 1) {
-    throw new EngineUnavailable(multiNodeMessage(options.nodes));
+    throw new EngineUnavailable(multiNodeMessage(options.nodes, resumeRunId));
   }
   const { chosen, probes } = await findTorchAsync(options.python);
   if (!chosen) throw new EngineUnavailable(noTorchMessage(probes));
