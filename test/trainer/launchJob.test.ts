@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadExperiment } from '../../src/core/config/load';
 import { parseLaunchArgs, planLaunch, podScript } from '../../src/trainer/launch';
 import { prepareOverrides } from '../../src/trainer/prepareRun';
+import { freePort } from '../../src/trainer/torch/freePort';
 import { parseEventLines, type StartedEvent, type TrainerEvent } from '../../src/shared/events';
 import { cleanup, REPO, runTrainer, TRAINER, tinySynthetic, workspace } from './trainerProcess';
 
@@ -95,7 +96,7 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
   it('the Slurm script prepares once and trains one node × 2 processes through a c10d rendezvous', async () => {
     const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
     const env = standIns(cwd);
-    const emitted = await runTrainer(['launch', '--emit', 'slurm', 'tiny.tower.yaml', '--nodes', '1', '--processes', '2', '--cpus', '2', '--run-id', 'slurm-1', '--runs-dir', 'runs', '--python', PYTHON, '--port', '29521', '--set', 'training.epochs=2', '--out', 'job.sbatch'], cwd);
+    const emitted = await runTrainer(['launch', '--emit', 'slurm', 'tiny.tower.yaml', '--nodes', '1', '--processes', '2', '--cpus', '2', '--run-id', 'slurm-1', '--runs-dir', 'runs', '--python', PYTHON, '--port', String(await freePort()), '--set', 'training.epochs=2', '--out', 'job.sbatch'], cwd);
     expect(emitted.code, emitted.stderr).toBe(0);
     const job = await sh('bash', 'job.sbatch', cwd, env);
     expect(job.code, job.output).toBe(0);
@@ -109,7 +110,7 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
     expect(done.code).toBe(2);
     expect(done.stderr).toMatch(/run slurm-1 has trained all 2 of its epochs .*--set training\.epochs=/);
     expect(existsSync(path.join(cwd, 'none.sbatch'))).toBe(false);
-    const resumed = await runTrainer(['launch', '--emit', 'slurm', '--resume', 'slurm-1', '--runs-dir', 'runs', '--processes', '1', '--python', PYTHON, '--port', '29523', '--set', 'training.epochs=3', '--out', 'resume.sbatch'], cwd);
+    const resumed = await runTrainer(['launch', '--emit', 'slurm', '--resume', 'slurm-1', '--runs-dir', 'runs', '--processes', '1', '--python', PYTHON, '--port', String(await freePort()), '--set', 'training.epochs=3', '--out', 'resume.sbatch'], cwd);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resumes run slurm-1 after its checkpoint on 1 nodes × 1 processes/);
     const again = await sh('bash', 'resume.sbatch', cwd, env);
@@ -150,7 +151,7 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
     const cwd = workspace({ 'tiny.tower.yaml': tinySynthetic() });
     const env = standIns(cwd);
     // The manifest's script, with the rendezvous on this machine instead of pod 0's cluster name.
-    const args = parseLaunchArgs(['--emit', 'k8s', 'tiny.tower.yaml', '--image', 'unused', '--nodes', '2', '--processes', '1', '--run-id', 'k8s-1', '--runs-dir', 'runs', '--mount', cwd, '--python', PYTHON, '--port', '29522', '--set', 'training.epochs=2']);
+    const args = parseLaunchArgs(['--emit', 'k8s', 'tiny.tower.yaml', '--image', 'unused', '--nodes', '2', '--processes', '1', '--run-id', 'k8s-1', '--runs-dir', 'runs', '--mount', cwd, '--python', PYTHON, '--port', String(await freePort()), '--set', 'training.epochs=2']);
     const loaded = await loadExperiment(path.join(cwd, 'tiny.tower.yaml'), prepareOverrides(args));
     const plan = planLaunch(loaded.config, args, path.join(cwd, 'tiny.tower.yaml'), { cwd, cli: 'unused', packageDir: 'unused' });
     writeFileSync(path.join(cwd, 'launch.sh'), podScript(plan, 'localhost'));
@@ -166,7 +167,7 @@ describe.skipIf(!hasTorch)('the emitted jobs, run on this machine (skipped witho
     expect(events.at(-1)).toMatchObject({ type: 'ended', status: 'completed', epoch: 2 });
 
     // The job that resumes it: pod 1 must wait for the new `started`, not take the first one for it.
-    const resumeArgs = parseLaunchArgs(['--emit', 'k8s', '--resume', 'k8s-1', '--image', 'unused', '--runs-dir', 'runs', '--mount', cwd, '--python', PYTHON, '--port', '29524', '--set', 'training.epochs=3']);
+    const resumeArgs = parseLaunchArgs(['--emit', 'k8s', '--resume', 'k8s-1', '--image', 'unused', '--runs-dir', 'runs', '--mount', cwd, '--python', PYTHON, '--port', String(await freePort()), '--set', 'training.epochs=3']);
     const config = path.join(cwd, 'runs', 'k8s-1', 'config.yaml');
     const resumeLoaded = await loadExperiment(config, prepareOverrides(resumeArgs));
     const resumePlan = planLaunch(resumeLoaded.config, resumeArgs, config, { cwd, cli: 'unused', packageDir: 'unused' }, { startedBefore: 1, endedBefore: 1 });

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './freePort';
 import * as path from 'node:path';
 import { EVENTS_FILE } from '../../core/runs/runFiles';
 
@@ -160,18 +160,6 @@ export async function runTorchWorkers(w: TorchWorkers): Promise<TorchOutcome> {
     clearInterval(timer);
     unregister();
   }
-}
-
-/** A TCP port free on the loopback interface right now, for the rendezvous store. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port for the torchrun rendezvous'))));
-    });
-  });
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
