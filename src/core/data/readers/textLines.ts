@@ -111,7 +111,7 @@ export async function recordLines(file: string, quote: number | undefined, skipF
   let count = 0;
   let line = 1;
   let inQuote = false;
-  /** Bytes of the current record other than `\r` seen so far (0 = blank so far). */
+  /** More than 0 once the current record has a byte other than `\r` (0 = blank so far). */
   let recordBytes = 0;
   let recordLine = 1;
   let skipped = !skipFirst;
@@ -131,20 +131,32 @@ export async function recordLines(file: string, quote: number | undefined, skipF
   };
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let pos = 0;
+    // The next quote byte at or after `pos`, found once and reused until passed: searching from every line
+    // to the end of the chunk would be quadratic in the lines of a chunk for files without quotes.
+    let nextQuote = -1;
     while (pos < chunk.length) {
       if (recordBytes === 0) recordLine = line;
       if (!inQuote) {
         const nl = chunk.indexOf(NEWLINE, pos);
         const end = nl < 0 ? chunk.length : nl;
-        const q = quote === undefined ? -1 : chunk.indexOf(quote, pos);
-        if (q >= 0 && q < end) {
+        if (quote !== undefined && nextQuote < pos && nextQuote !== -2) {
+          nextQuote = chunk.indexOf(quote, pos);
+          if (nextQuote < 0) nextQuote = -2; // none left in this chunk
+        }
+        if (nextQuote >= 0 && nextQuote < end) {
           // A quote opens before the end of the line: the record goes on until it closes.
           recordBytes++;
           inQuote = true;
-          pos = q + 1;
+          pos = nextQuote + 1;
           continue;
         }
-        for (let i = pos; i < end; i++) if (chunk[i] !== CARRIAGE_RETURN) recordBytes++;
+        // Only whether the record has a byte other than `\r` matters: stop at the first one.
+        for (let i = pos; i < end; i++) {
+          if (chunk[i] !== CARRIAGE_RETURN) {
+            recordBytes++;
+            break;
+          }
+        }
         if (nl < 0) break;
         endRecord();
         line++;
@@ -153,11 +165,12 @@ export async function recordLines(file: string, quote: number | undefined, skipF
         // Inside quotes: newlines count as lines but do not end the record; `""` closes and reopens.
         const q = chunk.indexOf(quote!, pos);
         const end = q < 0 ? chunk.length : q;
-        for (let i = pos; i < end; i++) if (chunk[i] === NEWLINE) line++;
+        for (let i = chunk.indexOf(NEWLINE, pos); i >= 0 && i < end; i = chunk.indexOf(NEWLINE, i + 1)) line++;
         recordBytes += end - pos;
         if (q < 0) break;
         inQuote = false;
         pos = q + 1;
+        nextQuote = -1;
       }
     }
   }
