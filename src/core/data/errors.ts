@@ -60,3 +60,8 @@ export async function assertReadableFile(file: string): Promise<void> {
     throw new DataError(`${file}: cannot be read (${code ?? (error as Error).message}). Check the file's permissions.`, { file });
   }
 }
+
+/** A row without a user id or an item id. */
+export function emptyIdError(file: string, line: number, role: 'user' | 'item', column: string): DataError {
+  return new DataError(`${file}:${line}: the ${role} id (column '${column}') is empty. Every row needs a user id and an item id.`, { file, row: line, column });
+}

@@ -3,7 +3,8 @@
  * over the whole file, so that indices do not depend on the split), the other roles into typed arrays.
  */
 import { cellToFlag, cellToNumber, cellToString, cellToTime, type CellPlace } from './cells';
-import { DataError, missingColumnError } from './errors';
+import { emptyIdError, missingColumnError } from './errors';
+import { readInteractionsInSql } from './interactionsSql';
 import { Growable } from './growable';
 import type { TableSource } from './readers/source';
 import { VocabularyBuilder } from './vocabulary';
@@ -63,6 +64,12 @@ export async function readInteractions(
     clicked: index('clicked'),
     impressed: index('impressed'),
   };
+  // Tables read through DuckDB are decoded there; the row path below reads the others, and the tables
+  // the SQL path declines.
+  if (source.sql) {
+    const decoded = await readInteractionsInSql(source.file, source.sql, cols, mapping, onProgress);
+    if (decoded) return decoded;
+  }
   const users = new VocabularyBuilder();
   const items = new VocabularyBuilder();
   const user = new Growable(Int32Array);
@@ -87,11 +94,7 @@ export async function readInteractions(
     const itemId = cellToString(v[cols.item]);
     if (userId === '' || itemId === '') {
       const role = userId === '' ? 'user' : 'item';
-      throw new DataError(`${source.file}:${rowLine}: the ${role} id (column '${mapping[role]}') is empty. Every row needs a user id and an item id.`, {
-        file: source.file,
-        row: rowLine,
-        column: mapping[role],
-      });
+      throw emptyIdError(source.file, rowLine, role, mapping[role]);
     }
     user.push(users.add(userId));
     item.push(items.add(itemId));

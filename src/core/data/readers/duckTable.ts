@@ -16,7 +16,7 @@ import { DataError } from '../errors';
 import { duckdb, newConnection, sqlName, sqlString, wrapDuckDbError } from './duckdb';
 import { headerShape, jsonSyntaxProblem, looksLikeHeader, NOT_A_HEADER_HINT } from './header';
 import { firstBytes, firstRecord, HEADER_READ_LIMIT, recordLines } from './textLines';
-import type { Cell, RowHandler, TableSource } from './source';
+import type { Cell, RowHandler, SqlTable, TableSource } from './source';
 
 export type TableLayout =
   | {
@@ -127,6 +127,25 @@ export async function openDuckTable(label: string, files: readonly string[], lay
     close() {
       // Nothing is open between reads: each part is streamed by its own query.
     },
+    sql: derive ? undefined : sqlTable(rawColumns, parts, options.where),
+  };
+}
+
+function sqlTable(columns: readonly string[], parts: readonly Part[], where: TableOptions['where']): SqlTable {
+  return {
+    columns,
+    where,
+    parts: parts.map((part) => {
+      let lines: Promise<Int32Array | undefined> | undefined;
+      const linesOnce = () => (lines ??= part.lines());
+      return {
+        file: part.file,
+        relation: part.relation,
+        firstDataLine: part.firstDataLine,
+        lines: linesOnce,
+        wrapError: async (e: unknown) => wrapDuckDbError(e, part.file, await lineMapper(part, linesOnce())),
+      };
+    }),
   };
 }
 
@@ -142,11 +161,11 @@ function outputExpression(part: Part, column: string): string {
   return part.columns.includes(column) ? sqlName(`__raw_${part.columns.indexOf(column)}`) : 'NULL';
 }
 
-function isBindError(e: unknown): boolean {
+export function isBindError(e: unknown): boolean {
   return /Binder Error|Parser Error|Conversion Error|Catalog Error|syntax error/i.test(e instanceof Error ? e.message : String(e));
 }
 
-function whereError(e: unknown, where: { sql: string; configKey: string }, columns: readonly string[]): DataError {
+export function whereError(e: unknown, where: { sql: string; configKey: string }, columns: readonly string[]): DataError {
   const message = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/^[A-Za-z ]+Error: /, '');
   return new DataError(
     `${where.configKey}: the filter \`${where.sql}\` cannot be applied: ${message}. It is an SQL boolean expression over the columns (${columns.map((c) => `'${c}'`).join(', ')}), e.g. dwell_ms > 3000.`,
@@ -154,7 +173,8 @@ function whereError(e: unknown, where: { sql: string; configKey: string }, colum
   );
 }
 
-function toCell(v: unknown): Cell {
+/** A DuckDB value as the cell `read` hands over (exact integers beyond 2^53 stay bigints). */
+export function toCell(v: unknown): Cell {
   if (v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v;
   return String(v);

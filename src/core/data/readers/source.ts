@@ -19,6 +19,32 @@ export interface TableSource {
   read(onRow: RowHandler): Promise<void>;
   /** Releases the file when the rows will not be read (e.g. a column is missing). */
   close(): void;
+  /**
+   * For consumers that compute in SQL (readers/sqlTable.ts): the same rows as DuckDB relations, one per
+   * file in file order. Absent for tables in memory and for tables whose rows are derived in JavaScript.
+   */
+  readonly sql?: SqlTable;
+}
+
+/** A table as DuckDB relations: `__raw_<i>` is the cell of column i, as `read` would hand it over. */
+export interface SqlTable {
+  /** The names of the columns, in the order of `__raw_<i>`. */
+  readonly columns: readonly string[];
+  readonly parts: readonly SqlPart[];
+  /** `data.interactions.where`, applied by `read`: rows where it is not true are not rows of the table. */
+  readonly where?: { sql: string; configKey: string };
+}
+
+export interface SqlPart {
+  readonly file: string;
+  /** A FROM clause. */
+  readonly relation: string;
+  /** The line of the part's first data row, for numbering rows when `lines` gives none. */
+  readonly firstDataLine: number;
+  /** The line of each row of the part, when the file's bytes can be read here. */
+  lines(): Promise<Int32Array | undefined>;
+  /** A DuckDB error met while reading the part, in our words with its line. */
+  wrapError(error: unknown): Promise<Error>;
 }
 
 /** A table already in memory (the synthetic generator's), read through the same interface as files. */
