@@ -28,6 +28,8 @@ export interface MemoryPart {
   what: string;
   /** float32 values of the parameter alone (without optimiser slots). */
   floats: number;
+  /** An embedding table (sparse row updates) or a dense layer (a full gradient every step). */
+  kind: 'table' | 'dense';
 }
 
 export interface ModelArray {
@@ -55,7 +57,7 @@ export interface MemoryEstimate {
 }
 
 /** Optimiser slots per parameter (train/optimizer.ts: Adam's m and v, Adagrad's accumulator). */
-const SLOTS: Record<Experiment['training']['optimizer'], number> = { adam: 2, adagrad: 1 };
+export const SLOTS: Record<Experiment['training']['optimizer'], number> = { adam: 2, adagrad: 1 };
 /** Rows of SparseRowGrad's first gradient buffer (model/sparseGrad.ts), one per table. */
 const SPARSE_GRAD_ROWS = 64;
 /** Copies of the weights and slots while a checkpoint is written: the model's, getWeights', writeWeights'. */
@@ -79,7 +81,7 @@ export function estimateModelMemory(config: Pick<Experiment, 'user_tower' | 'ite
     let widest: { key: string; value: number } | undefined;
     const table = (key: string, name: string, rows: number, dim: number): void => {
       const what = `the ${tower} ${name}, ${rows} rows × ${dim}`;
-      parts.push({ key, value: dim, what, floats: rows * dim });
+      parts.push({ key, value: dim, what, floats: rows * dim, kind: 'table' });
       grads.push({ what: `the sparse gradient buffer of ${what}`, key, value: dim, length: SPARSE_GRAD_ROWS * dim });
       extraBytes += 4 * SPARSE_GRAD_ROWS * dim + 4 * rows;
       width += dim;
@@ -99,7 +101,7 @@ export function estimateModelMemory(config: Pick<Experiment, 'user_tower' | 'ite
     layers.forEach(([key, fanOut], l) => {
       // The first layer is as big as the tower's input is wide: when that is what makes it big, the key to lower is the widest input's.
       const blame = l === 0 && widest && fanIn > fanOut ? widest : { key, value: fanOut };
-      parts.push({ ...blame, what: `the ${tower} dense layer ${fanIn} × ${fanOut}`, floats: fanIn * fanOut + fanOut });
+      parts.push({ ...blame, what: `the ${tower} dense layer ${fanIn} × ${fanOut}`, floats: fanIn * fanOut + fanOut, kind: 'dense' });
       fanIn = fanOut;
     });
   }
