@@ -4,7 +4,7 @@
  */
 import { cellToFlag, cellToNumber, cellToString, cellToTime, type CellPlace } from './cells';
 import { emptyIdError, missingColumnError } from './errors';
-import { readInteractionsInSql } from './interactionsSql';
+import { decodeInSql } from './sqlDecode';
 import { Growable } from './growable';
 import type { TableSource } from './readers/source';
 import { VocabularyBuilder } from './vocabulary';
@@ -67,7 +67,7 @@ export async function readInteractions(
   // Tables read through DuckDB are decoded there; the row path below reads the others, and the tables
   // the SQL path declines.
   if (source.sql) {
-    const decoded = await readInteractionsInSql(source.file, source.sql, cols, mapping, onProgress);
+    const decoded = await readInSql(source, cols, mapping, onProgress);
     if (decoded) return decoded;
   }
   const users = new VocabularyBuilder();
@@ -119,5 +119,48 @@ export async function readInteractions(
     impressed: impressed?.finish(),
     line: line.finish(),
     rows,
+  };
+}
+
+const VALUE_ROLES = [
+  ['timestamp', 'time'],
+  ['rating', 'number'],
+  ['clicked', 'flag'],
+  ['impressed', 'flag'],
+] as const;
+
+/** The SQL path (sqlDecode.ts): the same result, in the row path's order of checks (ids, then the roles above). */
+async function readInSql(source: TableSource, cols: Record<keyof InteractionMapping, number>, mapping: InteractionMapping, onProgress?: ProgressCallback): Promise<Interactions | undefined> {
+  const ids = (['user', 'item'] as const).map((role) => ({
+    kind: 'codes' as const,
+    index: cols[role],
+    name: mapping[role],
+    blankError: (file: string, line: number) => emptyIdError(file, line, role, mapping[role]),
+  }));
+  const roles = VALUE_ROLES.filter(([role]) => cols[role] >= 0);
+  const decoded = await decodeInSql(
+    source.file,
+    source.sql!,
+    ids,
+    roles.map(([role, kind]) => ({ kind, index: cols[role], name: mapping[role] ?? role })),
+    onProgress && ((rows) => onProgress({ phase: 'interactions', rows })),
+  );
+  if (!decoded) return undefined;
+  const valueOf = (role: (typeof VALUE_ROLES)[number][0]) => {
+    const at = roles.findIndex(([r]) => r === role);
+    return at < 0 ? undefined : decoded.values[at];
+  };
+  return {
+    file: source.file,
+    users: decoded.vocabularies[0]!,
+    items: decoded.vocabularies[1]!,
+    user: decoded.ids[0],
+    item: decoded.ids[1],
+    timestamp: valueOf('timestamp') as Float64Array | undefined,
+    rating: valueOf('rating') as Float64Array | undefined,
+    clicked: valueOf('clicked') as Uint8Array | undefined,
+    impressed: valueOf('impressed') as Uint8Array | undefined,
+    line: decoded.line,
+    rows: decoded.rows,
   };
 }

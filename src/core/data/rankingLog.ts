@@ -8,6 +8,7 @@ import type { RankingLogData, Vocabulary } from './dataset';
 import { missingColumnError } from './errors';
 import { Growable } from './growable';
 import type { TableSource } from './readers/source';
+import { decodeInSql } from './sqlDecode';
 import { VocabularyBuilder } from './vocabulary';
 
 export interface RankingLogColumns {
@@ -28,6 +29,28 @@ export async function readRankingLog(source: TableSource, columns: RankingLogCol
     return i;
   };
   const c = { request: col('request'), user: col('user'), item: col('item'), rank: col('rank'), discarded: col('discarded') };
+  if (source.sql) {
+    // The SQL path (sqlDecode.ts): the same arrays, in the row path's order of checks.
+    const decoded = await decodeInSql(
+      source.file,
+      source.sql,
+      [
+        { kind: 'codes', index: c.request, name: columns.request },
+        { kind: 'lookup', index: c.user, name: columns.user, vocabulary: users },
+        { kind: 'lookup', index: c.item, name: columns.item, vocabulary: items },
+      ],
+      [
+        { kind: 'number', index: c.rank, name: columns.rank },
+        { kind: 'flag', index: c.discarded, name: columns.discarded },
+      ],
+    );
+    if (decoded) {
+      // Request codes are 1-based like every vocabulary's; the log's requests count from 0. Ranks are
+      // int32 as the row path's Growable stores them (Int32Array conversion of the parsed numbers).
+      const requests = decoded.ids[0].map((code) => code - 1);
+      return { requests, users: decoded.ids[1], items: decoded.ids[2], ranks: new Int32Array(decoded.values[0]), discarded: decoded.values[1] as Uint8Array };
+    }
+  }
   const requestIds = new VocabularyBuilder();
   const requests = new Growable(Int32Array);
   const u = new Growable(Int32Array);
