@@ -136,6 +136,21 @@ class Masks(unittest.TestCase):
         np.testing.assert_array_equal(m, [[0, 1, 1], [0, 0, 1], [1, 1, 0]])
         np.testing.assert_array_equal(accidental_hit_mask(idx, np.array([1, 2, 1]), np.array([5, 6, 6]), 1, 3), m[1:3])
 
+    def test_accidental_hit_mask_is_the_definition_when_rows_are_not_positives(self):
+        # (i, j), j ≠ i: item j is a positive of user i, or item j is row i's own item (whether or not
+        # row i's pair is a training positive); users and items outside the index too.
+        rng = np.random.default_rng(7)
+        pairs = np.stack([rng.integers(0, 20, 150), rng.integers(1, 40, 150)], 1)
+        idx = UserPositiveIndex(pairs[:, 0], pairs[:, 1], 20, 40)
+        truth = {(int(u), int(i)) for u, i in pairs}
+        for trial in range(20):
+            users, items = rng.integers(-1, 21, 30), rng.integers(0, 42, 30)
+            if trial % 2:
+                users[:10], items[:10] = pairs[:10, 0], pairs[:10, 1]
+            want = np.array([[j != i and ((int(users[i]), int(items[j])) in truth or items[j] == items[i]) for j in range(30)] for i in range(30)])
+            np.testing.assert_array_equal(accidental_hit_mask(idx, users, items), want)
+            np.testing.assert_array_equal(accidental_hit_mask(idx, users, items, 5, 17), want[5:17])
+
 
 class HardNegatives(unittest.TestCase):
     def test_uniform_over_the_pool_with_fallback(self):

@@ -18,6 +18,9 @@ class UserPositiveIndex:
         self.keys = np.unique(users * item_count + items)
         self.items = self.keys % item_count
         self.offsets = np.searchsorted(self.keys // item_count, np.arange(user_count + 1), side="left").astype(np.int64)
+        # Scratch for positive_matrix: item → its column among a batch's distinct items (−1: not among
+        # them), filled and cleared per call; a gather per positive instead of a binary search.
+        self._column_of = np.full(max(item_count, 0), -1, dtype=np.int64)
 
     def has(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """Elementwise: is items[k] a training positive of users[k]?"""
@@ -55,8 +58,14 @@ def positive_matrix(index: UserPositiveIndex, users: np.ndarray, items: np.ndarr
         seg = np.repeat(np.arange(len(uniq_users)), lens)
         first = np.repeat(np.cumsum(lens) - lens, lens)
         pos = index.items[np.repeat(starts, lens) + (np.arange(total) - first)]
-        at = np.minimum(np.searchsorted(uniq_items, pos), len(uniq_items) - 1)
-        hit = uniq_items[at] == pos
+        inside = np.flatnonzero((uniq_items >= 0) & (uniq_items < index.item_count))
+        column_of = index._column_of
+        column_of[uniq_items[inside]] = inside
+        try:
+            at = column_of[pos]
+        finally:
+            column_of[uniq_items[inside]] = -1
+        hit = at >= 0
         groups[seg[hit], at[hit]] = True
     return groups[user_inv][:, item_inv]
 
@@ -69,7 +78,11 @@ def accidental_hit_mask(index: UserPositiveIndex, batch_users: np.ndarray, batch
     rows_users = batch_users[lo:hi]
     rows_items = np.asarray(batch_items[lo:hi])
     mask = positive_matrix(index, rows_users, batch_items)
-    mask |= rows_items[:, None] == np.asarray(batch_items)[None, :]
     r = np.arange(hi - lo)
+    # Columns holding row i's own item are already True when row i's pair is a training positive (the
+    # usual case: the batch is drawn from them); only the other rows need the comparison.
+    odd = np.flatnonzero(~mask[r, lo + r])
+    if odd.size:
+        mask[odd] |= rows_items[odd, None] == np.asarray(batch_items)[None, :]
     mask[r, lo + r] = False
     return mask
