@@ -158,13 +158,17 @@ def batch_columns_offset(
     if row_logq is not None and row_logq.numel() != b * per_row:
         raise ValueError(f"sampled columns: rowLogQ has {row_logq.numel()} entries, expected {b}×{per_row}.")
     parts = []
-    in_batch = torch.zeros((b, width_batch), dtype=dtype, device=device)
+    # Built in place: one b×B tensor, not one per term (this runs every step).
     if logq is not None:
-        in_batch = in_batch - strength * logq.to(dtype).view(1, width_batch)
+        in_batch = (-strength * logq.to(dtype)).view(1, width_batch).expand(b, width_batch).clone()
+    else:
+        in_batch = torch.zeros((b, width_batch), dtype=dtype, device=device)
     if hit_mask is not None:
-        masked = hit_mask.bool().clone()
+        masked = hit_mask.bool()
+        if masked.data_ptr() == hit_mask.data_ptr():
+            masked = masked.clone()
         masked[torch.arange(b, device=masked.device), targets] = False
-        in_batch = torch.where(masked, torch.full_like(in_batch, MASKED_LOGIT), in_batch)
+        in_batch.masked_fill_(masked, MASKED_LOGIT)
     parts.append(in_batch)
     if extra > 0:
         ex = torch.zeros((b, extra), dtype=dtype, device=device)
