@@ -186,3 +186,12 @@ describe('the SQL path of the interactions reader', () => {
   });
 });
 
+
+describe("DuckDB's spill directory", () => {
+  it("is a folder of the system's temporary directory, not `.tmp` in the working directory (the user's workspace)", async () => {
+    const { duckdb, spillDirectory } = await import('../../../src/core/data/readers/duckdb');
+    const setting = (await (await duckdb()).runAndReadAll(`SELECT current_setting('temp_directory')`)).getRows()[0][0];
+    expect(setting).toBe(spillDirectory());
+    expect(String(setting).startsWith(tmpdir())).toBe(true);
+  });
+});

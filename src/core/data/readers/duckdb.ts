@@ -6,6 +6,9 @@
  * Its messages are never shown raw: they quote file content ("Original Line: …"), which may be a line
  * of a file that is not a table at all, and they suggest DuckDB options the experiment cannot set.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 import { DataError } from '../errors';
@@ -13,8 +16,17 @@ import { DataError } from '../errors';
 let instance: Promise<DuckDBInstance> | undefined;
 let shared: Promise<DuckDBConnection> | undefined;
 
+/**
+ * Where DuckDB spills what does not fit in memory. Its default for an in-memory database is `.tmp` in the
+ * working directory, which for the trainer is the user's workspace: a folder of the system's temporary
+ * directory instead, one per process (DuckDB creates it only when it spills, and removes its files).
+ */
+export function spillDirectory(): string {
+  return join(tmpdir(), `two-tower-lab-duckdb-${process.pid}`);
+}
+
 function database(): Promise<DuckDBInstance> {
-  instance ??= import('@duckdb/node-api').then((api) => api.DuckDBInstance.create(':memory:'));
+  instance ??= import('@duckdb/node-api').then((api) => api.DuckDBInstance.create(':memory:', { temp_directory: spillDirectory() }));
   return instance;
 }
 
