@@ -3,14 +3,15 @@
  * Debian's /usr/bin/python3 with pandas and numpy, one thread):
  * 1. generates a log with `two-tower-lab generate` (50,000 users × 20,000 items ≈ 3M rows; the time is printed);
  * 2. load time and peak memory: our reader (readInteractions through DuckDB, in its own process; the whole
- *    loadDataset is printed beside it) vs pandas `read_csv` of the same file;
+ *    loadDataset is printed beside it) vs pandas `read_csv` of the same file; and the generated ranking log
+ *    (readRankingLog, ids looked up in the interactions' vocabularies) vs pandas `read_csv` of it;
  * 3. full-corpus top-100 of 50,000 users × 20,000 items (dim 32, random unit vectors): our evaluateRetrieval
  *    (tfjs wasm matMul in blocks + partial selection, with the metrics) vs numpy (matmul + argpartition).
  *
  *   node esbuild.mjs && npx tsx bench/data-scale.ts [--users N] [--items N] [--eval-users N] [--eval-items N] [--small]
  *
  * `--small` is 5,000 × 2,000 (≈ 0.3M rows) for checking that the bench works. The last lines are
- * `load_over_pandas=<n>` (our read time / pandas') and `eval_over_numpy=<n>`; a figure taken at a
+ * `load_over_pandas=<n>` (our read time / pandas'), `ranking_log_over_pandas=<n>` and `eval_over_numpy=<n>`; a figure taken at a
  * 1-minute load average above 3 is printed but is not a result.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -72,12 +73,17 @@ async function main(): Promise<void> {
     // 2. Load: ours in its own process (after a warm-up on the first 1,000 lines), then pandas.
     const warmup = path.join(dir, 'warmup.csv');
     writeFileSync(warmup, `${readFileSync(csv, 'utf8').split('\n', 1001).join('\n')}\n`);
-    const ours = json<{ rows: number; readSec: number; readRssMB: number; loadSec: number; maxRssMB: number }>(
-      execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO, 'bench', 'data-scale.load.ts'), csv, warmup], { encoding: 'utf8' }),
+    const rankingLog = path.join(dir, 'ranking_log.csv');
+    const ours = json<{ rows: number; readSec: number; readRssMB: number; rankingLogSec: number; rankingLogRows: number; loadSec: number; maxRssMB: number }>(
+      execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO, 'bench', 'data-scale.load.ts'), csv, warmup, rankingLog], { encoding: 'utf8' }),
     );
     const peer = spawnSync(PYTHON, [PEER, 'load', csv], { encoding: 'utf8', env: ONE_THREAD });
     if (peer.status !== 0) throw new Error(`pandas peer failed: ${peer.stderr}`);
     const pandas = json<{ sec: number; rows: number; maxRssMB: number }>(peer.stdout);
+    const peerLog = spawnSync(PYTHON, [PEER, 'load', rankingLog], { encoding: 'utf8', env: ONE_THREAD });
+    if (peerLog.status !== 0) throw new Error(`pandas peer failed on the ranking log: ${peerLog.stderr}`);
+    const pandasLog = json<{ sec: number; rows: number }>(peerLog.stdout);
+    console.log(`ranking log ${ours.rankingLogRows} rows: ours ${ours.rankingLogSec.toFixed(2)} s (ids looked up in the vocabularies); pandas read_csv ${pandasLog.sec.toFixed(2)} s  [load ${load()}]`);
     console.log(`load ${ours.rows} rows: ours read ${ours.readSec.toFixed(2)} s (peak ${ours.readRssMB.toFixed(0)} MB), whole loadDataset ${ours.loadSec.toFixed(2)} s (peak ${ours.maxRssMB.toFixed(0)} MB); pandas read_csv ${pandas.sec.toFixed(2)} s (peak ${pandas.maxRssMB.toFixed(0)} MB)  [load ${load()}]`);
 
     // 3. Evaluation: the same vectors for both.
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
     console.log(`eval ${plan.users.length} users × ${EVAL_ITEMS} items top-${K} (dim ${DIM}): ours ${oursEval.toFixed(2)} s on ${backend} with all metrics (recall@${K} ${metrics[`recall@${K}`].toFixed(4)}); numpy matmul + argpartition ${numpy.sec.toFixed(2)} s  [load ${load()}]`);
     console.log(`load average at end: ${load()}`);
     console.log(`load_over_pandas=${(ours.readSec / pandas.sec).toFixed(2)}`);
+    console.log(`ranking_log_over_pandas=${(ours.rankingLogSec / pandasLog.sec).toFixed(2)}`);
     console.log(`eval_over_numpy=${(oursEval / numpy.sec).toFixed(2)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
