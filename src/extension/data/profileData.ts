@@ -3,10 +3,9 @@
  * run by the same Node as a training run: the extension host never loads DuckDB), running it in a child
  * process, and reading the profile from its one JSON line.
  */
-import { execFile } from 'node:child_process';
-
 import type { DataProfile } from '../../core/data/profile';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+import { runTrainerChild } from '../trainerChild';
 import { lastJsonLine } from '../trainerOutput';
 
 /** Loading a large log takes a while; a profile that hangs is cut off. */
@@ -23,14 +22,11 @@ export function parseProfileOutput(stdout: string): DataProfile | undefined {
 }
 
 /** Runs the profile in `cwd` (the experiment's folder); rejects with the trainer's message (a data error names the file and line). */
-export function runDataProfile(line: TrainerCommandLine, cwd: string): Promise<DataProfile> {
-  return new Promise((resolve, reject) => {
-    execFile(line.command, line.args, { cwd, env: { ...process.env, ...line.env }, timeout: PROFILE_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const profile = parseProfileOutput(stdout);
-      if (profile) return resolve(profile);
-      const tail = stderr.trim().split('\n').slice(-8).join('\n');
-      const why = error?.killed ? `no answer within ${PROFILE_TIMEOUT_MS / 1000} s` : tail || (error ? error.message.split('\n')[0] : 'it printed no profile');
-      reject(new Error(`\`two-tower-lab data\` failed: ${why}`));
-    });
-  });
+export async function runDataProfile(line: TrainerCommandLine, cwd: string): Promise<DataProfile> {
+  const { stdout, stderr, failure } = await runTrainerChild(line, cwd, { timeoutMs: PROFILE_TIMEOUT_MS, maxBufferBytes: 64 * 1024 * 1024 });
+  const profile = parseProfileOutput(stdout);
+  if (profile) return profile;
+  const tail = stderr.trim().split('\n').slice(-8).join('\n');
+  const why = failure?.timedOut ? `no answer within ${PROFILE_TIMEOUT_MS / 1000} s` : tail || (failure ? failure.message : 'it printed no profile');
+  throw new Error(`\`two-tower-lab data\` failed: ${why}`);
 }

@@ -4,10 +4,9 @@
  * loads tfjs or asks Python itself here), reading its one JSON line, and the one-line summary the
  * notification shows.
  */
-import { execFile } from 'node:child_process';
-
 import type { DoctorReport } from '../../shared/engines';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+import { runTrainerChild } from '../trainerChild';
 import { lastJsonLine } from '../trainerOutput';
 
 /** Starting tfjs and importing torch take seconds; a probe that hangs is cut off by the trainer's own 60 s limit. */
@@ -24,16 +23,13 @@ export function parseDoctorOutput(stdout: string): DoctorReport | undefined {
 }
 
 /** Runs the doctor in `cwd` and resolves with its report; rejects with what went wrong and the end of its stderr. */
-export function runDoctor(line: TrainerCommandLine, cwd: string): Promise<DoctorReport> {
-  return new Promise((resolve, reject) => {
-    execFile(line.command, line.args, { cwd, env: { ...process.env, ...line.env }, timeout: DOCTOR_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const report = parseDoctorOutput(stdout);
-      if (report) return resolve(report);
-      const tail = stderr.trim().split('\n').slice(-5).join('\n');
-      const why = error ? (error.killed ? `no answer within ${DOCTOR_TIMEOUT_MS / 1000} s` : error.message.split('\n')[0]) : 'it printed no report';
-      reject(new Error(`\`two-tower-lab doctor --json\` failed: ${why}${tail ? `\n${tail}` : ''}`));
-    });
-  });
+export async function runDoctor(line: TrainerCommandLine, cwd: string): Promise<DoctorReport> {
+  const { stdout, stderr, failure } = await runTrainerChild(line, cwd, { timeoutMs: DOCTOR_TIMEOUT_MS, maxBufferBytes: 4 * 1024 * 1024 });
+  const report = parseDoctorOutput(stdout);
+  if (report) return report;
+  const tail = stderr.trim().split('\n').slice(-5).join('\n');
+  const why = failure ? (failure.timedOut ? `no answer within ${DOCTOR_TIMEOUT_MS / 1000} s` : failure.message) : 'it printed no report';
+  throw new Error(`\`two-tower-lab doctor --json\` failed: ${why}${tail ? `\n${tail}` : ''}`);
 }
 
 /** What the notification says: both engines in one line, and whether something needs the user. */

@@ -3,10 +3,10 @@
  * `--list-users` command lines (the trainer bundle in a child process, run by the same Node as a
  * training run: the extension host never loads tfjs, usearch or DuckDB), and reading their output.
  */
-import { execFile } from 'node:child_process';
 
 import type { RecommendRow } from '../../shared/recommendProtocol';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
+import { runTrainerChild } from '../trainerChild';
 
 /** Loading the data and the model of a large run takes a while; a process that hangs is cut off. */
 export const RECOMMEND_TIMEOUT_MS = 300_000;
@@ -83,11 +83,8 @@ export function trainerFailure(stderr: string, error: { killed?: boolean; messag
 }
 
 /** Runs a trainer command line in `cwd`; resolves with its stdout when it exits 0, else rejects with trainerFailure's message. */
-export function runTrainerCommand(line: TrainerCommandLine, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(line.command, line.args, { cwd, env: { ...process.env, ...line.env }, timeout: RECOMMEND_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
-      reject(new Error(trainerFailure(stderr, error)));
-    });
-  });
+export async function runTrainerCommand(line: TrainerCommandLine, cwd: string): Promise<string> {
+  const { stdout, stderr, failure } = await runTrainerChild(line, cwd, { timeoutMs: RECOMMEND_TIMEOUT_MS, maxBufferBytes: 256 * 1024 * 1024 });
+  if (!failure) return stdout;
+  throw new Error(trainerFailure(stderr, { killed: failure.timedOut, message: failure.message }));
 }
