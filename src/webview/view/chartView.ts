@@ -9,6 +9,7 @@ import { X_AXIS_LABELS, type ChartSpec, type SeriesSpec } from '../model/chartDa
 import { runColour, withAlpha } from '../model/colors';
 import { toCsv } from '../model/csv';
 import { decimateAligned } from '../model/decimate';
+import { linearTicks } from '../model/linearRange';
 import { logDecadeRange } from '../model/logRange';
 import { chartToPngDataUrl, type LegendEntry } from './exportImage';
 import type { Theme } from './theme';
@@ -127,14 +128,25 @@ export class ChartView {
     });
     const xAxis: uPlot.Axis = { ...axis(X_AXIS_LABELS[this.ctx.xAxis]) };
     if (this.ctx.xAxis === 'time') xAxis.values = (_u, splits) => splits.map(formatSeconds);
+    // uPlot computes the y range, then the axis's labels: the labels come from that same computation.
+    let linear = linearTicks(null, null);
     const opts: uPlot.Options = {
       width,
       height: CHART_HEIGHT,
       scales: {
         x: { time: false },
-        y: this.ctx.logScale ? { distr: 3, log: 10, range: (_u, min, max) => logDecadeRange(min, max) } : { auto: true },
+        y: this.ctx.logScale
+          ? { distr: 3, log: 10, range: (_u, min, max) => logDecadeRange(min, max) }
+          : {
+              auto: true,
+              range: (_u, min, max) => {
+                linear = linearTicks(min, max);
+                return linear.range;
+              },
+            },
       },
-      axes: [xAxis, { ...axis(this.spec.yLabel), size: 60 }],
+      // Linear: the labels of the range just computed (at least two; uPlot's own could leave one on a short chart).
+      axes: [xAxis, { ...axis(this.spec.yLabel), size: 60, ...(this.ctx.logScale ? {} : { splits: () => linear.ticks }) }],
       cursor: {
         sync: { key: this.ctx.syncKey, setSeries: false },
         drag: { x: true, y: false, setScale: true },
