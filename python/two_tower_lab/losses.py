@@ -164,9 +164,7 @@ def batch_columns_offset(
     else:
         in_batch = torch.zeros((b, width_batch), dtype=dtype, device=device)
     if hit_mask is not None:
-        masked = hit_mask.bool()
-        if masked.data_ptr() == hit_mask.data_ptr():
-            masked = masked.clone()
+        masked = hit_mask.to(torch.bool, copy=True)
         masked[torch.arange(b, device=masked.device), targets] = False
         in_batch.masked_fill_(masked, MASKED_LOGIT)
     parts.append(in_batch)

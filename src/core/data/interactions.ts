@@ -4,9 +4,9 @@
  */
 import { cellToFlag, cellToNumber, cellToString, cellToTime, type CellPlace } from './cells';
 import { emptyIdError, missingColumnError } from './errors';
-import { decodeInSql } from './sqlDecode';
 import { Growable } from './growable';
 import type { TableSource } from './readers/source';
+import { decodeInSql } from './sqlDecode';
 import { VocabularyBuilder } from './vocabulary';
 
 /** Column of each role; roles without a column are absent from the data. */

@@ -124,12 +124,17 @@ export async function decodeInSql(
     );
 
     const maps = await lineMaps;
-    const lineOf = (rowId: number): { file: string; line: number } => {
-      let p = 0;
+    /** The part holding rowid `rowId`, searched from part `from` on (rowids ascend within every pass below). */
+    const partOf = (rowId: number, from = 0): number => {
+      let p = from;
       while (rowId >= ranges[p].start + ranges[p].count) p++;
+      return p;
+    };
+    /** The line of rowid `rowId` of part p: the part's line map, else its rows counted from the first data line. */
+    const lineIn = (p: number, rowId: number): number => {
       const row = rowId - ranges[p].start;
       const map = maps[p];
-      return { file: sql.parts[p].file, line: map && row < map.length ? map[row] : sql.parts[p].firstDataLine + row };
+      return map && row < map.length ? map[row] : sql.parts[p].firstDataLine + row;
     };
     const ids = idColumns.map(() => new Int32Array(n));
     const values = valueColumns.map((c) => (c.kind === 'flag' ? new Uint8Array(n) : new Float64Array(n)));
@@ -149,27 +154,22 @@ export async function decodeInSql(
         onProgress(k);
       }
     }
-    // The line of each row: the part's line map, else its rows counted from the first data line.
-    for (let p = 0, at = 0; p < ranges.length; p++) {
-      const map = maps[p];
-      const { start, count } = ranges[p];
-      const first = sql.parts[p].firstDataLine;
-      for (; at < n && rowIdOf[at] < start + count; at++) {
-        const row = rowIdOf[at] - start;
-        line[at] = map && row < map.length ? map[row] : first + row;
-      }
+    for (let at = 0, p = 0; at < n; at++) {
+      p = partOf(rowIdOf[at], p);
+      line[at] = lineIn(p, rowIdOf[at]);
     }
 
     // Cells SQL did not parse plainly, through the row path's parsers, in file order; the first problem
     // in file order wins, as when the rows are read one by one (a row's ids are checked before its cells).
     const blankError = () => {
-      const at = lineOf(firstBlankRow);
-      return idColumns[blankColumn].blankError!(at.file, at.line);
+      const p = partOf(firstBlankRow);
+      return idColumns[blankColumn].blankError!(sql.parts[p].file, lineIn(p, firstBlankRow));
     };
     if (slowRows !== null && Number(slowRows) > 0) {
       const slow = await connection.run(`SELECT rowid::INTEGER${valueColumns.map((_, j) => `, f${j} IS NULL, raw${j}`).join('')} FROM ${rows} WHERE keep AND (${slowRow}) ORDER BY rowid`);
       const place: CellPlace = { file: label, line: 0, column: '' };
       let at = 0;
+      let p = 0;
       for (let c = 0; c < slow.chunkCount; c++) {
         const chunk = slow.getChunk(c);
         const rowIds = itemsOf(chunk.getColumnVector(0), Int32Array);
@@ -177,11 +177,11 @@ export async function decodeInSql(
           const rowId = rowIds[r];
           if (firstBlankRow >= 0 && rowId >= firstBlankRow) throw blankError();
           while (rowIdOf[at] !== rowId) at++;
-          const where = lineOf(rowId);
+          p = partOf(rowId, p);
           valueColumns.forEach((column, j) => {
             if (chunk.getColumnVector(1 + 2 * j).getItem(r) !== true) return;
-            place.file = where.file;
-            place.line = where.line;
+            place.file = sql.parts[p].file;
+            place.line = line[at];
             place.column = column.name;
             const cell = toCell(chunk.getColumnVector(2 + 2 * j).getItem(r));
             values[j][at] = column.kind === 'flag' ? cellToFlag(cell, place) : column.kind === 'time' ? cellToTime(cell, place) : cellToNumber(cell, place, true);

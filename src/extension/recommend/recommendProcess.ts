@@ -3,7 +3,6 @@
  * `--list-users` command lines (the trainer bundle in a child process, run by the same Node as a
  * training run: the extension host never loads tfjs, usearch or DuckDB), and reading their output.
  */
-
 import type { RecommendRow } from '../../shared/recommendProtocol';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
 import { runTrainerChild } from '../trainerChild';

@@ -7,13 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freePort } from './freePort';
 import * as path from 'node:path';
 import { EVENTS_FILE } from '../../core/runs/runFiles';
 
 import { EventTail } from '../../core/runs/eventTail';
 import type { TrainerEvent } from '../../shared/events';
 import { ANN_EVAL_ENV, type AnnEvalService } from './annEvalService';
+import { freePort } from './freePort';
 
 /** Lines of stderr kept per rank for the failure message (torchrun's own: enough for its failure summary of every rank). */
 const TAIL_LINES = 12;

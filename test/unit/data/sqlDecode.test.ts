@@ -114,10 +114,10 @@ describe('the SQL path of the interactions reader', () => {
     });
   });
 
-  it('reads the files of a glob in order, with a where filter, as the row path does', async () => {
+  it('reads the files of a glob in order, with a where filter and a cell left to JavaScript in the second file, as the row path does', async () => {
     await mkdir(join(dir, 'parts'), { recursive: true });
     await writeFile(join(dir, 'parts', 'a.csv'), HEADER + 'u1,i1,1,5,1\nu2,i2,2,1,1\nu3,i1,3,4,0\n');
-    await writeFile(join(dir, 'parts', 'b.csv'), HEADER + 'u4,i3,4,2,1\nu2,i4,5,5,1\n');
+    await writeFile(join(dir, 'parts', 'b.csv'), HEADER + 'u4,i3,4,2,1\nu2,i4,2024-03-01,5,1\n');
     const { sql, rows } = await both(join(dir, 'parts', '*.csv'), 'rating >= 4');
     expect(plain(sql)).toEqual(plain(rows));
     expect(plain(sql)).toMatchObject({ users: ['<oov>', 'u1', 'u3', 'u2'], items: ['<oov>', 'i1', 'i4'], line: [2, 4, 3], rows: 3 });
