@@ -27,7 +27,7 @@ export interface ChartSnapshot {
   id: string;
   title: string;
   x: number[];
-  series: { label: string; runId: string; kind: string; show: boolean; y: (number | null)[] }[];
+  series: { label: string; runId: string; kind: string; show: boolean; lineWidth: number; y: (number | null)[] }[];
 }
 
 /** What tests and benchmarks read through `window.__plots`. */

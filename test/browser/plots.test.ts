@@ -220,6 +220,8 @@ describe('plots webview', () => {
       }
       const after = await page.evaluate(() => window.__plots!.charts());
       expect(after[0].x.length).toBe(40);
+      // 40 points across a ~600 px chart are sparse: drawn at their full weight.
+      expect(after[0].series[0].lineWidth).toBe(1.75);
       expect(after.find((c) => c.id === 'eval:recall@50')!.x).toEqual([40, 80, 120, 160]);
       // The table follows live data at most once a second (a rebuild re-lays out the page): wait for it.
       await page.waitForFunction(() => window.__plots!.table().rows[0]?.[1] === 'completed');
@@ -233,6 +235,27 @@ describe('plots webview', () => {
       expect(sampling?.epoch).toBe(4);
       expect(sampling?.series.map((s) => s.label)).toEqual(['positives', 'negatives: in_batch', 'logQ mean p']);
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-live-run.png'), fullPage: false });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('draws a dense curve one device pixel wide (the CPU rasteriser strokes a wider one ~50× slower) and a sparse one at its weight', async () => {
+    const live = byId('softmax-inbatch');
+    const page = await panelWithRuns([live]);
+    try {
+      const last = stepsOf(live).at(-1)!;
+      // 600 more steps: 640 points on a chart of about 600 px is denser than one point per 4 px.
+      const more = Array.from({ length: 600 }, (_, i) => ({ ...last, step: last.step + i + 1, loss: last.loss + 0.01 * Math.sin(i) }));
+      await postAppend(page, live.ref.runId, more);
+      const charts = await page.evaluate(() => window.__plots!.charts());
+      const loss = charts.find((c) => c.id.startsWith('loss'))!;
+      expect(loss.x.length).toBe(640);
+      expect(loss.series[0].lineWidth).toBe(1);
+      const recall = charts.find((c) => c.id === 'eval:recall@50')!;
+      expect(recall.series.find((s) => s.kind === 'run')!.lineWidth).toBe(1.75);
+      expect(recall.series.find((s) => s.kind === 'baseline')!.lineWidth).toBe(1.5);
+      await page.screenshot({ path: join(SCREENSHOTS, 'plots-dense-hairline.png'), fullPage: false });
     } finally {
       await page.close();
     }

@@ -9,6 +9,7 @@ import { X_AXIS_LABELS, type ChartSpec, type SeriesSpec } from '../model/chartDa
 import { runColour, withAlpha } from '../model/colors';
 import { toCsv } from '../model/csv';
 import { decimateAligned } from '../model/decimate';
+import { lineWidth, valuedPoints } from '../model/lineWidth';
 import { linearTicks } from '../model/linearRange';
 import { logDecadeRange } from '../model/logRange';
 import { chartToPngDataUrl, type LegendEntry } from './exportImage';
@@ -97,8 +98,22 @@ export class ChartView {
       this.shapeKey = key;
       return;
     }
-    this.plot.setData(this.data(), !this.zoomed);
+    this.setData(!this.zoomed);
     this.applyVisibility();
+  }
+
+  /** New data, and each line's width for its new number of points (uPlot reads `width` at every draw). */
+  private setData(resetScales: boolean): void {
+    const plot = this.plot!;
+    const data = this.data();
+    const widths = this.lineWidths(data, plot.width);
+    widths.forEach((w, i) => (plot.series[i + 1].width = w));
+    plot.setData(data, resetScales);
+  }
+
+  private lineWidths(data: uPlot.AlignedData, plotWidth: number): number[] {
+    const pxRatio = window.devicePixelRatio || 1;
+    return this.spec.series.map((s, i) => lineWidth(s.kind, valuedPoints(data[i + 1] as (number | null)[]), plotWidth, pxRatio));
   }
 
   /** What uPlot draws: at most about two x values per horizontal pixel. */
@@ -128,6 +143,8 @@ export class ChartView {
     });
     const xAxis: uPlot.Axis = { ...axis(X_AXIS_LABELS[this.ctx.xAxis]) };
     if (this.ctx.xAxis === 'time') xAxis.values = (_u, splits) => splits.map(formatSeconds);
+    const data = this.data();
+    const widths = this.lineWidths(data, width);
     // uPlot computes the y range, then the axis's labels: the labels come from that same computation.
     let linear = linearTicks(null, null);
     const opts: uPlot.Options = {
@@ -155,10 +172,10 @@ export class ChartView {
       legend: { live: true },
       series: [
         { label: X_AXIS_LABELS[this.ctx.xAxis], ...(this.ctx.xAxis === 'time' ? { value: (_u: uPlot, v: number | null) => (v == null ? '–' : formatSeconds(v)) } : {}) },
-        ...this.spec.series.map((s): uPlot.Series => ({
+        ...this.spec.series.map((s, index): uPlot.Series => ({
           label: s.label,
           stroke: (u, i) => this.colour(this.spec.series[i - 1] ?? s),
-          width: s.kind === 'baseline' ? 1.5 : 1.75,
+          width: widths[index],
           ...(s.kind === 'baseline' ? { dash: [6, 4] } : {}),
           spanGaps: true,
           show: !this.ctx.isHidden(s.runId),
@@ -184,7 +201,7 @@ export class ChartView {
       },
     };
     this.plotHost.replaceChildren();
-    this.plot = new uPlot(opts, this.data(), this.plotHost);
+    this.plot = new uPlot(opts, data, this.plotHost);
     this.zoomed = false;
   }
 
@@ -205,7 +222,7 @@ export class ChartView {
 
   resetZoom(): void {
     this.zoomed = false;
-    this.plot?.setData(this.data(), true);
+    if (this.plot) this.setData(true);
   }
 
   resize(width: number): void {
@@ -232,12 +249,12 @@ export class ChartView {
   }
 
   /** What the debug hook reports: the series as drawn, with their visibility. */
-  snapshot(): { id: string; title: string; x: number[]; series: { label: string; runId: string; kind: string; show: boolean; y: (number | null)[] }[] } {
+  snapshot(): { id: string; title: string; x: number[]; series: { label: string; runId: string; kind: string; show: boolean; lineWidth: number; y: (number | null)[] }[] } {
     return {
       id: this.spec.id,
       title: this.spec.title,
       x: this.spec.x,
-      series: this.spec.series.map((s, i) => ({ label: s.label, runId: s.runId, kind: s.kind, show: this.plot?.series[i + 1]?.show ?? false, y: this.spec.ys[i] })),
+      series: this.spec.series.map((s, i) => ({ label: s.label, runId: s.runId, kind: s.kind, show: this.plot?.series[i + 1]?.show ?? false, lineWidth: this.plot?.series[i + 1]?.width ?? NaN, y: this.spec.ys[i] })),
     };
   }
 
