@@ -1,7 +1,7 @@
 /**
  * One live trainer process seen from the extension: started here (a child process) or re-attached after a
- * window reload (only its pid is known). Its events come from tailing the run's `events.jsonl`, never from
- * stdout, so both cases read the same way; its stderr goes to a log file that survives a reload. A process
+ * window reload (only its pid is known). Its events come from the host's one follower of the run folder
+ * (runFolderFollower.ts, shared with the plots), never from stdout, so both cases read the same way; its stderr goes to a log file that survives a reload. A process
  * that dies without an `ended` event gets one appended (status `failed`, exit code, last stderr lines), and
  * its stderr is copied to `trainer.log` in the run folder, so every later reader knows what happened.
  * No `vscode` import.
@@ -10,12 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { EventTail } from '../../core/runs/eventTail';
 import { setAsidePartialLine } from '../../core/runs/eventsFile';
 import { EVENTS_FILE } from '../../core/runs/runFiles';
 import { liveLockHolder } from '../../core/runs/runLock';
 import { isProcessAlive, startedElsewhere, summarizeRun, type RunSummary } from '../../core/runs/runSummary';
 import { EVENTS_SCHEMA_VERSION, type EndedEvent, type TrainerEvent } from '../../shared/events';
+import { runFolders, type RunFolderFeed } from './runFolderFollower';
 import { lastLines, TextTail } from './textTail';
 
 export const TRAINER_LOG = 'trainer.log';
@@ -46,8 +46,12 @@ interface Exit {
 }
 
 export class LiveRun {
-  private readonly events: TrainerEvent[] = [];
-  private readonly tail: EventTail;
+  /** The run folder's events, shared with every other reader of the folder in this window. */
+  private readonly feed: RunFolderFeed;
+  /** An `ended` this window recorded but could not write to the folder (deleted, unwritable). */
+  private readonly unwritten: TrainerEvent[] = [];
+  /** How many events the current summary was made from. */
+  private summarizedCount = 0;
   private readonly stderrTail: TextTail;
   private stderrText = '';
   private timer: NodeJS.Timeout | undefined;
@@ -72,7 +76,7 @@ export class LiveRun {
     private pid: number | undefined,
     pollMs: number,
   ) {
-    this.tail = new EventTail(path.join(runDir, EVENTS_FILE));
+    this.feed = runFolders.follow(runDir, { onError: (error) => handlers.onError(error) });
     this.stderrTail = new TextTail(logFile);
     this.summary = summarizeRun(runId, []);
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
@@ -109,6 +113,10 @@ export class LiveRun {
     run.resumedAt = since;
     void run.tick();
     return run;
+  }
+
+  private get events(): readonly TrainerEvent[] {
+    return this.unwritten.length === 0 ? this.feed.events : [...this.feed.events, ...this.unwritten];
   }
 
   get isFinished(): boolean {
@@ -186,8 +194,9 @@ export class LiveRun {
         this.stderrText += text;
         this.handlers.onStderr(text);
       }
-      const fresh = await this.tail.read();
-      this.events.push(...fresh);
+      // Also what other readers of the folder (a plots panel's watch) read since the last tick.
+      await this.feed.read();
+      const count = this.events.length;
       const previous = this.summary;
       this.summary = summarizeRun(this.runId, this.events, { isAlive: () => true });
       if (this.resumedAt !== undefined && !this.events.some((e) => (e.type === 'started' || e.type === 'ended') && this.isOwn(e))) {
@@ -196,7 +205,8 @@ export class LiveRun {
         this.summary = { ...this.summary, status: 'queued', error: undefined };
       }
       if (this.pid === undefined && this.summary.pid !== undefined) this.pid = this.summary.pid;
-      if (fresh.length > 0 || previous.status !== this.summary.status) this.handlers.onSummary(this.summary);
+      if (count !== this.summarizedCount || previous.status !== this.summary.status) this.handlers.onSummary(this.summary);
+      this.summarizedCount = count;
     } catch (error) {
       this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
     }
@@ -232,11 +242,13 @@ export class LiveRun {
       if (folderExists && !ownedByAnother) {
         try {
           await appendEvent(path.join(this.runDir, EVENTS_FILE), ended);
+          // Read back like any other event, so every reader of the folder (a plots panel) has it too.
+          await this.feed.read();
         } catch (e) {
           this.handlers.onError(new Error(`Could not record the failure of run ${this.runId} in its events.jsonl: ${e instanceof Error ? e.message : String(e)}`));
         }
       }
-      this.events.push(ended);
+      if (!this.feed.events.some((e) => e.type === 'ended' && e.time === ended.time)) this.unwritten.push(ended);
       this.summary = summarizeRun(this.runId, this.events, { isAlive: () => false });
       this.handlers.onSummary(this.summary);
     }
@@ -248,6 +260,7 @@ export class LiveRun {
         this.handlers.onError(new Error(`Could not copy the trainer's stderr of run ${this.runId} to ${TRAINER_LOG}: ${e instanceof Error ? e.message : String(e)}`));
       }
     }
+    this.feed.dispose();
     this.resolveEnded(this.summary);
   }
 
@@ -278,6 +291,7 @@ export class LiveRun {
   dispose(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.feed.dispose();
   }
 }
 
