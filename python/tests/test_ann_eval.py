@@ -29,7 +29,8 @@ def answer_once(run_dir, respond, seen):
                 with open(os.path.join(directory, requests[0]), encoding="utf-8") as f:
                     request = json.load(f)
                 vectors = np.fromfile(os.path.join(directory, f"request-{tag}.bin"), dtype="<f4")
-                seen.update(tag=tag, request=request, vectors=vectors, names=sorted(names))
+                tops = np.fromfile(os.path.join(directory, f"request-{tag}.top.bin"), dtype="<i4")
+                seen.update(tag=tag, request=request, vectors=vectors, tops=tops, names=sorted(names))
                 with open(os.path.join(directory, f"response-{tag}.json"), "w", encoding="utf-8") as f:
                     json.dump(respond(request, vectors), f)
                 return
@@ -47,11 +48,13 @@ class AnnExchangeTest(unittest.TestCase):
         self.users = np.array([3, 7], dtype=np.int32)
         self.user_vectors = np.array([[1, 0], [0, 1]], dtype=np.float32)
         self.item_vectors = np.array([[0, 0], [0.6, 0.8], [1, 0]], dtype=np.float32)
+        # User 3 ranks item 2 then 1; user 7 has one rankable item, 1.
+        self.exact_top = (np.array([3, 7], dtype=np.int32), np.array([[2, 1], [1, -1]], dtype=np.int32))
 
     def ask(self, **kw):
         from two_tower_lab.ann_eval import request_ann_figures
 
-        return request_ann_figures(self.run_dir, 2, False, self.users, self.user_vectors, self.item_vectors, os.getpid(), poll_sec=0.01, **kw)
+        return request_ann_figures(self.run_dir, 2, False, self.users, self.user_vectors, self.item_vectors, self.exact_top, os.getpid(), poll_sec=0.01, **kw)
 
     def test_sends_the_users_then_the_items_and_returns_the_answer_leaving_nothing_behind(self):
         seen = {}
@@ -62,9 +65,10 @@ class AnnExchangeTest(unittest.TestCase):
         self.assertIsNone(why_not)
         self.assertEqual(answer, {"metrics": {"ann_recall@10": 0.5}, "index": index})
         self.assertEqual(seen["tag"], "2-epoch")
-        self.assertEqual(seen["request"], {"epoch": 2, "final": False, "users": [3, 7], "items": 3, "dim": 2})
-        # Both request files were whole when the responder saw the .json (it is written last).
-        self.assertEqual(seen["names"], ["request-2-epoch.bin", "request-2-epoch.json"])
+        self.assertEqual(seen["request"], {"epoch": 2, "final": False, "users": [3, 7], "items": 3, "dim": 2, "exactTop": {"users": [3, 7], "k": 2}})
+        # Every request file was whole when the responder saw the .json (it is written last).
+        self.assertEqual(seen["names"], ["request-2-epoch.bin", "request-2-epoch.json", "request-2-epoch.top.bin"])
+        np.testing.assert_array_equal(seen["tops"], [2, 1, 1, -1])
         np.testing.assert_array_equal(seen["vectors"], np.concatenate([self.user_vectors.ravel(), self.item_vectors.ravel()]))
         self.assertEqual(os.listdir(os.path.join(self.run_dir, ANN_EVAL_DIR)), [])
 
@@ -91,7 +95,7 @@ class AnnExchangeTest(unittest.TestCase):
         from two_tower_lab.ann_eval import request_ann_figures
 
         # A longest wait far above the test's: only the liveness check can end this one.
-        answer, why_not = request_ann_figures(self.run_dir, 1, True, self.users, self.user_vectors, self.item_vectors, gone.pid, poll_sec=0.01, max_wait_sec=600)
+        answer, why_not = request_ann_figures(self.run_dir, 1, True, self.users, self.user_vectors, self.item_vectors, self.exact_top, gone.pid, poll_sec=0.01, max_wait_sec=600)
         self.assertIsNone(answer)
         self.assertIn(f"pid {gone.pid}", why_not)
         self.assertIn("gone", why_not)
@@ -101,6 +105,34 @@ class AnnExchangeTest(unittest.TestCase):
         answer, why_not = self.ask(max_wait_sec=0.05)
         self.assertIsNone(answer)
         self.assertIn("did not answer", why_not)
+
+
+class ExactTopsAndVectorsTest(unittest.TestCase):
+    def test_exact_top_lists_pads_each_user_after_its_rankable_items(self):
+        from two_tower_lab.ann_eval import exact_top_lists
+
+        blocks = [
+            (np.array([5, 9]), np.array([[4, 2, 7], [3, 1, 8]]), np.array([3, 1])),
+            (np.array([11]), np.array([[6, 0, 0]]), np.array([2])),
+        ]
+        users, top = exact_top_lists(blocks, 3)
+        np.testing.assert_array_equal(users, [5, 9, 11])
+        np.testing.assert_array_equal(top, [[4, 2, 7], [3, -1, -1], [6, 0, -1]])
+        # Fewer items than K (k_top = the catalogue): the missing places are −1.
+        users, top = exact_top_lists([(np.array([1]), np.array([[2, 1]]), np.array([2]))], 4)
+        np.testing.assert_array_equal(top, [[2, 1, -1, -1]])
+        self.assertEqual(exact_top_lists([], 3)[1].shape, (0, 3))
+
+    def test_vectors_lookup_returns_the_rows_of_the_users_asked_and_refuses_others(self):
+        from two_tower_lab.metrics import vectors_lookup
+
+        vectors = np.array([[1.0, 0], [2, 0], [3, 0]], dtype=np.float32)
+        of = vectors_lookup(np.array([30, 10, 20]), vectors)
+        np.testing.assert_array_equal(of(np.array([10, 30, 20, 10])), [[2, 0], [1, 0], [3, 0], [2, 0]])
+        with self.assertRaisesRegex(ValueError, r"user rows \[15\] have no precomputed vector"):
+            of(np.array([10, 15]))
+        with self.assertRaisesRegex(ValueError, "no precomputed vector"):
+            of(np.array([40]))
 
 
 if __name__ == "__main__":

@@ -17,14 +17,14 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 
-from .ann_eval import answering_pid, request_ann_figures
+from .ann_eval import answering_pid, exact_top_lists, request_ann_figures
 from .batches import TrainBatchBuilder
 from .checkpoint import load_checkpoint, load_model_weights, model_weights, replace_item_embeddings, save_checkpoint, write_embeddings
 from .distributed import Distributed
 from .events import StepThrottle
 from .config import headline_metric
 from .losses import loss_spec_from_config
-from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval_per_user
+from .metrics import RetrievalPlan, block_top_k, dot_scorer, evaluate_retrieval_per_user, vectors_lookup
 from .model import TwoTowerModel
 from .names import BEST_DIR, CHECKPOINT_DIR, CHECKPOINT_FORMAT, EMBEDDINGS_DIR, ENGINE
 from .optimizer import make_optimizer
@@ -133,6 +133,8 @@ class Loop:
             # The tables' sparse gradients are exchanged by the step itself (step.py), not by DDP.
             DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, model.table_parameter_names())
             forward = DistributedDataParallel(model, device_ids=[dist.device.index] if dist.device.type == "cuda" else None, broadcast_buffers=False)
+            if dist.backend == "gloo":
+                forward.register_comm_hook(None, dist.ddp_comm_hook())
 
         log_pools = prepared.hard_pools()
         sampler = create_negative_sampler(training, prepared.items, item_clicks, positives, HardPools(*log_pools) if log_pools else None)
@@ -310,14 +312,22 @@ class Loop:
                     use_sample = sample_plan is not None and not final
                     chosen = sample_plan if use_sample else plan
                     item_vectors = model.item_vectors()
-                    metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(chosen, dot_scorer(lambda users: model.vectors("user", users), item_vectors))
+                    if ann_pid is not None:
+                        # Once for both the exact ranking and the index request.
+                        user_vectors = model.vectors("user", chosen.users)
+                        user_vectors_of = vectors_lookup(chosen.users, user_vectors)
+                    else:
+                        user_vectors_of = lambda users: model.vectors("user", users)  # noqa: E731
+                    tops = [] if ann_pid is not None else None
+                    metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(chosen, dot_scorer(user_vectors_of, item_vectors), tops=tops)
                     # The per-user values first: an `eval` event always has its side file (compare reads both).
                     write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)
                     event = {"type": "eval", "epoch": epoch, "step": step, "metrics": dict(metrics), "baseline": sample_baseline if use_sample else baseline, "users": int(len(chosen.users))}
                     if use_sample:
                         event["sampled"] = True
                     if ann_pid is not None:
-                        answer, why_not = request_ann_figures(self.run_dir, epoch, final, chosen.users, model.vectors("user", chosen.users), item_vectors, ann_pid)
+                        exact_top = exact_top_lists(tops, max(chosen.ks))
+                        answer, why_not = request_ann_figures(self.run_dir, epoch, final, chosen.users, user_vectors, item_vectors, exact_top, ann_pid)
                         if answer is not None:
                             event["metrics"].update(answer["metrics"])
                             event["index"] = answer["index"]

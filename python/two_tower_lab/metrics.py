@@ -104,11 +104,13 @@ def evaluate_retrieval(plan: RetrievalPlan, scorer: Scorer) -> Dict[str, float]:
     return _run_retrieval(plan, scorer, None)
 
 
-def evaluate_retrieval_per_user(plan: RetrievalPlan, scorer: Scorer):
+def evaluate_retrieval_per_user(plan: RetrievalPlan, scorer: Scorer, tops: Optional[list] = None):
     """The metrics and each evaluated user's value of every per-user column (per_user.py), as
-    (metrics, users, columns, values) with values a list of float64 arrays, one per column."""
+    (metrics, users, columns, values) with values a list of float64 arrays, one per column.
+    `tops`, when given, receives (users, top item rows best first, how many of them are rankable)
+    per block of evaluated users: the exact lists an ANN evaluation measures its recall against."""
     columns = per_user_columns(plan.ks, plan.metrics)
-    collect = {"users": [], "values": {c: [] for c in columns}}
+    collect = {"users": [], "values": {c: [] for c in columns}, "tops": tops}
     metrics = _run_retrieval(plan, scorer, collect)
     users = np.concatenate(collect["users"]).astype(np.int32) if collect["users"] else np.zeros(0, dtype=np.int32)
     values = [np.concatenate(collect["values"][c]).astype(np.float64) if collect["values"][c] else np.zeros(0) for c in columns]
@@ -164,6 +166,8 @@ def _run_retrieval(plan: RetrievalPlan, scorer: Scorer, collect) -> Dict[str, fl
         if collect is not None:
             collect["users"].append(users[live])
         top, found = block_top_k(scores, k_top)
+        if collect is not None and collect.get("tops") is not None:
+            collect["tops"].append((users[live], top, found))
         pos = np.arange(top.shape[1])
         inside = pos[None, :] < found[:, None]
         is_hit = np.take_along_axis(held, top, 1) & inside
@@ -217,6 +221,22 @@ def _run_retrieval(plan: RetrievalPlan, scorer: Scorer, collect) -> Dict[str, fl
     if "mrr" in plan.metrics:
         out["mrr"] = mean(mrr_sum)
     return {k: float(v) for k, v in out.items()}
+
+
+def vectors_lookup(users: np.ndarray, vectors: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The rows of `vectors` (one per user of `users`) for any users among them: user vectors computed
+    once, for an evaluation that needs them twice (the exact ranking and the ANN request)."""
+    order = np.argsort(users, kind="stable")
+    ordered = np.asarray(users)[order]
+
+    def of(wanted: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(ordered, wanted)
+        bad = (at >= len(ordered)) | (ordered[np.minimum(at, len(ordered) - 1)] != wanted) if len(ordered) else np.ones(len(wanted), dtype=bool)
+        if np.any(bad):
+            raise ValueError(f"user rows {np.asarray(wanted)[bad][:5].tolist()} have no precomputed vector")
+        return vectors[order[at]]
+
+    return of
 
 
 def dot_scorer(user_vectors_of: Callable[[np.ndarray], np.ndarray], item_vectors: np.ndarray) -> Scorer:

@@ -38,6 +38,16 @@ export function evaluateWithIndex(plan: RetrievalPlan, exact: Scorer, index: Ite
   const exactTop = new Map<number, Int32Array>();
   // The per-user values are the exact ones: paired comparisons of runs are about the model, not its index.
   const { metrics, perUser } = evaluateRetrievalPerUser(plan, exact, (u, top, found) => exactTop.set(u, top.slice(0, found)));
+  Object.assign(metrics, indexMetrics(plan, index, userVectorsOf, exactTop));
+  return { metrics, perUser };
+}
+
+/**
+ * Only the index's figures (`ann/<metric>`, `ann_recall@K`), against exact top lists computed elsewhere
+ * (a torch run's rank 0 sends its own with the vectors): each evaluated user's exact top items, best
+ * first; a user without one is left out of `ann_recall@K`.
+ */
+export function indexMetrics(plan: RetrievalPlan, index: ItemIndex, userVectorsOf: (users: Int32Array) => Float32Array, exactTop: ReadonlyMap<number, Int32Array>): Record<string, number> {
   const ks = [...plan.input.ks].sort((a, b) => a - b);
   const overlap = new Float64Array(ks.length);
   let users = 0;
@@ -47,9 +57,10 @@ export function evaluateWithIndex(plan: RetrievalPlan, exact: Scorer, index: Ite
     users++;
     ks.forEach((k, i) => overlap[i] += sharedShare(truth.subarray(0, Math.min(k, truth.length)), top.subarray(0, Math.min(k, found))));
   });
+  const metrics: Record<string, number> = {};
   for (const [key, value] of Object.entries(annMetrics)) metrics[`${ANN_METRIC_PREFIX}${key}`] = value;
   ks.forEach((k, i) => (metrics[`${ANN_RECALL_METRIC}@${k}`] = users > 0 ? overlap[i] / users : 0));
-  return { metrics, perUser };
+  return metrics;
 }
 
 /** |truth ∩ got| / |truth| (1 when truth is empty: nothing was missed). */

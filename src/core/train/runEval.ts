@@ -9,7 +9,7 @@
 import type { AnnIndexInfo } from '../../shared/events';
 import type { EvaluationConfig, ServingConfig } from '../config/schema';
 import type { Dataset } from '../data/dataset';
-import { evaluateWithIndex } from '../eval/annRetrieval';
+import { evaluateWithIndex, indexMetrics } from '../eval/annRetrieval';
 import { headlineMetric } from '../../shared/headline';
 import type { PerUserValues } from '../eval/perUser';
 import { evaluateRetrieval, evaluateRetrievalPerUser, planRetrieval, type RetrievalPlan } from '../eval/retrieval';
@@ -116,15 +116,30 @@ export class RunEvaluator {
       const userVectors = (users: Int32Array): Float32Array => model.userVectors(users);
       const exact = dotScorer(userVectors, items, model.outputDim, prepared?.kernel);
       const common = { baseline, users: plan.users.length, sampled: plan !== this.plan };
-      const settings = this.indexSettings;
-      if (!settings?.serving.index) return { ...evaluateRetrievalPerUser(plan, exact), ...common };
-      const began = performance.now();
-      const index = ItemIndex.build(items, model.outputDim, settings.metric, settings.serving);
-      const info = indexInfo(index, settings.serving, (performance.now() - began) / 1000);
+      if (!this.indexSettings?.serving.index) return { ...evaluateRetrievalPerUser(plan, exact), ...common };
+      const { index, info } = this.buildIndex(items, model.outputDim);
       return { ...evaluateWithIndex(plan, exact, index, userVectors), ...common, index: info };
     } finally {
       prepared?.dispose();
     }
+  }
+
+  /**
+   * Only the figures through the index (`ann/…`, `ann_recall@K`), against exact top lists the caller
+   * already has (a torch run's rank 0 ranked every item exactly: the front door does not do it again).
+   */
+  evaluateIndex(model: RetrievalModel, scope: EvalScope, exactTop: ReadonlyMap<number, Int32Array>): { metrics: Record<string, number>; index: AnnIndexInfo } {
+    if (!this.indexSettings?.serving.index) throw new Error('serving.index is off for this run, so there is no index to evaluate through');
+    const { plan } = scope === 'epoch' && this.sample ? this.sample : this;
+    const { index, info } = this.buildIndex(model.itemVectors(), model.outputDim);
+    return { metrics: indexMetrics(plan, index, (users) => model.userVectors(users), exactTop), index: info };
+  }
+
+  private buildIndex(items: Float32Array, dim: number): { index: ItemIndex; info: AnnIndexInfo } {
+    const settings = this.indexSettings!;
+    const began = performance.now();
+    const index = ItemIndex.build(items, dim, settings.metric, settings.serving);
+    return { index, info: indexInfo(index, settings.serving, (performance.now() - began) / 1000) };
   }
 
   /** The metric runs are compared on (shared/headline.ts). */

@@ -8,8 +8,10 @@
  *
  * The exchange, in `<run>/ann-eval/` (each file written whole under a temporary name, then renamed):
  *   rank 0 → `request-<tag>.bin` (the evaluated users' vectors, then every item's, float32 little-endian),
- *            `request-<tag>.json` (what the .bin holds; written last, so its presence means both are whole);
- *   front door → `response-<tag>.json` (`{ metrics, index }`, or `{ error }`); rank 0 removes all three.
+ *            `request-<tag>.top.bin` (its exact top-k item rows of each user it ranked, int32 little-endian,
+ *            best first, −1 after a user's last rankable item: the front door does not rank every item again),
+ *            `request-<tag>.json` (what the .bin files hold; written last, so its presence means all are whole);
+ *   front door → `response-<tag>.json` (`{ metrics, index }`, or `{ error }`); rank 0 removes all four.
  * Workers learn that someone answers from ANN_EVAL_ENV (the front door's pid, so that they stop waiting
  * if it dies); workers started without a front door (`two-tower-lab launch`) do not ask.
  */
@@ -17,7 +19,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import * as path from 'node:path';
 
 import type { AnnIndexInfo } from '../../shared/events';
-import { ANN_METRIC_PREFIX, ANN_RECALL_METRIC } from '../../shared/events';
 import { writeFileAtomic } from '../../core/train/atomicWrite';
 import type { RunEvaluator } from '../../core/train/runEval';
 
@@ -36,6 +37,8 @@ export interface AnnEvalRequest {
   /** Item rows in the .bin (row 0, the OOV row, included). */
   items: number;
   dim: number;
+  /** The users of `request-<tag>.top.bin`, in its order, and its top-list length. */
+  exactTop: { users: number[]; k: number };
 }
 
 export type AnnEvalResponse = { metrics: Record<string, number>; index: AnnIndexInfo } | { error: string };
@@ -74,7 +77,8 @@ export class AnnEvalService {
     try {
       const request = JSON.parse(readFileSync(this.file(`request-${tag}.json`), 'utf8')) as AnnEvalRequest;
       const vectors = readFloat32(this.file(`request-${tag}.bin`), (request.users.length + request.items) * request.dim);
-      return annFigures(this.evaluator, request, vectors);
+      const tops = readInt32(this.file(`request-${tag}.top.bin`), request.exactTop.users.length * request.exactTop.k);
+      return annFigures(this.evaluator, request, vectors, tops);
     } catch (error) {
       return { error: `the ANN evaluation of request ${tag} failed: ${error instanceof Error ? error.message : String(error)}` };
     }
@@ -85,36 +89,49 @@ export class AnnEvalService {
   }
 }
 
-/** The index figures of one evaluation: the users' vectors come first in `vectors`, then every item's. */
-export function annFigures(evaluator: RunEvaluator, request: AnnEvalRequest, vectors: Float32Array): AnnEvalResponse {
+/**
+ * The index figures of one evaluation: the users' vectors come first in `vectors`, then every item's;
+ * `tops` holds rank 0's exact top-k of each user of `request.exactTop.users`.
+ */
+export function annFigures(evaluator: RunEvaluator, request: AnnEvalRequest, vectors: Float32Array, tops: Int32Array): AnnEvalResponse {
   const { dim } = request;
   const rowOf = new Map<number, number>(request.users.map((u, r) => [u, r]));
   const userBlock = vectors.subarray(0, request.users.length * dim);
   const items = vectors.subarray(request.users.length * dim);
-  const result = evaluator.evaluate(
-    {
-      outputDim: dim,
-      itemVectors: () => items,
-      userVectors: (users) => {
-        const out = new Float32Array(users.length * dim);
-        users.forEach((u, r) => {
-          const row = rowOf.get(u);
-          if (row === undefined) throw new Error(`user row ${u} is evaluated but rank 0 sent no vector for it (the plans of the two engines differ)`);
-          out.set(userBlock.subarray(row * dim, (row + 1) * dim), r * dim);
-        });
-        return out;
-      },
+  const { k } = request.exactTop;
+  const exactTop = new Map<number, Int32Array>();
+  request.exactTop.users.forEach((u, r) => {
+    const row = tops.subarray(r * k, (r + 1) * k);
+    const found = row.indexOf(-1);
+    exactTop.set(u, found < 0 ? row : row.subarray(0, found));
+  });
+  const model = {
+    outputDim: dim,
+    itemVectors: () => items,
+    userVectors: (users: Int32Array) => {
+      const out = new Float32Array(users.length * dim);
+      users.forEach((u, r) => {
+        const row = rowOf.get(u);
+        if (row === undefined) throw new Error(`user row ${u} is evaluated but rank 0 sent no vector for it (the plans of the two engines differ)`);
+        out.set(userBlock.subarray(row * dim, (row + 1) * dim), r * dim);
+      });
+      return out;
     },
-    request.final ? 'final' : 'epoch',
-  );
-  if (!result.index) return { error: 'serving.index is off for this run, so there is no index to evaluate through' };
-  const metrics = Object.fromEntries(Object.entries(result.metrics).filter(([key]) => key.startsWith(ANN_METRIC_PREFIX) || key.startsWith(`${ANN_RECALL_METRIC}@`)));
-  return { metrics, index: result.index };
+  };
+  return evaluator.evaluateIndex(model, request.final ? 'final' : 'epoch', exactTop);
 }
 
 function readFloat32(file: string, count: number): Float32Array {
+  return new Float32Array(readWords(file, count, 'float32'));
+}
+
+function readInt32(file: string, count: number): Int32Array {
+  return new Int32Array(readWords(file, count, 'int32'));
+}
+
+/** The file's bytes when it holds exactly `count` 4-byte values (a copy: a Buffer's offset in its pool need not be 4-byte aligned). */
+function readWords(file: string, count: number, kind: string): ArrayBuffer {
   const bytes = readFileSync(file);
-  if (bytes.length !== count * 4) throw new Error(`${file} holds ${bytes.length} bytes, the request says ${count} float32 values (${count * 4} bytes)`);
-  // A copy: a Buffer's offset in its pool need not be 4-byte aligned.
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  if (bytes.length !== count * 4) throw new Error(`${file} holds ${bytes.length} bytes, the request says ${count} ${kind} values (${count * 4} bytes)`);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
 }

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import type { ServingConfig } from '../../../src/core/config/schema';
+import { evaluateRetrievalPerUser } from '../../../src/core/eval/retrieval';
+import { dotScorer } from '../../../src/core/eval/scorers';
 import { RunEvaluator } from '../../../src/core/train/runEval';
 import { ANN_EVAL_DIR, AnnEvalService, type AnnEvalRequest, type AnnEvalResponse } from '../../../src/trainer/torch/annEvalService';
 import { tinyDataset } from '../train/tinyDataset';
@@ -20,11 +22,23 @@ const EVALUATION = { k: [2, 5], metrics: ['recall' as const, 'ndcg' as const], e
 const itemVectors = Float32Array.from({ length: 22 }, (_, j) => (j < 2 ? 0 : j % 2 === 0 ? Math.cos((j >> 1) * 0.3) : Math.sin((j >> 1) * 0.3)));
 const userVector = (u: number): number[] => [Math.cos(u * 0.5), Math.sin(u * 0.5)];
 
-function request(runDir: string, tag: string, users: number[], final: boolean, items = itemVectors): void {
+/** Exact top-k lists as rank 0 computes them: the same plan ranked by the dot product of the same vectors. */
+function exactTops(evaluator: RunEvaluator, items: Float32Array): { users: number[]; k: number; tops: Int32Array } {
+  const k = Math.max(...EVALUATION.k);
+  const rows = new Map<number, Int32Array>();
+  evaluateRetrievalPerUser(evaluator.plan, dotScorer((us) => Float32Array.from([...us].flatMap(userVector)), items, 2), (u, top, found) => rows.set(u, top.slice(0, found)));
+  const users = [...rows.keys()];
+  const tops = new Int32Array(users.length * k).fill(-1);
+  users.forEach((u, r) => tops.set(rows.get(u)!, r * k));
+  return { users, k, tops };
+}
+
+function request(runDir: string, tag: string, users: number[], final: boolean, evaluator: RunEvaluator, items = itemVectors, exact = exactTops(evaluator, items)): void {
   const dir = path.join(runDir, ANN_EVAL_DIR);
   const vectors = Float32Array.from([...users.flatMap(userVector), ...items]);
   writeFileSync(path.join(dir, `request-${tag}.bin`), new Uint8Array(vectors.buffer));
-  const body: AnnEvalRequest = { epoch: 1, final, users, items: items.length / 2, dim: 2 };
+  writeFileSync(path.join(dir, `request-${tag}.top.bin`), new Uint8Array(exact.tops.buffer, exact.tops.byteOffset, exact.tops.byteLength));
+  const body: AnnEvalRequest = { epoch: 1, final, users, items: items.length / 2, dim: 2, exactTop: { users: exact.users, k: exact.k } };
   writeFileSync(path.join(dir, `request-${tag}.json`), JSON.stringify(body));
 }
 
@@ -36,7 +50,7 @@ describe('AnnEvalService', () => {
     const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
     const service = new AnnEvalService(runDir, evaluator);
     const users = Array.from(evaluator.plan.users);
-    request(runDir, '1-final', users, true);
+    request(runDir, '1-final', users, true, evaluator);
     expect(service.answerPending()).toBe(1);
     // Answered already: not again.
     expect(service.answerPending()).toBe(0);
@@ -64,15 +78,46 @@ describe('AnnEvalService', () => {
     const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
     const service = new AnnEvalService(runDir, evaluator, (m) => warnings.push(m));
     const users = Array.from(evaluator.plan.users);
-    request(runDir, '1-epoch', users.slice(1), false);
-    request(runDir, '2-epoch', users, false, itemVectors.subarray(0, 20));
-    writeFileSync(path.join(runDir, ANN_EVAL_DIR, 'request-2-epoch.json'), JSON.stringify({ epoch: 2, final: false, users, items: 11, dim: 2 }));
-    expect(service.answerPending()).toBe(2);
+    request(runDir, '1-epoch', users.slice(1), false, evaluator);
+    const exact = exactTops(evaluator, itemVectors);
+    request(runDir, '2-epoch', users, false, evaluator, itemVectors.subarray(0, 20), exact);
+    writeFileSync(path.join(runDir, ANN_EVAL_DIR, 'request-2-epoch.json'), JSON.stringify({ epoch: 2, final: false, users, items: 11, dim: 2, exactTop: { users: exact.users, k: exact.k } }));
+    // The top lists one user short.
+    request(runDir, '3-epoch', users, false, evaluator, itemVectors, { ...exact, tops: exact.tops.subarray(0, exact.tops.length - exact.k) });
+    expect(service.answerPending()).toBe(3);
     const missing = response(runDir, '1-epoch');
     expect('error' in missing && missing.error).toMatch(new RegExp(`user row ${users[0]} is evaluated but rank 0 sent no vector for it`));
     const short = response(runDir, '2-epoch');
     expect('error' in short && short.error).toMatch(/request-2-epoch\.bin holds \d+ bytes, the request says \d+ float32 values/);
-    expect(warnings).toHaveLength(2);
+    const shortTops = response(runDir, '3-epoch');
+    expect('error' in shortTops && shortTops.error).toMatch(/request-3-epoch\.top\.bin holds \d+ bytes, the request says \d+ int32 values/);
+    expect(warnings).toHaveLength(3);
+  });
+
+  it('measures ann_recall@K against the top lists rank 0 sent, without ranking every item again', () => {
+    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
+    const service = new AnnEvalService(runDir, evaluator);
+    const users = Array.from(evaluator.plan.users);
+    const exact = exactTops(evaluator, itemVectors);
+    request(runDir, '1-epoch', users, false, evaluator, itemVectors, exact);
+    // Top lists of items no user ranks first (reversed): the index's answers now overlap them less.
+    const reversed = exact.tops.slice();
+    exact.users.forEach((_, r) => {
+      const row = reversed.subarray(r * exact.k, (r + 1) * exact.k);
+      const found = row.indexOf(-1) < 0 ? exact.k : row.indexOf(-1);
+      row.subarray(0, found).reverse();
+    });
+    request(runDir, '2-epoch', users, false, evaluator, itemVectors, { ...exact, tops: reversed });
+    expect(service.answerPending()).toBe(2);
+    const right = response(runDir, '1-epoch');
+    const wrong = response(runDir, '2-epoch');
+    if ('error' in right || 'error' in wrong) throw new Error('unexpected error answer');
+    // Same top-5 sets reversed: recall@5 of the sets is unchanged, recall@2 of the first two drops.
+    expect(wrong.metrics['ann_recall@5']).toBeCloseTo(right.metrics['ann_recall@5'], 12);
+    expect(wrong.metrics['ann_recall@2']).toBeLessThan(right.metrics['ann_recall@2']);
+    // The index's own metrics do not depend on the exact lists.
+    expect(wrong.metrics['ann/recall@2']).toBe(right.metrics['ann/recall@2']);
   });
 
   it("removes what a dead launch left in the exchange folder when it starts", () => {
