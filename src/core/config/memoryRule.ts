@@ -33,15 +33,17 @@ export function modelMemoryRule(ctx: RuleContext, counts: EntityCounts): ConfigD
   const users = counts.users ?? synthetic?.users;
   const items = counts.items ?? synthetic?.items;
   const estimate = estimateModelMemory(ctx.config, { idRows: { user_tower: users === undefined ? undefined : users + 1, item_tower: items === undefined ? undefined : items + 1 } });
+  // An array longer than a typed array can be fails on every machine and on either engine (the torch
+  // front door and `eval`/`export` read the checkpoint's weights in Node): an error, so that no run starts.
+  const tooLong = tooLongArray(estimate);
+  const tooLongProblem = tooLong && modelMemoryProblem(estimate, { memoryBytes: Infinity });
+  if (tooLong && tooLongProblem) return [ruleDiagnostic(ctx, 'model-too-large', pathOf(tooLong.key), tooLongProblem, { bytes: estimate.peakBytes, key: tooLong.key })];
   if (ctx.config.training.engine === 'torch') return torchMemoryRule(ctx, estimate, users, items);
   const problem = modelMemoryProblem(estimate, { memoryBytes: totalmem() });
   if (estimate.peakBytes <= MODEL_MEMORY_WARNING_BYTES && !problem) return [];
   const largest = estimate.parts[0];
   if (!largest) return [];
   const known = users !== undefined && items !== undefined ? ` (${users} users and ${items} items${synthetic ? ', from data.synthetic' : ' in the data'})` : '';
-  // An array longer than a typed array can be fails on every machine: an error, so that no run starts.
-  const tooLong = tooLongArray(estimate);
-  if (tooLong && problem !== undefined) return [ruleDiagnostic(ctx, 'model-too-large', pathOf(tooLong.key), problem, { bytes: estimate.peakBytes, key: tooLong.key })];
   const message =
     problem !== undefined
       ? `${problem} The trainer refuses to build it on a machine with less memory.`
@@ -52,15 +54,11 @@ export function modelMemoryRule(ctx: RuleContext, counts: EntityCounts): ConfigD
 /**
  * The torch engine's figures: a replica in every process, so the node's memory is what counts, and it
  * grows with `engine_options.processes`. Compared with this machine's memory only for a run of one node
- * (the nodes of a job are other machines). An array too long for Node is refused above as for tfjs:
- * the front door and `eval`/`export` read the checkpoint's weights in Node.
+ * (the nodes of a job are other machines). An array too long for Node was refused before, as for tfjs.
  */
 function torchMemoryRule(ctx: RuleContext, estimate: MemoryEstimate, users: number | undefined, items: number | undefined): ConfigDiagnostic[] {
   const largest = estimate.parts[0];
   if (!largest) return [];
-  const tooLong = tooLongArray(estimate);
-  const problem = tooLong ? modelMemoryProblem(estimate, { memoryBytes: Infinity }) : undefined;
-  if (tooLong && problem !== undefined) return [ruleDiagnostic(ctx, 'model-too-large', pathOf(tooLong.key), problem, { bytes: estimate.peakBytes, key: tooLong.key })];
   const torch = estimateTorchMemory(estimate, ctx.config);
   const local = torch.nodes === 1;
   const machine = totalmem();

@@ -56,6 +56,14 @@ describe('model-memory', () => {
   });
 
   describe('with the torch engine: a replica per process, so the figure is per node and grows with processes', () => {
+    it('an array longer than Node can hold is the same error as on tfjs (the front door reads the weights in Node)', async () => {
+      const [d, ...rest] = await memory(synthetic(2000, 1000, '{ id_embedding_dim: 200000000 }', torch(2)));
+      expect(rest).toEqual([]);
+      expect(d.code).toBe('model-too-large');
+      expect(d.severity).toBe('error');
+      expect(d.path).toEqual(['user_tower', 'id_embedding_dim']);
+    });
+
     it('one process: its replica and, on rank 0, the state 3 times more while a checkpoint is written (4 × 1.57 GB)', async () => {
       const [d] = await memory(synthetic(1000, 4_080_000, '{}', torch(1)));
       const state = 4 * (4_080_001 + 1_001) * 32 * 3;
