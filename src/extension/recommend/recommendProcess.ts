@@ -5,7 +5,7 @@
  */
 import type { RecommendRow } from '../../shared/recommendProtocol';
 import { trainerNode, type TrainerCommandLine, type TrainerLaunch } from '../runs/trainerCommand';
-import { runTrainerChild } from '../trainerChild';
+import { runTrainerChild, type TrainerChildResult } from '../trainerChild';
 
 /** Loading the data and the model of a large run takes a while; a process that hangs is cut off. */
 export const RECOMMEND_TIMEOUT_MS = 300_000;
@@ -74,10 +74,10 @@ export function parseUserList(stdout: string): RunUser[] {
  * What went wrong, from the trainer's stderr: its own `two-tower-lab: …` lines (the message says what to
  * do, e.g. for an unknown user), else the last lines; a run without a checkpoint gets what to do added.
  */
-export function trainerFailure(stderr: string, error: { killed?: boolean; message: string } | null): string {
-  if (error?.killed) return `no answer within ${RECOMMEND_TIMEOUT_MS / 1000} s`;
+export function trainerFailure(stderr: string, error: TrainerChildResult['failure']): string {
+  if (error?.timedOut) return `no answer within ${RECOMMEND_TIMEOUT_MS / 1000} s`;
   const own = stderr.split('\n').filter((l) => l.startsWith('two-tower-lab')).map((l) => l.replace(/^two-tower-lab( recommend)?: /, ''));
-  const why = own.length > 0 ? own.join(' ') : stderr.trim().split('\n').slice(-6).join('\n') || (error ? error.message.split('\n')[0] : 'it printed nothing');
+  const why = own.length > 0 ? own.join(' ') : stderr.trim().split('\n').slice(-6).join('\n') || (error ? error.message : 'it printed nothing');
   return /has no checkpoint yet/.test(why) ? `${why} Resume the run (or run the experiment again) until it completes an epoch.` : why;
 }
 
@@ -85,5 +85,5 @@ export function trainerFailure(stderr: string, error: { killed?: boolean; messag
 export async function runTrainerCommand(line: TrainerCommandLine, cwd: string): Promise<string> {
   const { stdout, stderr, failure } = await runTrainerChild(line, cwd, { timeoutMs: RECOMMEND_TIMEOUT_MS, maxBufferBytes: 256 * 1024 * 1024 });
   if (!failure) return stdout;
-  throw new Error(trainerFailure(stderr, { killed: failure.timedOut, message: failure.message }));
+  throw new Error(trainerFailure(stderr, failure));
 }

@@ -45,13 +45,13 @@ describe('reading the trainer output', () => {
   });
 
   it('says what went wrong from the trainer\'s own lines, and what to do about a run without a checkpoint', () => {
-    const failed = { message: 'Command failed' };
+    const failed = { message: 'Command failed', timedOut: false };
     expect(trainerFailure("(tfjs noise)\ntwo-tower-lab: 'ghost' is not a user of run r1 (its 150 users are e.g. 'u1'). recommend serves the users the run trained on.\n", failed)).toBe(
       "'ghost' is not a user of run r1 (its 150 users are e.g. 'u1'). recommend serves the users the run trained on.",
     );
     expect(trainerFailure('two-tower-lab: Run r1 has no checkpoint yet (it ended before its first epoch did), so there is no model to load.\n', failed)).toMatch(/no model to load\. Resume the run .* until it completes an epoch\.$/);
-    expect(trainerFailure('', { message: 'spawn ENOENT\nmore' })).toBe('spawn ENOENT');
-    expect(trainerFailure('', { killed: true, message: '' })).toMatch(/no answer within 300 s/);
+    expect(trainerFailure('', { message: 'spawn ENOENT', timedOut: false })).toBe('spawn ENOENT');
+    expect(trainerFailure('', { timedOut: true, message: '' })).toMatch(/no answer within 300 s/);
   });
 });
 
