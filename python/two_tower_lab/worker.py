@@ -12,6 +12,7 @@ PEER_LOST_MARKER and exits PEER_LOST_EXIT (3), so that the front door names the 
 not the ones that lost it.
 """
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -101,6 +102,9 @@ def main(argv=None) -> int:
         if writer is not None:
             writer.close()
         if dist is not None:
+            # DDP must be gone before its process group: one freed after destroy_process_group can hang
+            # the process at exit (seen with a communication hook). A cycle may still hold it: collect.
+            gc.collect()
             try:
                 dist.close()
             except Exception as exc:  # noqa: BLE001  (a peer already gone; nothing left to tidy)
