@@ -2,6 +2,7 @@
 all_reduce that large ones keep, and DDP's gradient average through the hook, on 2 real gloo ranks."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -15,7 +16,15 @@ class SumOverRanks(unittest.TestCase):
     def test_both_paths_and_the_ddp_hook(self):
         script = os.path.join(PYTHON_DIR, "tests", "collectives_worker.py")
         cmd = [sys.executable, "-m", "torch.distributed.run"] + TORCHRUN_FLAGS + rendezvous_flags() + ["--nproc_per_node=2", script]
-        done = subprocess.run(cmd, env=worker_env(), capture_output=True, text=True, timeout=120)
+        # Its own process group, so that a hang kills the workers too, not only torchrun.
+        proc = subprocess.Popen(cmd, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            self.fail(f"the 2 ranks did not finish within 120 s: {stderr[-3000:]}")
+        done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
         line = next(l for l in done.stdout.splitlines() if l.lstrip().startswith("{") or "]:{" in l)
         out = json.loads(line[line.index("{"):])
