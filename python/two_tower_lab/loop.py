@@ -313,12 +313,13 @@ class Loop:
                     chosen = sample_plan if use_sample else plan
                     item_vectors = model.item_vectors()
                     if ann_pid is not None:
-                        # Once for both the exact ranking and the index request.
+                        # Once for both the exact ranking and the index request, whose exact lists `tops` collects.
                         user_vectors = model.vectors("user", chosen.users)
                         user_vectors_of = vectors_lookup(chosen.users, user_vectors)
+                        tops = []
                     else:
                         user_vectors_of = lambda users: model.vectors("user", users)  # noqa: E731
-                    tops = [] if ann_pid is not None else None
+                        tops = None
                     metrics, eval_users, eval_columns, eval_values = evaluate_retrieval_per_user(chosen, dot_scorer(user_vectors_of, item_vectors), tops=tops)
                     # The per-user values first: an `eval` event always has its side file (compare reads both).
                     write_per_user_eval(self.run_dir, epoch, eval_users, eval_columns, eval_values)

@@ -230,8 +230,9 @@ def vectors_lookup(users: np.ndarray, vectors: np.ndarray) -> Callable[[np.ndarr
     ordered = np.asarray(users)[order]
 
     def of(wanted: np.ndarray) -> np.ndarray:
-        at = np.searchsorted(ordered, wanted)
-        bad = (at >= len(ordered)) | (ordered[np.minimum(at, len(ordered) - 1)] != wanted) if len(ordered) else np.ones(len(wanted), dtype=bool)
+        # A user above every one known lands past the end: clamped, it compares unequal like any other unknown.
+        at = np.minimum(np.searchsorted(ordered, wanted), max(len(ordered) - 1, 0))
+        bad = ordered[at] != wanted if len(ordered) else np.ones(len(wanted), dtype=bool)
         if np.any(bad):
             raise ValueError(f"user rows {np.asarray(wanted)[bad][:5].tolist()} have no precomputed vector")
         return vectors[order[at]]

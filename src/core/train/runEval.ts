@@ -108,8 +108,13 @@ export class RunEvaluator {
     return this.sample && { users: this.sample.plan.users, baseline: this.sample.baseline };
   }
 
+  /** The plan and baseline of a scope: the per-epoch sample when there is one, else the final set. */
+  private scoped(scope: EvalScope): { plan: RetrievalPlan; baseline: Record<string, number> } {
+    return scope === 'epoch' && this.sample ? this.sample : this;
+  }
+
   evaluate(model: RetrievalModel, scope: EvalScope = 'final'): EvalResult {
-    const { plan, baseline } = scope === 'epoch' && this.sample ? this.sample : this;
+    const { plan, baseline } = this.scoped(scope);
     const items = model.itemVectors();
     const prepared = model.dotKernel?.(items);
     try {
@@ -130,7 +135,7 @@ export class RunEvaluator {
    */
   evaluateIndex(model: RetrievalModel, scope: EvalScope, exactTop: ReadonlyMap<number, Int32Array>): { metrics: Record<string, number>; index: AnnIndexInfo } {
     if (!this.indexSettings?.serving.index) throw new Error('serving.index is off for this run, so there is no index to evaluate through');
-    const { plan } = scope === 'epoch' && this.sample ? this.sample : this;
+    const { plan } = this.scoped(scope);
     const { index, info } = this.buildIndex(model.itemVectors(), model.outputDim);
     return { metrics: indexMetrics(plan, index, (users) => model.userVectors(users), exactTop), index: info };
   }

@@ -1,9 +1,10 @@
 /**
  * One live trainer process seen from the extension: started here (a child process) or re-attached after a
  * window reload (only its pid is known). Its events come from the host's one follower of the run folder
- * (runFolderFollower.ts, shared with the plots), never from stdout, so both cases read the same way; its stderr goes to a log file that survives a reload. A process
- * that dies without an `ended` event gets one appended (status `failed`, exit code, last stderr lines), and
- * its stderr is copied to `trainer.log` in the run folder, so every later reader knows what happened.
+ * (runFolderFollower.ts, shared with the plots), never from stdout, so both cases read the same way; its
+ * stderr goes to a log file that survives a reload. A process that dies without an `ended` event gets one
+ * appended (status `failed`, exit code, last stderr lines), and its stderr is copied to `trainer.log` in
+ * the run folder, so every later reader knows what happened.
  * No `vscode` import.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
