@@ -57,7 +57,6 @@ if (existsSync('test/host/suite/index.ts')) {
   builds.push({ ...common, minify: false, sourcemap: 'linked', entryPoints: { index: 'test/host/suite/index.ts' }, outdir: 'dist/test/host', platform: 'node', format: 'cjs', external: ['vscode', 'mocha'] });
 }
 
-/** Copies the tfjs wasm binaries next to the trainer bundle (dist/wasm/), which the packaged extension loads at run time. */
 /**
  * Copies a file by writing a temporary beside the target and renaming it over: overwriting a native
  * library in place changes the code of every process that has it mapped (a sweep's trainers crashed with
@@ -69,10 +68,16 @@ function copyReplacing(from, to) {
   renameSync(tmp, to);
 }
 
+/**
+ * Copies the tfjs wasm binaries next to the trainer bundle (dist/wasm/), which the packaged extension loads
+ * at run time, with the threaded build's factory and pthread worker code (core/train/wasmThreads.ts).
+ */
 function copyWasmBinaries() {
   const from = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
   mkdirSync('dist/wasm', { recursive: true });
   for (const file of readdirSync(from).filter((f) => f.endsWith('.wasm'))) copyReplacing(`${from}/${file}`, `dist/wasm/${file}`);
+  const wasmOut = 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out';
+  for (const file of ['tfjs-backend-wasm-threaded-simd.js', 'tfjs-backend-wasm-threaded-simd.worker.js']) copyReplacing(`${wasmOut}/${file}`, `dist/wasm/${file}`);
 }
 copyWasmBinaries();
 

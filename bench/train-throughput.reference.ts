@@ -53,6 +53,7 @@ export function referenceExperiment(batch: number): Experiment {
     training: {
       engine: 'tfjs',
       engine_options: { processes: 1, nodes: 1, device: 'auto' },
+      threads: 1,
       mode: 'listwise',
       loss: 'softmax',
       negatives: {

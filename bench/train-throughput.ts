@@ -4,12 +4,16 @@
  * median of timed windows after warm-up (our windows and the peer's alternate, so load from other
  * processes hits both alike), examples per CPU-second as a steadier second view, and tf.memory().numTensors.
  *
- *   npx tsx bench/train-throughput.ts [--quick] [--backend wasm|cpu|tensorflow] [--no-peer]
+ *   npx tsx bench/train-throughput.ts [--quick] [--backend wasm|cpu|tensorflow] [--no-peer] [--threads N]
  *
- * The last line is `ratio_vs_pytorch_b512=<number>` (ours / PyTorch at B = 512).
+ * Then the wasm backend's threads (training.threads): B = 512 in child processes of 1 and 2 threads
+ * (the pool is fixed when a process starts its backend), alternating over 3 rounds.
+ * The last lines are `ratio_vs_pytorch_b512=<number>` (ours / PyTorch at B = 512, one thread) and
+ * `threads2_over_threads1=<number>`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import * as path from 'node:path';
 
@@ -26,6 +30,9 @@ const quick = args.includes('--quick');
 const noPeer = args.includes('--no-peer');
 const backendArg = args[args.indexOf('--backend') + 1] as BackendName | undefined;
 const preferred: BackendName = args.includes('--backend') && backendArg ? backendArg : 'wasm';
+const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
+/** A child of the threads comparison: one batch size, no peer, one line `rate=<examples/s>`. */
+const rateOnly = args.includes('--rate-only');
 const plan = quick ? { warmup: 2, windows: 3, steps: 4 } : { warmup: 10, windows: 7, steps: 20 };
 
 function median(xs: number[]): number {
@@ -132,9 +139,21 @@ async function benchBatch(ds: Dataset, batch: number, peer: Peer | null): Promis
   };
 }
 
+/** Examples/s at B = 512 in a child process with `n` wasm threads. */
+function childRate(n: number): number {
+  const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--rate-only', '--threads', String(n), ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
+  const m = /rate=([\d.]+)/.exec(out);
+  if (!m) throw new Error(`bench child (${n} threads) printed no rate: ${out}`);
+  return Number(m[1]);
+}
+
 async function main(): Promise<void> {
-  const backend = await initBackend(preferred);
+  const backend = await initBackend(preferred, threads);
   const ds = referenceDataset(new Rng(7));
+  if (rateOnly) {
+    console.log(`rate=${(await benchBatch(ds, 512, null)).ours.toFixed(1)}`);
+    return;
+  }
   const peer = noPeer ? null : new Peer();
   const peerInfo = peer ? await peer.ready() : 'skipped (--no-peer)';
   console.log(`train-throughput: reference model (${USERS} users × ${ITEMS} items, ID 32 + 2×cat 8 + 2 cont → MLP [128, 64] ReLU → 64, L2, in-batch softmax τ=0.05, Adam 1e-3)`);
@@ -155,7 +174,19 @@ async function main(): Promise<void> {
     console.log(`| ${r.batch} | ${fmt(r.ours)} | ${fmt((r.batch * 1000) / r.ours, 1)} | ${fmt(r.peer)} | ${fmt(ratio, 2)} | ${fmt(r.oursCpu)} | ${fmt(r.peerCpu)} | ${fmt(cpuRatio, 2)} | ${r.numTensors.join(' ')} |`);
   }
   const r512 = rows.find((r) => r.batch === 512);
-  console.log(`ratio_vs_pytorch_b512=${r512 && r512.peer ? (r512.ours / r512.peer).toFixed(3) : 'NaN'}`);
+  if (backend === 'wasm') {
+    const one: number[] = [];
+    const two: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      one.push(childRate(1));
+      two.push(childRate(2));
+    }
+    console.log(`wasm threads at B = 512, examples/s per round: 1 thread ${one.map((x) => x.toFixed(0)).join(' ')}; 2 threads ${two.map((x) => x.toFixed(0)).join(' ')}`);
+    console.log(`ratio_vs_pytorch_b512=${r512 && r512.peer ? (r512.ours / r512.peer).toFixed(3) : 'NaN'}`);
+    console.log(`threads2_over_threads1=${(median(two) / median(one)).toFixed(3)}`);
+  } else {
+    console.log(`ratio_vs_pytorch_b512=${r512 && r512.peer ? (r512.ours / r512.peer).toFixed(3) : 'NaN'}`);
+  }
 }
 
 main().catch((err: unknown) => {

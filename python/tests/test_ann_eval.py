@@ -2,6 +2,7 @@
 that answers the request the way src/trainer/torch/annEvalService.ts does."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def answer_once(run_dir, respond, seen):
 class AnnExchangeTest(unittest.TestCase):
     def setUp(self):
         self.run_dir = tempfile.mkdtemp(prefix="ttl-ann-")
+        self.addCleanup(shutil.rmtree, self.run_dir, True)
         self.users = np.array([3, 7], dtype=np.int32)
         self.user_vectors = np.array([[1, 0], [0, 1]], dtype=np.float32)
         self.item_vectors = np.array([[0, 0], [0.6, 0.8], [1, 0]], dtype=np.float32)

@@ -72,6 +72,7 @@ const REMOVE_REASONS: Record<string, string> = {
   'logq-needs-softmax': 'it does not apply to this loss',
   'logq-uniform-constant': 'with uniform negatives it changes nothing',
   'engine-options-unused': 'the tfjs engine reads none of it',
+  'threads-on-torch': 'the torch engine reads engine_options.threads',
 };
 
 /**

@@ -94,7 +94,10 @@ export interface StartedEvent extends EventBase {
   backend: BackendName | 'torch';
   /** The engine that trains the run (absent in runs written before there were two: tfjs). */
   engine?: 'tfjs' | 'torch';
-  /** torch: where the workers train, how many processes this node starts, ranks in all, threads each, torch's version. */
+  /**
+   * torch: where the workers train, how many processes this node starts, ranks in all, threads each, torch's
+   * version. tfjs on wasm: `threads` is its pool's size (training.threads).
+   */
   device?: 'cpu' | 'cuda';
   processes?: number;
   worldSize?: number;

@@ -13,8 +13,8 @@ const NON_MODEL_KEYS = new Set(['optimizer/step', 'rng/dropout']);
 const SLOT_NAMES = new Set([...makeOptimizer('adam', 1).slotNames, ...makeOptimizer('adagrad', 1).slotNames]);
 
 export const tfjsEngine: Engine = {
-  async initBackend(preferred) {
-    const name = await initBackend(preferred);
+  async initBackend(preferred, threads) {
+    const name = await initBackend(preferred, threads);
     setTensorCounter(() => tf.memory().numTensors);
     return name;
   },

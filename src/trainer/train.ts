@@ -37,7 +37,8 @@ import { trainWithTorch } from './torch/trainTorch';
 
 /** How the trainer gets a model and a backend; the CLI passes the tfjs ones, tests may pass others. */
 export interface Engine {
-  initBackend(preferred?: BackendName): Promise<BackendName>;
+  /** `threads`: training.threads, the wasm backend's pool size. */
+  initBackend(preferred?: BackendName, threads?: number): Promise<BackendName>;
   createModel(config: Experiment, dataset: Dataset): Promise<TrainableModel & { dispose(): void; setModelWeights(w: WeightMap): void }>;
   numTensors(): number;
   /** The model's own tensors among a checkpoint's weights (without optimiser state), for export. */
@@ -229,7 +230,7 @@ export async function trainCommand(args: TrainArgs, engine: Engine, io: TrainIo)
       return EXIT_OK;
     }
     phase = 'starting the tfjs backend';
-    const backend = await engine.initBackend(args.backend);
+    const backend = await engine.initBackend(args.backend, config.training.threads);
     const dataset = await loadData();
     phase = 'building the model';
     model = await engine.createModel(config, dataset);

@@ -71,6 +71,7 @@ export const RULE_CODES = [
   { code: 'sweep-seed-conflict', severity: 'error', doc: 'training.seed swept while sweep.seeds repeats the points, or a seed listed twice.' },
   { code: 'sweep-metric', severity: 'error', doc: 'The sweep\'s metric is not one the evaluation computes.', fix: '{ allowed: string[] }' },
   { code: 'engine-options-unused', severity: 'warning', doc: 'engine_options written while the engine is tfjs (written or the default), which reads none of them.', fix: '{ remove: ["training","engine_options"]; alternative: { path: ["training","engine"]; value: "torch" } }' },
+  { code: 'threads-on-torch', severity: 'warning', doc: 'training.threads (the tfjs wasm thread pool) written while the engine is torch, whose workers read engine_options.threads.', fix: '{ remove: ["training","threads"] }' },
   { code: 'engine-multi-node', severity: 'info', doc: 'engine_options.nodes > 1 with the torch engine: `two-tower-lab train` runs one node (and refuses this), `two-tower-lab launch --emit k8s|slurm` starts the others.' },
   { code: 'torch-not-found', severity: 'warning', doc: 'engine: torch, and the language server found no Python with torch, numpy and torchrun (probed once per interpreter, never in an untrusted workspace).', fix: '{ replacement: "tfjs"; replacementPath: ["training","engine"] }' },
   { code: 'cuda-not-found', severity: 'warning', doc: 'engine_options.device: cuda, and the Python that has torch finds no CUDA device (or no NCCL).', fix: '{ replacement: "auto" } for training.engine_options.device' },
@@ -512,6 +513,21 @@ const engineOptionsUnused: Rule = (ctx) => {
   ];
 };
 
+/** training.threads sizes the tfjs wasm pool; the torch engine's threads are engine_options.threads. */
+const threadsOnTorch: Rule = (ctx) => {
+  if (ctx.config.training.engine !== 'torch' || !ctx.written(['training', 'threads'])) return [];
+  return [
+    ruleDiagnostic(
+      ctx,
+      'threads-on-torch',
+      ['training', 'threads'],
+      '`threads` sizes the thread pool of the embedded tfjs engine, but `engine` is `torch`: its workers read `engine_options.threads` (threads per process). Move the number to `engine_options.threads`, or remove `threads`.',
+      { remove: ['training', 'threads'] },
+      'key',
+    ),
+  ];
+};
+
 /** Several nodes are started by a cluster's scheduler, not by `train`: the front door refuses them with the same words. */
 const engineMultiNode: Rule = (ctx) => {
   const { engine, engine_options: options } = ctx.config.training;
@@ -574,6 +590,7 @@ export const STRUCTURAL_RULES: readonly Rule[] = [
   earlyStoppingMetric,
   kVersusSyntheticCatalogue,
   engineOptionsUnused,
+  threadsOnTorch,
   engineMultiNode,
   coldStartEngine,
   annEvalEngine,

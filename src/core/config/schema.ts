@@ -358,6 +358,13 @@ export const Training = Type.Object(
     epochs: Type.Integer({ minimum: 1, default: 5, description: 'Passes over the training positives.' }),
     seed: Type.Integer({ default: 42, description: 'Seed of initialisation, shuffling and sampling: the same seed gives the same run.' }),
     early_stopping: Type.Optional(EarlyStopping),
+    threads: Type.Integer({
+      minimum: 1,
+      maximum: 8,
+      default: 1,
+      description:
+        'tfjs (wasm backend): threads of its matMuls (the threaded SIMD build, XNNPACK\'s pool; at most 8). Measured on 2 cores: a 1024×1024 matMul 1.75× faster with 2 threads, the reference model\'s step at B = 512 no faster (0.98×: its ops are too small to split), hence the default 1. Larger towers and batches gain more. The torch engine reads `engine_options.threads` instead.',
+    }),
     engine: Enum(ENGINES, {
       description:
         '`tfjs`: the embedded engine in the trainer process (nothing to install, one process). `torch`: PyTorch with DistributedDataParallel launched by torchrun, one process or many (`engine_options`), for data that outgrows one process; the same run folder, events and checkpoints. `two-tower-lab doctor` says what this machine has.',

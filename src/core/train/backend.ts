@@ -1,5 +1,5 @@
 /**
- * Picks the tfjs backend: tfjs-node (optional native dependency) → wasm (SIMD, single thread) → cpu,
+ * Picks the tfjs backend: tfjs-node (optional native dependency) → wasm (SIMD; threaded when asked) → cpu,
  * and registers our fast kernels on it. The chosen name goes into the `started` event and the UI.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 import { registerFastKernels } from './kernels';
+import { wasmThreadsCount, withThreadedWasm } from './wasmThreads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -53,40 +54,47 @@ async function tryTensorflow(): Promise<boolean> {
   return tf.setBackend('tensorflow');
 }
 
-async function tryWasm(): Promise<boolean> {
+async function tryWasm(threads: number): Promise<boolean> {
   const dir = findWasmDir();
   if (!dir) {
     backendNotes.push(`wasm: ${WASM_FILE} not found next to the bundle nor in node_modules/@tensorflow/tfjs-backend-wasm/dist`);
     return false;
   }
-  // The threaded build's worker is a blob: URL, which Node cannot start: single-threaded SIMD only.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // One thread: the single-threaded SIMD build (no shared memory, no workers); more: the threaded build.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
   setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
-  const ok = await tf.setBackend('wasm');
+  const ok = threads > 1 ? await withThreadedWasm(dir, threads, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
   if (!ok) backendNotes.push(`wasm: the backend failed to initialise from ${dir}`);
   return ok;
 }
 
-async function trySet(name: BackendName): Promise<boolean> {
+async function trySet(name: BackendName, threads: number): Promise<boolean> {
   if (name === 'tensorflow') return tryTensorflow();
-  if (name === 'wasm') return tryWasm();
+  if (name === 'wasm') return tryWasm(threads);
   // esbuild drops the package's self-registration (its package.json declares it side-effect free), so register here.
   if (!tf.findBackendFactory('cpu')) tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
   return tf.setBackend('cpu');
 }
 
+/** Threads of the active backend's compute: the wasm pool's size; 1 on cpu; tfjs-node manages its own (0). */
+export function backendThreads(name: BackendName): number {
+  if (name === 'wasm') return wasmThreadsCount();
+  return name === 'cpu' ? 1 : 0;
+}
+
 /**
  * Initialises the first backend that works, starting from `preferred` when given, then the usual order.
+ * `threads` sizes the wasm backend's pool (training.threads; fixed once the backend has started).
  * Calling it again with the backend already active is cheap.
  */
-export async function initBackend(preferred?: BackendName): Promise<BackendName> {
+export async function initBackend(preferred?: BackendName, threads = 1): Promise<BackendName> {
   const order = preferred ? [preferred, ...ORDER.filter((b) => b !== preferred)] : ORDER;
   for (const name of order) {
     if (tf.engine().backendName === name && name !== 'tensorflow') {
       registerFastKernels(name);
       return name;
     }
-    if (await trySet(name)) {
+    if (await trySet(name, threads)) {
       await tf.ready();
       if (name !== 'tensorflow') registerFastKernels(name);
       return name;

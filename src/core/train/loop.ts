@@ -33,6 +33,7 @@ import { jsDotKernel } from '../eval/scorers';
 import { topK } from '../eval/topk';
 import { CHECKPOINT_DIR } from '../runs/runFiles';
 import { Rng } from '../util/rng';
+import { backendThreads } from './backend';
 import { batchSamplersFor, TrainBatchBuilder } from './batchBuilder';
 import { datasetSummary } from './datasetSummary';
 import { BEST_DIR, CHECKPOINT_FORMAT, saveCheckpoint, type BestCheckpoint, type CheckpointState, type EpochPosition } from './checkpoint';
@@ -171,6 +172,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
     mode,
     loss: training.loss,
     backend: opts.backend,
+    ...(opts.backend === 'wasm' ? { threads: backendThreads(opts.backend) } : {}),
     pid: process.pid,
     host: hostname(),
     epochs,

@@ -41,6 +41,25 @@ function fakeProbe(finding: TorchFinding | undefined): EngineProbe & { asked: (s
 
 const check = (text: string, engines?: EngineProbe) => checkExperimentText(text, { filePath: file, engines });
 
+describe('threads-on-torch', () => {
+  it('warns on training.threads written for the torch engine, whose workers read engine_options.threads', () => {
+    const r = checkExperimentTextSync(withTraining('  engine: torch\n  threads: 2\n'), { filePath: file });
+    const d = only(r.diagnostics, 'threads-on-torch');
+    expect(d.severity).toBe('warning');
+    expect(d.message).toMatch(/`engine` is `torch`: its workers read `engine_options.threads`/);
+    // Line 12 is `  threads: 2`: the key spans columns 2..9.
+    expect(at(d)).toEqual([12, 2, 12, 9]);
+    expect(d.data).toEqual({ remove: ['training', 'threads'] });
+  });
+  it('is silent for tfjs, and for the torch engine when nobody wrote threads', () => {
+    expect(engineCodes(checkExperimentTextSync(withTraining('  threads: 2\n'), { filePath: file }).diagnostics)).not.toContain('threads-on-torch');
+    expect(engineCodes(checkExperimentTextSync(withTraining('  engine: torch\n'), { filePath: file }).diagnostics)).not.toContain('threads-on-torch');
+  });
+  it('refuses more threads than the wasm build pre-starts (8)', () => {
+    expect(checkExperimentTextSync(withTraining('  threads: 9\n'), { filePath: file }).diagnostics.some((d) => d.severity === 'error' && /threads/.test(d.message))).toBe(true);
+  });
+});
+
 describe('engine-options-unused', () => {
   it('warns on engine_options written while the engine is the default tfjs, with both fixes', () => {
     const r = checkExperimentTextSync(withTraining('  engine_options:\n    processes: 4\n'), { filePath: file });

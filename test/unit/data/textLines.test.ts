@@ -2,13 +2,14 @@
  * recordLines: the line each data record starts on, which messages about later rows quote. Checked on a
  * small file by hand, and on files of several read chunks against a one-character-at-a-time reference.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { recordLines } from '../../../src/core/data/readers/textLines';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'text-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function file(text: string): string {
   const f = path.join(dir, `t${n++}.csv`);

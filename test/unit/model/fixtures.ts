@@ -51,6 +51,7 @@ export function tinyExperiment(training: Partial<Experiment['training']> = {}, t
     training: {
       engine: 'tfjs',
       engine_options: { processes: 1, nodes: 1, device: 'auto' },
+      threads: 1,
       mode: 'listwise',
       loss: 'softmax',
       negatives: {

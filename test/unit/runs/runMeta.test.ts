@@ -1,11 +1,17 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { changedParams, readRunMeta, renameRun, runNameProblem, writeRunMeta } from '../../../src/core/runs/runMeta';
 
-const folder = () => mkdtempSync(path.join(tmpdir(), 'ttl-meta-'));
+const folders: string[] = [];
+const folder = (): string => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ttl-meta-'));
+  folders.push(dir);
+  return dir;
+};
+afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('meta.json: a run\'s name and what it changes from its experiment file', () => {
   it('changedParams keeps the run\'s values that differ from the file\'s, and keys only the run has', () => {

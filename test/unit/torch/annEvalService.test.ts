@@ -3,10 +3,10 @@
  * the request rank 0 leaves in the run folder with what the tfjs engine's evaluator gives for the same
  * vectors, and a bad request gets an error answer rather than no answer (rank 0 would wait).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import type { ServingConfig } from '../../../src/core/config/schema';
 import { evaluateRetrievalPerUser } from '../../../src/core/eval/retrieval';
@@ -14,6 +14,14 @@ import { dotScorer } from '../../../src/core/eval/scorers';
 import { RunEvaluator } from '../../../src/core/train/runEval';
 import { ANN_EVAL_DIR, AnnEvalService, type AnnEvalRequest, type AnnEvalResponse } from '../../../src/trainer/torch/annEvalService';
 import { tinyDataset } from '../train/tinyDataset';
+
+const runFolders: string[] = [];
+function runFolder(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+  runFolders.push(dir);
+  return dir;
+}
+afterAll(() => runFolders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const SERVING: ServingConfig = { index: true, connectivity: 16, expansion_add: 128, expansion_search: 64, quantization: 'f32' };
 const EVALUATION = { k: [2, 5], metrics: ['recall' as const, 'ndcg' as const], every: 1, exclude_seen: true, cold_start: 'drop' as const };
@@ -46,7 +54,7 @@ const response = (runDir: string, tag: string): AnnEvalResponse => JSON.parse(re
 
 describe('AnnEvalService', () => {
   it("answers with the tfjs evaluator's ann_recall@K, ann/ metrics and index for the same vectors, once per request", () => {
-    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const runDir = runFolder();
     const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
     const service = new AnnEvalService(runDir, evaluator);
     const users = Array.from(evaluator.plan.users);
@@ -73,7 +81,7 @@ describe('AnnEvalService', () => {
   });
 
   it('a request that lacks an evaluated user, or whose .bin is short, gets an error answer and a warning', () => {
-    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const runDir = runFolder();
     const warnings: string[] = [];
     const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
     const service = new AnnEvalService(runDir, evaluator, (m) => warnings.push(m));
@@ -95,7 +103,7 @@ describe('AnnEvalService', () => {
   });
 
   it('measures ann_recall@K against the top lists rank 0 sent, without ranking every item again', () => {
-    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const runDir = runFolder();
     const evaluator = new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' });
     const service = new AnnEvalService(runDir, evaluator);
     const users = Array.from(evaluator.plan.users);
@@ -121,7 +129,7 @@ describe('AnnEvalService', () => {
   });
 
   it("removes what a dead launch left in the exchange folder when it starts", () => {
-    const runDir = mkdtempSync(path.join(tmpdir(), 'ttl-ann-service-'));
+    const runDir = runFolder();
     mkdirSync(path.join(runDir, ANN_EVAL_DIR));
     writeFileSync(path.join(runDir, ANN_EVAL_DIR, 'response-3-epoch.json'), '{}');
     new AnnEvalService(runDir, new RunEvaluator(tinyDataset(), EVALUATION, 1, { serving: SERVING, metric: 'cosine' }));
