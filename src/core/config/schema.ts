@@ -363,7 +363,7 @@ export const Training = Type.Object(
       maximum: 8,
       default: 1,
       description:
-        'tfjs (wasm backend): threads of its matMuls (the threaded SIMD build, XNNPACK\'s pool; at most 8). Measured on 2 cores: a 1024×1024 matMul 1.75× faster with 2 threads, the reference model\'s step at B = 512 no faster (0.98×: its ops are too small to split), hence the default 1. Larger towers and batches gain more. The torch engine reads `engine_options.threads` instead.',
+        'tfjs (wasm backend): threads of its matMuls (the threaded SIMD build, XNNPACK\'s pool; at most 8). Measured on 2 cores: a 1024×1024 matMul 1.75× faster with 2 threads, the reference model\'s step at B = 512 0.98–1.14× (its ops are too small to split well), hence the default 1. Larger towers and batches gain more. The torch engine reads `engine_options.threads` instead.',
     }),
     engine: Enum(ENGINES, {
       description:
