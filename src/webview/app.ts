@@ -4,7 +4,7 @@
  */
 import type { ComparisonsMessage, HostToWebviewMessage, PlotsViewState, WebviewToHostMessage, XAxisKind } from '../shared/webviewProtocol';
 import { LAYOUT_KEYS, WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
-import { allCharts } from './model/chartData';
+import { allCharts, type ChartSpec } from './model/chartData';
 import { SECTIONS, type SectionId } from './model/metricFamilies';
 import { RunStore } from './model/runStore';
 import { buildRunsTable } from './model/runsTable';
@@ -26,9 +26,14 @@ export interface VsCodeApi {
 export interface ChartSnapshot {
   id: string;
   title: string;
+  /** uPlot has drawn it (a chart out of view is drawn when it scrolls in). */
+  drawn: boolean;
   x: number[];
   series: { label: string; runId: string; kind: string; show: boolean; lineWidth: number; y: (number | null)[] }[];
 }
+
+/** Charts this far outside the viewport are drawn too, so a scroll shows them drawn, not drawing. */
+const IN_VIEW_MARGIN_PX = 200;
 
 /** What tests and benchmarks read through `window.__plots`. */
 export interface PlotsDebugHook {
@@ -64,6 +69,12 @@ export class PlotsApp {
   private nextRenderAt = 0;
   /** Durations of recent renders, for the benchmark. */
   private readonly renderMs: number[] = [];
+  /** Tells each chart when it comes near the viewport or leaves it (charts out of view are not drawn). */
+  private readonly inViewObserver = new IntersectionObserver(
+    (entries) => entries.forEach((entry) => this.viewsByRoot.get(entry.target)?.setInView(entry.isIntersecting)),
+    { rootMargin: `${IN_VIEW_MARGIN_PX}px 0px` },
+  );
+  private readonly viewsByRoot = new WeakMap<Element, ChartView>();
   private renders = 0;
   private renderWaiters: (() => void)[] = [];
   private tableKey = '';
@@ -240,6 +251,7 @@ export class PlotsApp {
     const wanted = new Set(specs.map((s) => s.id));
     for (const [id, view] of this.charts) {
       if (!wanted.has(id)) {
+        this.inViewObserver.unobserve(view.root);
         view.destroy();
         this.charts.delete(id);
       }
@@ -255,13 +267,22 @@ export class PlotsApp {
       section.body.hidden = isCollapsed;
       section.root.querySelector('.section-toggle')!.setAttribute('aria-expanded', String(!isCollapsed));
     }
+    // What sits above or among the charts is laid out first, so the charts' positions below are where they will be.
+    this.columnsToggle.textContent = this.state.allColumns ? 'Fewer columns' : 'More columns';
+    this.columnsToggle.title = this.state.allColumns ? 'Show only the differing parameters and the headline metrics' : 'Show every parameter and every metric, final and best';
+    this.renderTable();
+    this.sweepView.update(sweepData(runs), this.theme);
+    if (!collapsed.has('sampling')) this.sampling.update(runs, this.theme);
     const placed = new Map<SectionId, number>();
+    const shown: { view: ChartView; spec: ChartSpec }[] = [];
     for (const spec of specs) {
       const section = this.sections.get(spec.section)!;
       let view = this.charts.get(spec.id);
       if (!view) {
         view = new ChartView(spec, ctx);
         this.charts.set(spec.id, view);
+        this.viewsByRoot.set(view.root, view);
+        this.inViewObserver.observe(view.root);
       }
       // Keep the DOM order in a section equal to the spec order (losses by kind, metric families).
       const order = placed.get(spec.section) ?? 0;
@@ -269,14 +290,13 @@ export class PlotsApp {
       if (section.body.children[order] !== view.root) section.body.insertBefore(view.root, section.body.children[order] ?? null);
       // A collapsed section's charts are not drawn: nothing to see, and a live run then costs nothing there.
       if (collapsed.has(spec.section)) view.spec = spec;
-      // setData redraws with the new context, so a selection change needs no extra redraw.
-      else view.update(spec, ctx);
+      else shown.push({ view, spec });
     }
-    if (!collapsed.has('sampling')) this.sampling.update(runs, this.theme);
-    this.columnsToggle.textContent = this.state.allColumns ? 'Fewer columns' : 'More columns';
-    this.columnsToggle.title = this.state.allColumns ? 'Show only the differing parameters and the headline metrics' : 'Show every parameter and every metric, final and best';
-    this.sweepView.update(sweepData(runs), this.theme);
-    this.renderTable();
+    // Where every chart is, read in one layout before any of them draws (a read after each draw would
+    // force a layout per chart); the ones out of view draw when they scroll in.
+    const placements = shown.map(({ view }) => view.measure(window.innerHeight, IN_VIEW_MARGIN_PX));
+    // setData redraws with the new context, so a selection change needs no extra redraw.
+    shown.forEach(({ view, spec }, i) => view.update(spec, ctx, placements[i]));
     this.renders++;
     const waiters = this.renderWaiters;
     this.renderWaiters = [];

@@ -81,8 +81,9 @@ export function panelHtml(origin: string, nonce = makeNonce()): string {
   return renderPlotsHtml({ cspSource: origin, nonce, scriptUri: `${origin}/media/${PLOTS_MEDIA.script}`, styleUris: PLOTS_MEDIA.styles.map((s) => `${origin}/media/${s}`) });
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+/** `extraArgs`: more Chromium switches (the render benchmark exposes `gc()` with `--js-flags=--expose-gc`). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }
 
 import type {} from './hostFeed';

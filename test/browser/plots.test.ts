@@ -61,8 +61,9 @@ afterAll(async () => {
 });
 
 async function panelWithRuns(selected: FixtureRun[], state?: Partial<PlotsViewState>): Promise<Page> {
-  // Tall enough that every chart is in view: screenshots need no scrolling (the toolbar is sticky).
-  const page = await openPanel(browser, server, { state, height: 1500 });
+  // Tall enough that every chart of the real run (17, with the ANN metrics) is in view, so every chart is
+  // drawn (charts out of view are drawn when they scroll in) and screenshots need no scrolling.
+  const page = await openPanel(browser, server, { state, height: 3400 });
   await waitForPosted(page, 'initialized');
   await postRuns(page, selected);
   return page;
@@ -619,6 +620,42 @@ describe('plots webview on a run the real trainer wrote', () => {
         'popularity baseline': shown(evalEvent.baseline['recall@50']),
       });
       await page.screenshot({ path: join(SCREENSHOTS, 'plots-real-run-hover.png'), fullPage: false });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('draws a chart out of view when it scrolls in, with the data that arrived meanwhile and the zoom of the others', async () => {
+    // A short window: the real run's 17 charts reach far below it.
+    const page = await openPanel(browser, server, { height: 900 });
+    const drawn = async () => Object.fromEntries((await page.evaluate(() => window.__plots!.charts())).map((c) => [c.id, c.drawn]));
+    const evalAt = real.events.flatMap((e, i) => (e.type === 'eval' ? [i] : []));
+    const cut = evalAt[2] + 1;
+    try {
+      await waitForPosted(page, 'initialized');
+      await postRuns(page, [{ ref: real.ref, events: real.events.slice(0, cut) }]);
+      const first = await drawn();
+      expect(first.loss).toBe(true);
+      expect(first.throughput, 'the throughput chart, ≈ 3,000 px down, is not drawn yet').toBe(false);
+      expect(await page.locator('[data-chart-id="throughput"] canvas').count()).toBe(0);
+
+      // Zoom the loss chart, let live events arrive, then scroll to the throughput chart.
+      const before = await drawnAxes(page, 'loss');
+      const x = xRange(before);
+      const from = Math.round(before.plot.left + before.plot.width * 0.3);
+      const to = Math.round(before.plot.left + before.plot.width * 0.6);
+      const span = [x.min + (from - before.plot.left) * x.unitsPerPx, x.min + (to - before.plot.left) * x.unitsPerPx];
+      await afterRedraw(page, ['loss'], () => drag(page, 'loss', from, to));
+      await postAppend(page, real.ref.runId, real.events.slice(cut));
+      await page.locator('[data-chart-id="throughput"]').scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => window.__plots!.charts().find((c) => c.id === 'throughput')?.drawn === true, null, { timeout: 10_000 });
+      // It shows every step of the run (also the ones that arrived while it was out of view)…
+      const throughput = (await page.evaluate(() => window.__plots!.charts())).find((c) => c.id === 'throughput')!;
+      expect(throughput.x).toEqual(stepSteps(real.events));
+      // …at the span the user zoomed the loss chart to, which keeps that span.
+      await expectXRange(page, 'throughput', span[0], span[1]);
+      await page.locator('[data-chart-id="loss"]').scrollIntoViewIfNeeded();
+      await expectXRange(page, 'loss', span[0], span[1]);
     } finally {
       await page.close();
     }

@@ -2,6 +2,9 @@
  * One uPlot chart of the panel (a card with its title, export buttons and plot). Live data goes through
  * `setData` without rebuilding; the chart is rebuilt only when its shape changes (series added, log
  * scale or x axis switched), because uPlot fixes series and scale kinds at construction.
+ * A chart out of view is not drawn (as TensorBoard and W&B do with off-screen panels): it keeps its
+ * latest spec and draws when it scrolls near the viewport, so twenty runs' worth of charts below the
+ * fold cost nothing when the panel opens or a live run appends.
  */
 import uPlot from 'uplot';
 import type { XAxisKind } from '../../shared/webviewProtocol';
@@ -29,7 +32,19 @@ export interface ChartViewContext {
   onChooseK(family: string, k: number): void;
 }
 
+export interface ChartPlacement {
+  /** Within the margin of the viewport, so worth drawing now. */
+  inView: boolean;
+  /** The plot's width in CSS pixels. */
+  width: number;
+}
+
 const CHART_HEIGHT = 200;
+/**
+ * Height held by a chart not drawn yet: the plot and one legend row. Its legend may be taller, so the
+ * page's guess of what is in view errs towards drawing a chart too many, never one too few.
+ */
+const UNDRAWN_HEIGHT = CHART_HEIGHT + 24;
 
 export function formatSeconds(sec: number): string {
   if (sec < 60) return `${+sec.toFixed(1)}s`;
@@ -45,6 +60,12 @@ export class ChartView {
   private zoomed = false;
   /** Set while this view itself shows/hides series, so its own hook does not echo the change back. */
   private applying = false;
+  /** Near the viewport (set by the page's IntersectionObserver and by its own check at a render). */
+  private inView = false;
+  /** The spec changed while the chart was out of view: draw it when it comes into view. */
+  private stale = true;
+  /** A width the page asked for while the chart was out of view, applied when it draws again. */
+  private pendingWidth: number | null = null;
   spec: ChartSpec;
 
   constructor(spec: ChartSpec, private ctx: ChartViewContext) {
@@ -80,24 +101,55 @@ export class ChartView {
     header.append(buttons);
     this.plotHost = document.createElement('div');
     this.plotHost.className = 'chart-plot';
+    this.plotHost.style.minHeight = `${UNDRAWN_HEIGHT}px`;
     this.root.append(header, this.plotHost);
+  }
+
+  /** Where the chart is, read by the page in one layout pass; see `update`. */
+  measure(viewportHeight: number, marginPx: number): ChartPlacement {
+    const rect = this.root.getBoundingClientRect();
+    return { inView: rect.bottom > -marginPx && rect.top < viewportHeight + marginPx, width: this.plotHost.clientWidth };
+  }
+
+  /** True once uPlot has drawn this chart. */
+  get drawn(): boolean {
+    return this.plot !== null;
+  }
+
+  /** The chart came near the viewport or left it; coming in, it draws what changed while it was away. */
+  setInView(inView: boolean): void {
+    this.inView = inView;
+    if (inView && this.stale) this.update(this.spec, this.ctx);
   }
 
   get id(): string {
     return this.spec.id;
   }
 
-  /** Shows new data; rebuilds the uPlot instance only when the shape changed. Keeps a zoom the user made. */
-  update(spec: ChartSpec, ctx: ChartViewContext): void {
+  /**
+   * Shows new data; rebuilds the uPlot instance only when the shape changed. Keeps a zoom the user made.
+   * `placement`: whether the chart is in view and its plot's width, when the page has measured them
+   * (one layout for all charts before any draws, not one forced layout per chart).
+   */
+  update(spec: ChartSpec, ctx: ChartViewContext, placement?: ChartPlacement): void {
     this.spec = spec;
     this.ctx = ctx;
+    if (placement) this.inView = placement.inView;
+    const width = placement?.width;
     (this.root.querySelector('.chart-title') as HTMLElement).textContent = spec.title;
+    if (!this.inView) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     const key = JSON.stringify([spec.series.map((s) => [s.runId, s.kind, s.label, s.colourIndex]), ctx.xAxis, ctx.logScale, ctx.theme]);
     if (!this.plot || key !== this.shapeKey) {
-      this.build();
+      this.build(width);
       this.shapeKey = key;
       return;
     }
+    if (this.pendingWidth !== null && this.pendingWidth !== this.plot.width) this.plot.setSize({ width: this.pendingWidth, height: CHART_HEIGHT });
+    this.pendingWidth = null;
     this.setData(!this.zoomed);
     this.applyVisibility();
   }
@@ -105,7 +157,7 @@ export class ChartView {
   /** New data, and each line's width for its new number of points (uPlot reads `width` at every draw). */
   private setData(resetScales: boolean): void {
     const plot = this.plot!;
-    const data = this.data();
+    const data = this.data(plot.width);
     const widths = this.lineWidths(data, plot.width);
     widths.forEach((w, i) => (plot.series[i + 1].width = w));
     plot.setData(data, resetScales);
@@ -117,8 +169,7 @@ export class ChartView {
   }
 
   /** What uPlot draws: at most about two x values per horizontal pixel. */
-  private data(): uPlot.AlignedData {
-    const width = this.plot?.width ?? (this.plotHost.clientWidth || 480);
+  private data(width: number): uPlot.AlignedData {
     const drawn = decimateAligned({ x: this.spec.x, ys: this.spec.ys }, Math.max(2, Math.round(width * 2)));
     return [drawn.x, ...drawn.ys] as uPlot.AlignedData;
   }
@@ -129,10 +180,10 @@ export class ChartView {
     return this.ctx.isDimmed(s.runId) ? withAlpha(base, 0.15) : colour;
   }
 
-  private build(): void {
+  private build(measuredWidth?: number): void {
     this.plot?.destroy();
     const { theme } = this.ctx;
-    const width = Math.max(240, this.plotHost.clientWidth || this.root.clientWidth || 480);
+    const width = Math.max(240, measuredWidth || this.plotHost.clientWidth || this.root.clientWidth || 480);
     const axis = (label: string): uPlot.Axis => ({
       label,
       stroke: theme.foreground,
@@ -143,7 +194,7 @@ export class ChartView {
     });
     const xAxis: uPlot.Axis = { ...axis(X_AXIS_LABELS[this.ctx.xAxis]) };
     if (this.ctx.xAxis === 'time') xAxis.values = (_u, splits) => splits.map(formatSeconds);
-    const data = this.data();
+    const data = this.data(width);
     const widths = this.lineWidths(data, width);
     // uPlot computes the y range, then the axis's labels: the labels come from that same computation.
     let linear = linearTicks(null, null);
@@ -201,8 +252,19 @@ export class ChartView {
       },
     };
     this.plotHost.replaceChildren();
+    this.plotHost.style.minHeight = '';
+    this.pendingWidth = null;
     this.plot = new uPlot(opts, data, this.plotHost);
     this.zoomed = false;
+    this.followSyncedZoom();
+  }
+
+  /** A chart drawn late (scrolled into view) shows the x range the user zoomed the others to. */
+  private followSyncedZoom(): void {
+    const plot = this.plot!;
+    const zoomedPeer = uPlot.sync(this.ctx.syncKey).plots.find((p) => p !== plot && showsLessThanData(p));
+    const { min, max } = zoomedPeer?.scales.x ?? {};
+    if (min != null && max != null) plot.setScale('x', { min, max });
   }
 
   /** Follows the run toggles made in any chart's legend. */
@@ -222,11 +284,16 @@ export class ChartView {
 
   resetZoom(): void {
     this.zoomed = false;
-    if (this.plot) this.setData(true);
+    if (this.plot && !this.stale) this.setData(true);
   }
 
   resize(width: number): void {
     const wanted = Math.max(240, width);
+    if (!this.inView) {
+      this.pendingWidth = wanted;
+      this.stale = true;
+      return;
+    }
     // The page's resize observer fires whenever a section grows (new charts, a section expanded): a chart
     // whose width did not change is not redrawn.
     if (this.plot && this.plot.width !== wanted) this.plot.setSize({ width: wanted, height: CHART_HEIGHT });
@@ -249,10 +316,11 @@ export class ChartView {
   }
 
   /** What the debug hook reports: the series as drawn, with their visibility. */
-  snapshot(): { id: string; title: string; x: number[]; series: { label: string; runId: string; kind: string; show: boolean; lineWidth: number; y: (number | null)[] }[] } {
+  snapshot(): { id: string; title: string; drawn: boolean; x: number[]; series: { label: string; runId: string; kind: string; show: boolean; lineWidth: number; y: (number | null)[] }[] } {
     return {
       id: this.spec.id,
       title: this.spec.title,
+      drawn: this.drawn,
       x: this.spec.x,
       series: this.spec.series.map((s, i) => ({ label: s.label, runId: s.runId, kind: s.kind, show: this.plot?.series[i + 1]?.show ?? false, lineWidth: this.plot?.series[i + 1]?.width ?? NaN, y: this.spec.ys[i] })),
     };
