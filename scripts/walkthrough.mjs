@@ -2,7 +2,8 @@
 // Clicks through the packaged extension as a person would, for a person to look at the screenshots:
 // installs a .vsix (not development mode) into a fresh code-server, opens a workspace holding the
 // examples, and drives headless Chromium: the activity bar and tree, an experiment file with its
-// diagnostics and a hover, the command palette ("Check Engines", "Run Experiment"'s quick pick).
+// diagnostics and a hover, the command palette ("Check Engines", "Run Experiment"'s quick pick), and
+// the plots of the run, scrolled to the charts below the fold.
 //   node scripts/walkthrough.mjs [--vsix two-tower-lab-linux-x64.vsix] [--out test-output/walkthrough]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,6 +121,22 @@ try {
   await shot('torch-run-in-tree');
   await page.waitForTimeout(30000);
   await shot('torch-run-later');
+  // The plots of the experiment's runs; the charts below the fold are drawn when they scroll in.
+  await page.keyboard.press('Control+j'); // the Problems panel away: room for the plots
+  await page.waitForTimeout(1000);
+  await palette('Two-Tower Lab: Open Plots');
+  await page.waitForTimeout(2000);
+  await page.keyboard.press('Enter'); // "Runs of synthetic": new runs join as they start
+  await page.waitForTimeout(8000);
+  await shot('plots');
+  const plots = await page.locator('iframe.webview').last().boundingBox();
+  await page.mouse.move(plots.x + plots.width / 2, plots.y + plots.height / 2);
+  for (let i = 0; i < 6; i++) {
+    await page.mouse.wheel(0, 800);
+    await page.waitForTimeout(400);
+  }
+  await page.waitForTimeout(1500);
+  await shot('plots-scrolled');
 } finally {
   await browser.close();
   try {

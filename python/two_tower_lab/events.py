@@ -82,6 +82,12 @@ class StepThrottle:
             return None
         return self.flush(t)
 
+    def start_window(self) -> None:
+        """Training steps begin again after work that is not training (evaluation, mining): the next rate
+        is measured from now, so that work does not show as a dip in examples/s. Pending steps keep their window."""
+        if self.steps == 0:
+            self.since = self.now()
+
     def flush(self, t: Optional[float] = None) -> Optional[Tuple[float, float]]:
         if self.steps == 0:
             return None

@@ -254,6 +254,7 @@ class Loop:
                 mined.pools = HardPools(*pools)
                 mined_report = hard_negatives_report(sampler, training["negatives"]["hard"], positives, pair_users, epoch)
             counters.reset()
+            throttle.start_window()
             epoch_began = now()
             epoch_loss = position["lossSum"] if position else 0.0
             epoch_steps = position["steps"] if position else 0

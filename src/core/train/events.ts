@@ -142,6 +142,15 @@ export class StepThrottle {
     return this.flush(t);
   }
 
+  /**
+   * Training steps begin again after work that is not training (evaluation, mining hard negatives):
+   * the next rate is measured from now, so that work does not show as a dip in examples/s. Steps
+   * still pending keep their window.
+   */
+  startWindow(): void {
+    if (this.steps === 0) this.since = this.now();
+  }
+
   /** The pending summary (at the end of an epoch), or undefined when no step is pending. */
   flush(t = this.now()): { loss: number; examplesPerSec: number } | undefined {
     if (this.steps === 0) return undefined;

@@ -246,6 +246,7 @@ export async function runTrainingLoop(opts: LoopOptions): Promise<LoopResult> {
       minedReport = hardNegativesReport({ sampler, hard: training.negatives.hard, userPositives, pairs, epoch });
     }
     counters.reset();
+    throttle.startWindow();
     const epochBegan = now();
     let epochLoss = position?.lossSum ?? 0;
     let epochSteps = position?.steps ?? 0;

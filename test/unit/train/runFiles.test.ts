@@ -65,6 +65,28 @@ describe('StepThrottle', () => {
     expect(th.add(4, 5)?.examplesPerSec).toBeCloseTo(5 / 0.3, 6);
     expect(th.flush()).toBeUndefined();
   });
+
+  it('measures the rate from the start of the next steps, not across the evaluation before them', () => {
+    let t = 0;
+    const th = new StepThrottle(250, 2, () => t);
+    t = 100;
+    th.add(1, 10);
+    t = 200;
+    expect(th.add(1, 10)?.examplesPerSec).toBeCloseTo(100, 6);
+    // An evaluation takes 5 s, then the next epoch's steps start: 20 examples in 0.2 s, not in 5.2 s.
+    t = 5200;
+    th.startWindow();
+    t = 5300;
+    th.add(1, 10);
+    t = 5400;
+    expect(th.add(1, 10)?.examplesPerSec).toBeCloseTo(100, 6);
+    // A pending step keeps its window: 10 examples from 5400 to 5600 after a start asked for at 5500.
+    t = 5500;
+    th.add(1, 10);
+    th.startWindow();
+    t = 5600;
+    expect(th.flush()?.examplesPerSec).toBeCloseTo(50, 6);
+  });
 });
 
 describe('checkpoints', () => {
