@@ -89,12 +89,16 @@ export function metricFamilies(keys: Iterable<string>): MetricFamily[] {
   return [...byFamily].map(([family, ks]) => ({ family, section: sectionOfFamily(family), ks: [...ks].sort((a, b) => a - b) }));
 }
 
-/** The K shown for a family: the one chosen (when it was logged), else the headline metric's K in its family, else the smallest. */
+/**
+ * The K shown for a family: the one chosen (when it was logged), else the headline metric's K in its
+ * family, else the smallest. A namespaced twin (`ann/recall`, the same metric through the ANN index)
+ * follows its plain family (`recall`) until it is given a K of its own, so the two sit side by side at one K.
+ */
 export function shownK(family: MetricFamily, chosen: Record<string, number>, headline?: string): number | undefined {
-  const pick = chosen[family.family];
-  if (pick !== undefined && family.ks.includes(pick)) return pick;
+  const base = baseName(family.family);
+  for (const pick of [chosen[family.family], chosen[base]]) if (pick !== undefined && family.ks.includes(pick)) return pick;
   const head = headline === undefined ? undefined : parseMetricKey(headline);
-  if (head?.family === family.family && head.k !== undefined && family.ks.includes(head.k)) return head.k;
+  if (head !== undefined && baseName(head.family) === base && head.k !== undefined && family.ks.includes(head.k)) return head.k;
   return family.ks[0];
 }
 

@@ -38,6 +38,18 @@ describe('metric families', () => {
     expect(shownK(ndcg, {}, 'recall@50')).toBe(10);
   });
 
+  it('shows a namespaced twin (ann/recall) at the K of its plain family until it is given its own', () => {
+    const families = metricFamilies(['ann/recall@10', 'ann/recall@50', 'ann_recall@10', 'ann_recall@50']);
+    const annRecall = families.find((f) => f.family === 'ann/recall')!;
+    const annRecallShare = families.find((f) => f.family === 'ann_recall')!;
+    // The headline recall@50: exact and ANN recall at 50; ann_recall (the index's share of the exact top K) is another metric.
+    expect(shownK(annRecall, {}, 'recall@50')).toBe(50);
+    expect(shownK(annRecallShare, {}, 'recall@50')).toBe(10);
+    // The user picked recall@10: its twin follows; a K picked for the twin itself wins.
+    expect(shownK(annRecall, { recall: 10 }, 'recall@50')).toBe(10);
+    expect(shownK(annRecall, { recall: 10, 'ann/recall': 50 }, 'recall@50')).toBe(50);
+  });
+
   it('takes the trainer\'s headline (ended.best) when logged, else recall@50, else the first metric', () => {
     expect(headlineOf([undefined, 'ndcg@10'], ['recall@10', 'ndcg@10'])).toBe('ndcg@10');
     expect(headlineOf([undefined], ['recall@10', 'recall@50'])).toBe('recall@50');
