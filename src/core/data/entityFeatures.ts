@@ -14,7 +14,9 @@ import { cellToNumber, cellToString, type CellPlace } from './cells';
 import type { CategoricalColumn, ContinuousColumn, EntityFeatures, Vocabulary } from './dataset';
 import { DataError, missingColumnError } from './errors';
 import type { TableSource } from './readers/source';
-import { categoricalVocabulary } from './vocabulary';
+import { duplicateKeyError, logDomainError, outsideLogDomain } from './featureErrors';
+import { featureCellsInSql } from './featuresInSql';
+import { categoricalVocabularyOfCounts } from './vocabulary';
 import { bucketize, quantileBoundaries } from '../features/bucketize';
 import { normalize, normalizeWith, type FeatureStats, type Normalization } from '../features/normalize';
 
@@ -65,7 +67,7 @@ export async function joinFeatures(
 ): Promise<EntityFeatures> {
   const { warn, skipRows } = options;
   const n = entities.size;
-  const cells = await readFeatureCells(source, key, specs, { configKey, towerKey, size: n, entityOf: (id) => entities.lookup(id), skipRows });
+  const cells = await readFeatureCells(source, key, specs, { configKey, towerKey, size: n, entityOf: (id) => entities.lookup(id), entities, skipRows });
 
   const without: string[] = [];
   for (let e = 1; e < n; e++) if (!cells.hasRow[e]) without.push(entities.ids[e]);
@@ -78,7 +80,7 @@ export async function joinFeatures(
     );
   }
   const categorical: CategoricalColumn[] = specs.categorical.map((spec, f) => {
-    const vocabulary = categoricalVocabulary(cells.allCategorical[f], spec.max_vocab);
+    const vocabulary = categoricalVocabularyOfCounts(cells.categoryCounts[f].distinct, cells.categoryCounts[f].counts, spec.max_vocab);
     return { name: spec.name, vocabulary, values: categoricalValues(vocabulary, cells.categorical[f]) };
   });
   const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) =>
@@ -146,11 +148,11 @@ export async function encodeFeatureRows(
 }
 
 /** The raw cells of a feature table, per entity: what fitting and encoding both start from. */
-interface FeatureCells {
+export interface FeatureCells {
   /** Per categorical feature: the value of each entity ('' = none). */
   categorical: string[][];
-  /** Per categorical feature: every value read (of any row kept), for the vocabulary. */
-  allCategorical: string[][];
+  /** Per categorical feature: the distinct values read (of any row kept) in order of first appearance, and how often each was read. */
+  categoryCounts: { distinct: string[]; counts: number[] }[];
   /** Per continuous feature: the raw value of each entity (NaN = missing). */
   continuous: Float64Array[];
   hasRow: Uint8Array;
@@ -169,6 +171,8 @@ interface ReadOptions {
   size?: number;
   /** The entity of a row from its key (0 = not one). */
   entityOf: (id: string) => number;
+  /** The vocabulary `entityOf` looks ids up in, when it is one: the SQL path can then read the table. */
+  entities?: Vocabulary;
   skipRows?: Uint8Array;
   /** The error for a missing feature column, when not the config's (`set … .name`) one. */
   missingFeature?: (name: string, role: string) => Error;
@@ -196,6 +200,13 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
   const conCols = specs.continuous.map((f, i) => column(f.name, `a continuous feature of ${towerKey}${from}`, `${towerKey}.continuous[${i}].name`, true));
 
   const n = size ?? 0;
+  if (source.sql && options.entities && size !== undefined) {
+    const inSql = await featureCellsInSql(source, { key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey, skipRows });
+    if (inSql) {
+      source.close();
+      return inSql;
+    }
+  }
   const allCategorical = specs.categorical.map(() => [] as string[]);
   const categorical = specs.categorical.map(() => new Array<string>(n).fill(''));
   const continuous = specs.continuous.map(() => new Array<number>(n).fill(NaN));
@@ -213,12 +224,7 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
     const keyText = cellToString(values[keyCol]);
     const e = entityOf(keyText);
     if (rowLine && e > 0) {
-      if (rowLine[e] > 0) {
-        throw new DataError(
-          `${source.file}:${line}: the key '${keyText}' (column '${key}') is also on line ${rowLine[e]}: a feature table has one row per key, and which row is meant cannot be told. Remove one of the rows (or give ${configKey} a table deduplicated upstream).`,
-          { file: source.file, row: line, column: key },
-        );
-      }
+      if (rowLine[e] > 0) throw duplicateKeyError(source.file, line, rowLine[e], keyText, key, configKey);
       rowLine[e] = line;
     }
     for (let f = 0; f < catCols.length; f++) {
@@ -241,19 +247,19 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
         });
       }
       if (Math.abs(v) > Math.abs(largest[f].value)) largest[f] = { value: v, line };
-      if (specs.continuous[f].normalize === 'log' && v <= -1) {
-        throw new DataError(
-          `${source.file}:${line}: column '${place.column}' has ${v}, but 'log' normalisation needs values > −1 (it takes log(1 + x)). Use normalize: zscore or minmax, or fix the value.`,
-          { file: source.file, row: line, column: place.column },
-        );
-      }
+      if (specs.continuous[f].normalize === 'log' && outsideLogDomain(v)) throw logDomainError(place, v);
       continuous[f][e] = v;
     }
   });
   const count = Math.max(n, hasRow.length);
+  const categoryCounts = allCategorical.map((values) => {
+    const counts = new Map<string, number>();
+    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    return { distinct: [...counts.keys()], counts: [...counts.values()] };
+  });
   return {
     categorical,
-    allCategorical,
+    categoryCounts,
     continuous: continuous.map((c) => padded(c, count)),
     hasRow: Uint8Array.from(padded(hasRow, count, 0)),
     largest,

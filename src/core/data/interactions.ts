@@ -143,7 +143,7 @@ async function readInSql(source: TableSource, cols: Record<keyof InteractionMapp
     source.sql!,
     ids,
     roles.map(([role, kind]) => ({ kind, index: cols[role], name: mapping[role] ?? role })),
-    onProgress && ((rows) => onProgress({ phase: 'interactions', rows })),
+    { onProgress: onProgress && ((rows) => onProgress({ phase: 'interactions', rows })) },
   );
   if (!decoded) return undefined;
   const valueOf = (role: (typeof VALUE_ROLES)[number][0]) => {

@@ -27,9 +27,30 @@ export type IdColumn = {
   vocabulary?: Vocabulary;
   /** A blank id is an error with this message; without it, blank is an id like any other (`''`). */
   blankError?: (file: string, line: number) => Error;
+  /** (lookup) A known id on a second row is an error with this message: `firstLine` is its first row's. */
+  duplicateError?: (file: string, line: number, firstLine: number, id: string) => Error;
 };
-/** A value column, parsed as cells.ts parses it: a time, a required number, or a flag. */
-export type ValueColumn = { kind: 'time' | 'number' | 'flag'; index: number; name: string };
+/**
+ * A value column, parsed as cells.ts parses it: a time, a required number, a number that may be blank
+ * (NaN), or a flag. `refuse`: parsed values that are an error (the same test in SQL and in JavaScript).
+ */
+export type ValueColumn = {
+  kind: 'time' | 'number' | 'optional-number' | 'flag';
+  index: number;
+  name: string;
+  refuse?: { sql: (value: string) => string; test: (value: number) => boolean; error: (place: CellPlace, value: number) => Error };
+};
+
+export interface DecodeOptions {
+  onProgress?: (rows: number) => void;
+  /** Rows (by their order among the rows read) to leave out entirely, as if they were not in the table. */
+  skipRows?: Uint8Array;
+  /**
+   * Value cells are parsed (and can be errors) only on rows whose first id column has a known id
+   * (a lookup column): the features of ids the caller does not know are not read.
+   */
+  valuesOfKnownIdsOnly?: boolean;
+}
 
 export interface Decoded {
   /** Per id column, in the order given: the codes (or looked-up indices). */
@@ -64,8 +85,9 @@ export async function decodeInSql(
   sql: SqlTable,
   idColumns: readonly IdColumn[],
   valueColumns: readonly ValueColumn[],
-  onProgress?: (rows: number) => void,
+  options: DecodeOptions = {},
 ): Promise<Decoded | undefined> {
+  const { onProgress, skipRows } = options;
   const connection = await newConnection();
   const name = `__decode_${process.pid}_${++tableCount}`;
   const tables: string[] = [];
@@ -80,6 +102,7 @@ export async function decodeInSql(
     if (idColumns.some((c) => !isIdType(types.get(c.index)))) return undefined;
     const rows = table('');
     const ranges = await loadRows(connection, rows, sql, idColumns, valueColumns, types);
+    if (skipRows?.includes(1)) await leaveOut(connection, rows, table('_skip'), skipRows);
     const lineMaps = Promise.all(sql.parts.map((part) => part.lines().catch(() => undefined)));
 
     // Each id column's codes: new ones by first appearance (as VocabularyBuilder gives them), or the caller's.
@@ -106,14 +129,45 @@ export async function decodeInSql(
     const blankChecks = idColumns.map((c, j) => (c.blankError ? `id${j} IS NULL OR id${j} = ''` : undefined));
     const anyBlank = blankChecks.filter(Boolean).join(' OR ') || 'false';
     const slowRow = valueColumns.map((_, j) => `f${j} IS NULL`).join(' OR ') || 'false';
-    const [kept, firstBlank, slowRows] = await one(`SELECT count(*), min(rowid) FILTER (${anyBlank}), count(*) FILTER (${slowRow}) FROM ${rows} WHERE keep`);
+    // The rows whose value cells count: all, or those of a known id (a join to the first column's vocabulary).
+    const valued = options.valuesOfKnownIdsOnly ? `${rows} AS t JOIN ${codeTables[0]} AS k ON t.id0 = k.id WHERE t.keep` : `${rows} AS t WHERE t.keep`;
+    const [kept, firstBlank] = await one(`SELECT count(*), min(rowid) FILTER (${anyBlank}) FROM ${rows} WHERE keep`);
+    const [slowRows] = await one(`SELECT count(*) FILTER (${slowRow}) FROM ${valued}`);
     const n = Number(kept);
+    // The first problem SQL can see without JavaScript, by rowid: a blank id, a known id again, a refused value.
+    // `column`: the value column whose cell it is (-1: an id), so cells before it on its row are parsed first.
+    const problems: { rowId: number; column: number; error: () => Error }[] = [];
     const firstBlankRow = firstBlank === null ? -1 : Number(firstBlank);
-    let blankColumn = -1;
     if (firstBlankRow >= 0) {
       const at = await one(`SELECT ${blankChecks.map((b) => (b ? `(${b})` : 'false')).join(', ')} FROM ${rows} WHERE rowid = ${firstBlankRow}`);
-      blankColumn = at.findIndex((b) => b === true);
+      const blankColumn = at.findIndex((b) => b === true);
+      problems.push({ rowId: firstBlankRow, column: -1, error: () => idColumns[blankColumn].blankError!(...placeOf(firstBlankRow)) });
     }
+    for (const [j, column] of idColumns.entries()) {
+      if (!column.duplicateError) continue;
+      const again = await connection.runAndReadAll(
+        `SELECT rowid::INTEGER, first::INTEGER, id FROM (SELECT t.rowid, t.id${j} AS id, min(t.rowid) OVER (PARTITION BY c.code) AS first, row_number() OVER (PARTITION BY c.code ORDER BY t.rowid) AS nth
+         FROM ${rows} AS t JOIN ${codeTables[j]} AS c ON t.id${j} = c.id WHERE t.keep) WHERE nth = 2 ORDER BY rowid LIMIT 1`,
+      );
+      const [row] = again.getRows();
+      if (row) problems.push({ rowId: Number(row[0]), column: -1, error: () => column.duplicateError!(...placeOf(Number(row[0])), placeOf(Number(row[1]))[1], String(row[2])) });
+    }
+    for (const [j, column] of valueColumns.entries()) {
+      if (!column.refuse) continue;
+      const [row] = (await connection.runAndReadAll(`SELECT t.rowid::INTEGER, t.f${j} FROM ${valued} AND t.f${j} IS NOT NULL AND (${column.refuse.sql(`t.f${j}`)}) ORDER BY t.rowid LIMIT 1`)).getRows();
+      if (row) {
+        const rowId = Number(row[0]);
+        problems.push({
+          rowId,
+          column: j,
+          error: () => {
+            const [file, line] = placeOf(rowId);
+            return column.refuse!.error({ file, line, column: column.name }, Number(row[1]));
+          },
+        });
+      }
+    }
+    const firstProblem = problems.reduce<(typeof problems)[number] | undefined>((a, p) => (a === undefined || p.rowId < a.rowId || (p.rowId === a.rowId && p.column < a.column) ? p : a), undefined);
 
     // Materialized, in file order: a streamed result costs several times more per chunk.
     const sentinel = (kind: ValueColumn['kind']) => (kind === 'flag' ? `${SLOW_FLAG}` : `'NaN'::DOUBLE`);
@@ -135,6 +189,10 @@ export async function decodeInSql(
       const row = rowId - ranges[p].start;
       const map = maps[p];
       return map && row < map.length ? map[row] : sql.parts[p].firstDataLine + row;
+    };
+    const placeOf = (rowId: number): [file: string, line: number] => {
+      const p = partOf(rowId);
+      return [sql.parts[p].file, lineIn(p, rowId)];
     };
     const ids = idColumns.map(() => new Int32Array(n));
     const values = valueColumns.map((c) => (c.kind === 'flag' ? new Uint8Array(n) : new Float64Array(n)));
@@ -161,12 +219,8 @@ export async function decodeInSql(
 
     // Cells SQL did not parse plainly, through the row path's parsers, in file order; the first problem
     // in file order wins, as when the rows are read one by one (a row's ids are checked before its cells).
-    const blankError = () => {
-      const p = partOf(firstBlankRow);
-      return idColumns[blankColumn].blankError!(sql.parts[p].file, lineIn(p, firstBlankRow));
-    };
     if (slowRows !== null && Number(slowRows) > 0) {
-      const slow = await connection.run(`SELECT rowid::INTEGER${valueColumns.map((_, j) => `, f${j} IS NULL, raw${j}`).join('')} FROM ${rows} WHERE keep AND (${slowRow}) ORDER BY rowid`);
+      const slow = await connection.run(`SELECT t.rowid::INTEGER${valueColumns.map((_, j) => `, t.f${j} IS NULL, t.raw${j}`).join('')} FROM ${valued} AND (${slowRow}) ORDER BY t.rowid`);
       const place: CellPlace = { file: label, line: 0, column: '' };
       let at = 0;
       let p = 0;
@@ -175,21 +229,24 @@ export async function decodeInSql(
         const rowIds = itemsOf(chunk.getColumnVector(0), Int32Array);
         for (let r = 0; r < chunk.rowCount; r++) {
           const rowId = rowIds[r];
-          if (firstBlankRow >= 0 && rowId >= firstBlankRow) throw blankError();
+          if (firstProblem && (rowId > firstProblem.rowId || (rowId === firstProblem.rowId && firstProblem.column < 0))) throw firstProblem.error();
           while (rowIdOf[at] !== rowId) at++;
           p = partOf(rowId, p);
           valueColumns.forEach((column, j) => {
+            if (firstProblem && rowId === firstProblem.rowId && j === firstProblem.column) throw firstProblem.error();
             if (chunk.getColumnVector(1 + 2 * j).getItem(r) !== true) return;
             place.file = sql.parts[p].file;
             place.line = line[at];
             place.column = column.name;
             const cell = toCell(chunk.getColumnVector(2 + 2 * j).getItem(r));
-            values[j][at] = column.kind === 'flag' ? cellToFlag(cell, place) : column.kind === 'time' ? cellToTime(cell, place) : cellToNumber(cell, place, true);
+            const value = column.kind === 'flag' ? cellToFlag(cell, place) : column.kind === 'time' ? cellToTime(cell, place) : cellToNumber(cell, place, column.kind === 'number');
+            if (column.refuse?.test(value)) throw column.refuse.error(place, value);
+            values[j][at] = value;
           });
         }
       }
     }
-    if (firstBlankRow >= 0) throw blankError();
+    if (firstProblem) throw firstProblem.error();
     onProgress?.(k);
     return { ids, vocabularies, values, line, rows: k };
   } finally {
@@ -256,6 +313,25 @@ async function loadRows(
   return ranges;
 }
 
+/** Marks the rows at these positions among the kept rows (1 in `skip`, in rowid order) as not kept. */
+async function leaveOut(connection: DuckDBConnection, rows: string, skipTable: string, skip: Uint8Array): Promise<void> {
+  await connection.run(`CREATE TEMP TABLE ${skipTable} (ord BIGINT)`);
+  const appender = await connection.createAppender(skipTable);
+  try {
+    for (let r = 0; r < skip.length; r++) {
+      if (skip[r] !== 1) continue;
+      appender.appendBigInt(BigInt(r));
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  await connection.run(
+    `UPDATE ${rows} SET keep = false WHERE rowid IN (SELECT s.rowid FROM (SELECT rowid, row_number() OVER (ORDER BY rowid) - 1 AS ord FROM ${rows} WHERE keep) AS s JOIN ${skipTable} USING (ord))`,
+  );
+}
+
 /** The SQL that parses a cell when it is spelled plainly, else NULL (the cell then goes to JavaScript). */
 function fastExpression(x: string, kind: ValueColumn['kind'], type: string): string {
   if (kind === 'flag') {
@@ -272,7 +348,10 @@ function fastExpression(x: string, kind: ValueColumn['kind'], type: string): str
       : NUMERIC_TYPES.test(type)
         ? `TRY_CAST(${x} AS DOUBLE)`
         : 'NULL::DOUBLE';
-  return `(CASE WHEN isfinite(${number}) THEN ${number} END)::DOUBLE`;
+  const finite = `(CASE WHEN isfinite(${number}) THEN ${number} END)::DOUBLE`;
+  // A blank that may be blank is a missing value (NaN) already here; other blanks (tabs) go to JavaScript.
+  if (kind === 'optional-number') return `(CASE WHEN ${x} IS NULL${type === 'VARCHAR' ? ` OR trim(${x}) = ''` : ''} THEN 'NaN'::DOUBLE ELSE ${finite} END)`;
+  return finite;
 }
 
 async function vocabularyOf(connection: DuckDBConnection, table: string): Promise<VocabularyBuilder> {

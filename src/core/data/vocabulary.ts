@@ -49,12 +49,22 @@ export function vocabularyOf(ids: Iterable<string>): Vocabulary {
 export function categoricalVocabulary(values: readonly string[], maxVocab?: number): Vocabulary {
   const counts = new Map<string, number>();
   for (const v of values) if (v !== '') counts.set(v, (counts.get(v) ?? 0) + 1);
-  let kept = [...counts.keys()];
+  return categoricalVocabularyOfCounts([...counts.keys()], [...counts.values()], maxVocab);
+}
+
+/**
+ * The same vocabulary from the distinct values in order of first appearance and how often each was
+ * read (what the SQL path counts without a string per row); blank values are not categories.
+ */
+export function categoricalVocabularyOfCounts(distinct: readonly string[], counts: ArrayLike<number>, maxVocab?: number): Vocabulary {
+  const countOf = new Map<string, number>();
+  distinct.forEach((v, i) => {
+    if (v !== '' && counts[i] > 0) countOf.set(v, counts[i]);
+  });
+  let kept = [...countOf.keys()];
   if (maxVocab !== undefined && kept.length > maxVocab) {
     const order = new Map(kept.map((v, i) => [v, i]));
-    const top = new Set(
-      [...kept].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || (order.get(a) ?? 0) - (order.get(b) ?? 0)).slice(0, maxVocab),
-    );
+    const top = new Set([...kept].sort((a, b) => (countOf.get(b) ?? 0) - (countOf.get(a) ?? 0) || (order.get(a) ?? 0) - (order.get(b) ?? 0)).slice(0, maxVocab));
     kept = kept.filter((v) => top.has(v));
   }
   return vocabularyOf(kept);
