@@ -201,7 +201,14 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
 
   const n = size ?? 0;
   if (source.sql && options.entities && size !== undefined) {
-    const inSql = await featureCellsInSql(source, { key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey, skipRows });
+    // The SQL path reads the file itself: the source is released whether it gives the cells, declines or fails.
+    let inSql: FeatureCells | undefined;
+    try {
+      inSql = await featureCellsInSql(source, { key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey, skipRows });
+    } catch (e) {
+      source.close();
+      throw e;
+    }
     if (inSql) {
       source.close();
       return inSql;
