@@ -5,9 +5,9 @@
  * JavaScript string is made per row: that per-cell path (decode, trim, Map) was most of the load time.
  *
  * The result is exactly what the row paths of interactions.ts, rankingLog.ts and entityFeatures.ts give
- * (test/unit/data/sqlDecode.test.ts and featuresInSql.test.ts hold them to each other): a cell SQL does not parse plainly (an ISO date, `yes`, a
- * blank, `NaN`) goes through the same JavaScript cell parser with the same row-numbered message, and the
- * first problem in file order is the one reported. Tables this path does not take (ids padded with blanks,
+ * (test/unit/data/sqlDecode.test.ts and featuresInSql.test.ts hold them to each other): a cell SQL does
+ * not parse plainly (an ISO date, `yes`, a blank, `NaN`) goes through the same JavaScript cell parser
+ * with the same row-numbered message, and the first problem in file order is the one reported. Tables this path does not take (ids padded with blanks,
  * ids of other types, parts of different types) give undefined, and the row path reads them.
  */
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
