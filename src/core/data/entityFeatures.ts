@@ -65,18 +65,69 @@ export async function joinFeatures(
   towerKey: string,
   options: JoinOptions = {},
 ): Promise<EntityFeatures> {
+  const { skipRows } = options;
+  const cells = await readFeatureCells(source, key, specs, { configKey, towerKey, size: entities.size, entityOf: (id) => entities.lookup(id), entities, skipRows });
+  return featuresFromCells(cells, { key, entities, specs, trainMask, towerKey }, source.file, options);
+}
+
+/** One tower's request of a table: its key column, its entities and features, and where it is named. */
+export interface TowerFeatures {
+  key: string;
+  entities: Vocabulary;
+  specs: FeatureSpecs;
+  trainMask: Uint8Array;
+  configKey: string;
+  towerKey: string;
+}
+
+/**
+ * Several towers' features from one table: the interactions, when no feature table is given, hold the
+ * user and the item features. DuckDB reads the file once for all of them when it takes the table; else,
+ * or when that read finds a problem, each tower reads its own in turn, so the error reported is the one
+ * those reads give (the first tower's first).
+ */
+export async function joinTowersFeatures(open: () => Promise<TableSource>, towers: readonly TowerFeatures[], options: JoinOptions = {}): Promise<EntityFeatures[]> {
+  const eachOnItsOwn = async (): Promise<EntityFeatures[]> => {
+    const out: EntityFeatures[] = [];
+    for (const t of towers) out.push(await joinFeatures(await open(), t.key, t.entities, t.specs, t.trainMask, t.configKey, t.towerKey, options));
+    return out;
+  };
+  const source = await open();
+  const at = (name: string) => source.columns.indexOf(name);
+  const columns = towers.map((t) => ({ keyCol: at(t.key), catCols: t.specs.categorical.map((f) => at(f.name)), conCols: t.specs.continuous.map((f) => at(f.name)) }));
+  // A missing column gets the message of the tower's own read.
+  if (!source.sql || columns.some((c) => [c.keyCol, ...c.catCols, ...c.conCols].includes(-1))) {
+    source.close();
+    return eachOnItsOwn();
+  }
+  let cells: FeatureCells[] | undefined;
+  try {
+    cells = await featureCellsInSql(
+      source,
+      towers.map((t, i) => ({ ...columns[i], key: t.key, specs: t.specs, entities: t.entities, size: t.entities.size, configKey: t.configKey, skipRows: options.skipRows })),
+    );
+  } catch {
+    cells = undefined;
+  } finally {
+    source.close();
+  }
+  if (!cells) return eachOnItsOwn();
+  return cells.map((c, i) => featuresFromCells(c, towers[i], source.file, options));
+}
+
+/** A tower's features from its cells: the warning for entities without a row, the vocabularies, the normalised values. */
+function featuresFromCells(cells: FeatureCells, tower: Pick<TowerFeatures, 'key' | 'entities' | 'specs' | 'trainMask' | 'towerKey'>, file: string, options: JoinOptions): EntityFeatures {
+  const { key, entities, specs, trainMask, towerKey } = tower;
   const { warn, skipRows } = options;
   const n = entities.size;
-  const cells = await readFeatureCells(source, key, specs, { configKey, towerKey, size: n, entityOf: (id) => entities.lookup(id), entities, skipRows });
-
   const without: string[] = [];
   for (let e = 1; e < n; e++) if (!cells.hasRow[e]) without.push(entities.ids[e]);
   if (without.length > 0 && warn) {
     const examples = without.slice(0, 5).map((id) => `'${id}'`).join(', ');
     warn(
       skipRows
-        ? `${without.length} of ${n - 1} ids of the interactions have only held-out rows in ${source.file} (e.g. ${examples}): features are read from training rows only, so their categorical features are out-of-vocabulary and their continuous features the training mean.`
-        : `${without.length} of ${n - 1} ids of the interactions have no row in ${source.file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
+        ? `${without.length} of ${n - 1} ids of the interactions have only held-out rows in ${file} (e.g. ${examples}): features are read from training rows only, so their categorical features are out-of-vocabulary and their continuous features the training mean.`
+        : `${without.length} of ${n - 1} ids of the interactions have no row in ${file} (e.g. ${examples}): their categorical features are out-of-vocabulary and their continuous features the training mean. Check the ids, or the key column '${key}'.`,
     );
   }
   const categorical: CategoricalColumn[] = specs.categorical.map((spec, f) => {
@@ -84,7 +135,7 @@ export async function joinFeatures(
     return { name: spec.name, vocabulary, values: categoricalValues(vocabulary, cells.categorical[f]) };
   });
   const continuous: ContinuousColumn[] = specs.continuous.map((spec, f) =>
-    continuousColumn(spec, cells.continuous[f], trainMask, { file: source.file, key: `${towerKey}.continuous[${f}]`, largest: cells.largest[f] }),
+    continuousColumn(spec, cells.continuous[f], trainMask, { file, key: `${towerKey}.continuous[${f}]`, largest: cells.largest[f] }),
   );
   return { categorical, continuous, keyColumn: key };
 }
@@ -204,7 +255,7 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
     // The SQL path reads the file itself: the source is released whether it gives the cells, declines or fails.
     let inSql: FeatureCells | undefined;
     try {
-      inSql = await featureCellsInSql(source, { key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey, skipRows });
+      [inSql] = (await featureCellsInSql(source, [{ key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey, skipRows }])) ?? [];
     } catch (e) {
       source.close();
       throw e;

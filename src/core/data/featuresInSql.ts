@@ -15,7 +15,7 @@ import type { Vocabulary } from './dataset';
 import type { FeatureCells, FeatureSpecs } from './entityFeatures';
 import { duplicateKeyError, logDomainError, outsideLogDomain } from './featureErrors';
 import type { TableSource } from './readers/source';
-import { decodeInSql, type IdColumn, type ValueColumn } from './sqlDecode';
+import { decodeInSql, type Decoded, type IdColumn, type ValueColumn } from './sqlDecode';
 
 export interface FeatureColumns {
   key: string;
@@ -31,33 +31,58 @@ export interface FeatureColumns {
   skipRows?: Uint8Array;
 }
 
-export async function featureCellsInSql(source: TableSource, c: FeatureColumns): Promise<FeatureCells | undefined> {
-  const keyColumn: IdColumn = {
+/**
+ * The cells of every tower's features from one read of `source` (the user and the item tower reading
+ * theirs from the same interactions file read it once). Undefined when the SQL path declines the table.
+ */
+export async function featureCellsInSql(source: TableSource, towers: readonly FeatureColumns[]): Promise<FeatureCells[] | undefined> {
+  if (towers.length === 0) return [];
+  const skipRows = towers[0].skipRows;
+  if (towers.some((t) => t.skipRows !== skipRows)) throw new Error('featureCellsInSql: the towers read from one table must leave out the same rows.');
+  const keys: IdColumn[] = towers.map((c) => ({
     kind: 'lookup',
     index: c.keyCol,
     name: c.key,
     vocabulary: c.entities,
     // The interactions repeat keys by design (their last training row wins); a feature table must not.
     ...(c.skipRows ? {} : { duplicateError: (file: string, line: number, firstLine: number, id: string) => duplicateKeyError(file, line, firstLine, id, c.key, c.configKey) }),
-  };
-  const categorical: IdColumn[] = c.specs.categorical.map((f, i) => ({ kind: 'codes', index: c.catCols[i], name: f.name }));
-  const continuous: ValueColumn[] = c.specs.continuous.map((f, i) => ({
-    kind: 'optional-number',
-    index: c.conCols[i],
-    name: f.name,
-    ...(f.normalize === 'log' ? { refuse: { sql: (v: string) => `${v} <= -1`, test: outsideLogDomain, error: logDomainError } } : {}),
   }));
-  const decoded = await decodeInSql(source.file, source.sql!, [keyColumn, ...categorical], continuous, { skipRows: c.skipRows, valuesOfKnownIdsOnly: true });
+  const categorical: IdColumn[] = towers.flatMap((c) => c.specs.categorical.map((f, i): IdColumn => ({ kind: 'codes', index: c.catCols[i], name: f.name })));
+  const continuous: ValueColumn[] = towers.flatMap((c, t) =>
+    c.specs.continuous.map(
+      (f, i): ValueColumn => ({
+        kind: 'optional-number',
+        index: c.conCols[i],
+        name: f.name,
+        knownIdColumn: t,
+        ...(f.normalize === 'log' ? { refuse: { sql: (v: string) => `${v} <= -1`, test: outsideLogDomain, error: logDomainError } } : {}),
+      }),
+    ),
+  );
+  const decoded = await decodeInSql(source.file, source.sql!, [...keys, ...categorical], continuous, { skipRows });
   if (!decoded) return undefined;
+  let catAt = towers.length;
+  let conAt = 0;
+  return towers.map((c, t) => {
+    const cells = towerCells(decoded, t, catAt, conAt, c);
+    catAt += c.specs.categorical.length;
+    conAt += c.specs.continuous.length;
+    return cells;
+  });
+}
 
+/** One tower's cells from the decoded columns: its key at `key`, its categorical and continuous columns from `catAt` and `conAt` on. */
+function towerCells(decoded: Decoded, key: number, catAt: number, conAt: number, c: FeatureColumns): FeatureCells {
   const n = c.size;
-  const entityOf = decoded.ids[0];
-  const codesOf = decoded.ids.slice(1);
+  const entityOf = decoded.ids[key];
+  const codesOf = decoded.ids.slice(catAt, catAt + c.specs.categorical.length);
+  const vocabularies = decoded.vocabularies.slice(catAt, catAt + c.specs.categorical.length).map((v) => v!);
+  const raw = decoded.values.slice(conAt, conAt + c.specs.continuous.length);
   const lastCode = codesOf.map(() => new Int32Array(n));
-  const counts = codesOf.map((_, f) => new Array<number>(decoded.vocabularies[f + 1]!.size).fill(0));
-  const values = c.specs.continuous.map(() => new Float64Array(n).fill(NaN));
+  const counts = vocabularies.map((v) => new Array<number>(v.size).fill(0));
+  const values = raw.map(() => new Float64Array(n).fill(NaN));
   const hasRow = new Uint8Array(n);
-  const largest = c.specs.continuous.map(() => ({ value: 0, line: 0 }));
+  const largest = raw.map(() => ({ value: 0, line: 0 }));
   // In file order, as the row path: counts over every row, the rest from the rows of known entities (the last wins).
   for (let r = 0; r < decoded.rows; r++) {
     for (let f = 0; f < codesOf.length; f++) counts[f][codesOf[f][r]]++;
@@ -66,18 +91,15 @@ export async function featureCellsInSql(source: TableSource, c: FeatureColumns):
     hasRow[e] = 1;
     for (let f = 0; f < codesOf.length; f++) lastCode[f][e] = codesOf[f][r];
     for (let f = 0; f < values.length; f++) {
-      const v = decoded.values[f][r];
+      const v = raw[f][r];
       if (Math.abs(v) > Math.abs(largest[f].value)) largest[f] = { value: v, line: decoded.line[r] };
       values[f][e] = v;
     }
   }
   return {
     // Code 0 never occurs for a coded column (codes start at 1); an entity without a row keeps '' (none).
-    categorical: lastCode.map((codes, f) => {
-      const ids = decoded.vocabularies[f + 1]!.ids;
-      return Array.from(codes, (code) => (code > 0 ? ids[code] : ''));
-    }),
-    categoryCounts: counts.map((perCode, f) => ({ distinct: decoded.vocabularies[f + 1]!.ids.slice(1), counts: perCode.slice(1) })),
+    categorical: lastCode.map((codes, f) => Array.from(codes, (code) => (code > 0 ? vocabularies[f].ids[code] : ''))),
+    categoryCounts: counts.map((perCode, f) => ({ distinct: vocabularies[f].ids.slice(1), counts: perCode.slice(1) })),
     continuous: values,
     hasRow,
     largest,

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import type { Experiment, TowerConfig } from '../config/schema';
 import type { Dataset, EntityFeatures, PositivePairs, RankingLogData, Vocabulary } from './dataset';
-import { hasFeatures, joinFeatures, noFeatures, type FeatureSpecs } from './entityFeatures';
+import { hasFeatures, joinFeatures, joinTowersFeatures, noFeatures, type FeatureSpecs } from './entityFeatures';
 import { DataError } from './errors';
 import { readInteractions, type InteractionMapping, type Interactions } from './interactions';
 import { selectPositives, type PositiveRule } from './positives';
@@ -92,9 +92,25 @@ export async function loadDataset(config: Experiment, experimentFile: string, op
   const userTrainMask = countMask(split.train.users, interactions.users.size);
   const itemTrainMask = countMask(split.train.items, interactions.items.size);
   const heldOut = heldOutRows(interactions.rows, positives.rows, isTest);
-  const userFeatures = await entityFeatures(sources.userTable, interactions.users, config.user_tower, userTrainMask, heldOut, 'user_tower', 'data.user_features', warn);
-  progress?.({ phase: 'user_features', rows: interactions.users.size - 1 });
-  const itemFeatures = await entityFeatures(sources.itemTable, interactions.items, config.item_tower, itemTrainMask, heldOut, 'item_tower', 'data.item_features', warn);
+  const specsOf = (tower: TowerConfig): FeatureSpecs => ({ categorical: tower.categorical ?? [], continuous: tower.continuous ?? [] });
+  let userFeatures: EntityFeatures;
+  let itemFeatures: EntityFeatures;
+  if (sources.userTable?.interactions && sources.itemTable?.interactions && hasFeatures(specsOf(config.user_tower)) && hasFeatures(specsOf(config.item_tower))) {
+    // Both towers' features are columns of the interactions file: one read for both.
+    [userFeatures, itemFeatures] = await joinTowersFeatures(
+      sources.userTable.open,
+      [
+        { key: sources.userTable.key, entities: interactions.users, specs: specsOf(config.user_tower), trainMask: userTrainMask, configKey: sources.userTable.configKey, towerKey: 'user_tower' },
+        { key: sources.itemTable.key, entities: interactions.items, specs: specsOf(config.item_tower), trainMask: itemTrainMask, configKey: sources.itemTable.configKey, towerKey: 'item_tower' },
+      ],
+      { warn, skipRows: heldOut },
+    );
+    progress?.({ phase: 'user_features', rows: interactions.users.size - 1 });
+  } else {
+    userFeatures = await entityFeatures(sources.userTable, interactions.users, config.user_tower, userTrainMask, heldOut, 'user_tower', 'data.user_features', warn);
+    progress?.({ phase: 'user_features', rows: interactions.users.size - 1 });
+    itemFeatures = await entityFeatures(sources.itemTable, interactions.items, config.item_tower, itemTrainMask, heldOut, 'item_tower', 'data.item_features', warn);
+  }
   // Scored cold items are embedded as serving embeds a new item: their features with the OOV ID row.
   if (scoreCold) itemFeatures.idRows = coldItemsToOov(itemTrainMask);
   progress?.({ phase: 'item_features', rows: interactions.items.size - 1 });

@@ -38,6 +38,11 @@ export type ValueColumn = {
   kind: 'time' | 'number' | 'optional-number' | 'flag';
   index: number;
   name: string;
+  /**
+   * The cell is parsed (and can be an error) only on rows where this id column (a lookup column, by its
+   * place in the id columns) has a known id: the features of ids the caller does not know are not read.
+   */
+  knownIdColumn?: number;
   refuse?: { sql: (value: string) => string; test: (value: number) => boolean; error: (place: CellPlace, value: number) => Error };
 };
 
@@ -45,11 +50,6 @@ export interface DecodeOptions {
   onProgress?: (rows: number) => void;
   /** Rows (by their order among the rows read) to leave out entirely, as if they were not in the table. */
   skipRows?: Uint8Array;
-  /**
-   * Value cells are parsed (and can be errors) only on rows whose first id column has a known id
-   * (a lookup column): the features of ids the caller does not know are not read.
-   */
-  valuesOfKnownIdsOnly?: boolean;
 }
 
 export interface Decoded {
@@ -128,9 +128,13 @@ export async function decodeInSql(
 
     const blankChecks = idColumns.map((c, j) => (c.blankError ? `id${j} IS NULL OR id${j} = ''` : undefined));
     const anyBlank = blankChecks.filter(Boolean).join(' OR ') || 'false';
-    const slowRow = valueColumns.map((_, j) => `f${j} IS NULL`).join(' OR ') || 'false';
-    // The rows whose value cells count: all, or those of a known id (a join to the first column's vocabulary).
-    const valued = options.valuesOfKnownIdsOnly ? `${rows} AS t JOIN ${codeTables[0]} AS k ON t.id0 = k.id WHERE t.keep` : `${rows} AS t WHERE t.keep`;
+    // A value cell counts on every kept row, or only where its id column has a known id (a join to that column's vocabulary).
+    const knownColumns = [...new Set(valueColumns.flatMap((c) => (c.knownIdColumn === undefined ? [] : [c.knownIdColumn])))];
+    const valued = `${rows} AS t ${knownColumns.map((c) => `LEFT JOIN ${codeTables[c]} AS k${c} ON t.id${c} = k${c}.id`).join(' ')} WHERE t.keep`;
+    const counts = (c: ValueColumn) => (c.knownIdColumn === undefined ? 'true' : `k${c.knownIdColumn}.code IS NOT NULL`);
+    /** The cell of value column j is left to JavaScript on this row. */
+    const slowCell = (j: number) => `(t.f${j} IS NULL AND ${counts(valueColumns[j])})`;
+    const slowRow = valueColumns.map((_, j) => slowCell(j)).join(' OR ') || 'false';
     const [kept, firstBlank] = await one(`SELECT count(*), min(rowid) FILTER (${anyBlank}) FROM ${rows} WHERE keep`);
     const [slowRows] = await one(`SELECT count(*) FILTER (${slowRow}) FROM ${valued}`);
     const n = Number(kept);
@@ -154,7 +158,9 @@ export async function decodeInSql(
     }
     for (const [j, column] of valueColumns.entries()) {
       if (!column.refuse) continue;
-      const [row] = (await connection.runAndReadAll(`SELECT t.rowid::INTEGER, t.f${j} FROM ${valued} AND t.f${j} IS NOT NULL AND (${column.refuse.sql(`t.f${j}`)}) ORDER BY t.rowid LIMIT 1`)).getRows();
+      const [row] = (
+        await connection.runAndReadAll(`SELECT t.rowid::INTEGER, t.f${j} FROM ${valued} AND ${counts(column)} AND t.f${j} IS NOT NULL AND (${column.refuse.sql(`t.f${j}`)}) ORDER BY t.rowid LIMIT 1`)
+      ).getRows();
       if (row) {
         const rowId = Number(row[0]);
         problems.push({
@@ -220,7 +226,7 @@ export async function decodeInSql(
     // Cells SQL did not parse plainly, through the row path's parsers, in file order; the first problem
     // in file order wins, as when the rows are read one by one (a row's ids are checked before its cells).
     if (slowRows !== null && Number(slowRows) > 0) {
-      const slow = await connection.run(`SELECT t.rowid::INTEGER${valueColumns.map((_, j) => `, t.f${j} IS NULL, t.raw${j}`).join('')} FROM ${valued} AND (${slowRow}) ORDER BY t.rowid`);
+      const slow = await connection.run(`SELECT t.rowid::INTEGER${valueColumns.map((_, j) => `, ${slowCell(j)}, t.raw${j}`).join('')} FROM ${valued} AND (${slowRow}) ORDER BY t.rowid`);
       const place: CellPlace = { file: label, line: 0, column: '' };
       let at = 0;
       let p = 0;

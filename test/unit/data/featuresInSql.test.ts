@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { joinFeatures, type FeatureSpecs } from '../../../src/core/data/entityFeatures';
+import { joinFeatures, joinTowersFeatures, type FeatureSpecs, type TowerFeatures } from '../../../src/core/data/entityFeatures';
 import { featureCellsInSql } from '../../../src/core/data/featuresInSql';
 import { openTable } from '../../../src/core/data/readers/open';
 import type { TableSource } from '../../../src/core/data/readers/source';
@@ -77,16 +77,18 @@ async function read(path: string, viaSql: boolean, options: { skipRows?: Uint8Ar
 async function sqlTakes(path: string): Promise<boolean> {
   const source = await openTable(path, 'auto');
   try {
-    const cells = await featureCellsInSql(source, {
-      key: 'item_id',
-      keyCol: source.columns.indexOf('item_id'),
-      catCols: [],
-      conCols: [],
-      specs: { categorical: [], continuous: [] },
-      entities: ITEMS,
-      size: ITEMS.size,
-      configKey: 'data.item_features',
-    });
+    const cells = await featureCellsInSql(source, [
+      {
+        key: 'item_id',
+        keyCol: source.columns.indexOf('item_id'),
+        catCols: [],
+        conCols: [],
+        specs: { categorical: [], continuous: [] },
+        entities: ITEMS,
+        size: ITEMS.size,
+        configKey: 'data.item_features',
+      },
+    ]);
     return cells !== undefined;
   } finally {
     source.close();
@@ -155,6 +157,61 @@ describe('features read in SQL', () => {
     // A value −1 < x is fine for log; an unknown key's −7 is never read.
     const fine = await file('log-fine.csv', 'item_id,genre,studio,price,age\ni1,a,A,-0.5,1\ni9,b,B,-7,2\n');
     expect((await expectSame(fine)).error).toBeUndefined();
+  });
+
+  it('reads both towers from the interactions in one pass, as the two towers read on their own by the row path', async () => {
+    const path = await file(
+      'both.csv',
+      'user_id,item_id,segment,age,genre,price\nu1,i1,s1,30,drama,10\nu2,i2,s2,,comedy,2\nu1,i3,s3,31,drama,oops\nu3,i1,s1,40,scifi,12\n',
+    );
+    const users = vocabularyOf(['u1', 'u2', 'u3']);
+    const items = vocabularyOf(['i1', 'i2', 'i3']);
+    const towers: TowerFeatures[] = [
+      { key: 'user_id', entities: users, specs: { categorical: [{ name: 'segment' }], continuous: [{ name: 'age', normalize: 'zscore' }] }, trainMask: new Uint8Array(4).fill(1), configKey: 'data.interactions', towerKey: 'user_tower' },
+      { key: 'item_id', entities: items, specs: { categorical: [{ name: 'genre' }], continuous: [{ name: 'price', normalize: 'log' }] }, trainMask: new Uint8Array(4).fill(1), configKey: 'data.interactions', towerKey: 'item_tower' },
+    ];
+    const both = async (skipRows: Uint8Array, viaSql: boolean) => {
+      const warnings: string[] = [];
+      let opened = 0;
+      const open = async () => {
+        opened++;
+        const source = await openTable(path, 'auto');
+        return viaSql ? source : rowPath(source);
+      };
+      try {
+        const features = viaSql
+          ? await joinTowersFeatures(open, towers, { warn: (m) => warnings.push(m), skipRows })
+          : [
+              await joinFeatures(await open(), towers[0].key, users, towers[0].specs, towers[0].trainMask, towers[0].configKey, towers[0].towerKey, { warn: (m) => warnings.push(m), skipRows }),
+              await joinFeatures(await open(), towers[1].key, items, towers[1].specs, towers[1].trainMask, towers[1].configKey, towers[1].towerKey, { warn: (m) => warnings.push(m), skipRows }),
+            ];
+        return { result: { features: features.map(plain), warnings }, opened };
+      } catch (e) {
+        return { result: { error: (e as Error).message, warnings }, opened };
+      }
+    };
+    // Row 3 (i3's 'oops') held out: both towers from one read of the file.
+    const heldOut = Uint8Array.from([0, 0, 1, 0]);
+    const sql = await both(heldOut, true);
+    expect(sql.result).toEqual((await both(heldOut, false)).result);
+    expect(sql.opened).toBe(1);
+    expect((sql.result as { warnings: string[] }).warnings.join('\n')).toMatch(/1 of 3 ids .* only held-out rows/);
+    // Not held out, the item tower's 'oops' is an error; both ways give it (the towers then read on their own).
+    const none = new Uint8Array(4);
+    const failing = await both(none, true);
+    expect(failing.result).toEqual((await both(none, false)).result);
+    expect((failing.result as { error?: string }).error).toMatch(/both\.csv:4: column 'price'/);
+  });
+
+  it('reports the user tower’s problem first, as the towers’ own reads in turn do, though an item cell is bad earlier in the file', async () => {
+    const path = await file('order.csv', 'user_id,item_id,age,price\nu1,i1,30,bad\nu2,i2,worse,2\n');
+    const users = vocabularyOf(['u1', 'u2']);
+    const items = vocabularyOf(['i1', 'i2']);
+    const towers: TowerFeatures[] = [
+      { key: 'user_id', entities: users, specs: { categorical: [], continuous: [{ name: 'age', normalize: 'zscore' }] }, trainMask: new Uint8Array(3).fill(1), configKey: 'data.interactions', towerKey: 'user_tower' },
+      { key: 'item_id', entities: items, specs: { categorical: [], continuous: [{ name: 'price', normalize: 'zscore' }] }, trainMask: new Uint8Array(3).fill(1), configKey: 'data.interactions', towerKey: 'item_tower' },
+    ];
+    await expect(joinTowersFeatures(() => openTable(path, 'auto'), towers, { skipRows: new Uint8Array(2) })).rejects.toThrow(/order\.csv:3: column 'age'/);
   });
 
   it('leaves tables with padded keys to the row path, which trims them', async () => {
