@@ -71,10 +71,10 @@ export class PlotsApp {
   private readonly renderMs: number[] = [];
   /** Tells each chart when it comes near the viewport or leaves it (charts out of view are not drawn). */
   private readonly inViewObserver = new IntersectionObserver(
-    (entries) => entries.forEach((entry) => this.viewsByRoot.get(entry.target)?.setInView(entry.isIntersecting)),
+    // A card's data-chart-id is its chart's key in `charts`.
+    (entries) => entries.forEach((entry) => this.charts.get((entry.target as HTMLElement).dataset.chartId ?? '')?.setInView(entry.isIntersecting)),
     { rootMargin: `${IN_VIEW_MARGIN_PX}px 0px` },
   );
-  private readonly viewsByRoot = new WeakMap<Element, ChartView>();
   private renders = 0;
   private renderWaiters: (() => void)[] = [];
   private tableKey = '';
@@ -281,7 +281,6 @@ export class PlotsApp {
       if (!view) {
         view = new ChartView(spec, ctx);
         this.charts.set(spec.id, view);
-        this.viewsByRoot.set(view.root, view);
         this.inViewObserver.observe(view.root);
       }
       // Keep the DOM order in a section equal to the spec order (losses by kind, metric families).

@@ -104,7 +104,8 @@ export async function joinTowersFeatures(open: () => Promise<TableSource>, tower
   try {
     cells = await featureCellsInSql(
       source,
-      towers.map((t, i) => ({ ...columns[i], key: t.key, specs: t.specs, entities: t.entities, size: t.entities.size, configKey: t.configKey, skipRows: options.skipRows })),
+      towers.map((t, i) => ({ ...columns[i], key: t.key, specs: t.specs, entities: t.entities, size: t.entities.size, configKey: t.configKey })),
+      options.skipRows,
     );
   } catch {
     cells = undefined;
@@ -255,7 +256,7 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
     // The SQL path reads the file itself: the source is released whether it gives the cells, declines or fails.
     let inSql: FeatureCells | undefined;
     try {
-      [inSql] = (await featureCellsInSql(source, [{ key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey, skipRows }])) ?? [];
+      [inSql] = (await featureCellsInSql(source, [{ key, keyCol, catCols, conCols, specs, entities: options.entities, size, configKey }], skipRows)) ?? [];
     } catch (e) {
       source.close();
       throw e;
@@ -265,7 +266,8 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
       return inSql;
     }
   }
-  const allCategorical = specs.categorical.map(() => [] as string[]);
+  // Each categorical value's count, in order of first appearance (a Map keeps insertion order).
+  const valueCounts = specs.categorical.map(() => new Map<string, number>());
   const categorical = specs.categorical.map(() => new Array<string>(n).fill(''));
   const continuous = specs.continuous.map(() => new Array<number>(n).fill(NaN));
   const hasRow: number[] = new Array<number>(n).fill(0);
@@ -287,7 +289,7 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
     }
     for (let f = 0; f < catCols.length; f++) {
       const v = cellToString(values[catCols[f]]);
-      allCategorical[f].push(v);
+      valueCounts[f].set(v, (valueCounts[f].get(v) ?? 0) + 1);
       if (e > 0) categorical[f][e] = v;
     }
     if (e === 0) return;
@@ -310,14 +312,9 @@ async function readFeatureCells(source: TableSource, key: string, specs: Feature
     }
   });
   const count = Math.max(n, hasRow.length);
-  const categoryCounts = allCategorical.map((values) => {
-    const counts = new Map<string, number>();
-    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-    return { distinct: [...counts.keys()], counts: [...counts.values()] };
-  });
   return {
     categorical,
-    categoryCounts,
+    categoryCounts: valueCounts.map((counts) => ({ distinct: [...counts.keys()], counts: [...counts.values()] })),
     continuous: continuous.map((c) => padded(c, count)),
     hasRow: Uint8Array.from(padded(hasRow, count, 0)),
     largest,

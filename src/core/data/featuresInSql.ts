@@ -27,25 +27,22 @@ export interface FeatureColumns {
   /** The number of entities (entity 0 is the OOV row). */
   size: number;
   configKey: string;
-  /** Rows to leave out (the held-out interactions), by their order among the rows read. */
-  skipRows?: Uint8Array;
 }
 
 /**
  * The cells of every tower's features from one read of `source` (the user and the item tower reading
- * theirs from the same interactions file read it once). Undefined when the SQL path declines the table.
+ * theirs from the same interactions file read it once). `skipRows`: the rows to leave out (the held-out
+ * interactions), by their order among the rows read. Undefined when the SQL path declines the table.
  */
-export async function featureCellsInSql(source: TableSource, towers: readonly FeatureColumns[]): Promise<FeatureCells[] | undefined> {
+export async function featureCellsInSql(source: TableSource, towers: readonly FeatureColumns[], skipRows?: Uint8Array): Promise<FeatureCells[] | undefined> {
   if (towers.length === 0) return [];
-  const skipRows = towers[0].skipRows;
-  if (towers.some((t) => t.skipRows !== skipRows)) throw new Error('featureCellsInSql: the towers read from one table must leave out the same rows.');
   const keys: IdColumn[] = towers.map((c) => ({
     kind: 'lookup',
     index: c.keyCol,
     name: c.key,
     vocabulary: c.entities,
     // The interactions repeat keys by design (their last training row wins); a feature table must not.
-    ...(c.skipRows ? {} : { duplicateError: (file: string, line: number, firstLine: number, id: string) => duplicateKeyError(file, line, firstLine, id, c.key, c.configKey) }),
+    ...(skipRows ? {} : { duplicateError: (file: string, line: number, firstLine: number, id: string) => duplicateKeyError(file, line, firstLine, id, c.key, c.configKey) }),
   }));
   const categorical: IdColumn[] = towers.flatMap((c) => c.specs.categorical.map((f, i): IdColumn => ({ kind: 'codes', index: c.catCols[i], name: f.name })));
   const continuous: ValueColumn[] = towers.flatMap((c, t) =>
